@@ -1,0 +1,79 @@
+"""What a lock compiler must provide.
+
+A compiler turns one requirements input into a pinned, hashed lock at a
+given output path.  It must not emit index URLs or find-links, must honour
+the existing output file as pin preferences (unless upgrading), and must put
+``custom_command`` in its header as the regenerate command.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from nox_support.errors import NoxSupportError
+
+
+@dataclass(frozen=True)
+class KeepPins:
+    """Prefer the pins already in the output file."""
+
+
+@dataclass(frozen=True)
+class UpgradeAll:
+    """Ignore existing pins and take the newest allowed versions."""
+
+
+@dataclass(frozen=True)
+class UpgradePackages:
+    """Prefer existing pins except for these packages."""
+
+    names: tuple[str, ...]
+
+
+Upgrade = KeepPins | UpgradeAll | UpgradePackages
+
+
+@dataclass(frozen=True)
+class CompileRequest:
+    """One compilation, with every path relative to ``cwd`` (the service directory)."""
+
+    service: str
+    cwd: Path
+    source: str
+    output: str
+    constraints: tuple[str, ...]
+    python: str
+    upgrade: Upgrade
+    extra_args: tuple[str, ...]
+    custom_command: str
+    env: Mapping[str, str] | None = None
+
+
+class CompilerError(NoxSupportError):
+    """Base of compiler failures."""
+
+
+class Compiler(Protocol):
+    """A lock compiler (pip-tools, uv)."""
+
+    name: str
+
+    def identity(self) -> str:
+        """``name==version``; cheap (no subprocess when avoidable), recorded in the digest."""
+        ...
+
+    def options(self, extra_args: tuple[str, ...]) -> tuple[str, ...]:
+        """The options that shape the output, recorded in the digest."""
+        ...
+
+    def compile(self, request: CompileRequest) -> None:
+        """Write the lock for *request* to ``request.output``.
+
+        Raises :class:`~nox_support.errors.ResolutionError` when no set of
+        versions satisfies the inputs, and other :class:`CompilerError` s
+        for other failures.
+        """
+        ...

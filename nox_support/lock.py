@@ -1,0 +1,193 @@
+"""``nox -s lock``: compile each layer of a service into a pinned, hashed lock,
+only where the inputs changed, and never leave a broken lock behind."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from nox_support import digest, lockfile
+from nox_support.compile.interface import (
+    CompileRequest,
+    Compiler,
+    KeepPins,
+    Upgrade,
+    UpgradeAll,
+    UpgradePackages,
+)
+from nox_support.config import Settings
+from nox_support.discovery import Layer, Service
+from nox_support.errors import ConfigError
+from nox_support.inputs import collect, constraint_files
+from nox_support.inputs import inputs_for as _inputs_for
+
+
+@dataclass(frozen=True)
+class LockArgs:
+    """What ``nox -s lock -- ...`` asked for."""
+
+    upgrade: Upgrade
+    force: bool
+
+
+@dataclass(frozen=True)
+class Fresh:
+    """The lock already matches its inputs; nothing ran."""
+
+    layer: Layer
+
+
+@dataclass(frozen=True)
+class Written:
+    """The lock was compiled; ``changed`` tells whether its bytes differ."""
+
+    layer: Layer
+    changed: bool
+
+
+LayerOutcome = Fresh | Written
+
+
+def regenerate_command(service: str) -> str:
+    """The command users run to regenerate a service's locks."""
+    return f'nox -s "lock({service})"'
+
+
+def parse_lock_args(posargs: list[str] | tuple[str, ...]) -> LockArgs:
+    """Parse ``--upgrade``, ``--upgrade-package NAME`` and ``--force`` (pure)."""
+    parser = _ArgParser(prog='nox -s lock --', add_help=False)
+    parser.add_argument("--upgrade", "-U", action="store_true")
+    parser.add_argument("--upgrade-package", "-P", action="append", default=[], metavar="NAME")
+    parser.add_argument("--force", action="store_true")
+    ns = parser.parse_args(list(posargs))
+    upgrade: Upgrade = KeepPins()
+    if ns.upgrade:
+        upgrade = UpgradeAll()
+    elif ns.upgrade_package:
+        upgrade = UpgradePackages(tuple(ns.upgrade_package))
+    return LockArgs(upgrade=upgrade, force=bool(ns.force) or not isinstance(upgrade, KeepPins))
+
+
+def current_digest(
+    root: Path, service: Service, layer: Layer, settings: Settings, compiler: Compiler
+) -> digest.InputDigest:
+    """The digest of *layer*'s inputs as they are on disk now."""
+    collected = collect(root, service, layer, settings)
+    return digest.compute(
+        _inputs_for(
+            collected,
+            python=service.python,
+            compiler=compiler.identity(),
+            options=compiler.options(settings.compile_args),
+        )
+    )
+
+
+def recorded_digest(lock: Path) -> digest.InputDigest | None:
+    """The digest line stored in *lock*, or ``None`` (missing lock or no line)."""
+    try:
+        with lock.open(encoding="utf-8") as handle:
+            head = "".join(line for _, line in zip(range(64), handle, strict=False))
+    except FileNotFoundError:
+        return None
+    line = digest.find_line(head)
+    return None if line is None else digest.parse_line(line)
+
+
+def lock_service(
+    root: Path, service: Service, settings: Settings, compiler: Compiler, args: LockArgs
+) -> tuple[LayerOutcome, ...]:
+    """Lock every layer of *service* in order (the main lock first)."""
+    outcomes: list[LayerOutcome] = []
+    for layer in service.layers:
+        current = current_digest(root, service, layer, settings, compiler)
+        if not args.force and recorded_digest(layer.lock) == current:
+            outcomes.append(Fresh(layer))
+            continue
+        outcomes.append(
+            compile_layer(root, service, layer, settings, compiler, args.upgrade, current)
+        )
+    return tuple(outcomes)
+
+
+def compile_layer(  # noqa: PLR0913 - each argument is a distinct input of a compilation
+    root: Path,
+    service: Service,
+    layer: Layer,
+    settings: Settings,
+    compiler: Compiler,
+    upgrade: Upgrade,
+    current: digest.InputDigest,
+) -> Written:
+    """Compile *layer* into a temporary file, validate it, then rename it over the lock."""
+    old = layer.lock.read_bytes() if layer.lock.exists() else None
+    with lockfile.interruptible():
+        temp = lockfile.temporary_sibling(layer.lock)
+        try:
+            text = compile_to(temp, root, service, layer, settings, compiler, upgrade, old)
+            content = lockfile.with_digest_line(text, current.line())
+            lockfile.validate(
+                content, path=_display(root, layer.lock), forbidden=lockfile.machine_paths(root)
+            )
+            if old is not None and old.decode("utf-8", "replace") == content:
+                return Written(layer, changed=False)
+            lockfile.replace_atomically(layer.lock, content, temp=temp)
+            return Written(layer, changed=True)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                temp.unlink()
+
+
+def compile_to(  # noqa: PLR0913 - each argument is a distinct input of a compilation
+    temp: Path,
+    root: Path,
+    service: Service,
+    layer: Layer,
+    settings: Settings,
+    compiler: Compiler,
+    upgrade: Upgrade,
+    seed: bytes | None,
+) -> str:
+    """Run *compiler* for *layer* into *temp* (seeded with *seed* as pin preferences).
+
+    Returns the compiled text with local paths made relative.
+    """
+    temp.write_bytes(seed or b"")
+    constraints = [_relative(p, service.directory) for p in constraint_files(root, settings)]
+    if layer.constrained_by is not None:
+        constraints.append(_relative(layer.constrained_by, service.directory))
+    compiler.compile(
+        CompileRequest(
+            service=service.name,
+            cwd=service.directory,
+            source=_relative(layer.source, service.directory),
+            output=temp.name,
+            constraints=tuple(constraints),
+            python=service.python,
+            upgrade=upgrade,
+            extra_args=settings.compile_args,
+            custom_command=regenerate_command(service.name),
+        )
+    )
+    text = temp.read_text(encoding="utf-8")
+    return lockfile.relativize(text, root=root.resolve(), lock_dir=service.directory.resolve())
+
+
+def _relative(path: Path, base: Path) -> str:
+    return Path(os.path.relpath(path.resolve(), base.resolve())).as_posix()
+
+
+def _display(root: Path, path: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+class _ArgParser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        msg = f"nox -s lock: {message}"
+        raise ConfigError(msg, hint="accepted: --upgrade, --upgrade-package NAME, --force")

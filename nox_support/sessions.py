@@ -1,0 +1,114 @@
+"""The Nox boundary: session bodies called from ``noxfile.py``.
+
+This is the only module that turns :class:`NoxSupportError` into
+``session.error()``; everything below it raises.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from nox_support import freshness as fresh
+from nox_support.errors import NoxSupportError
+from nox_support.lock import Fresh, lock_service, parse_lock_args
+from nox_support.project import Project, cached_project
+
+if TYPE_CHECKING:
+    import nox
+
+
+def service_names(root: Path) -> list[str]:
+    """Service names for ``@nox.parametrize``; a discovery error stops Nox with its message."""
+    try:
+        return [s.name for s in cached_project(root.resolve()).services]
+    except NoxSupportError as exc:
+        sys.stderr.write(f"nox-support: {exc}\n")
+        raise SystemExit(2) from None
+
+
+def service_params(root: Path) -> list[object]:
+    """``nox.param(python, service, id=service)`` for sessions that need the service's venv."""
+    import nox  # noqa: PLC0415 - only the noxfile calls this
+
+    proj = service_names(root) and cached_project(root.resolve())
+    if not proj:
+        return []
+    return [nox.param(s.python, s.name, id=s.name) for s in proj.services]
+
+
+@contextmanager
+def boundary(session: nox.Session) -> Iterator[None]:
+    """Report a :class:`NoxSupportError` as a failed session, without a traceback."""
+    try:
+        yield
+    except NoxSupportError as exc:
+        session.error(str(exc))
+
+
+def project(root: Path) -> Project:
+    """The project at *root* (cached per process)."""
+    return cached_project(root.resolve())
+
+
+def lock(session: nox.Session, root: Path, service: str) -> None:
+    """Body of ``lock(<service>)``."""
+    with boundary(session):
+        proj = project(root)
+        svc = proj.service(service)
+        args = parse_lock_args(session.posargs)
+        for outcome in lock_service(proj.root, svc, proj.settings, proj.compiler, args):
+            lock_path = outcome.layer.lock.relative_to(proj.root).as_posix()
+            if isinstance(outcome, Fresh):
+                session.log(f"{service}: {lock_path} is up to date (inputs unchanged)")
+            elif outcome.changed:
+                session.log(f"{service}: wrote {lock_path}")
+            else:
+                session.log(f"{service}: {lock_path} recompiled, no change")
+
+
+def freshness(session: nox.Session, root: Path) -> None:
+    """Body of ``freshness``: every lock of every (selected) service."""
+    with boundary(session):
+        proj = project(root)
+        args = fresh.parse_freshness_args(session.posargs)
+        check = fresh.deep_check_layer if args.deep else fresh.check_layer
+        bad = 0
+        total = 0
+        for svc in proj.select(args.services):
+            for layer in svc.layers:
+                total += 1
+                verdict = check(proj.root, svc, layer, proj.settings, proj.compiler)
+                if not isinstance(verdict, fresh.FreshLock):
+                    bad += 1
+                    session.warn(fresh.describe(verdict))
+        if bad:
+            session.error(f"{bad} of {total} locks are not fresh (see above)")
+        session.log(f"all {total} locks are fresh")
+
+
+def audit(session: nox.Session, root: Path, service: str) -> None:
+    """Body of ``audit(<service>)``."""
+    from nox_support.audit.session import run_audit  # noqa: PLC0415 - keeps lock/freshness start-up light
+
+    with boundary(session):
+        run_audit(session, project(root), service)
+
+
+def tests(session: nox.Session, root: Path, service: str) -> None:
+    """Body of ``tests(<service>)``."""
+    from nox_support.ci.tests_session import run_tests  # noqa: PLC0415
+
+    with boundary(session):
+        run_tests(session, project(root), service)
+
+
+def lock_diff(session: nox.Session, root: Path, service: str) -> None:
+    """Body of ``lock_diff(<service>)``."""
+    from nox_support.ci.lock_diff_session import run_lock_diff  # noqa: PLC0415
+
+    with boundary(session):
+        run_lock_diff(session, project(root), service)

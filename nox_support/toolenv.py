@@ -1,0 +1,76 @@
+"""Interpreters for tools that must run under a service's target Python.
+
+When the target Python is the one running Nox, the tools installed next to
+nox-support are used directly (no venv, no install).  Otherwise a tool venv
+is created on first need by Nox's own :class:`nox.virtualenv.VirtualEnv`,
+reused afterwards, and given the *same* tool versions as this environment so
+that digests (which record the tool version) agree.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from importlib import metadata
+from pathlib import Path
+
+from nox_support import cmd
+from nox_support.discovery import running_python
+from nox_support.errors import NoxSupportError
+from nox_support.filelock import exclusive
+
+TOOLS_DIR = Path(".nox") / "_tools"
+
+
+class ToolEnvError(NoxSupportError):
+    """A tool environment could not be created."""
+
+
+def distribution_version(name: str) -> str:
+    """Installed version of the distribution *name* in this environment."""
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError as exc:
+        msg = f"{name} is not installed next to nox-support"
+        raise ToolEnvError(msg, hint=f"pip install {name}") from exc
+
+
+def venv_backend() -> str:
+    """``uv`` when it is installed (much faster), else ``virtualenv``."""
+    return "uv" if shutil.which("uv") else "virtualenv"
+
+
+def python_for(root: Path, python: str, *, purpose: str, packages: tuple[str, ...]) -> str:
+    """An interpreter of version *python* that can import *packages* (distribution names)."""
+    if python == running_python():
+        return sys.executable
+    location = root / TOOLS_DIR / f"{purpose}-py{python}"
+    stamp = location / "nox-support-tools.txt"
+    wanted = "\n".join(f"{name}=={distribution_version(name)}" for name in packages) + "\n"
+    with exclusive(location.with_suffix(".lock"), timeout=600, what=f"tool venv {location.name}"):
+        if stamp.is_file() and stamp.read_text(encoding="utf-8") == wanted:
+            return str(_bin(location) / "python")
+        _create(location, python, venv_backend())
+        cmd.run(
+            (str(_bin(location) / "python"), "-m", "pip", "install", "--quiet", *wanted.split()),
+        )
+        stamp.write_text(wanted, encoding="utf-8")
+    return str(_bin(location) / "python")
+
+
+def _create(location: Path, python: str, backend: str) -> None:
+    from nox.virtualenv import VirtualEnv  # noqa: PLC0415 - only when a foreign Python is needed
+
+    try:
+        VirtualEnv(
+            str(location), interpreter=python, reuse_existing=False, venv_backend=backend
+        ).create()
+    except Exception as exc:  # nox raises its own types for missing interpreters
+        msg = f"cannot create a Python {python} tool environment at {location}: {exc}"
+        raise ToolEnvError(
+            msg, hint=f"install Python {python}, or set the service's target Python to {running_python()}"
+        ) from exc
+
+
+def _bin(location: Path) -> Path:
+    return location / ("Scripts" if sys.platform == "win32" else "bin")

@@ -1,0 +1,56 @@
+# /// script
+# dependencies = ["nox>=2025.5.1", "nox-support"]
+# ///
+"""Dependency hygiene for every service of this monorepo, powered by nox-support.
+
+Copy this file unchanged to the root of a monorepo with ``services/<name>/requirements.in``;
+settings live in ``[tool.nox_support]`` of its ``pyproject.toml``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nox
+
+from nox_support import sessions
+
+nox.needs_version = ">=2025.5.1"
+nox.options.default_venv_backend = "uv|virtualenv"
+
+ROOT = Path(__file__).resolve().parent
+SERVICES = sessions.service_names(ROOT)
+
+
+@nox.session(venv_backend="none", default=False, tags=["lock"])
+@nox.parametrize("service", SERVICES, ids=SERVICES)
+def lock(session: nox.Session, service: str) -> None:
+    """Compile the service's requirements*.in into pinned, hashed locks where inputs changed."""
+    sessions.lock(session, ROOT, service)
+
+
+@nox.session(venv_backend="none", tags=["ci"])
+def freshness(session: nox.Session) -> None:
+    """Check offline that every committed lock still matches its inputs (--deep re-resolves)."""
+    sessions.freshness(session, ROOT)
+
+
+@nox.session(reuse_venv=True, default=False, tags=["audit"])
+@nox.parametrize(("python", "service"), sessions.service_params(ROOT))
+def audit(session: nox.Session, service: str) -> None:
+    """Sync the service's venv to its lock and scan it for known vulnerabilities."""
+    sessions.audit(session, ROOT, service)
+
+
+@nox.session(reuse_venv=True, default=False, tags=["tests"])
+@nox.parametrize(("python", "service"), sessions.service_params(ROOT))
+def tests(session: nox.Session, service: str) -> None:
+    """Run the service's own tests in a venv synced to its lock and dev lock."""
+    sessions.tests(session, ROOT, service)
+
+
+@nox.session(venv_backend="none", default=False)
+@nox.parametrize("service", SERVICES, ids=SERVICES)
+def lock_diff(session: nox.Session, service: str) -> None:
+    """Show which pins of the service's lock changed since a git ref (-- --base REF)."""
+    sessions.lock_diff(session, ROOT, service)
