@@ -1,0 +1,53 @@
+"""Shared fixtures: an isolated pip environment and a local wheel index."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.wheels import Dist, build_all
+
+# The packages every hermetic test can resolve from the local find-links directory.
+WHEELS = (
+    Dist("alpha", "1.0"),
+    Dist("alpha", "1.1"),
+    Dist("alpha", "2.0"),
+    Dist("beta", "1.0", ("alpha>=1",)),
+    Dist("beta", "1.1", ("alpha>=1",)),
+    Dist("gamma", "1.0", ("alpha<2",)),
+    Dist("delta", "1.0", ("alpha>=2",)),
+    Dist("epsilon", "0.5"),
+    Dist("pytest-stub", "1.0"),
+)
+
+
+@pytest.fixture(scope="session")
+def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A find-links directory holding :data:`WHEELS`."""
+    return build_all(WHEELS, tmp_path_factory.mktemp("wheelhouse"))
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """No PIP_*/UV_* settings or pip config from the machine leak into a test."""
+    for name in list(os.environ):
+        if name.startswith(("PIP_", "UV_", "NOX_SUPPORT_", "CUSTOM_COMPILE_COMMAND", "GITHUB_")):
+            monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
+    monkeypatch.setenv("PIP_DISABLE_PIP_VERSION_CHECK", "1")
+    monkeypatch.setenv("UV_NO_CONFIG", "1")
+    monkeypatch.setenv("UV_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "uv-cache"))
+
+
+@pytest.fixture
+def offline_index(monkeypatch: pytest.MonkeyPatch, wheelhouse: Path) -> Iterator[Path]:
+    """Point pip (and uv) at the local wheelhouse only."""
+    monkeypatch.setenv("PIP_NO_INDEX", "1")
+    monkeypatch.setenv("PIP_FIND_LINKS", str(wheelhouse))
+    monkeypatch.setenv("UV_OFFLINE", "1")
+    monkeypatch.setenv("UV_NO_INDEX", "1")
+    monkeypatch.setenv("UV_FIND_LINKS", str(wheelhouse))
+    yield wheelhouse

@@ -1,0 +1,103 @@
+"""Build throw-away monorepos for tests."""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+NOXFILE = ROOT / "noxfile.py"
+
+# A PEP 517 backend with no dependencies, so local path packages build offline.
+_BACKEND = '''
+import base64, hashlib, os, zipfile
+
+NAME = {name!r}
+VERSION = {version!r}
+REQUIRES = {requires!r}
+MODULE = NAME.replace("-", "_")
+INFO = f"{{MODULE}}-{{VERSION}}.dist-info"
+
+
+def _metadata():
+    lines = ["Metadata-Version: 2.1", f"Name: {{NAME}}", f"Version: {{VERSION}}"]
+    lines += [f"Requires-Dist: {{r}}" for r in REQUIRES]
+    return "\\n".join(lines) + "\\n"
+
+
+def get_requires_for_build_wheel(config_settings=None):
+    return []
+
+
+def prepare_metadata_for_build_wheel(metadata_directory, config_settings=None):
+    path = os.path.join(metadata_directory, INFO)
+    os.makedirs(path, exist_ok=True)
+    with open(os.path.join(path, "METADATA"), "w") as handle:
+        handle.write(_metadata())
+    return INFO
+
+
+def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
+    files = {{
+        f"{{MODULE}}/__init__.py": b"",
+        f"{{INFO}}/METADATA": _metadata().encode(),
+        f"{{INFO}}/WHEEL": b"Wheel-Version: 1.0\\nGenerator: test\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n",
+    }}
+    record = ""
+    for path, data in files.items():
+        digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+        record += f"{{path}},sha256={{digest}},{{len(data)}}\\n"
+    record += f"{{INFO}}/RECORD,,\\n"
+    name = f"{{MODULE}}-{{VERSION}}-py3-none-any.whl"
+    with zipfile.ZipFile(os.path.join(wheel_directory, name), "w") as archive:
+        for path, data in files.items():
+            archive.writestr(path, data)
+        archive.writestr(f"{{INFO}}/RECORD", record)
+    return name
+'''
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    return path
+
+
+def local_package(directory: Path, name: str, version: str = "0.1.0", requires: tuple[str, ...] = ()) -> Path:
+    """A local path package that builds offline with an in-tree backend."""
+    write(
+        directory / "pyproject.toml",
+        f"""
+        [build-system]
+        requires = []
+        build-backend = "backend"
+        backend-path = ["."]
+
+        [project]
+        name = "{name}"
+        version = "{version}"
+        """,
+    )
+    (directory / "backend.py").write_text(
+        _BACKEND.format(name=name, version=version, requires=list(requires)), encoding="utf-8"
+    )
+    return directory
+
+
+def monorepo(
+    root: Path,
+    services: dict[str, str],
+    *,
+    pyproject: str = "",
+    copy_noxfile: bool = True,
+) -> Path:
+    """A monorepo under *root* with ``services/<name>/requirements.in`` = text."""
+    root.mkdir(parents=True, exist_ok=True)
+    for name, requirements in services.items():
+        write(root / "services" / name / "requirements.in", requirements)
+    if pyproject:
+        write(root / "pyproject.toml", pyproject)
+    if copy_noxfile:
+        shutil.copy(NOXFILE, root / "noxfile.py")
+    return root
