@@ -157,22 +157,43 @@ def compile_to(  # noqa: PLR0913 - each argument is a distinct input of a compil
     """
     temp.write_bytes(seed or b"")
     constraints = [_relative(p, service.directory) for p in constraint_files(root, settings)]
-    if layer.constrained_by is not None:
-        constraints.append(_relative(layer.constrained_by, service.directory))
-    compiler.compile(
-        CompileRequest(
-            service=service.name,
-            cwd=service.directory,
-            source=_relative(layer.source, service.directory),
-            output=temp.name,
-            constraints=tuple(constraints),
-            python=service.python,
-            upgrade=upgrade,
-            extra_args=settings.compile_args,
-            custom_command=regenerate_command(service.name),
+    pinned = None
+    try:
+        if layer.constrained_by is not None:
+            # pip refuses unnamed (local path) requirements as constraints, so a layer is
+            # constrained by the main lock's pins only, under a temporary name that is
+            # renamed back in the output's annotations.
+            pinned = lockfile.temporary_sibling(layer.constrained_by)
+            pinned.write_text(
+                lockfile.pins_as_constraints(
+                    layer.constrained_by.read_text(encoding="utf-8"),
+                    path=_display(root, layer.constrained_by),
+                ),
+                encoding="utf-8",
+            )
+            constraints.append(_relative(pinned, service.directory))
+        compiler.compile(
+            CompileRequest(
+                service=service.name,
+                cwd=service.directory,
+                source=_relative(layer.source, service.directory),
+                output=temp.name,
+                constraints=tuple(constraints),
+                python=service.python,
+                upgrade=upgrade,
+                extra_args=settings.compile_args,
+                custom_command=regenerate_command(service.name),
+            )
         )
-    )
+    finally:
+        if pinned is not None:
+            with contextlib.suppress(FileNotFoundError):
+                pinned.unlink()
     text = temp.read_text(encoding="utf-8")
+    if pinned is not None and layer.constrained_by is not None:
+        text = text.replace(
+            _relative(pinned, service.directory), _relative(layer.constrained_by, service.directory)
+        )
     return lockfile.relativize(text, root=root.resolve(), lock_dir=service.directory.resolve())
 
 

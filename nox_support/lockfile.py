@@ -107,6 +107,16 @@ def validate(text: str, *, path: str, forbidden: tuple[str, ...]) -> None:
         raise LockValidationError(msg, hint="the previous lock was kept; report this with the compiler output")
 
 
+def pins_as_constraints(text: str, *, path: str) -> str:
+    """The ``name==version`` pins of a lock, as a constraints file pip accepts (pure)."""
+    lines = [
+        f"{entry.name}=={entry.pin}"
+        for entry in reqfile.parse(text, path=path)
+        if isinstance(entry, reqfile.NamedRequirement) and entry.pin is not None
+    ]
+    return "".join(f"{line}\n" for line in lines)
+
+
 def machine_paths(root: Path) -> tuple[str, ...]:
     """Absolute paths of this machine that must never appear in a lock."""
     candidates = {str(root), str(Path.home()), tempfile.gettempdir(), str(root.resolve())}
