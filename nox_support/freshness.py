@@ -85,7 +85,7 @@ class FreshnessArgs:
 
 def parse_freshness_args(posargs: list[str] | tuple[str, ...]) -> FreshnessArgs:
     """Parse ``--deep`` and optional service names (pure)."""
-    parser = _ArgParser(prog="nox -s freshness --", add_help=False)
+    parser = _ArgParser(prog="nox -s freshness --", add_help=False, allow_abbrev=False)
     parser.add_argument("--deep", action="store_true")
     parser.add_argument("services", nargs="*")
     ns = parser.parse_args(list(posargs))
@@ -124,8 +124,17 @@ def deep_check_layer(
     temp = lockfile.temporary_sibling(layer.lock)
     try:
         with lockfile.interruptible():
+            # Hashes are recomputed: reusing them would keep a hand-edited pin's wrong hash.
             text = compile_to(
-                temp, root, service, layer, settings, compiler, KeepPins(), committed.encode()
+                temp,
+                root,
+                service,
+                layer,
+                settings,
+                compiler,
+                KeepPins(),
+                committed.encode(),
+                reuse_hashes=False,
             )
     except NoxSupportError as exc:
         return BrokenInputs(service.name, verdict.lock, exc)

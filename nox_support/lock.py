@@ -58,7 +58,7 @@ def regenerate_command(service: str) -> str:
 
 def parse_lock_args(posargs: list[str] | tuple[str, ...]) -> LockArgs:
     """Parse ``--upgrade``, ``--upgrade-package NAME`` and ``--force`` (pure)."""
-    parser = _ArgParser(prog='nox -s lock --', add_help=False)
+    parser = _ArgParser(prog='nox -s lock --', add_help=False, allow_abbrev=False)
     parser.add_argument("--upgrade", "-U", action="store_true")
     parser.add_argument("--upgrade-package", "-P", action="append", default=[], metavar="NAME")
     parser.add_argument("--force", action="store_true")
@@ -150,6 +150,8 @@ def compile_to(  # noqa: PLR0913 - each argument is a distinct input of a compil
     compiler: Compiler,
     upgrade: Upgrade,
     seed: bytes | None,
+    *,
+    reuse_hashes: bool = True,
 ) -> str:
     """Run *compiler* for *layer* into *temp* (seeded with *seed* as pin preferences).
 
@@ -183,6 +185,7 @@ def compile_to(  # noqa: PLR0913 - each argument is a distinct input of a compil
                 upgrade=upgrade,
                 extra_args=settings.compile_args,
                 custom_command=regenerate_command(service.name),
+                reuse_hashes=reuse_hashes,
             )
         )
     finally:

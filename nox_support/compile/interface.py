@@ -50,6 +50,8 @@ class CompileRequest:
     extra_args: tuple[str, ...]
     custom_command: str
     env: Mapping[str, str] | None = None
+    reuse_hashes: bool = True
+    """``False`` recomputes every hash instead of trusting the ones in the output file."""
 
 
 class CompilerError(NoxSupportError):

@@ -69,6 +69,8 @@ class PipToolsCompiler:
                     args += ["--upgrade-package", name]
             case KeepPins():
                 pass
+        if not request.reuse_hashes:
+            args.append("--no-reuse-hashes")
         args += ["--output-file", request.output, request.source]
         return tuple(args)
 

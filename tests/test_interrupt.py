@@ -1,0 +1,130 @@
+"""Ctrl-C or SIGTERM at any moment of a lock leaves the old lock byte-identical and no temp file."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.repos import ROOT, monorepo
+
+# Runs lock_service in a child process; PHASE decides where it blocks until signalled.
+DRIVER = r"""
+import sys, time
+from pathlib import Path
+sys.path.insert(0, sys.argv[3])
+from nox_support import lock, lockfile
+from nox_support.project import Project
+from tests.fakes import FakeCompiler
+
+root, phase = Path(sys.argv[1]), sys.argv[2]
+ready = root / "ready"
+
+def block():
+    ready.write_text("x")
+    time.sleep(60)
+
+def during_compile(request, output):
+    output.write_text(output.read_text()[:40])  # a half-written output, like an interrupted pip-compile
+    block()
+
+compiler = FakeCompiler(on_compile=during_compile if phase == "compile" else None)
+if phase == "write":
+    real = lockfile.replace_atomically
+    def slow_replace(path, content, *, temp):
+        temp.write_text(content[: len(content) // 2])
+        block()
+        real(path, content, temp=temp)
+    lockfile.replace_atomically = slow_replace
+
+project = Project.load(root)
+args = lock.LockArgs(lock.KeepPins(), force=True)
+lock.lock_service(project.root, project.service("api"), project.settings, compiler, args)
+"""
+
+REAL_DRIVER = r"""
+import sys
+from pathlib import Path
+from nox_support import lock
+from nox_support.project import Project
+root = Path(sys.argv[1])
+project = Project.load(root)
+args = lock.LockArgs(lock.KeepPins(), force=True)
+(root / "ready").write_text("x")
+lock.lock_service(project.root, project.service("api"), project.settings, project.compiler, args)
+"""
+
+OLD_LOCK = b"# the committed lock, which must survive\nalpha==1.0 --hash=sha256:0\n"
+
+
+def _wait_for(path: Path, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        if time.monotonic() > deadline:
+            pytest.fail(f"child never reached {path.name}")
+        time.sleep(0.02)
+
+
+def _start(root: Path, script: str, *extra: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-c", script, str(root), *extra],
+        cwd=root,
+        start_new_session=True,  # its own process group, like a terminal job
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+
+
+def _service_dir_is_clean(root: Path) -> None:
+    assert (root / "services/api/requirements.txt").read_bytes() == OLD_LOCK
+    assert sorted(p.name for p in (root / "services/api").iterdir()) == ["requirements.in", "requirements.txt"]
+
+
+@pytest.mark.parametrize("phase", ["compile", "write"])
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_signal_keeps_old_lock(tmp_path: Path, phase: str, signum: signal.Signals) -> None:
+    root = monorepo(tmp_path, {"api": "alpha\n"})
+    (root / "services/api/requirements.txt").write_bytes(OLD_LOCK)
+    child = _start(root, DRIVER, phase, str(ROOT))
+    try:
+        _wait_for(root / "ready")
+        os.killpg(child.pid, signum)
+        _out, err = child.communicate(timeout=20)
+    finally:
+        if child.poll() is None:
+            child.kill()
+    assert child.returncode != 0, err.decode()
+    assert b"KeyboardInterrupt" in err or b"Terminated" in err
+    _service_dir_is_clean(root)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("delay", [0.0, 0.4, 0.9, 1.5])
+def test_real_pip_compile_interrupted_at_any_moment(
+    tmp_path: Path, offline_index: Path, delay: float
+) -> None:
+    del offline_index
+    root = monorepo(tmp_path, {"api": "alpha\nbeta\ngamma\n"})
+    (root / "services/api/requirements.txt").write_bytes(OLD_LOCK)
+    child = _start(root, REAL_DRIVER)
+    try:
+        _wait_for(root / "ready")
+        time.sleep(delay)
+        os.killpg(child.pid, signal.SIGINT)
+        child.communicate(timeout=30)
+    finally:
+        if child.poll() is None:
+            child.kill()
+    lock = (root / "services/api/requirements.txt").read_bytes()
+    # Either the old lock survived untouched, or the run finished first and wrote a complete lock.
+    if lock != OLD_LOCK:
+        assert child.returncode == 0
+        assert b"beta==1.1" in lock
+        assert b"# nox-support-inputs:" in lock
+    leftovers = [p.name for p in (root / "services/api").iterdir() if p.name.startswith(".nox-support-")]
+    assert leftovers == []

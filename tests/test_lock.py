@@ -1,0 +1,201 @@
+"""Locking with a fake compiler (fast) and with real pip-compile over a local wheel index."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from nox_support.compile.interface import KeepPins, UpgradeAll, UpgradePackages
+from nox_support.compile.piptools import PipToolsCompiler
+from nox_support.errors import ConfigError, LockValidationError, ResolutionError
+from nox_support.lock import Fresh, LockArgs, Written, lock_service, parse_lock_args
+from nox_support.project import Project
+from tests.fakes import FakeCompiler
+from tests.repos import local_package, monorepo, write
+
+KEEP = LockArgs(upgrade=KeepPins(), force=False)
+
+
+def _project(root: Path, compiler: object | None = None) -> Project:
+    project = Project.load(root)
+    if compiler is not None:
+        project = Project(project.root, project.settings, project.services, compiler)  # type: ignore[arg-type]
+    return project
+
+
+def _lock(project: Project, name: str, args: LockArgs = KEEP) -> tuple[Fresh | Written, ...]:
+    return lock_service(project.root, project.service(name), project.settings, project.compiler, args)
+
+
+def test_parse_lock_args() -> None:
+    assert parse_lock_args([]) == LockArgs(KeepPins(), force=False)
+    assert parse_lock_args(["--force"]) == LockArgs(KeepPins(), force=True)
+    assert parse_lock_args(["--upgrade"]) == LockArgs(UpgradeAll(), force=True)
+    assert parse_lock_args(["-P", "alpha", "--upgrade-package", "beta"]) == LockArgs(
+        UpgradePackages(("alpha", "beta")), force=True
+    )
+    with pytest.raises(ConfigError, match="unrecognized arguments: --upgrad"):
+        parse_lock_args(["--upgrad"])
+
+
+def test_skips_when_inputs_are_unchanged(tmp_path: Path) -> None:
+    fake = FakeCompiler()
+    project = _project(monorepo(tmp_path, {"api": "alpha\n"}), fake)
+
+    first = _lock(project, "api")
+    second = _lock(project, "api")
+
+    assert [type(o) for o in first] == [Written]
+    assert [type(o) for o in second] == [Fresh]
+    assert len(fake.calls) == 1
+    lock = (tmp_path / "services/api/requirements.txt").read_text()
+    assert '#    nox -s "lock(api)"' in lock
+    assert "# nox-support-inputs: sha256=" in lock
+
+
+def test_force_and_input_changes_recompile(tmp_path: Path) -> None:
+    fake = FakeCompiler()
+    project = _project(monorepo(tmp_path, {"api": "alpha\n"}), fake)
+    _lock(project, "api")
+    (outcome,) = _lock(project, "api", LockArgs(KeepPins(), force=True))
+    assert outcome == Written(project.service("api").main, changed=False)
+    write(tmp_path / "services/api/requirements.in", "alpha>=1\n")
+    (outcome,) = _lock(project, "api")
+    assert isinstance(outcome, Written)
+    assert outcome.changed
+    assert len(fake.calls) == 3
+
+
+def test_existing_lock_seeds_the_compiler(tmp_path: Path) -> None:
+    fake = FakeCompiler()
+    project = _project(monorepo(tmp_path, {"api": "alpha\n"}), fake)
+    write(tmp_path / "services/api/requirements.txt", "alpha==0.9 --hash=sha256:x\n")
+    _lock(project, "api")
+    # The compiler saw the committed pins as its output file, so it can prefer them.
+    assert fake.seeds == ["alpha==0.9 --hash=sha256:x\n"]
+    assert fake.calls[0].output.startswith(".nox-support-requirements.txt.")
+
+
+def test_invalid_output_keeps_the_old_lock(tmp_path: Path) -> None:
+    project = _project(monorepo(tmp_path, {"api": "alpha\n"}), FakeCompiler(body="alpha>=1\n"))
+    old = write(tmp_path / "services/api/requirements.txt", "old lock\n").read_bytes()
+    with pytest.raises(LockValidationError, match="alpha>=1 is not pinned"):
+        _lock(project, "api")
+    assert (tmp_path / "services/api/requirements.txt").read_bytes() == old
+    assert sorted(p.name for p in (tmp_path / "services/api").iterdir()) == ["requirements.in", "requirements.txt"]
+
+
+# --- real pip-compile, offline ------------------------------------------------------------------
+
+
+def _real(root: Path) -> Project:
+    project = Project.load(root)
+    assert isinstance(project.compiler, PipToolsCompiler)
+    return project
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("offline_index")
+def test_real_lock_is_pinned_hashed_deterministic_and_portable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The machine-level pip settings this repository warns about: they must not leak into the lock.
+    monkeypatch.setenv("PIP_EXTRA_INDEX_URL", f"file://{tmp_path}/mirror/simple")
+    (tmp_path / "mirror/simple").mkdir(parents=True)
+    root = monorepo(
+        tmp_path / "repo",
+        {"api": "beta\n../../libs/common\n"},
+        pyproject='[tool.nox_support]\nconstraints = ["constraints.txt"]\n',
+    )
+    write(root / "constraints.txt", "alpha<2\n")
+    local_package(root / "libs/common", "common", requires=("gamma",))
+    project = _real(root)
+
+    (outcome,) = _lock(project, "api")
+    lock = root / "services/api/requirements.txt"
+    first = lock.read_bytes()
+    text = first.decode()
+
+    assert isinstance(outcome, Written)
+    assert "alpha==1.1 \\\n    --hash=sha256:" in text
+    assert "beta==1.1 \\\n    --hash=sha256:" in text
+    assert "gamma==1.0 \\\n    --hash=sha256:" in text
+    assert "\n../../libs/common\n" in text
+    for leak in (str(tmp_path), "file://", "--find-links", "--extra-index-url", "--index-url"):
+        assert leak not in text
+    assert '#    nox -s "lock(api)"' in text
+    assert "# This file is autogenerated by pip-compile with Python" in text
+
+    (again,) = _lock(project, "api", LockArgs(KeepPins(), force=True))
+    assert again == Written(project.service("api").main, changed=False)
+    assert lock.read_bytes() == first
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("offline_index")
+def test_real_upgrade_package_moves_only_that_pin(tmp_path: Path) -> None:
+    root = monorepo(tmp_path, {"api": "alpha\nbeta\n"})
+    write(
+        root / "services/api/requirements.txt",
+        "alpha==1.0\nbeta==1.0\n",
+    )
+    project = _real(root)
+    _lock(project, "api")  # prefers the existing pins
+    text = (root / "services/api/requirements.txt").read_text()
+    assert "alpha==1.0 " in text
+    assert "beta==1.0 " in text
+
+    _lock(project, "api", parse_lock_args(["--upgrade-package", "beta"]))
+    text = (root / "services/api/requirements.txt").read_text()
+    assert "alpha==1.0 " in text
+    assert "beta==1.1 " in text
+
+    _lock(project, "api", parse_lock_args(["--upgrade"]))
+    assert "alpha==2.0 " in (root / "services/api/requirements.txt").read_text()
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("offline_index")
+def test_real_conflict_keeps_old_lock_and_names_the_requirements(tmp_path: Path) -> None:
+    root = monorepo(tmp_path, {"api": "alpha\n"})
+    project = _real(root)
+    _lock(project, "api")
+    lock = root / "services/api/requirements.txt"
+    before = lock.read_bytes()
+    write(root / "services/api/requirements.in", "gamma\ndelta\n")  # alpha<2 vs alpha>=2
+
+    with pytest.raises(ResolutionError) as info:
+        _lock(project, "api")
+
+    message = str(info.value)
+    assert message.startswith("service api: cannot resolve requirements.in:")
+    assert "alpha" in message
+    assert "Traceback" not in message
+    assert "the existing lock was left untouched" in message
+    assert lock.read_bytes() == before
+    assert sorted(p.name for p in lock.parent.iterdir()) == ["requirements.in", "requirements.txt"]
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("offline_index")
+def test_real_layer_is_constrained_by_the_main_lock(tmp_path: Path) -> None:
+    root = monorepo(tmp_path, {"api": "gamma\n../../libs/common\n"})
+    local_package(root / "libs/common", "common")
+    write(root / "services/api/requirements-dev.in", "alpha\npytest-stub\n")
+    project = _real(root)
+
+    main, dev = _lock(project, "api")
+
+    assert isinstance(main, Written)
+    assert isinstance(dev, Written)
+    dev_text = (root / "services/api/requirements-dev.txt").read_text()
+    assert "alpha==1.1 " in dev_text  # held below 2 by gamma through the main lock
+    assert "-c requirements.txt" in dev_text
+    assert ".nox-support-" not in dev_text
+    assert sorted(p.name for p in (root / "services/api").iterdir()) == [
+        "requirements-dev.in",
+        "requirements-dev.txt",
+        "requirements.in",
+        "requirements.txt",
+    ]
+    # The layer's digest covers the main lock: re-locking main with new pins makes dev stale.
+    assert [type(o) for o in _lock(project, "api")] == [Fresh, Fresh]

@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+import pytest
+
+from nox_support import reqfile
+from nox_support.errors import RequirementsFileError
+
+
+def test_parses_every_kind_of_line() -> None:
+    text = """\
+# a comment
+alpha>=1.0  # trailing comment
+-r base.in
+--requirement=other.in
+-c ../../constraints.txt
+--constraint more.txt
+-e ../../libs/common
+../../libs/shared
+./vendored/pkg.whl
+--index-url https://example.invalid/simple
+beta==1.1 \\
+    --hash=sha256:abc \\
+    --hash=sha256:def
+gamma @ https://example.invalid/gamma-1.0.tar.gz
+"""
+    entries = reqfile.parse(text, path="requirements.in")
+    assert [i.target for i in reqfile.includes(entries)] == [
+        "base.in",
+        "other.in",
+        "../../constraints.txt",
+        "more.txt",
+    ]
+    assert [i.constraint for i in reqfile.includes(entries)] == [False, False, True, True]
+    locals_ = reqfile.local_paths(entries)
+    assert [(p.path, p.editable, p.line) for p in locals_] == [
+        ("../../libs/common", True, 7),
+        ("../../libs/shared", False, 8),
+        ("./vendored/pkg.whl", False, 9),
+    ]
+    named = [e for e in entries if isinstance(e, reqfile.NamedRequirement)]
+    assert [(n.name, n.pin, n.hashes, n.line) for n in named] == [
+        ("alpha", None, (), 2),
+        ("beta", "1.1", ("sha256:abc", "sha256:def"), 11),
+        ("gamma", None, (), 14),
+    ]
+    assert named[2].url == "https://example.invalid/gamma-1.0.tar.gz"
+    options = [e for e in entries if isinstance(e, reqfile.Option)]
+    assert [(o.name, o.value) for o in options] == [("--index-url", "https://example.invalid/simple")]
+
+
+def test_names_are_canonical() -> None:
+    (entry,) = reqfile.parse("Typing_Extensions==4.6.0\n", path="x")
+    assert isinstance(entry, reqfile.NamedRequirement)
+    assert entry.name == "typing-extensions"
+    assert entry.pin == "4.6.0"
+
+
+def test_wildcard_and_ranges_are_not_pins() -> None:
+    entries = reqfile.parse("alpha==1.*\nbeta>=1,<2\n", path="x")
+    assert [e.pin for e in entries if isinstance(e, reqfile.NamedRequirement)] == [None, None]
+
+
+def test_invalid_requirement_names_file_and_line() -> None:
+    with pytest.raises(RequirementsFileError) as info:
+        reqfile.parse("alpha\n\nbeta >= = 2\n", path="services/x/requirements.in")
+    assert info.value.line == 3
+    assert str(info.value).startswith("services/x/requirements.in:3: invalid requirement")
+    assert info.value.hint
+
+
+def test_include_without_file_is_an_error() -> None:
+    with pytest.raises(RequirementsFileError, match=r"requirements.in:1: -r needs a file name"):
+        reqfile.parse("-r\n", path="requirements.in")
+
+
+def test_continuation_keeps_start_line() -> None:
+    lines = reqfile.logical_lines("a\nb \\\n  c\n#x\nd\n")
+    assert lines == [(1, "a"), (2, "b    c"), (5, "d")]
