@@ -468,7 +468,7 @@ def _sync_locked(
         session.log(f"{service.name}: syncing {what}: {sync_reason}")
 
     stamp_path.unlink(missing_ok=True)
-    new_stamp = _install(session, service, venv, plan, lock_digests, fingerprint)
+    new_stamp = _install(session, service, venv, plan, lock_digests=lock_digests, fingerprint=fingerprint)
     _write_atomically(stamp_path, new_stamp.to_json())
     if reason is not None:
         return Rebuilt(location, new_stamp, reason)
@@ -480,6 +480,7 @@ def _install(  # noqa: PLR0913 - the distinct inputs of one sync
     service: Service,
     venv: _Venv,
     plan: LockPlan,
+    *,
     lock_digests: tuple[tuple[str, str], ...],
     fingerprint: str,
 ) -> Stamp:
@@ -490,7 +491,7 @@ def _install(  # noqa: PLR0913 - the distinct inputs of one sync
         if venv.installer == "uv":
             _uv_sync(session, service, venv, merged, plan)
         else:
-            _pip_sync(session, service, venv, merged, plan, expected)
+            _pip_sync(session, service, venv, plan, expected)
     finally:
         merged.unlink(missing_ok=True)
     installed = _installed(venv.site_packages)
@@ -525,13 +526,8 @@ def _uv_sync(session: nox.Session, service: Service, venv: _Venv, merged: Path, 
     _run(session, command, service)
 
 
-def _pip_sync(  # noqa: PLR0913 - the distinct inputs of one sync
-    session: nox.Session,
-    service: Service,
-    venv: _Venv,
-    merged: Path,
-    plan: LockPlan,
-    expected: Mapping[str, str],
+def _pip_sync(
+    session: nox.Session, service: Service, venv: _Venv, plan: LockPlan, expected: Mapping[str, str]
 ) -> None:
     pip = (sys.executable, "-m", "pip", "--python", str(venv.python))
     _, extras, _ = compare_installed(expected, plan.local, _installed(venv.site_packages))
