@@ -1,0 +1,1 @@
+"""nox-support: per-service locks, freshness checks and audits for Python monorepos."""

@@ -2,7 +2,10 @@
 
 The line sits right below pip-tools' header::
 
-    # nox-support-inputs: sha256=<64 hex> python=3.11 compiler=pip-tools==7.6.2 options=<12 hex> requirements.in=<12 hex> ../../constraints.txt=<12 hex>
+    # nox-support-inputs: sha256=<64 hex> python=3.11 compiler=pip-tools==7.6.2 \
+    #     options=<12 hex> requirements.in=<12 hex> ../../constraints.txt=<12 hex>
+
+(one line in the lock; wrapped here).
 
 The leading ``sha256`` covers everything; the per-input short hashes let
 ``freshness`` say *which* input changed without any other file.
@@ -85,9 +88,7 @@ def normalized(content: bytes) -> bytes:
 
 def compute(inputs: Inputs) -> InputDigest:
     """Digest *inputs*; file order does not matter, content and names do."""
-    files = sorted(
-        (f.name, hashlib.sha256(normalized(f.content)).hexdigest()) for f in inputs.files
-    )
+    files = sorted((f.name, hashlib.sha256(normalized(f.content)).hexdigest()) for f in inputs.files)
     options = hashlib.sha256("\0".join(inputs.options).encode()).hexdigest()
     total = hashlib.sha256()
     for part in (
@@ -154,9 +155,11 @@ def compare(recorded: InputDigest, current: InputDigest) -> tuple[Change, ...]:
     if recorded.options != current.options:
         changes.append(Change("compile options", recorded.options, current.options))
     old, new = dict(recorded.files), dict(current.files)
-    for name in sorted(old.keys() | new.keys()):
-        if old.get(name) != new.get(name):
-            changes.append(Change(name, old.get(name), new.get(name)))
+    changes.extend(
+        Change(name, old.get(name), new.get(name))
+        for name in sorted(old.keys() | new.keys())
+        if old.get(name) != new.get(name)
+    )
     if not changes:
         # Same parts but a different total: the line was edited by hand.
         changes.append(Change("digest line", recorded.total, current.total))

@@ -84,7 +84,7 @@ def discover(root: Path, settings: Settings) -> tuple[Service, ...]:
                 "service names must be unique across all service_globs"
             )
             continue
-        found[name] = _service(root, directory, rel, settings)
+        found[name] = _service(directory, rel, settings)
     if problems:
         msg = "invalid service directories:\n  " + "\n  ".join(problems)
         raise DiscoveryError(msg, hint="see [tool.nox_support] service_globs in pyproject.toml")
@@ -103,7 +103,7 @@ def _candidate_dirs(root: Path, globs: tuple[str, ...]) -> list[Path]:
     return out
 
 
-def _service(root: Path, directory: Path, rel: str, settings: Settings) -> Service:
+def _service(directory: Path, rel: str, settings: Settings) -> Service:
     python, source = _target_python(directory, rel, settings)
     main_lock = directory / "requirements.txt"
     layers = [Layer("main", directory / MAIN_INPUT, main_lock)]
@@ -111,9 +111,7 @@ def _service(root: Path, directory: Path, rel: str, settings: Settings) -> Servi
         match = _LAYER_INPUT.match(path.name)
         if match:
             name = match.group(1)
-            layers.append(
-                Layer(name, path, directory / f"requirements-{name}.txt", constrained_by=main_lock)
-            )
+            layers.append(Layer(name, path, directory / f"requirements-{name}.txt", constrained_by=main_lock))
     return Service(
         name=directory.name,
         directory=directory,

@@ -31,7 +31,8 @@ def exclusive(path: Path, *, timeout: float, what: str, poll: float = 0.05) -> I
                 if time.monotonic() >= deadline:
                     msg = f"{what} is busy: another nox-support run holds {path} (waited {timeout:g} s)"
                     raise BusyError(
-                        msg, hint="wait for the other run to finish, or remove the lock file if none is running"
+                        msg,
+                        hint="wait for the other run to finish, or remove the lock file if none is running",
                     ) from None
                 time.sleep(poll)
         yield

@@ -157,7 +157,7 @@ def deep_check_layer(
 
 def describe(verdict: Verdict) -> str:
     """One message per verdict: what is wrong and the exact command that fixes it (pure)."""
-    fix = f'fix: {regenerate_command(verdict.service)} and commit {verdict.lock}'
+    fix = f"fix: {regenerate_command(verdict.service)} and commit {verdict.lock}"
     match verdict:
         case FreshLock(lock=lock):
             return f"{verdict.service}: {lock} is fresh"

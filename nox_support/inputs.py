@@ -1,4 +1,6 @@
-"""Collect every file that feeds a lock: the ``.in`` file, its ``-r``/``-c``
+"""Collect every file that feeds a lock.
+
+That is the ``.in`` file, its ``-r``/``-c``
 includes (recursively), shared constraints, the main lock of a layered input,
 and the metadata of local path packages.
 """
@@ -55,9 +57,12 @@ def collect(root: Path, service: Service, layer: Layer, settings: Settings) -> C
     for path in constraint_files(root, settings):
         collector.add_requirements(path, via=None)
     if layer.constrained_by is not None:
-        collector.add_file(layer.constrained_by, via=layer.source.name, line=None, missing_hint=(
-            f'lock the main layer first: nox -s "lock({service.name})"'
-        ))
+        collector.add_file(
+            layer.constrained_by,
+            via=layer.source.name,
+            line=None,
+            missing_hint=(f'lock the main layer first: nox -s "lock({service.name})"'),
+        )
     return CollectedInputs(
         files=tuple(collector.files.values()),
         local_packages=tuple(collector.packages),
@@ -65,9 +70,7 @@ def collect(root: Path, service: Service, layer: Layer, settings: Settings) -> C
     )
 
 
-def inputs_for(
-    collected: CollectedInputs, *, python: str, compiler: str, options: tuple[str, ...]
-) -> Inputs:
+def inputs_for(collected: CollectedInputs, *, python: str, compiler: str, options: tuple[str, ...]) -> Inputs:
     """Combine collected files with the scalar inputs."""
     return Inputs(files=collected.files, python=python, compiler=compiler, options=options)
 

@@ -1,5 +1,7 @@
-"""``nox -s lock``: compile each layer of a service into a pinned, hashed lock,
-only where the inputs changed, and never leave a broken lock behind."""
+"""``nox -s lock``: compile each layer of a service into a pinned, hashed lock.
+
+Only where the inputs changed, and never leaving a broken lock behind.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +13,8 @@ from pathlib import Path
 
 from nox_support import digest, lockfile
 from nox_support.compile.interface import (
-    CompileRequest,
     Compiler,
+    CompileRequest,
     KeepPins,
     Upgrade,
     UpgradeAll,
@@ -58,7 +60,7 @@ def regenerate_command(service: str) -> str:
 
 def parse_lock_args(posargs: list[str] | tuple[str, ...]) -> LockArgs:
     """Parse ``--upgrade``, ``--upgrade-package NAME`` and ``--force`` (pure)."""
-    parser = _ArgParser(prog='nox -s lock --', add_help=False, allow_abbrev=False)
+    parser = _ArgParser(prog="nox -s lock --", add_help=False, allow_abbrev=False)
     parser.add_argument("--upgrade", "-U", action="store_true")
     parser.add_argument("--upgrade-package", "-P", action="append", default=[], metavar="NAME")
     parser.add_argument("--force", action="store_true")
@@ -107,9 +109,7 @@ def lock_service(
         if not args.force and recorded_digest(layer.lock) == current:
             outcomes.append(Fresh(layer))
             continue
-        outcomes.append(
-            compile_layer(root, service, layer, settings, compiler, args.upgrade, current)
-        )
+        outcomes.append(compile_layer(root, service, layer, settings, compiler, args.upgrade, current))
     return tuple(outcomes)
 
 

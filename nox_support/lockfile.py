@@ -22,7 +22,9 @@ from nox_support import reqfile
 from nox_support.digest import MARKER
 from nox_support.errors import LockValidationError
 
-_FILE_URL = re.compile(r"(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*(\[[^\]]*\])?\s*@\s*)?file://(?P<path>/[^\s;#\\]+)")
+_FILE_URL = re.compile(
+    r"(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*(\[[^\]]*\])?\s*@\s*)?file://(?P<path>/[^\s;#\\]+)"
+)
 _CREDENTIALS = re.compile(r"://[^/\s:@]+:[^/\s@]+@")
 _ABSOLUTE_INCLUDE = re.compile(r"(?:^|\s)-[rc]\s+/")
 _FORBIDDEN_OPTIONS = frozenset(
@@ -74,37 +76,45 @@ def validate(text: str, *, path: str, forbidden: tuple[str, ...]) -> None:
     *forbidden* holds strings that must not appear anywhere (the repository's
     absolute path, the home and temporary directories).
     """
-    problems: list[str] = []
-    for needle in forbidden:
-        if needle and needle in text:
-            problems.append(f"contains the machine path {needle!r}")
+    problems = [*_text_problems(text, forbidden), *_entry_problems(text, path)]
+    if problems:
+        msg = f"refusing to write {path}: " + "; ".join(dict.fromkeys(problems))
+        raise LockValidationError(
+            msg, hint="the previous lock was kept; report this with the compiler output"
+        )
+
+
+def _text_problems(text: str, forbidden: tuple[str, ...]) -> list[str]:
+    problems = [f"contains the machine path {needle!r}" for needle in forbidden if needle and needle in text]
     if "file://" in text:
         problems.append("contains a file:// URL")
     if _CREDENTIALS.search(text):
         problems.append("contains credentials in a URL")
-    for number, raw in enumerate(text.splitlines(), start=1):
-        if _ABSOLUTE_INCLUDE.search(raw):
-            problems.append(f"line {number}: names an absolute -r/-c path")
+    problems.extend(
+        f"line {number}: names an absolute -r/-c path"
+        for number, raw in enumerate(text.splitlines(), start=1)
+        if _ABSOLUTE_INCLUDE.search(raw)
+    )
+    return problems
+
+
+def _entry_problems(text: str, path: str) -> list[str]:
     try:
         entries = reqfile.parse(text, path=path)
     except Exception as exc:  # noqa: BLE001 - any parse failure makes the lock invalid
-        problems.append(f"does not parse: {exc}")
-        entries = ()
-    named = 0
+        return [f"does not parse: {exc}"]
+    problems: list[str] = []
     for entry in entries:
         if isinstance(entry, reqfile.Option) and entry.name in _FORBIDDEN_OPTIONS:
             problems.append(f"line {entry.line}: emits {entry.name}")
-        elif isinstance(entry, reqfile.NamedRequirement):
-            named += 1
-            if entry.pin is None and entry.url is None:
+        elif isinstance(entry, reqfile.NamedRequirement) and entry.url is None:
+            if entry.pin is None:
                 problems.append(f"line {entry.line}: {entry.text} is not pinned with ==")
-            elif not entry.hashes and entry.url is None:
+            elif not entry.hashes:
                 problems.append(f"line {entry.line}: {entry.name} has no --hash")
         elif isinstance(entry, reqfile.LocalPath) and entry.path.startswith(("/", "~")):
             problems.append(f"line {entry.line}: absolute local path {entry.path}")
-    if problems:
-        msg = f"refusing to write {path}: " + "; ".join(dict.fromkeys(problems))
-        raise LockValidationError(msg, hint="the previous lock was kept; report this with the compiler output")
+    return problems
 
 
 def pins_as_constraints(text: str, *, path: str) -> str:

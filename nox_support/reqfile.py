@@ -65,7 +65,7 @@ _PIN = re.compile(r"^==\s*([^,;\s*]+)$")
 
 
 def logical_lines(text: str) -> list[tuple[int, str]]:
-    """Lines with comments removed and ``\\`` continuations joined, with start line numbers."""
+    r"""Lines with comments removed and ``\`` continuations joined, with start line numbers."""
     out: list[tuple[int, str]] = []
     buffer = ""
     start = 0
@@ -104,7 +104,7 @@ def _parse_line(line: str, number: int, path: str) -> Entry:
     if line.startswith("-"):
         return _parse_option(line, number, path)
     if _looks_like_path(line):
-        return LocalPath(line.split(";")[0].strip(), editable=False, line=number)
+        return LocalPath(line.split(";", maxsplit=1)[0].strip(), editable=False, line=number)
     return _parse_requirement(line, number, path)
 
 
@@ -133,7 +133,7 @@ def _parse_option(line: str, number: int, path: str) -> Entry:
 
 
 def _looks_like_path(line: str) -> bool:
-    head = line.split(";")[0].strip()
+    head = line.split(";", maxsplit=1)[0].strip()
     return head.startswith((".", "/", "~", "file:")) or (
         "/" in head and "@" not in head and "://" not in head
     )

@@ -62,9 +62,7 @@ def _create(location: Path, python: str, backend: str) -> None:
     from nox.virtualenv import VirtualEnv  # noqa: PLC0415 - only when a foreign Python is needed
 
     try:
-        VirtualEnv(
-            str(location), interpreter=python, reuse_existing=False, venv_backend=backend
-        ).create()
+        VirtualEnv(str(location), interpreter=python, reuse_existing=False, venv_backend=backend).create()
     except Exception as exc:  # nox raises its own types for missing interpreters
         msg = f"cannot create a Python {python} tool environment at {location}: {exc}"
         raise ToolEnvError(

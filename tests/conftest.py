@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -43,11 +42,11 @@ def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempP
 
 
 @pytest.fixture
-def offline_index(monkeypatch: pytest.MonkeyPatch, wheelhouse: Path) -> Iterator[Path]:
+def offline_index(monkeypatch: pytest.MonkeyPatch, wheelhouse: Path) -> Path:
     """Point pip (and uv) at the local wheelhouse only."""
     monkeypatch.setenv("PIP_NO_INDEX", "1")
     monkeypatch.setenv("PIP_FIND_LINKS", str(wheelhouse))
     monkeypatch.setenv("UV_OFFLINE", "1")
     monkeypatch.setenv("UV_NO_INDEX", "1")
     monkeypatch.setenv("UV_FIND_LINKS", str(wheelhouse))
-    yield wheelhouse
+    return wheelhouse

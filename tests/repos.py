@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parent.parent
 NOXFILE = ROOT / "noxfile.py"
 
 # A PEP 517 backend with no dependencies, so local path packages build offline.
-_BACKEND = '''
+_BACKEND = """
 import base64, hashlib, os, zipfile
 
 NAME = {name!r}
@@ -42,7 +42,9 @@ def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
     files = {{
         f"{{MODULE}}/__init__.py": b"",
         f"{{INFO}}/METADATA": _metadata().encode(),
-        f"{{INFO}}/WHEEL": b"Wheel-Version: 1.0\\nGenerator: test\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n",
+        f"{{INFO}}/WHEEL": (
+            b"Wheel-Version: 1.0\\nGenerator: test\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n"
+        ),
     }}
     record = ""
     for path, data in files.items():
@@ -55,7 +57,7 @@ def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
             archive.writestr(path, data)
         archive.writestr(f"{{INFO}}/RECORD", record)
     return name
-'''
+"""
 
 
 def write(path: Path, text: str) -> Path:

@@ -4,7 +4,13 @@ from pathlib import Path
 
 import pytest
 
-from nox_support.config import ServiceOverride, Settings, load_settings, normalize_python_version, parse_settings
+from nox_support.config import (
+    ServiceOverride,
+    Settings,
+    load_settings,
+    normalize_python_version,
+    parse_settings,
+)
 from nox_support.errors import ConfigError
 from tests.repos import write
 
@@ -54,7 +60,7 @@ def test_invalid_values(table: dict[str, object], message: str) -> None:
 
 def test_invalid_toml_names_the_file(tmp_path: Path) -> None:
     write(tmp_path / "pyproject.toml", "[tool.nox_support\n")
-    with pytest.raises(ConfigError, match="pyproject.toml: invalid TOML"):
+    with pytest.raises(ConfigError, match=r"pyproject\.toml: invalid TOML"):
         load_settings(tmp_path)
 
 

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -78,7 +77,7 @@ def test_symlink_outside_the_repository_is_rejected(tmp_path: Path) -> None:
     repo = tmp_path / "repo"
     outside = _service(tmp_path, "elsewhere/evil")
     (repo / "services").mkdir(parents=True)
-    os.symlink(outside, repo / "services" / "evil")
+    (repo / "services" / "evil").symlink_to(outside)
     with pytest.raises(DiscoveryError, match="symlink leads outside the repository"):
         discover(repo, Settings())
 
@@ -86,6 +85,6 @@ def test_symlink_outside_the_repository_is_rejected(tmp_path: Path) -> None:
 def test_symlink_inside_the_repository_is_fine(tmp_path: Path) -> None:
     target = _service(tmp_path, "real/api")
     (tmp_path / "services").mkdir()
-    os.symlink(target, tmp_path / "services" / "api")
+    (tmp_path / "services" / "api").symlink_to(target)
     (service,) = discover(tmp_path, Settings())
     assert service.name == "api"

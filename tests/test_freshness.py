@@ -19,7 +19,9 @@ def _setup(tmp_path: Path, fake: FakeCompiler | None = None) -> Project:
     loaded = Project.load(root)
     project = Project(loaded.root, loaded.settings, loaded.services, fake or FakeCompiler())
     for service in project.services:
-        lock_service(project.root, service, project.settings, project.compiler, LockArgs(KeepPins(), force=False))
+        lock_service(
+            project.root, service, project.settings, project.compiler, LockArgs(KeepPins(), force=False)
+        )
     return project
 
 
@@ -59,7 +61,8 @@ def test_missing_and_unmarked_locks(tmp_path: Path) -> None:
     (project.root / "services/api/requirements.txt").unlink()
     write(project.root / "services/web/requirements.txt", "beta==1.0\n")
     assert fresh.describe(_check(project, "api")) == (
-        'api: services/api/requirements.txt is missing; fix: nox -s "lock(api)" and commit services/api/requirements.txt'
+        "api: services/api/requirements.txt is missing; "
+        'fix: nox -s "lock(api)" and commit services/api/requirements.txt'
     )
     assert "has no nox-support inputs line" in fresh.describe(_check(project, "web"))
 
@@ -92,7 +95,9 @@ def test_deep_catches_a_hand_edited_lock(tmp_path: Path) -> None:
 
     # A hand edit that keeps the digest line: the offline check cannot see it, --deep must.
     lock.write_text(lock.read_text().replace("beta==1.1", "beta==1.0"))
-    assert isinstance(fresh.check_layer(root, service, service.main, project.settings, project.compiler), fresh.FreshLock)
+    assert isinstance(
+        fresh.check_layer(root, service, service.main, project.settings, project.compiler), fresh.FreshLock
+    )
     verdict = fresh.deep_check_layer(root, service, service.main, project.settings, project.compiler)
     assert isinstance(verdict, fresh.DriftedLock)
     message = fresh.describe(verdict)

@@ -50,7 +50,9 @@ def test_missing_include_names_the_including_line(tmp_path: Path) -> None:
     write(tmp_path / "services/api/requirements.in", "alpha\n-r missing.in\n")
     with pytest.raises(RequirementsFileError) as info:
         _collect(tmp_path)
-    assert str(info.value).startswith("services/api/requirements.in:2: services/api/missing.in does not exist")
+    assert str(info.value).startswith(
+        "services/api/requirements.in:2: services/api/missing.in does not exist"
+    )
 
 
 def test_include_outside_the_repository_is_refused(tmp_path: Path) -> None:
@@ -63,13 +65,15 @@ def test_include_outside_the_repository_is_refused(tmp_path: Path) -> None:
 
 def test_local_path_must_exist_and_stay_inside(tmp_path: Path) -> None:
     write(tmp_path / "services/api/requirements.in", "alpha\n../../libs/nope\n")
-    with pytest.raises(RequirementsFileError, match=r"requirements.in:2: local path '../../libs/nope' does not exist"):
+    with pytest.raises(
+        RequirementsFileError, match=r"requirements.in:2: local path '../../libs/nope' does not exist"
+    ):
         _collect(tmp_path)
 
 
 def test_missing_shared_constraints_is_a_config_error(tmp_path: Path) -> None:
     write(tmp_path / "services/api/requirements.in", "alpha\n")
-    with pytest.raises(ConfigError, match="shared constraints file 'nope.txt' does not exist"):
+    with pytest.raises(ConfigError, match=r"shared constraints file 'nope\.txt' does not exist"):
         _collect(tmp_path, Settings(constraints=("nope.txt",)))
 
 

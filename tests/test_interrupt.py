@@ -82,7 +82,10 @@ def _start(root: Path, script: str, *extra: str) -> subprocess.Popen[bytes]:
 
 def _service_dir_is_clean(root: Path) -> None:
     assert (root / "services/api/requirements.txt").read_bytes() == OLD_LOCK
-    assert sorted(p.name for p in (root / "services/api").iterdir()) == ["requirements.in", "requirements.txt"]
+    assert sorted(p.name for p in (root / "services/api").iterdir()) == [
+        "requirements.in",
+        "requirements.txt",
+    ]
 
 
 @pytest.mark.parametrize("phase", ["compile", "write"])

@@ -83,7 +83,10 @@ def test_invalid_output_keeps_the_old_lock(tmp_path: Path) -> None:
     with pytest.raises(LockValidationError, match="alpha>=1 is not pinned"):
         _lock(project, "api")
     assert (tmp_path / "services/api/requirements.txt").read_bytes() == old
-    assert sorted(p.name for p in (tmp_path / "services/api").iterdir()) == ["requirements.in", "requirements.txt"]
+    assert sorted(p.name for p in (tmp_path / "services/api").iterdir()) == [
+        "requirements.in",
+        "requirements.txt",
+    ]
 
 
 # --- real pip-compile, offline ------------------------------------------------------------------
@@ -97,7 +100,9 @@ def _real(root: Path) -> Project:
 
 @pytest.mark.slow
 @pytest.mark.usefixtures("offline_index")
-def test_real_lock_is_pinned_hashed_deterministic_and_portable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_real_lock_is_pinned_hashed_deterministic_and_portable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # The machine-level pip settings this repository warns about: they must not leak into the lock.
     monkeypatch.setenv("PIP_EXTRA_INDEX_URL", f"file://{tmp_path}/mirror/simple")
     (tmp_path / "mirror/simple").mkdir(parents=True)

@@ -47,7 +47,7 @@ def test_lock_then_freshness_round_trip(tmp_path: Path) -> None:
     stale = nox(root, "-s", "freshness")
     assert stale.returncode == 1
     assert (
-        'api: services/api/requirements.txt is stale (requirements.in changed); '
+        "api: services/api/requirements.txt is stale (requirements.in changed); "
         'fix: nox -s "lock(api)" and commit services/api/requirements.txt'
     ) in stale.stderr
     assert "1 of 3 locks are not fresh" in stale.stderr

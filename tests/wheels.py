@@ -37,7 +37,9 @@ def build_wheel(dist: Dist, directory: Path) -> Path:
     files = {
         f"{module}/__init__.py": f'__version__ = "{dist.version}"\n'.encode(),
         f"{info}/METADATA": metadata.encode(),
-        f"{info}/WHEEL": b"Wheel-Version: 1.0\nGenerator: nox-support-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+        f"{info}/WHEEL": (
+            b"Wheel-Version: 1.0\nGenerator: nox-support-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+        ),
     }
     record = "".join(f"{path},{_record_hash(data)},{len(data)}\n" for path, data in files.items())
     record += f"{info}/RECORD,,\n"

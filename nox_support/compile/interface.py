@@ -61,7 +61,10 @@ class CompilerError(NoxSupportError):
 class Compiler(Protocol):
     """A lock compiler (pip-tools, uv)."""
 
-    name: str
+    @property
+    def name(self) -> str:
+        """Short name shown to users (``pip-tools``, ``uv``)."""
+        ...
 
     def identity(self) -> str:
         """``name==version``; cheap (no subprocess when avoidable), recorded in the digest."""

@@ -101,8 +101,12 @@ def _explain(request: CompileRequest, exc: CommandError) -> CompilerError | Reso
             "the existing lock was left untouched",
         )
     tail = "\n".join(line for line in text.strip().splitlines()[-12:])
-    msg = f"service {request.service}: pip-compile failed on {request.source} (exit {exc.returncode}):\n{tail}"
-    return CompilerError(msg, hint=f"run {cmd.display(exc.command)} in the service directory to see all output")
+    msg = (
+        f"service {request.service}: pip-compile failed on {request.source} (exit {exc.returncode}):\n{tail}"
+    )
+    return CompilerError(
+        msg, hint=f"run {cmd.display(exc.command)} in the service directory to see all output"
+    )
 
 
 def conflict_cause(output: str) -> str:
