@@ -23,21 +23,22 @@ if TYPE_CHECKING:
 
 def service_names(root: Path) -> list[str]:
     """Service names for ``@nox.parametrize``; a discovery error stops Nox with its message."""
-    try:
-        return [s.name for s in cached_project(root.resolve()).services]
-    except NoxSupportError as exc:
-        sys.stderr.write(f"nox-support: {exc}\n")
-        raise SystemExit(2) from None
+    return [s.name for s in _loaded_or_exit(root).services]
 
 
 def service_params(root: Path) -> list[object]:
-    """``nox.param(python, service, id=service)`` for sessions that need the service's venv."""
+    """``nox.param(python, service, id=service)``: sessions whose venv uses the service's Python."""
     import nox  # noqa: PLC0415 - only the noxfile calls this
 
-    proj = service_names(root) and cached_project(root.resolve())
-    if not proj:
-        return []
-    return [nox.param(s.python, s.name, id=s.name) for s in proj.services]
+    return [nox.param(s.python, s.name, id=s.name) for s in _loaded_or_exit(root).services]
+
+
+def _loaded_or_exit(root: Path) -> Project:
+    try:
+        return cached_project(root.resolve())
+    except NoxSupportError as exc:
+        sys.stderr.write(f"nox-support: {exc}\n")
+        raise SystemExit(2) from None
 
 
 @contextmanager
