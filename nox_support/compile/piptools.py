@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,15 +31,13 @@ BASE_OPTIONS = (
     "--resolver=backtracking",
 )
 
-_CONFLICT_MARKERS = (
-    "Could not find a version that matches",
-    "Could not find a version that satisfies",
-    "No matching distribution found",
-    "The conflict is caused by",
-    "ResolutionImpossible",
-    "conflicting dependencies",
-    "Cannot install",
+_ERROR_LINE = re.compile(r"^\s*ERROR: (.*)$")
+_NO_MATCH = re.compile(r"No matching distribution found for (\S+)")
+_CAUSE = re.compile(
+    r"requirement=\w*Requirement\('(?P<req>[^']*)'\), parent=(?:None|\w*Candidate\('(?P<parent>[^']*)'\))"
 )
+_INPUT_LINE = re.compile(r"-r (?P<file>\S+) \(line (?P<line>\d+)\)")
+_DIST_FILE = re.compile(r"^(?P<name>[^-]+)-(?P<version>[^-]+?)(?:-.*\.whl|\.tar\.gz|\.zip)$")
 
 
 @dataclass(frozen=True)
@@ -92,7 +91,7 @@ class PipToolsCompiler:
 
 def _explain(request: CompileRequest, exc: CommandError) -> CompilerError | ResolutionError:
     text = exc.stderr + "\n" + exc.stdout
-    cause = conflict_cause(text)
+    cause = conflict_cause(text, lambda name: _read_lines(request.cwd / name))
     if cause:
         msg = f"service {request.service}: cannot resolve {request.source}:\n{cause}"
         return ResolutionError(
@@ -109,25 +108,64 @@ def _explain(request: CompileRequest, exc: CommandError) -> CompilerError | Reso
     )
 
 
-def conflict_cause(output: str) -> str:
-    """The few lines of compiler output that name a resolution conflict (pure)."""
-    lines = [_strip_ansi(line).rstrip() for line in output.splitlines()]
-    keep: list[str] = []
-    for index, line in enumerate(lines):
-        if any(marker in line for marker in _CONFLICT_MARKERS):
-            keep.append(line.strip())
-            # pip lists the conflicting requirements on the indented lines that follow.
-            for follow in lines[index + 1 : index + 8]:
-                if follow.startswith((" ", "\t")) and follow.strip():
-                    keep.append("  " + follow.strip())
-                elif follow.strip():
-                    break
-    unique = list(dict.fromkeys(k for k in keep if not k.startswith("Traceback")))
-    return "\n".join("  " + k for k in unique[:12])
+def conflict_cause(output: str, read_input: Callable[[str], list[str]] | None = None) -> str:
+    """Explain a resolution failure in pip's output in a few lines (pure but for *read_input*).
+
+    Keeps pip's ``ERROR:`` lines (with ``-r file (line N)`` expanded to the requirement written
+    there) and turns the ``ResolutionImpossible`` details into "X (required by Y)" lines.
+    Returns ``""`` when the output shows no resolution failure.
+    """
+    lines = [_ANSI.sub("", line) for line in output.splitlines()]
+    errors = [m.group(1).strip() for line in lines if (m := _ERROR_LINE.match(line))]
+    causes: list[str] = []
+    for line in lines:
+        if "ResolutionImpossible" not in line:
+            continue
+        for match in _CAUSE.finditer(line):
+            parent = match.group("parent")
+            who = _distribution(parent) if parent else "the service's own requirements"
+            causes.append(f"{match.group('req')} (required by {who})")
+    missing = [m.group(1) for line in lines if (m := _NO_MATCH.search(line))]
+    if not (errors or causes or missing) or not any(
+        "ResolutionImpossible" in line or "No matching distribution" in line or "conflicting" in line
+        for line in lines
+    ):
+        return ""
+    if read_input is not None:
+        errors = [_expand_input_lines(e, read_input) for e in errors]
+    parts = list(dict.fromkeys(errors))
+    unique_causes = list(dict.fromkeys(causes))
+    if len(unique_causes) > 1:
+        parts.append("requirements in conflict: " + "; ".join(unique_causes))
+    elif unique_causes:
+        parts.append("cannot be satisfied: " + unique_causes[0])
+    elif missing and not errors:
+        parts.append("no version matches: " + ", ".join(dict.fromkeys(missing)))
+    return "\n".join("  " + part for part in parts)
+
+
+def _distribution(link: str) -> str:
+    name = link.rstrip("/").rsplit("/", 1)[-1]
+    match = _DIST_FILE.match(name)
+    return f"{match.group('name')} {match.group('version')}" if match else name
+
+
+def _expand_input_lines(error: str, read_input: Callable[[str], list[str]]) -> str:
+    def expand(match: re.Match[str]) -> str:
+        lines = read_input(match.group("file"))
+        number = int(match.group("line"))
+        written = lines[number - 1].split("#")[0].strip() if 0 < number <= len(lines) else ""
+        where = f"{match.group('file')} line {number}"
+        return f"{written!r} ({where})" if written else where
+
+    return _INPUT_LINE.sub(expand, error)
+
+
+def _read_lines(path: Path) -> list[str]:
+    try:
+        return path.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return []
 
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
-
-
-def _strip_ansi(text: str) -> str:
-    return _ANSI.sub("", text)
