@@ -42,7 +42,8 @@ def test_committed_sample_locks_are_fresh_valid_and_portable() -> None:
 @pytest.mark.network
 def test_relocking_the_samples_from_pypi_is_byte_identical(tmp_path: Path) -> None:
     copy = tmp_path / "repo"
-    shutil.copytree(ROOT, copy, ignore=shutil.ignore_patterns(".venv", ".nox", ".git", "reports", "*.egg-info"))
+    ignore = shutil.ignore_patterns(".venv", ".nox", ".git", "reports", "*.egg-info")
+    shutil.copytree(ROOT, copy, ignore=ignore)
     project = Project.load(copy)
     for service in project.services:
         lock_service(copy, service, project.settings, project.compiler, LockArgs(KeepPins(), force=True))
