@@ -63,9 +63,8 @@ def test_command_is_an_argument_tuple() -> None:
         ".tmp",
         "requirements.in",
     )
-    assert ("--constraint", "../../c.txt") == command[
-        command.index("--constraint") : command.index("--constraint") + 2
-    ]
+    at = command.index("--constraint")
+    assert command[at : at + 2] == ("--constraint", "../../c.txt")
     assert "--pre" in command
     keep = compiler.command(
         CompileRequest(
