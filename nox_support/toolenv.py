@@ -50,10 +50,14 @@ def python_for(root: Path, python: str, *, purpose: str, packages: tuple[str, ..
     with exclusive(location.with_suffix(".lock"), timeout=600, what=f"tool venv {location.name}"):
         if stamp.is_file() and stamp.read_text(encoding="utf-8") == wanted:
             return str(_bin(location) / "python")
-        _create(location, python, venv_backend())
-        cmd.run(
-            (str(_bin(location) / "python"), "-m", "pip", "install", "--quiet", *wanted.split()),
-        )
+        backend = venv_backend()
+        _create(location, python, backend)
+        interpreter = str(_bin(location) / "python")
+        if backend == "uv":  # uv venvs have no pip
+            installer: tuple[str, ...] = ("uv", "pip", "install", "--quiet", "--python", interpreter)
+        else:
+            installer = (interpreter, "-m", "pip", "install", "--quiet")
+        cmd.run((*installer, *wanted.split()))
         stamp.write_text(wanted, encoding="utf-8")
     return str(_bin(location) / "python")
 
