@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from nox_support import freshness as fresh
-from nox_support.errors import NoxSupportError
+from nox_support.errors import DiscoveryError, NoxSupportError
 from nox_support.lock import Fresh, lock_service, parse_lock_args
 from nox_support.project import Project, cached_project
 
@@ -76,6 +76,10 @@ def freshness(session: nox.Session, root: Path) -> None:
     with boundary(session):
         proj = project(root)
         args = fresh.parse_freshness_args(session.posargs)
+        if not proj.services:
+            globs = ", ".join(proj.settings.service_globs)
+            msg = f"no services found: no directory matching {globs} holds a requirements.in"
+            raise DiscoveryError(msg, hint="add services or set [tool.nox_support] service_globs")
         check = fresh.deep_check_layer if args.deep else fresh.check_layer
         bad = 0
         total = 0

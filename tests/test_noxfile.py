@@ -80,3 +80,10 @@ def test_invalid_service_directory_stops_with_a_clear_message(tmp_path: Path) ->
     assert result.returncode != 0
     assert "services/_bad: '_bad' is not a valid service name" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_freshness_without_services_is_an_error_not_a_pass(tmp_path: Path) -> None:
+    root = monorepo(tmp_path, {})
+    result = nox(root, "-s", "freshness")
+    assert result.returncode == 1
+    assert "no services found: no directory matching services/* holds a requirements.in" in result.stderr
