@@ -1,0 +1,92 @@
+"""``python -m nox_support`` / ``nox-support``: commands the CI workflows call.
+
+``matrix`` prints the GitHub Actions job matrices built from ``nox -l --json``.
+Errors leave through :func:`main` only: one line per problem with a hint, and
+exit code 2 for usage and configuration errors, 1 for everything else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from nox_support.errors import ConfigError, NoxSupportError
+
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except ConfigError as exc:
+        sys.stderr.write(f"nox-support: error: {exc}\n")
+        return EXIT_USAGE
+    except NoxSupportError as exc:
+        sys.stderr.write(f"nox-support: error: {exc}\n")
+        return EXIT_ERROR
+
+
+def _matrix(args: argparse.Namespace) -> int:
+    from nox_support.ci.discover import MatrixRequest, plan  # noqa: PLC0415 - keeps --help fast
+    from nox_support.ci.matrix import github_outputs, summary_markdown  # noqa: PLC0415
+    from nox_support.ci.settings import max_jobs, positive_int  # noqa: PLC0415
+
+    request = MatrixRequest(
+        root=Path(args.root),
+        changed_since=args.changed_since,
+        all_services_for=frozenset(args.all_services_for),
+        shard_size=None if args.shard_size is None else positive_int(args.shard_size, "--shard-size"),
+        max_jobs=None if args.max_jobs is None else max_jobs(args.max_jobs, "--max-jobs"),
+    )
+    result = plan(request)
+    if args.github_output:
+        with Path(args.github_output).open("a", encoding="utf-8") as handle:
+            handle.writelines(f"{key}={value}\n" for key, value in github_outputs(result).items())
+    if args.summary:
+        with Path(args.summary).open("a", encoding="utf-8") as handle:
+            handle.write(summary_markdown(result))
+    sys.stdout.write(json.dumps(result.to_json(), indent=2) + "\n")
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="nox-support", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+    matrix = commands.add_parser(
+        "matrix",
+        help="print the GitHub Actions job matrices (JSON) built from `nox -l --json`",
+        description="Print the per-service job matrices for the audit and tests jobs.",
+    )
+    matrix.add_argument("--root", default=".", help="monorepo root holding noxfile.py (default: .)")
+    matrix.add_argument(
+        "--changed-since",
+        metavar="REF",
+        help="only services affected by changes since the merge base of REF and HEAD",
+    )
+    matrix.add_argument(
+        "--all-services-for",
+        action="append",
+        default=[],
+        choices=("audit", "tests"),
+        metavar="KIND",
+        help="give the KIND matrix (audit or tests) every service, whatever changed (repeatable)",
+    )
+    matrix.add_argument("--shard-size", type=int, metavar="N", help="services per job (default: 1)")
+    matrix.add_argument("--max-jobs", type=int, metavar="N", help="most jobs per matrix (default: 256)")
+    matrix.add_argument(
+        "--github-output", metavar="FILE", help="append step outputs to FILE ($GITHUB_OUTPUT)"
+    )
+    matrix.add_argument("--summary", metavar="FILE", help="append a markdown summary to FILE")
+    matrix.set_defaults(handler=_matrix)
+    return parser
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

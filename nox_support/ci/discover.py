@@ -1,0 +1,121 @@
+"""``nox-support matrix``: ask Nox, git and the file system, then build the plan.
+
+One ``nox -l --json`` process and a few git processes; everything else is
+pure Python over small files, so 500 services take well under a second.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from nox_support.ci import git
+from nox_support.ci.affected import Affected, ServiceInputs, affected_services, everything
+from nox_support.ci.matrix import Plan, ServiceFacts, build_plan, lock_digest
+from nox_support.ci.noxlist import MATRIX_SESSIONS, list_sessions
+from nox_support.ci.settings import CiSettings, load_ci_settings
+from nox_support.discovery import Service
+from nox_support.errors import NoxSupportError
+from nox_support.inputs import collect
+from nox_support.project import Project
+
+
+@dataclass(frozen=True)
+class MatrixRequest:
+    """What the command line asked for."""
+
+    root: Path
+    changed_since: str | None = None
+    all_services_for: frozenset[str] = frozenset()
+    shard_size: int | None = None
+    max_jobs: int | None = None
+
+
+def plan(request: MatrixRequest) -> Plan:
+    """Build the plan for *request*."""
+    project = Project.load(request.root)
+    settings = _with_overrides(load_ci_settings(project.root), request)
+    sessions = list_sessions(project.root, MATRIX_SESSIONS)
+    listed = {s.service for s in sessions if s.service is not None}
+    services = tuple(svc for svc in project.services if svc.name in listed)
+    base = None if request.changed_since is None else git.resolve_base(project.root, request.changed_since)
+    affected = _affected(project, services, settings, base)
+    facts = {svc.name: service_facts(project.root, svc) for svc in services}
+    return build_plan(
+        sessions, affected, facts, settings, base=base, all_services_for=request.all_services_for
+    )
+
+
+def service_inputs(project: Project, service: Service) -> ServiceInputs:
+    """Where *service*'s lock inputs live; unreadable inputs are recorded, not hidden."""
+    files: set[str] = set()
+    trees: list[str] = []
+    for layer in service.layers:
+        try:
+            collected = collect(project.root, service, layer, project.settings)
+        except NoxSupportError as exc:
+            return ServiceInputs(service.name, service.relpath, frozenset(files), tuple(trees), str(exc))
+        files.update(_relative(project.root, path) for path in collected.paths)
+        for package in collected.local_packages:
+            relative = _relative(project.root, package.path)
+            if package.path.is_dir():
+                trees.append(relative)
+            else:
+                files.add(relative)
+    return ServiceInputs(service.name, service.relpath, frozenset(files), tuple(dict.fromkeys(trees)))
+
+
+def service_facts(root: Path, service: Service) -> ServiceFacts:
+    """Lock digest and tests presence of *service*."""
+    locks: list[tuple[str, bytes | None]] = []
+    for layer in service.layers:
+        try:
+            content: bytes | None = layer.lock.read_bytes()
+        except FileNotFoundError:
+            content = None
+        locks.append((_relative(root, layer.lock), content))
+    return ServiceFacts(
+        name=service.name,
+        python=service.python,
+        lock_files=tuple(path for path, _ in locks),
+        lock_digest=lock_digest(locks),
+        has_tests=has_tests(service),
+    )
+
+
+def has_tests(service: Service) -> bool:
+    """Whether ``tests/`` of *service* holds at least one Python file."""
+    tests = service.directory / "tests"
+    if not tests.is_dir():
+        return False
+    return any(name.endswith(".py") for _directory, _dirs, files in os.walk(tests) for name in files)
+
+
+def _affected(
+    project: Project, services: tuple[Service, ...], settings: CiSettings, base: git.BaseCommit | None
+) -> Affected:
+    if base is None:
+        return everything(ServiceInputs(s.name, s.relpath, frozenset(), ()) for s in services)
+    changes = git.changed_paths(project.root, base)
+    return affected_services(
+        changes,
+        tuple(service_inputs(project, svc) for svc in services),
+        global_paths=settings.global_paths,
+        service_globs=project.settings.service_globs,
+    )
+
+
+def _with_overrides(settings: CiSettings, request: MatrixRequest) -> CiSettings:
+    if request.shard_size is not None:
+        settings = replace(settings, shard_size=request.shard_size)
+    if request.max_jobs is not None:
+        settings = replace(settings, max_jobs=request.max_jobs)
+    return settings
+
+
+def _relative(root: Path, path: Path) -> str:
+    try:
+        return path.resolve().relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()

@@ -1,0 +1,265 @@
+"""The job matrices the workflows fan out over, built from Nox's own session list (pure).
+
+Per job kind (``audit``, ``tests``) the selected services are packed into
+shards (:mod:`.shard`); each matrix entry names the exact ``nox -s`` sessions
+to run and carries its cache key inputs: the digest of every lock of its
+services (the workflow adds the OS and the exact Python version).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from nox_support.ci.affected import Affected, describe
+from nox_support.ci.git import BaseCommit
+from nox_support.ci.noxlist import NoxSession
+from nox_support.ci.settings import CiSettings
+from nox_support.ci.shard import shard
+from nox_support.errors import NoxSupportError
+
+JOB_KINDS = ("audit", "tests")
+"""Session names that get a matrix job per shard."""
+LOCK_DIFF = "lock_diff"
+
+
+class MatrixError(NoxSupportError):
+    """The session list and the discovered services disagree."""
+
+
+@dataclass(frozen=True)
+class ServiceFacts:
+    """What the matrix needs to know about one service besides its sessions."""
+
+    name: str
+    python: str
+    lock_files: tuple[str, ...]
+    """Every lock of the service, relative to the root."""
+    lock_digest: str
+    """sha256 over the names and contents of :attr:`lock_files`."""
+    has_tests: bool
+
+
+@dataclass(frozen=True)
+class MatrixEntry:
+    """One job: its services, their sessions and its cache key inputs."""
+
+    name: str
+    python: str
+    services: tuple[str, ...]
+    sessions: tuple[str, ...]
+    cache_key: str
+    cache_files: tuple[str, ...]
+
+    def to_json(self) -> dict[str, object]:
+        """The entry as GitHub's ``matrix.include`` expects it."""
+        return {
+            "name": self.name,
+            "python": self.python,
+            "services": list(self.services),
+            "sessions": list(self.sessions),
+            "cache_key": self.cache_key,
+            "cache_files": list(self.cache_files),
+        }
+
+
+@dataclass(frozen=True)
+class JobMatrix:
+    """The matrix of one job kind."""
+
+    kind: str
+    entries: tuple[MatrixEntry, ...]
+
+    def to_json(self) -> dict[str, object]:
+        """``{"include": [...]}``, ready for ``strategy.matrix: ${{ fromJSON(...) }}``."""
+        return {"include": [entry.to_json() for entry in self.entries]}
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything one ``nox-support matrix`` run decided."""
+
+    base: BaseCommit | None
+    affected: Affected
+    matrices: tuple[JobMatrix, ...]
+    lock_diff: tuple[str, ...]
+    """``lock_diff(<service>)`` sessions of the affected services."""
+    untested: tuple[str, ...]
+    """Selected services without tests: left out of the tests matrix, judged by the gate."""
+    missing_tests: str
+
+    def matrix(self, kind: str) -> JobMatrix:
+        """The matrix of *kind*."""
+        for matrix in self.matrices:
+            if matrix.kind == kind:
+                return matrix
+        raise KeyError(kind)
+
+    def to_json(self) -> dict[str, object]:
+        """The whole plan as one JSON document."""
+        return {
+            "base": None if self.base is None else {"ref": self.base.ref, "commit": self.base.commit},
+            "affected": [
+                {"service": s.name, "reasons": [describe(r) for r in s.reasons]}
+                for s in self.affected.services
+            ],
+            "removed": [
+                {"directory": r.directory, "renamed_to": r.renamed_to} for r in self.affected.removed
+            ],
+            "matrix": {m.kind: m.to_json() for m in self.matrices},
+            "lock_diff": list(self.lock_diff),
+            "untested": list(self.untested),
+            "missing_tests": self.missing_tests,
+        }
+
+
+def build_plan(  # noqa: PLR0913 - each argument is a distinct, independent input
+    sessions: tuple[NoxSession, ...],
+    affected: Affected,
+    facts: Mapping[str, ServiceFacts],
+    settings: CiSettings,
+    *,
+    base: BaseCommit | None,
+    all_services_for: frozenset[str] = frozenset(),
+) -> Plan:
+    """Matrices of *kinds* for the affected services (every service for *all_services_for*)."""
+    for session in sessions:
+        if session.service is not None and session.service not in facts:
+            msg = f"Nox lists {session.session} but no service {session.service!r} was discovered"
+            raise MatrixError(
+                msg, hint="the noxfile must parametrize sessions with nox_support's service list"
+            )
+    selected = frozenset(affected.names)
+    untested: set[str] = set()
+    matrices = []
+    for kind in JOB_KINDS:
+        wanted = frozenset(facts) if kind in all_services_for else selected
+        if kind == "tests":
+            # Not run at all: listed instead, and the gate applies `missing_tests` to them.
+            untested = {name for name in wanted if not facts[name].has_tests}
+            wanted -= untested
+        matrices.append(_job_matrix(kind, sessions, facts, settings, wanted))
+    lock_diff = tuple(
+        s.session for s in sessions if s.name == LOCK_DIFF and s.service is not None and s.service in selected
+    )
+    return Plan(
+        base=base,
+        affected=affected,
+        matrices=tuple(matrices),
+        lock_diff=lock_diff,
+        untested=tuple(sorted(untested)),
+        missing_tests=settings.missing_tests,
+    )
+
+
+def _job_matrix(
+    kind: str,
+    sessions: tuple[NoxSession, ...],
+    facts: Mapping[str, ServiceFacts],
+    settings: CiSettings,
+    wanted: frozenset[str],
+) -> JobMatrix:
+    units: dict[tuple[str, str], list[str]] = {}
+    for session in sessions:
+        if session.name != kind or session.service is None:
+            continue
+        if session.service not in wanted:
+            continue
+        python = session.python or facts[session.service].python
+        units.setdefault((session.service, python), []).append(session.session)
+    shards = shard(list(units), shard_size=settings.shard_size, max_jobs=settings.max_jobs)
+    entries = []
+    for number, part in enumerate(shards, start=1):
+        services = part.services
+        if len(services) == 1:
+            name = services[0]
+        else:
+            name = f"shard {number}/{len(shards)}: {services[0]} .. {services[-1]}"
+        entries.append(
+            MatrixEntry(
+                name=name,
+                python=part.python,
+                services=services,
+                sessions=tuple(s for service in services for s in units[service, part.python]),
+                cache_key=cache_key(part.python, [facts[s] for s in services]),
+                cache_files=tuple(f for s in services for f in facts[s].lock_files),
+            )
+        )
+    return JobMatrix(kind, tuple(entries))
+
+
+def cache_key(python: str, services: list[ServiceFacts]) -> str:
+    """sha256 over the target Python and the lock digests of *services*."""
+    digest = hashlib.sha256(f"python {python}\n".encode())
+    for service in sorted(services, key=lambda s: s.name):
+        digest.update(f"{service.name} {service.lock_digest}\n".encode())
+    return digest.hexdigest()
+
+
+def lock_digest(locks: list[tuple[str, bytes | None]]) -> str:
+    """sha256 over ``(path, content)`` of a service's locks; ``None`` content means missing."""
+    digest = hashlib.sha256()
+    for path, content in sorted(locks, key=lambda item: item[0]):
+        body = "missing" if content is None else hashlib.sha256(_lf(content)).hexdigest()
+        digest.update(f"{path} {body}\n".encode())
+    return digest.hexdigest()
+
+
+def github_outputs(plan: Plan) -> dict[str, str]:
+    """Single-line step outputs for ``$GITHUB_OUTPUT``."""
+    outputs: dict[str, str] = {}
+    for matrix in plan.matrices:
+        outputs[f"{matrix.kind}_matrix"] = _compact(matrix.to_json())
+        outputs[f"{matrix.kind}_count"] = str(len(matrix.entries))
+    outputs["lock_diff"] = _compact(list(plan.lock_diff))
+    outputs["lock_diff_count"] = str(len(plan.lock_diff))
+    outputs["affected_count"] = str(len(plan.affected.services))
+    outputs["untested"] = _compact(list(plan.untested))
+    outputs["missing_tests"] = plan.missing_tests
+    return outputs
+
+
+def summary_markdown(plan: Plan) -> str:
+    """A job-summary section: what was selected and why."""
+    lines = ["## nox-support: job matrix", ""]
+    if plan.base is None:
+        lines.append("No base ref: every service is selected.")
+    else:
+        lines.append(f"Changes since `{plan.base.ref}` (merge base `{plan.base.commit[:12]}`).")
+    lines.append("")
+    for matrix in plan.matrices:
+        services = sum(len(e.services) for e in matrix.entries)
+        lines.append(f"- `{matrix.kind}`: {len(matrix.entries)} jobs, {services} service sessions")
+    lines.append(f"- `{LOCK_DIFF}`: {len(plan.lock_diff)} services")
+    if plan.untested:
+        verdict = "the gate fails" if plan.missing_tests == "fail" else "not run, the gate warns"
+        lines.append(
+            f'- **no tests** (missing_tests = "{plan.missing_tests}": {verdict}): {", ".join(plan.untested)}'
+        )
+    lines.append("")
+    if plan.affected.services:
+        lines += ["| service | why |", "| --- | --- |"]
+        lines += [
+            f"| {s.name} | {'; '.join(_cell(describe(r)) for r in s.reasons)} |"
+            for s in plan.affected.services
+        ]
+    else:
+        lines.append("No service is affected.")
+    for removed in plan.affected.removed:
+        where = f", renamed to `{removed.renamed_to}`" if removed.renamed_to else ""
+        lines.append(f"\nRemoved service directory `{removed.directory}`{where}.")
+    return "\n".join(lines) + "\n"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _compact(value: object) -> str:
+    return json.dumps(value, separators=(",", ":"), sort_keys=False)
+
+
+def _lf(content: bytes) -> bytes:
+    return content.replace(b"\r\n", b"\n")

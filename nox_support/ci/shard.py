@@ -1,0 +1,51 @@
+"""Pack services into matrix jobs so a matrix never exceeds its job limit (pure)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from nox_support.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Shard:
+    """The services one matrix job runs; all share one target Python."""
+
+    python: str
+    services: tuple[str, ...]
+
+
+def shard(services: Sequence[tuple[str, str]], *, shard_size: int, max_jobs: int) -> tuple[Shard, ...]:
+    """Split ``(name, python)`` pairs into shards of at most a common size.
+
+    Services with different target Pythons never share a job.  The size
+    starts at *shard_size* and grows until the shards fit in *max_jobs*;
+    within a Python the services are spread evenly (sizes differ by at
+    most one) and keep their sorted order.
+    """
+    groups: dict[str, list[str]] = {}
+    for name, python in sorted(services):
+        groups.setdefault(python, []).append(name)
+    if len(groups) > max_jobs:
+        msg = f"{len(groups)} different target Pythons cannot fit in max_jobs = {max_jobs}"
+        raise ConfigError(msg, hint="raise [tool.nox_support.ci] max_jobs")
+    size = max(shard_size, math.ceil(len(services) / max_jobs)) if services else shard_size
+    while sum(math.ceil(len(g) / size) for g in groups.values()) > max_jobs:
+        size += 1
+    shards: list[Shard] = []
+    for python in sorted(groups, key=_version_key):
+        names = groups[python]
+        count = math.ceil(len(names) / size)
+        base, extra = divmod(len(names), count)
+        start = 0
+        for index in range(count):
+            end = start + base + (1 if index < extra else 0)
+            shards.append(Shard(python, tuple(names[start:end])))
+            start = end
+    return tuple(shards)
+
+
+def _version_key(python: str) -> tuple[int, ...]:
+    return tuple(int(p) if p.isdigit() else 0 for p in python.split("."))

@@ -1,0 +1,138 @@
+"""``nox -s "tests(<service>)"``: the service's own tests, in a venv synced to its locks.
+
+The venv holds exactly the main lock plus the dev lock (``requirements-dev.txt``
+when the service has a ``requirements-dev.in``); pytest must come from those
+locks, never from an unpinned install.  A service without tests is reported
+as "no tests", never as passed: with ``[tool.nox_support.ci] missing_tests =
+"skip"`` (the default) the session is skipped with that label, with
+``"fail"`` it fails.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from nox_support import reqfile
+from nox_support.ci.discover import has_tests
+from nox_support.ci.settings import load_ci_settings
+from nox_support.discovery import Service
+from nox_support.errors import NoxSupportError
+from nox_support.project import Project
+
+if TYPE_CHECKING:
+    import nox
+
+DEV_LAYER = "dev"
+REPORTS_DIR = Path("reports") / "tests"
+PYTEST_NO_TESTS = 5
+
+
+class ServiceTestsError(NoxSupportError):
+    """The service's tests cannot run, or ran nothing under ``missing_tests = "fail"``."""
+
+
+@dataclass(frozen=True)
+class PytestCounts:
+    """What pytest's JUnit report counted."""
+
+    tests: int
+    failures: int
+    errors: int
+    skipped: int
+
+    @property
+    def passed(self) -> int:
+        """Tests that neither failed, errored nor were skipped."""
+        return self.tests - self.failures - self.errors - self.skipped
+
+
+def run_tests(session: nox.Session, project: Project, service_name: str) -> None:
+    """Sync the venv, then run pytest on ``services/<name>/tests``."""
+    from nox_support.venv import sync_venv  # noqa: PLC0415 - venv needs nox at import time
+
+    service = project.service(service_name)
+    settings = load_ci_settings(project.root)
+    if not has_tests(service):
+        _no_tests(session, service, settings.missing_tests, f"{service.relpath}/tests/ holds no Python file")
+        return
+    locks = locks_for_tests(service)
+    require_pytest(service, locks)
+    result = sync_venv(session, service, locks, purpose="tests")
+    if "pytest" not in dict(result.stamp.packages):
+        msg = (
+            f"{service.name}: pytest is locked but was not installed for Python {result.stamp.python_version}"
+        )
+        raise ServiceTestsError(msg, hint="check the environment marker of pytest in requirements-dev.txt")
+    report = (project.root / REPORTS_DIR / f"{service.name}.xml").resolve()
+    report.parent.mkdir(parents=True, exist_ok=True)
+    report.unlink(missing_ok=True)
+    arguments = tuple(session.posargs) or ("tests",)
+    with session.chdir(service.directory):
+        # The report option comes last so that it wins: its counts tell "no tests" from "passed".
+        session.run("python", "-m", "pytest", *arguments, f"--junitxml={report}", success_codes=[0, 1, 5])
+    counts = read_counts(report, service)
+    if counts.tests == 0:
+        _no_tests(session, service, settings.missing_tests, f"pytest collected no test in {service.relpath}")
+        return
+    summary = (
+        f"{service.name}: {counts.passed} passed, {counts.failures} failed, {counts.errors} errors, "
+        f"{counts.skipped} skipped (JUnit report: {report.relative_to(project.root).as_posix()})"
+    )
+    if counts.failures or counts.errors:
+        raise ServiceTestsError(summary)
+    session.log(summary)
+
+
+def locks_for_tests(service: Service) -> tuple[Path, ...]:
+    """The main lock and, when the service has one, its dev lock."""
+    return (service.main.lock, *(layer.lock for layer in service.layers if layer.name == DEV_LAYER))
+
+
+def require_pytest(service: Service, locks: tuple[Path, ...]) -> None:
+    """Raise unless one of *locks* pins pytest (read before any venv work)."""
+    dev_input = f"{service.relpath}/requirements-{DEV_LAYER}.in"
+    lock_cmd = f'nox -s "lock({service.name})"'
+    for lock in locks:
+        try:
+            text = lock.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            msg = f"{service.name}: {lock.name} does not exist"
+            raise ServiceTestsError(msg, hint=f"create it with {lock_cmd}") from None
+        entries = reqfile.parse(text, path=f"{service.relpath}/{lock.name}")
+        if any(isinstance(e, reqfile.NamedRequirement) and e.name == "pytest" for e in entries):
+            return
+    if len(locks) == 1:
+        msg = f"{service.name} has tests but no dev lock to run them with"
+        hint = f"create {dev_input} with a line `pytest`, run {lock_cmd} and commit the new lock"
+    else:
+        msg = f"{service.name}: requirements-{DEV_LAYER}.txt does not pin pytest, so the tests cannot run"
+        hint = f"add `pytest` to {dev_input}, then run {lock_cmd} (pytest is never installed unpinned)"
+    raise ServiceTestsError(msg, hint=hint)
+
+
+def read_counts(report: Path, service: Service) -> PytestCounts:
+    """Counts from pytest's JUnit XML *report*."""
+    try:
+        root = ET.parse(report).getroot()  # noqa: S314 - written by pytest in this session
+    except (OSError, ET.ParseError) as exc:
+        msg = f"{service.name}: pytest wrote no readable JUnit report at {report}: {exc}"
+        raise ServiceTestsError(msg, hint="do not pass --junitxml in the session arguments") from exc
+    suites = [root] if root.tag == "testsuite" else list(root.iter("testsuite"))
+    total = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+    for suite in suites:
+        for key in total:
+            total[key] += int(suite.get(key, "0"))
+    return PytestCounts(**total)
+
+
+def _no_tests(session: nox.Session, service: Service, policy: str, why: str) -> None:
+    message = f"{service.name}: NO TESTS ({why}); not counted as passed"
+    if policy == "fail":
+        raise ServiceTestsError(
+            message,
+            hint=f'add tests to {service.relpath}/tests/ or set [tool.nox_support.ci] missing_tests = "skip"',
+        )
+    session.skip(f'{message} (missing_tests = "skip")')
