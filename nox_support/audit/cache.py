@@ -1,0 +1,134 @@
+"""The verdict cache: completed scans keyed by what determines them.
+
+Key: the venv's content (lock digests, installed distributions, Python
+version, from the sync stamp), the scanner and its version, and the source's
+identity (an offline database by content; an online source by URL).  An entry
+from a source with a time-to-live expires after it (default 24 h).  Only
+scans that completed with nothing skipped and nothing inconsistent are
+stored: an answer that could not tell is always asked again.  Policy
+(ignores) is applied after the cache, so editing ignores or crossing an
+expiry date takes effect at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from typing import TYPE_CHECKING, Any
+
+from nox_support.audit.interface import ScanCompleted, SkippedPackage, SourceInfo, Vulnerability
+from nox_support.audit.verdict import source_from_json, source_to_json
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from nox_support.venv import Stamp
+
+CACHE_FORMAT = 1
+
+
+def cache_key(stamp: Stamp, scanner: str, scanner_version: str, source: SourceInfo) -> str:
+    """The digest naming one cached scan (pure)."""
+    parts = {
+        "locks": stamp.locks,
+        "contents": stamp.contents,
+        "python": stamp.python_version,
+        "scanner": f"{scanner}=={scanner_version}",
+        "source": source.identity,
+    }
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
+def cacheable(outcome: ScanCompleted) -> bool:
+    """Whether *outcome* is a definite answer worth reusing."""
+    return not outcome.skipped and not outcome.problems
+
+
+class ScanCache:
+    """One JSON file per (service, scanner) under *directory*."""
+
+    def __init__(self, directory: Path) -> None:
+        """Store entries under *directory*."""
+        self.directory = directory
+
+    def get(self, service: str, scanner: str, key: str, *, now: float | None = None) -> ScanCompleted | None:
+        """The cached scan for *key*, unless absent, for another key, or past its TTL."""
+        try:
+            data = json.loads(self._path(service, scanner).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if not isinstance(data, dict) or data.get("format") != CACHE_FORMAT or data.get("key") != key:
+            return None
+        try:
+            outcome = _outcome_from_json(data["outcome"])
+            created = float(data["created"])
+        except (KeyError, TypeError, ValueError):
+            return None
+        ttl = outcome.source.ttl_seconds
+        current = time.time() if now is None else now
+        if ttl is not None and not (0 <= current - created < ttl):
+            return None
+        return outcome
+
+    def put(self, service: str, key: str, outcome: ScanCompleted, *, now: float | None = None) -> None:
+        """Store *outcome* (callers check :func:`cacheable`)."""
+        path = self._path(service, outcome.scanner)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        data = {
+            "format": CACHE_FORMAT,
+            "key": key,
+            "created": time.time() if now is None else now,
+            "outcome": _outcome_to_json(outcome),
+        }
+        temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        temp.write_text(json.dumps(data), encoding="utf-8")
+        temp.replace(path)
+
+    def _path(self, service: str, scanner: str) -> Path:
+        return self.directory / f"{service}.{scanner}.json"
+
+
+def _outcome_to_json(outcome: ScanCompleted) -> dict[str, Any]:
+    return {
+        "scanner": outcome.scanner,
+        "scanner_version": outcome.scanner_version,
+        "source": source_to_json(outcome.source),
+        "vulnerabilities": [
+            {
+                "package": v.package,
+                "version": v.version,
+                "id": v.id,
+                "aliases": list(v.aliases),
+                "fix_versions": list(v.fix_versions),
+                "scanner": v.scanner,
+                "summary": v.summary,
+            }
+            for v in outcome.vulnerabilities
+        ],
+        "skipped": [[s.package, s.version, s.reason, s.scanner] for s in outcome.skipped],
+        "problems": list(outcome.problems),
+    }
+
+
+def _outcome_from_json(data: dict[str, Any]) -> ScanCompleted:
+    return ScanCompleted(
+        scanner=str(data["scanner"]),
+        scanner_version=str(data["scanner_version"]),
+        source=source_from_json(data["source"]),
+        vulnerabilities=tuple(
+            Vulnerability(
+                package=v["package"],
+                version=v["version"],
+                id=v["id"],
+                aliases=tuple(v["aliases"]),
+                fix_versions=tuple(v["fix_versions"]),
+                scanner=v["scanner"],
+                summary=v["summary"],
+            )
+            for v in data["vulnerabilities"]
+        ),
+        skipped=tuple(SkippedPackage(*s) for s in data["skipped"]),
+        problems=tuple(data["problems"]),
+    )

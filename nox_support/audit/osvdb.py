@@ -1,0 +1,252 @@
+"""An offline OSV database: a directory of OSV records (YAML or JSON).
+
+The layout of the PyPA advisory database (``vulns/<package>/<ID>.yaml``) and
+of OSV's per-ecosystem exports (flat ``*.json``) both work; when the
+directory has a ``vulns/`` folder, only that folder is read.
+
+Loading thousands of YAML files takes a second, so the parsed index is cached
+under ``.nox/nox-support/osv-db/`` keyed by the database's *content* digest.
+Finding that digest without reading every file again uses a quick key over
+file names, sizes and modification times; a changed quick key re-hashes the
+content (and reuses the index when the content did not change).  Within one
+Nox run the identity is computed once per database directory.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import yaml
+from packaging.utils import canonicalize_name
+
+from nox_support.audit import osv
+from nox_support.audit.interface import SourceUnavailableError
+
+CACHE_DIR = Path(".nox") / "nox-support" / "osv-db"
+INDEX_FORMAT = 1
+_SUFFIXES = (".yaml", ".yml", ".json")
+_MAX_LISTED_ERRORS = 5
+
+
+class DatabaseError(SourceUnavailableError):
+    """The offline database is missing, empty or has unreadable records."""
+
+
+@dataclass(frozen=True)
+class DatabaseIdentity:
+    """Which database this is, by content."""
+
+    path: Path
+    content: str
+    """sha256 over every record file's relative name and bytes."""
+    records: int
+    newest: str
+    """The newest ``modified`` timestamp of any record (the database's age)."""
+
+    def age_days(self, now: datetime | None = None) -> float | None:
+        """Days since the newest record was modified (``None`` when unknown)."""
+        newest = parse_timestamp(self.newest)
+        if newest is None:
+            return None
+        return ((now or datetime.now(timezone.utc)) - newest).total_seconds() / 86400
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The records affecting one ``name==version``, and the ones that cannot be evaluated."""
+
+    matches: tuple[osv.Match, ...]
+    indeterminate: tuple[osv.Indeterminate, ...]
+
+
+class Index:
+    """Records by canonical package name, queryable by version."""
+
+    def __init__(self, identity: DatabaseIdentity, records: dict[str, list[osv.Record]]) -> None:
+        """Wrap parsed *records* (canonical package name -> records affecting it)."""
+        self.identity = identity
+        self._records = records
+
+    def query(self, package: str, version: str) -> Answer:
+        """Every record affecting ``package==version``."""
+        matches: list[osv.Match] = []
+        indeterminate: list[osv.Indeterminate] = []
+        for record in self._records.get(canonicalize_name(package), ()):
+            result = osv.match(record, package, version)
+            if isinstance(result, osv.Match):
+                matches.append(result)
+            elif isinstance(result, osv.Indeterminate):
+                indeterminate.append(result)
+        return Answer(tuple(matches), tuple(indeterminate))
+
+    def records(self) -> dict[str, list[osv.Record]]:
+        """Canonical package name -> records affecting it."""
+        return self._records
+
+
+def record_root(path: Path) -> Path:
+    """The directory holding the records (``<path>/vulns`` when it exists)."""
+    return path / "vulns" if (path / "vulns").is_dir() else path
+
+
+def identify(path: Path, cache_root: Path) -> DatabaseIdentity:
+    """The identity of the database at *path* (memoised per process and per directory)."""
+    return _identify(path.resolve(), cache_root.resolve())
+
+
+@functools.cache
+def _identify(path: Path, cache_root: Path) -> DatabaseIdentity:
+    files = _record_files(path)
+    quick = _quick_key(files)
+    cached = _read_json(cache_root / CACHE_DIR / f"id-{quick}.json")
+    if cached is not None and cached.get("path") == str(path):
+        return DatabaseIdentity(path, str(cached["content"]), int(cached["records"]), str(cached["newest"]))
+    index = _build_index(path, files)
+    _store(cache_root, quick, index)
+    return index.identity
+
+
+def load(path: Path, cache_root: Path) -> Index:
+    """The parsed index of the database at *path* (from the cache when its content is known)."""
+    identity = identify(path, cache_root)
+    data = _read_json(cache_root / CACHE_DIR / f"index-{identity.content}.json")
+    if data is not None and data.get("format") == INDEX_FORMAT:
+        try:
+            records = {
+                name: [osv.record_from_json(r) for r in items] for name, items in data["records"].items()
+            }
+        except (KeyError, TypeError, ValueError):
+            records = None
+        if records is not None:
+            return Index(identity, records)
+    path = path.resolve()
+    files = _record_files(path)
+    index = _build_index(path, files)
+    _store(cache_root, _quick_key(files), index)
+    return index
+
+
+def parse_timestamp(text: str) -> datetime | None:
+    """An RFC 3339 timestamp as an aware datetime (``None`` when empty or malformed)."""
+    if not text:
+        return None
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def _record_files(path: Path) -> list[tuple[str, Path, os.stat_result]]:
+    if not path.is_dir():
+        msg = f"offline OSV database {path} is not a directory"
+        raise DatabaseError(
+            msg, hint="set NOX_SUPPORT_OSV_DB to a directory of OSV records (e.g. advisory-db)"
+        )
+    root = record_root(path)
+    files: list[tuple[str, Path, os.stat_result]] = []
+    for directory, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if name.startswith(".") or not name.endswith(_SUFFIXES):
+                continue
+            full = Path(directory) / name
+            try:
+                stat = full.stat()
+            except OSError as exc:
+                msg = f"offline OSV database {path}: cannot read {full}: {exc}"
+                raise DatabaseError(msg) from exc
+            files.append((full.relative_to(root).as_posix(), full, stat))
+    if not files:
+        msg = f"offline OSV database {path} holds no OSV records (*.yaml, *.yml, *.json)"
+        raise DatabaseError(msg, hint="point NOX_SUPPORT_OSV_DB at a checkout of the advisory database")
+    return files
+
+
+def _quick_key(files: list[tuple[str, Path, os.stat_result]]) -> str:
+    digest = hashlib.sha256()
+    for name, _, stat in files:
+        digest.update(f"{name}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()[:32]
+
+
+def _build_index(path: Path, files: list[tuple[str, Path, os.stat_result]]) -> Index:
+    content = hashlib.sha256()
+    by_package: dict[str, list[osv.Record]] = {}
+    errors: list[str] = []
+    newest = ""
+    for name, full, _ in files:
+        try:
+            data = full.read_bytes()
+        except OSError as exc:
+            errors.append(f"{name}: {exc}")
+            continue
+        content.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
+        try:
+            record = osv.parse_record(_decode(name, data))
+        except (osv.RecordError, ValueError, yaml.YAMLError) as exc:
+            errors.append(f"{name}: {' '.join(str(exc).split())[:200]}")
+            continue
+        newest = max(newest, _normalised(record.modified))
+        for package in record.packages():
+            by_package.setdefault(package, []).append(record)
+    if errors:
+        shown = "\n  ".join(errors[:_MAX_LISTED_ERRORS])
+        more = (
+            f"\n  ... and {len(errors) - _MAX_LISTED_ERRORS} more" if len(errors) > _MAX_LISTED_ERRORS else ""
+        )
+        msg = f"offline OSV database {path}: {len(errors)} unreadable record(s):\n  {shown}{more}"
+        raise DatabaseError(msg, hint="fix or remove those files; an audit cannot tell without them")
+    identity = DatabaseIdentity(path, content.hexdigest(), len(files), newest)
+    return Index(identity, by_package)
+
+
+def _decode(name: str, data: bytes) -> object:
+    if name.endswith(".json"):
+        return json.loads(data)
+    # BaseLoader keeps every scalar a string: "1.10" must not become the float 1.1.
+    loader = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
+    return yaml.load(data, Loader=loader)  # noqa: S506 - BaseLoader builds only str/list/dict
+
+
+def _normalised(timestamp: str) -> str:
+    parsed = parse_timestamp(timestamp)
+    return parsed.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") if parsed else ""
+
+
+def _store(cache_root: Path, quick: str, index: Index) -> None:
+    directory = cache_root / CACHE_DIR
+    identity = index.identity
+    records = {name: [osv.record_to_json(r) for r in items] for name, items in index.records().items()}
+    _write_json(directory / f"index-{identity.content}.json", {"format": INDEX_FORMAT, "records": records})
+    _write_json(
+        directory / f"id-{quick}.json",
+        {
+            "path": str(identity.path),
+            "content": identity.content,
+            "records": identity.records,
+            "newest": identity.newest,
+        },
+    )
+
+
+def _read_json(path: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _write_json(path: Path, data: object) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temp.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
+    temp.replace(path)

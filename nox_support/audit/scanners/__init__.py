@@ -1,0 +1,1 @@
+"""Scanners: pip-audit (primary) and safety 2.x (optional, offline ``--db``)."""

@@ -1,0 +1,254 @@
+"""pip-audit, run from the tool environment and pointed at the service venv.
+
+``pip-audit --path <venv site-packages>`` audits the distributions actually
+installed in the venv (not a requirements file), and runs with the tool
+environment's interpreter, so pip-audit's own dependencies are never part of
+the service's audit.
+
+pip-audit's exit code mixes "vulnerable" (1) with "crashed" (1), and without
+``--strict`` it skips packages it cannot look up and still exits 0.  So the
+outcome is decided from its JSON report (:func:`interpret`): no report is a
+failure, every ``skip_reason`` is a skipped package, and the report must name
+exactly the venv's packages (and, for the offline source, every package must
+really have been asked of the loopback server).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from importlib import metadata
+from typing import TYPE_CHECKING, Any
+
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+from nox_support import cmd
+from nox_support.audit.interface import (
+    DatabaseEndpoint,
+    Endpoint,
+    OsvEndpoint,
+    PypiEndpoint,
+    ScanCompleted,
+    ScanFailed,
+    ScanOutcome,
+    ScanTarget,
+    SkippedPackage,
+    SourceInfo,
+    SourceUnavailableError,
+    Vulnerability,
+    VulnerabilitySource,
+)
+from nox_support.errors import CommandError, CommandNotFoundError
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+NAME = "pip-audit"
+_STDERR_LINES = 12
+
+
+class PipAuditScanner:
+    """pip-audit against one :class:`VulnerabilitySource`."""
+
+    name = NAME
+
+    def __init__(self, source: VulnerabilitySource, *, cache_dir: Path, python: str | None = None) -> None:
+        """Scan with ``python -m pip_audit`` (default: the interpreter running Nox)."""
+        self._source = source
+        self.cache_dir = cache_dir
+        self.python = python or sys.executable
+
+    def version(self) -> str:
+        """pip-audit's installed version, or ``"unavailable"``."""
+        try:
+            return metadata.version("pip-audit")
+        except metadata.PackageNotFoundError:
+            return "unavailable"
+
+    def source(self) -> VulnerabilitySource:
+        """The source pip-audit is pointed at."""
+        return self._source
+
+    def scan(self, target: ScanTarget) -> ScanOutcome:
+        """Run pip-audit over the venv of *target* and interpret its JSON report."""
+        version = self.version()
+        try:
+            info = self._source.info()
+        except SourceUnavailableError as exc:
+            return ScanFailed(NAME, version, SourceInfo("unavailable", "", "", None), str(exc))
+        if version == "unavailable":
+            return ScanFailed(
+                NAME, version, info, "pip-audit is not installed next to nox-support (pip install pip-audit)"
+            )
+        output = target.work_dir / "pip-audit.json"
+        output.unlink(missing_ok=True)
+        target.work_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            with self._source.serve() as endpoint:
+                result = cmd.run(
+                    self.command(target, endpoint, output), check=False, timeout=_timeout(endpoint)
+                )
+        except SourceUnavailableError as exc:
+            return ScanFailed(NAME, version, info, str(exc))
+        except (CommandError, CommandNotFoundError) as exc:
+            return ScanFailed(NAME, version, info, f"pip-audit could not run: {exc}")
+        try:
+            data: Any = json.loads(output.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            data = None
+        failures = getattr(self._source, "failures", lambda: ())()
+        return interpret(
+            data,
+            returncode=result.returncode,
+            stderr=result.stderr,
+            target=target,
+            scanner_version=version,
+            source=info,
+            queried=self._source.queried(),
+            source_failures=tuple(failures),
+        )
+
+    def command(self, target: ScanTarget, endpoint: Endpoint, output: Path) -> tuple[str, ...]:
+        """The pip-audit command line for *target* against *endpoint*."""
+        base = (
+            self.python,
+            "-m",
+            "pip_audit",
+            "--path",
+            str(target.site_packages),
+            "--format",
+            "json",
+            "--output",
+            str(output),
+            "--progress-spinner",
+            "off",
+            "--desc",
+            "on",
+            "--aliases",
+            "on",
+            "--cache-dir",
+            str(self.cache_dir),
+        )
+        match endpoint:
+            case PypiEndpoint():
+                return (*base, "--vulnerability-service", "pypi", "--timeout", f"{endpoint.timeout:g}")
+            case OsvEndpoint():
+                return (
+                    *base,
+                    "--vulnerability-service",
+                    "osv",
+                    "--osv-url",
+                    endpoint.url,
+                    "--timeout",
+                    f"{endpoint.timeout:g}",
+                )
+            case DatabaseEndpoint():
+                msg = f"pip-audit cannot read the database directory {endpoint.path} directly"
+                raise SourceUnavailableError(msg, hint="use an offline OSV database (NOX_SUPPORT_OSV_DB)")
+
+
+def interpret(  # noqa: PLR0913 - every input of the decision is explicit
+    data: Any,
+    *,
+    returncode: int,
+    stderr: str,
+    target: ScanTarget,
+    scanner_version: str,
+    source: SourceInfo,
+    queried: frozenset[tuple[str, str]] | None,
+    source_failures: tuple[str, ...] = (),
+) -> ScanOutcome:
+    """Decide the outcome of a pip-audit run from its JSON report (pure)."""
+    tail = "\n".join(stderr.strip().splitlines()[-_STDERR_LINES:])
+    if source_failures:
+        reason = "the offline database could not evaluate: " + "; ".join(source_failures)
+        return ScanFailed(NAME, scanner_version, source, reason)
+    if not isinstance(data, dict) or not isinstance(data.get("dependencies"), list):
+        reason = (
+            f"pip-audit exited with code {returncode} without a JSON report (crash or source unreachable)"
+        )
+        return ScanFailed(NAME, scanner_version, source, f"{reason}:\n{tail}" if tail else reason)
+    reading = _Reading(
+        local=frozenset(canonicalize_name(p.name) for p in target.local_packages),
+        expected={canonicalize_name(p.name): p.version for p in target.packages},
+        queried=queried,
+    )
+    for dependency in data["dependencies"]:
+        reading.read(dependency)
+    problems = reading.problems + [
+        f"pip-audit did not report {name}=={v} at all"
+        for name, v in sorted(reading.expected.items())
+        if name not in reading.reported
+    ]
+    if returncode not in {0, 1} or (returncode == 1 and not reading.any_vulnerability):
+        reason = f"pip-audit exited with code {returncode} but reported no vulnerability"
+        return ScanFailed(NAME, scanner_version, source, f"{reason}:\n{tail}" if tail else reason)
+    return ScanCompleted(
+        NAME, scanner_version, source, tuple(reading.vulnerabilities), tuple(reading.skipped), tuple(problems)
+    )
+
+
+class _Reading:
+    """Accumulates what pip-audit's ``dependencies`` say, package by package."""
+
+    def __init__(
+        self, *, local: frozenset[str], expected: dict[str, str], queried: frozenset[tuple[str, str]] | None
+    ) -> None:
+        self.local = local
+        self.expected = expected
+        self.queried = queried
+        self.vulnerabilities: list[Vulnerability] = []
+        self.skipped: list[SkippedPackage] = []
+        self.problems: list[str] = []
+        self.reported: set[str] = set()
+        self.any_vulnerability = False
+
+    def read(self, dependency: object) -> None:
+        if not isinstance(dependency, dict) or not isinstance(dependency.get("name"), str):
+            self.problems.append(f"pip-audit reported a malformed dependency: {dependency!r}")
+            return
+        name = canonicalize_name(dependency["name"])
+        version = str(dependency.get("version") or "")
+        self.reported.add(name)
+        self.any_vulnerability = self.any_vulnerability or bool(dependency.get("vulns"))
+        if name in self.local:
+            return  # local path packages are reported as "not audited" by the verdict
+        pinned = self.expected.get(name)
+        if pinned is None:
+            self.problems.append(f"pip-audit found {name} {version} in the venv, which the lock does not pin")
+            return
+        if version and not _same(version, pinned):
+            self.problems.append(f"pip-audit saw {name} {version}, the lock pins {pinned}")
+        if "skip_reason" in dependency:
+            self.skipped.append(SkippedPackage(name, pinned, str(dependency["skip_reason"]), NAME))
+            return
+        if self.queried is not None and (name, version) not in self.queried:
+            self.problems.append(f"pip-audit reported {name}=={version} without asking the source about it")
+        self.vulnerabilities += [_vulnerability(name, version, v) for v in dependency.get("vulns") or []]
+
+
+def _vulnerability(name: str, version: str, vuln: dict[str, Any]) -> Vulnerability:
+    return Vulnerability(
+        package=name,
+        version=version,
+        id=str(vuln.get("id", "")),
+        aliases=tuple(sorted(str(a) for a in vuln.get("aliases") or [])),
+        fix_versions=tuple(str(v) for v in vuln.get("fix_versions") or []),
+        scanner=NAME,
+        summary=" ".join(str(vuln.get("description") or "").split())[:300],
+    )
+
+
+def _same(a: str, b: str) -> bool:
+    try:
+        return Version(a) == Version(b)
+    except InvalidVersion:
+        return a == b
+
+
+def _timeout(endpoint: Endpoint) -> float:
+    # A whole run may make one request per package; bound it generously, but bound it.
+    if isinstance(endpoint, DatabaseEndpoint):
+        return 600.0
+    return max(120.0, endpoint.timeout * 20)

@@ -1,0 +1,365 @@
+"""Session bodies: ``audit(<service>)`` and ``audit_summary``.
+
+``audit(<service>)``: sync the Nox venv to the service's lock (holding the
+venv's lock while scanning), reuse a cached scan when nothing that
+determines it changed, otherwise run the scanners from the tool
+environment; apply the ignore policy; write ``reports/audit/<service>.json``;
+fail unless the verdict is ``clean``.
+
+``audit_summary`` (queued once at the end of the run with
+``session.notify``): one line per service, ``reports/audit.md`` (also
+appended to ``$GITHUB_STEP_SUMMARY``) and ``reports/audit.sarif``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from nox_support import reqfile, venv
+from nox_support.audit.cache import ScanCache, cache_key, cacheable
+from nox_support.audit.config import AuditSettings, load_audit_settings
+from nox_support.audit.interface import (
+    AuditedPackage,
+    AuditError,
+    LocalPackage,
+    ScanCompleted,
+    ScanFailed,
+    Scanner,
+    ScanOutcome,
+    ScanTarget,
+    SourceInfo,
+    SourceUnavailableError,
+    VulnerabilitySource,
+)
+from nox_support.audit.reports.json_report import read_service_report, write_service_report
+from nox_support.audit.reports.markdown import MarkdownReporter, truncate
+from nox_support.audit.reports.sarif import SarifReporter
+from nox_support.audit.scanners.pip_audit import PipAuditScanner
+from nox_support.audit.scanners.safety import SafetyScanner
+from nox_support.audit.sources.offline import OfflineOsvSource
+from nox_support.audit.sources.osv import OsvSource
+from nox_support.audit.sources.pypi import PypiSource
+from nox_support.audit.sources.safety_db import SafetyDbSource
+from nox_support.audit.verdict import ReportContext, ServiceReport, decide, error_report
+from nox_support.config import load_tool_table
+from nox_support.errors import ConfigError, NoxSupportError
+from nox_support.filelock import BusyError
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    import nox
+
+    from nox_support.audit.interface import Reporter
+    from nox_support.discovery import Service
+    from nox_support.project import Project
+
+SUMMARY_SESSION = "audit_summary"
+STATE_DIR = Path(".nox") / "nox-support"
+STEP_SUMMARY_LIMIT = 1024 * 1024
+
+
+class AuditFailedError(AuditError):
+    """The verdict is not ``clean``."""
+
+
+@dataclass(frozen=True)
+class AuditArgs:
+    """What ``nox -s audit -- ...`` asked for."""
+
+    refresh: bool
+
+
+def parse_audit_args(posargs: list[str] | tuple[str, ...]) -> AuditArgs:
+    """Parse ``--refresh`` (pure)."""
+    parser = _ArgParser(prog="nox -s audit --", add_help=False)
+    parser.add_argument("--refresh", action="store_true")
+    ns = parser.parse_args(list(posargs))
+    return AuditArgs(refresh=bool(ns.refresh))
+
+
+def settings_for(project: Project) -> AuditSettings:
+    """The audit settings of *project* with the environment applied."""
+    table = load_tool_table(project.root).get("audit", {})
+    if not isinstance(table, dict):
+        msg = "pyproject.toml [tool.nox_support.audit] must be a table"
+        raise ConfigError(msg)
+    return load_audit_settings(table, root=project.root, environ=os.environ, cwd=Path.cwd())
+
+
+def run_audit(session: nox.Session, project: Project, service: str) -> None:
+    """Body of ``audit(<service>)``."""
+    _notify_summary(session)
+    args = parse_audit_args(session.posargs)
+    settings = settings_for(project)
+    svc = project.service(service)
+    report = audit_service(session, project.root, svc, settings, refresh=args.refresh, today=dt.date.today())  # noqa: DTZ011 - ignore dates are local calendar days
+    path = write_service_report(project.root, report)
+    session.log(f"{report.summary_line()} -> {path.relative_to(project.root).as_posix()}")
+    for message in (
+        *report.expired_ignores,
+        *(f"ignore matched nothing: {u}" for u in report.unmatched_ignores),
+    ):
+        session.warn(f"{service}: {message}")
+    if report.status != "clean":
+        raise AuditFailedError(failure_message(report), hint=_hint(report))
+
+
+def audit_service(  # noqa: PLR0913 - the inputs of one audit
+    session: nox.Session,
+    root: Path,
+    service: Service,
+    settings: AuditSettings,
+    *,
+    refresh: bool,
+    today: dt.date,
+) -> ServiceReport:
+    """Sync, scan (or reuse the cache) and decide the verdict of *service*."""
+    lock = service.main.lock
+    scanners = build_scanners(settings, root)
+    context = ReportContext(
+        service=service.name,
+        lock=_relative(lock, root),
+        lock_sha256=_sha256(lock),
+        generated_at=dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        venv="not synced",
+        not_audited=(),
+        lines={},
+    )
+    try:
+        with venv.synced(session, service, (lock,), purpose="audit") as sync:
+            context = replace(
+                context,
+                venv=_describe_sync(sync),
+                not_audited=tuple(LocalPackage(p.name, p.version, p.path) for p in sync.stamp.local_packages),
+                lines=_pin_lines(lock),
+            )
+            target = _target(root, service, sync, context.lines)
+            cache = ScanCache(root / STATE_DIR / "audit-cache")
+            outcomes = tuple(_scan(s, target, sync.stamp, cache, refresh=refresh) for s in scanners)
+    except BusyError:
+        raise
+    except NoxSupportError as exc:
+        return error_report(
+            context, _safe_info(scanners[0].source()), f"the audit venv could not be synced: {exc}"
+        )
+    return decide(context, outcomes, settings.ignores, today=today)
+
+
+def build_scanners(settings: AuditSettings, root: Path) -> tuple[Scanner, ...]:
+    """The enabled scanners, pip-audit first."""
+    state = root / STATE_DIR
+    scanners: list[Scanner] = [
+        PipAuditScanner(build_source(settings, root), cache_dir=state / "pip-audit-cache")
+    ]
+    if "safety" in settings.scanners:
+        scanners.append(SafetyScanner(SafetyDbSource(settings.safety_db)))
+    return tuple(scanners)
+
+
+def build_source(settings: AuditSettings, root: Path) -> VulnerabilitySource:
+    """The vulnerability source pip-audit is pointed at."""
+    match settings.source:
+        case "offline":
+            if settings.osv_db is None:  # pragma: no cover - config validation refuses this
+                msg = "no offline OSV database configured"
+                raise ConfigError(msg)
+            return OfflineOsvSource(settings.osv_db, cache_root=root, timeout=settings.timeout)
+        case "osv":
+            return OsvSource(
+                settings.osv_url, timeout=settings.timeout, ttl_seconds=settings.cache_ttl_seconds
+            )
+        case "pypi":
+            return PypiSource(timeout=settings.timeout, ttl_seconds=settings.cache_ttl_seconds)
+
+
+def failure_message(report: ServiceReport) -> str:
+    """Why the session fails: the verdict, then each reason."""
+    lines = [f"audit of {report.service}: {report.status}"]
+    if report.status == "error":
+        lines.append("could not tell whether the service is vulnerable:")
+        lines += [f"  - {e}" for e in report.errors[:20]]
+        if len(report.errors) > 20:  # noqa: PLR2004
+            lines.append(f"  ... and {len(report.errors) - 20} more (see the JSON report)")
+    vulnerable = [f for f in report.findings if not f.ignored]
+    if vulnerable:
+        lines.append(f"{len(vulnerable)} known vulnerabilities:")
+        for f in vulnerable:
+            fix = f"fixed in {', '.join(f.fix_versions)}" if f.fix_versions else "no fix yet"
+            note = f"; {f.note}" if f.note else ""
+            lines.append(f"  - {f.package}=={f.version}: {f.id} ({fix}){note}")
+    return "\n".join(lines)
+
+
+def run_audit_summary(session: nox.Session, project: Project) -> None:
+    """Body of ``audit_summary``: one line per service, combined Markdown and SARIF."""
+    reports: list[ServiceReport] = []
+    problems: list[str] = []
+    for service in project.services:
+        found = read_service_report(project.root, service.name)
+        if isinstance(found, str):
+            problems.append(found)
+            session.warn(found)
+            continue
+        if found.lock_sha256 != _sha256(service.main.lock):
+            found = replace(
+                found, status="error", errors=(*found.errors, "the lock changed since this report")
+            )
+        reports.append(found)
+        session.log(found.summary_line())
+    out = project.root / "reports"
+    out.mkdir(parents=True, exist_ok=True)
+    reporters: tuple[Reporter, ...] = (MarkdownReporter(), SarifReporter())
+    rendered = {}
+    for reporter in reporters:
+        rendered[reporter.filename] = reporter.render(tuple(reports), root=project.root)
+        (out / reporter.filename).write_text(rendered[reporter.filename], encoding="utf-8")
+    session.log("wrote reports/audit.md and reports/audit.sarif")
+    append_step_summary(rendered["audit.md"], os.environ.get("GITHUB_STEP_SUMMARY"))
+    for stale in stale_ignores(reports):
+        session.warn(f"stale ignore (matched nothing in any audited service): {stale}")
+    bad = [r.service for r in reports if r.status != "clean"]
+    if bad or problems:
+        names = ", ".join(bad + [p.split(":")[0] for p in problems])
+        msg = f"audit: {len(bad) + len(problems)} of {len(project.services)} services are not clean: {names}"
+        raise AuditFailedError(msg, hint="see reports/audit.md")
+
+
+def stale_ignores(reports: list[ServiceReport]) -> tuple[str, ...]:
+    """Ignores unmatched in every report where they were in scope (pure)."""
+    if not reports:
+        return ()
+    unmatched = [set(r.unmatched_ignores) for r in reports]
+    everywhere = set.intersection(*unmatched) if unmatched else set()
+    return tuple(sorted(everywhere))
+
+
+def append_step_summary(markdown: str, path: str | None) -> None:
+    """Append *markdown* to ``$GITHUB_STEP_SUMMARY``, keeping the file under 1 MiB."""
+    if not path:
+        return
+    target = Path(path)
+    try:
+        used = target.stat().st_size
+    except FileNotFoundError:
+        used = 0
+    budget = STEP_SUMMARY_LIMIT - used - 1
+    if budget <= 200:  # noqa: PLR2004 - not even a truncation note fits
+        return
+    with target.open("a", encoding="utf-8") as handle:
+        handle.write(truncate(markdown, budget))
+
+
+# ---------------------------------------------------------------------------
+
+
+def _scan(
+    scanner: Scanner, target: ScanTarget, stamp: venv.Stamp, cache: ScanCache, *, refresh: bool
+) -> tuple[ScanOutcome, bool]:
+    version = scanner.version()
+    try:
+        info = scanner.source().info()
+    except SourceUnavailableError as exc:
+        return ScanFailed(scanner.name, version, SourceInfo("unavailable", "", "", None), str(exc)), False
+    key = cache_key(stamp, scanner.name, version, info)
+    if not refresh:
+        cached = cache.get(target.service, scanner.name, key)
+        if cached is not None:
+            return replace(cached, source=info), True
+    outcome = scanner.scan(target)
+    if isinstance(outcome, ScanCompleted) and cacheable(outcome):
+        cache.put(target.service, key, outcome)
+    return outcome, False
+
+
+def _target(root: Path, service: Service, sync: venv.SyncResult, lines: Mapping[str, int]) -> ScanTarget:
+    stamp = sync.stamp
+    venv_dir = sync.venv
+    return ScanTarget(
+        service=service.name,
+        site_packages=_site_packages(venv_dir),
+        python=venv_dir / "bin" / "python",
+        packages=tuple(AuditedPackage(n, v, lines.get(n)) for n, v in stamp.packages),
+        local_packages=tuple(LocalPackage(p.name, p.version, p.path) for p in stamp.local_packages),
+        work_dir=root / STATE_DIR / "audit" / service.name,
+    )
+
+
+def _site_packages(venv_dir: Path) -> Path:
+    found = sorted(venv_dir.glob("lib/*/site-packages"))
+    if not found:
+        msg = f"{venv_dir} has no site-packages"
+        raise venv.VenvError(msg, hint=f"delete {venv_dir} and run again")
+    return found[-1]
+
+
+def _pin_lines(lock: Path) -> dict[str, int]:
+    try:
+        text = lock.read_text(encoding="utf-8")
+    except OSError:
+        return {}
+    return {
+        e.name: e.line for e in reqfile.parse(text, path=lock.name) if isinstance(e, reqfile.NamedRequirement)
+    }
+
+
+def _describe_sync(result: venv.SyncResult) -> str:
+    match result:
+        case venv.AlreadySynced():
+            return "already synced"
+        case venv.Synced():
+            return f"synced ({result.reason})"
+        case venv.Rebuilt():
+            return f"rebuilt ({result.reason})"
+
+
+def _safe_info(source: VulnerabilitySource) -> SourceInfo:
+    try:
+        return source.info()
+    except NoxSupportError:
+        return SourceInfo("unavailable", "", "", None)
+
+
+def _notify_summary(session: nox.Session) -> None:
+    try:
+        session.notify(SUMMARY_SESSION)
+    except (ValueError, KeyError):
+        session.debug(f"no {SUMMARY_SESSION} session in the noxfile: no combined report this run")
+
+
+def _hint(report: ServiceReport) -> str:
+    if report.status == "error":
+        return (
+            "an audit that cannot tell is never clean: fix the causes above, then run again "
+            "(-- --refresh bypasses the cache)"
+        )
+    return (
+        f'upgrade the affected pins (nox -s "lock({report.service})" -- --upgrade-package NAME) '
+        "or add a reasoned ignore (docs/audit.md)"
+    )
+
+
+def _sha256(path: Path) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return ""
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+class _ArgParser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        msg = f"nox -s audit: {message}"
+        raise ConfigError(msg, hint="accepted: --refresh")

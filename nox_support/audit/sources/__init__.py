@@ -1,0 +1,1 @@
+"""Vulnerability sources: PyPI, OSV (online or any URL), an offline OSV database."""

@@ -1,0 +1,329 @@
+"""A service's verdict from its scan outcomes and the policy (pure), and its JSON form.
+
+Fail closed: the status is ``error`` whenever any scanner could not tell
+(failed, skipped a package, reported something inconsistent) or the venv
+could not be synced; ``vulnerable`` when a finding is not ignored; ``clean``
+only when every enabled scanner completed, every locked package was audited
+and nothing unignored was found.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, Literal
+
+from nox_support.audit.interface import (
+    LocalPackage,
+    ScanCompleted,
+    ScanFailed,
+    ScanOutcome,
+    SkippedPackage,
+    SourceInfo,
+)
+from nox_support.audit.policy import Finding, PolicyResult, apply_policy
+
+if TYPE_CHECKING:
+    import datetime as dt
+    from collections.abc import Mapping
+
+    from nox_support.audit.config import Ignore
+
+Status = Literal["clean", "vulnerable", "error"]
+REPORT_FORMAT = 1
+NOT_AUDITED_REASON = "local path package: not published, so no source can audit it"
+
+
+@dataclass(frozen=True)
+class ScannerRun:
+    """How one scanner fared."""
+
+    name: str
+    version: str
+    outcome: Literal["completed", "failed"]
+    cached: bool
+    source: SourceInfo
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class ServiceReport:
+    """Everything ``reports/audit/<service>.json`` holds."""
+
+    service: str
+    status: Status
+    lock: str
+    """The audited lock, relative to the repository root."""
+    lock_sha256: str
+    generated_at: str
+    source: SourceInfo
+    scanners: tuple[ScannerRun, ...]
+    findings: tuple[Finding, ...]
+    not_audited: tuple[LocalPackage, ...]
+    skipped: tuple[SkippedPackage, ...]
+    errors: tuple[str, ...]
+    expired_ignores: tuple[str, ...]
+    unmatched_ignores: tuple[str, ...]
+    venv: str
+    """What the venv sync did (``already synced``, ``synced: lock changed`` ...)."""
+
+    @property
+    def vulnerable_count(self) -> int:
+        """Findings that are not ignored."""
+        return sum(1 for f in self.findings if not f.ignored)
+
+    @property
+    def ignored_count(self) -> int:
+        """Findings that are ignored by the policy."""
+        return sum(1 for f in self.findings if f.ignored)
+
+    def summary_line(self) -> str:
+        """``orders: vulnerable (2 vulnerable, 1 ignored, 0 errors, 1 not audited)``."""
+        return (
+            f"{self.service}: {self.status} ({self.vulnerable_count} vulnerable, "
+            f"{self.ignored_count} ignored, "
+            f"{len(self.errors)} errors, {len(self.not_audited)} not audited)"
+        )
+
+
+@dataclass(frozen=True)
+class ReportContext:
+    """The facts about a run that are not scan outcomes."""
+
+    service: str
+    lock: str
+    lock_sha256: str
+    generated_at: str
+    venv: str
+    not_audited: tuple[LocalPackage, ...]
+    lines: Mapping[str, int]
+
+
+def decide(
+    context: ReportContext,
+    outcomes: tuple[tuple[ScanOutcome, bool], ...],
+    ignores: tuple[Ignore, ...],
+    *,
+    today: dt.date,
+) -> ServiceReport:
+    """The verdict for one service from its ``(outcome, from_cache)`` pairs (pure)."""
+    errors: list[str] = []
+    runs: list[ScannerRun] = []
+    vulnerabilities = []
+    skipped: list[SkippedPackage] = []
+    for outcome, cached in outcomes:
+        match outcome:
+            case ScanFailed():
+                errors.append(f"{outcome.scanner}: {outcome.reason}")
+                runs.append(
+                    ScannerRun(
+                        outcome.scanner,
+                        outcome.scanner_version,
+                        "failed",
+                        cached,
+                        outcome.source,
+                        outcome.reason,
+                    )
+                )
+            case ScanCompleted():
+                runs.append(
+                    ScannerRun(outcome.scanner, outcome.scanner_version, "completed", cached, outcome.source)
+                )
+                vulnerabilities += _unique(outcome)
+                skipped += outcome.skipped
+                errors += [
+                    f"{s.scanner}: {s.package} {s.version or ''} was not audited: {s.reason}"
+                    for s in outcome.skipped
+                ]
+                errors += [f"{outcome.scanner}: {p}" for p in outcome.problems]
+    if not outcomes:
+        errors.append("no scanner ran")
+    policy = apply_policy(
+        tuple(vulnerabilities), ignores, service=context.service, today=today, lines=context.lines
+    )
+    return build_report(
+        context, runs=tuple(runs), policy=policy, skipped=tuple(skipped), errors=tuple(errors)
+    )
+
+
+def error_report(context: ReportContext, source: SourceInfo, message: str) -> ServiceReport:
+    """A report for a service whose audit could not even start (e.g. the venv could not be synced)."""
+    empty = PolicyResult((), (), ())
+    report = build_report(context, runs=(), policy=empty, skipped=(), errors=(message,))
+    return replace(report, source=source)
+
+
+def build_report(
+    context: ReportContext,
+    *,
+    runs: tuple[ScannerRun, ...],
+    policy: PolicyResult,
+    skipped: tuple[SkippedPackage, ...],
+    errors: tuple[str, ...],
+) -> ServiceReport:
+    """Assemble a report and derive its status."""
+    status: Status = "clean"
+    if any(not f.ignored for f in policy.findings):
+        status = "vulnerable"
+    if errors:
+        status = "error"
+    source = runs[0].source if runs else SourceInfo("none", "", "", None)
+    return ServiceReport(
+        service=context.service,
+        status=status,
+        lock=context.lock,
+        lock_sha256=context.lock_sha256,
+        generated_at=context.generated_at,
+        source=source,
+        scanners=runs,
+        findings=policy.findings,
+        not_audited=context.not_audited,
+        skipped=skipped,
+        errors=errors,
+        expired_ignores=policy.expired,
+        unmatched_ignores=policy.unmatched,
+        venv=context.venv,
+    )
+
+
+def _unique(outcome: ScanCompleted) -> list[Any]:
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for vulnerability in outcome.vulnerabilities:
+        key = (vulnerability.package, vulnerability.id)
+        if key not in seen:
+            seen.add(key)
+            out.append(vulnerability)
+    return out
+
+
+# ---------------------------------------------------------------------------
+# JSON
+
+
+def source_to_json(source: SourceInfo) -> dict[str, Any]:
+    """JSON form of a :class:`SourceInfo`."""
+    return {
+        "kind": source.kind,
+        "location": source.location,
+        "identity": source.identity,
+        "ttl_seconds": source.ttl_seconds,
+        "details": dict(source.details),
+    }
+
+
+def source_from_json(data: Mapping[str, Any]) -> SourceInfo:
+    """Inverse of :func:`source_to_json`."""
+    ttl = data.get("ttl_seconds")
+    return SourceInfo(
+        kind=str(data["kind"]),
+        location=str(data["location"]),
+        identity=str(data["identity"]),
+        ttl_seconds=None if ttl is None else float(ttl),
+        details=tuple((str(k), str(v)) for k, v in dict(data.get("details") or {}).items()),
+    )
+
+
+def report_to_json(report: ServiceReport) -> str:
+    """``reports/audit/<service>.json``."""
+    data = {
+        "format": REPORT_FORMAT,
+        "service": report.service,
+        "status": report.status,
+        "counts": {
+            "vulnerable": report.vulnerable_count,
+            "ignored": report.ignored_count,
+            "errors": len(report.errors),
+            "not_audited": len(report.not_audited),
+        },
+        "lock": report.lock,
+        "lock_sha256": report.lock_sha256,
+        "generated_at": report.generated_at,
+        "source": source_to_json(report.source),
+        "scanners": [
+            {
+                "name": r.name,
+                "version": r.version,
+                "outcome": r.outcome,
+                "cached": r.cached,
+                "source": source_to_json(r.source),
+                "reason": r.reason,
+            }
+            for r in report.scanners
+        ],
+        "findings": [
+            {
+                "package": f.package,
+                "version": f.version,
+                "id": f.id,
+                "aliases": list(f.aliases),
+                "fix_versions": list(f.fix_versions),
+                "scanner": f.scanner,
+                "summary": f.summary,
+                "ignored": f.ignored,
+                "ignore_reason": f.ignore_reason,
+                "note": f.note,
+                "line": f.line,
+            }
+            for f in report.findings
+        ],
+        "not_audited": [
+            {"package": p.name, "version": p.version, "path": p.path, "reason": NOT_AUDITED_REASON}
+            for p in report.not_audited
+        ],
+        "skipped": [
+            {"package": s.package, "version": s.version, "reason": s.reason, "scanner": s.scanner}
+            for s in report.skipped
+        ],
+        "errors": list(report.errors),
+        "expired_ignores": list(report.expired_ignores),
+        "unmatched_ignores": list(report.unmatched_ignores),
+        "venv": report.venv,
+    }
+    return json.dumps(data, indent=2) + "\n"
+
+
+def report_from_json(text: str) -> ServiceReport:
+    """Inverse of :func:`report_to_json`; raises ``ValueError``/``KeyError`` when malformed."""
+    data = json.loads(text)
+    if data.get("format") != REPORT_FORMAT:
+        msg = "unknown report format"
+        raise ValueError(msg)
+    return ServiceReport(
+        service=data["service"],
+        status=data["status"],
+        lock=data["lock"],
+        lock_sha256=data["lock_sha256"],
+        generated_at=data["generated_at"],
+        source=source_from_json(data["source"]),
+        scanners=tuple(
+            ScannerRun(
+                r["name"], r["version"], r["outcome"], r["cached"], source_from_json(r["source"]), r["reason"]
+            )
+            for r in data["scanners"]
+        ),
+        findings=tuple(
+            Finding(
+                package=f["package"],
+                version=f["version"],
+                id=f["id"],
+                aliases=tuple(f["aliases"]),
+                fix_versions=tuple(f["fix_versions"]),
+                scanner=f["scanner"],
+                summary=f["summary"],
+                ignored=f["ignored"],
+                ignore_reason=f["ignore_reason"],
+                note=f["note"],
+                line=f["line"],
+            )
+            for f in data["findings"]
+        ),
+        not_audited=tuple(LocalPackage(p["package"], p["version"], p["path"]) for p in data["not_audited"]),
+        skipped=tuple(
+            SkippedPackage(s["package"], s["version"], s["reason"], s["scanner"]) for s in data["skipped"]
+        ),
+        errors=tuple(data["errors"]),
+        expired_ignores=tuple(data["expired_ignores"]),
+        unmatched_ignores=tuple(data["unmatched_ignores"]),
+        venv=data["venv"],
+    )
