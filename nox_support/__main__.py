@@ -35,7 +35,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _matrix(args: argparse.Namespace) -> int:
     from nox_support.ci.discover import MatrixRequest, plan  # noqa: PLC0415 - keeps --help fast
-    from nox_support.ci.matrix import github_outputs, summary_markdown  # noqa: PLC0415
+    from nox_support.ci.matrix import format_github_output, github_outputs, summary_markdown  # noqa: PLC0415
     from nox_support.ci.settings import max_jobs, positive_int  # noqa: PLC0415
 
     request = MatrixRequest(
@@ -48,7 +48,7 @@ def _matrix(args: argparse.Namespace) -> int:
     result = plan(request)
     if args.github_output:
         with Path(args.github_output).open("a", encoding="utf-8") as handle:
-            handle.writelines(f"{key}={value}\n" for key, value in github_outputs(result).items())
+            handle.write(format_github_output(github_outputs(result)))
     if args.summary:
         with Path(args.summary).open("a", encoding="utf-8") as handle:
             handle.write(summary_markdown(result))

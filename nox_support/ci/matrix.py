@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -17,7 +18,7 @@ from nox_support.ci.affected import Affected, describe
 from nox_support.ci.git import BaseCommit
 from nox_support.ci.noxlist import NoxSession
 from nox_support.ci.settings import CiSettings
-from nox_support.ci.shard import shard
+from nox_support.ci.shard import shard, version_key
 from nox_support.errors import NoxSupportError
 
 JOB_KINDS = ("audit", "tests")
@@ -46,7 +47,10 @@ class ServiceFacts:
 class MatrixEntry:
     """One job: its services, their sessions and its cache key inputs."""
 
+    id: str
+    """Safe in artifact names: the service name, or ``shard-<k>-of-<n>``."""
     name: str
+    """For humans (job titles)."""
     python: str
     services: tuple[str, ...]
     sessions: tuple[str, ...]
@@ -56,6 +60,7 @@ class MatrixEntry:
     def to_json(self) -> dict[str, object]:
         """The entry as GitHub's ``matrix.include`` expects it."""
         return {
+            "id": self.id,
             "name": self.name,
             "python": self.python,
             "services": list(self.services),
@@ -89,6 +94,8 @@ class Plan:
     untested: tuple[str, ...]
     """Selected services without tests: left out of the tests matrix, judged by the gate."""
     missing_tests: str
+    pythons: tuple[str, ...]
+    """Every target Python of the listed services (for ``setup-python`` in lock jobs)."""
 
     def matrix(self, kind: str) -> JobMatrix:
         """The matrix of *kind*."""
@@ -112,6 +119,7 @@ class Plan:
             "lock_diff": list(self.lock_diff),
             "untested": list(self.untested),
             "missing_tests": self.missing_tests,
+            "pythons": list(self.pythons),
         }
 
 
@@ -151,6 +159,7 @@ def build_plan(  # noqa: PLR0913 - each argument is a distinct, independent inpu
         lock_diff=lock_diff,
         untested=tuple(sorted(untested)),
         missing_tests=settings.missing_tests,
+        pythons=tuple(sorted({f.python for f in facts.values()}, key=version_key)),
     )
 
 
@@ -170,15 +179,20 @@ def _job_matrix(
         python = session.python or facts[session.service].python
         units.setdefault((session.service, python), []).append(session.session)
     shards = shard(list(units), shard_size=settings.shard_size, max_jobs=settings.max_jobs)
+    per_service = Counter(service for service, _ in units)
     entries = []
     for number, part in enumerate(shards, start=1):
         services = part.services
         if len(services) == 1:
-            name = services[0]
+            ident = name = services[0]
+            if per_service[name] > 1:
+                ident = name = f"{services[0]}-py{part.python}"
         else:
-            name = f"shard {number}/{len(shards)}: {services[0]} .. {services[-1]}"
+            ident = f"shard-{number}-of-{len(shards)}"
+            name = f"{services[0]} .. {services[-1]} ({len(services)} services, py{part.python})"
         entries.append(
             MatrixEntry(
+                id=ident,
                 name=name,
                 python=part.python,
                 services=services,
@@ -218,7 +232,20 @@ def github_outputs(plan: Plan) -> dict[str, str]:
     outputs["affected_count"] = str(len(plan.affected.services))
     outputs["untested"] = _compact(list(plan.untested))
     outputs["missing_tests"] = plan.missing_tests
+    outputs["pythons"] = "\n".join(plan.pythons)
     return outputs
+
+
+def format_github_output(outputs: Mapping[str, str]) -> str:
+    """``key=value`` lines; multi-line values use GitHub's ``key<<DELIMITER`` form."""
+    lines = []
+    for key, value in outputs.items():
+        if "\n" in value:
+            delimiter = "NOX_SUPPORT_" + hashlib.sha256(value.encode()).hexdigest()[:16]
+            lines += [f"{key}<<{delimiter}", value, delimiter]
+        else:
+            lines.append(f"{key}={value}")
+    return "\n".join(lines) + "\n"
 
 
 def summary_markdown(plan: Plan) -> str:

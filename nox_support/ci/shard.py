@@ -35,7 +35,7 @@ def shard(services: Sequence[tuple[str, str]], *, shard_size: int, max_jobs: int
     while sum(math.ceil(len(g) / size) for g in groups.values()) > max_jobs:
         size += 1
     shards: list[Shard] = []
-    for python in sorted(groups, key=_version_key):
+    for python in sorted(groups, key=version_key):
         names = groups[python]
         count = math.ceil(len(names) / size)
         base, extra = divmod(len(names), count)
@@ -47,5 +47,6 @@ def shard(services: Sequence[tuple[str, str]], *, shard_size: int, max_jobs: int
     return tuple(shards)
 
 
-def _version_key(python: str) -> tuple[int, ...]:
+def version_key(python: str) -> tuple[int, ...]:
+    """``"3.10"`` sorts after ``"3.9"``."""
     return tuple(int(p) if p.isdigit() else 0 for p in python.split("."))

@@ -1,0 +1,158 @@
+from __future__ import annotations
+
+from nox_support.ci.affected import (
+    Everything,
+    GlobalChange,
+    InputFile,
+    LocalPackageFile,
+    OwnFile,
+    RemovedService,
+    ServiceInputs,
+    UnreadableInputs,
+    affected_services,
+    describe,
+    everything,
+)
+from nox_support.ci.git import PathChange, parse_name_status
+from nox_support.ci.settings import ALWAYS_AFFECTS_ALL
+
+SERVICES = (
+    ServiceInputs(
+        "orders",
+        "services/orders",
+        frozenset({"constraints/shared.txt", "libs/common/pyproject.toml"}),
+        ("libs/common",),
+    ),
+    ServiceInputs(
+        "payments",
+        "services/payments",
+        frozenset({"constraints/shared.txt", "libs/requirements-http.in", "libs/http-pins.txt"}),
+        (),
+    ),
+    ServiceInputs("web", "services/web", frozenset(), ()),
+)
+
+
+def affected(*changes: PathChange, services: tuple[ServiceInputs, ...] = SERVICES) -> dict[str, list[str]]:
+    result = affected_services(
+        changes, services, global_paths=ALWAYS_AFFECTS_ALL, service_globs=("services/*",)
+    )
+    return {s.name: [describe(r) for r in s.reasons] for s in result.services}
+
+
+def test_own_file() -> None:
+    assert affected(PathChange("M", "services/web/app/main.py")) == {
+        "web": ["services/web/app/main.py changed"]
+    }
+
+
+def test_similar_prefix_is_not_the_service() -> None:
+    assert affected(PathChange("M", "services/webapp/requirements.in")) == {}
+
+
+def test_shared_constraints_affect_their_users_only() -> None:
+    assert set(affected(PathChange("M", "constraints/shared.txt"))) == {"orders", "payments"}
+
+
+def test_nested_include() -> None:
+    assert affected(PathChange("M", "libs/http-pins.txt")) == {
+        "payments": ["input libs/http-pins.txt changed"]
+    }
+
+
+def test_any_file_of_a_local_package_counts() -> None:
+    assert affected(PathChange("A", "libs/common/src/common/deep/x.py")) == {
+        "orders": ["libs/common/src/common/deep/x.py changed (local package libs/common)"]
+    }
+
+
+def test_global_paths_affect_everything() -> None:
+    for path in ("noxfile.py", "pyproject.toml", "nox_support/ci/matrix.py"):
+        result = affected(PathChange("M", path))
+        assert set(result) == {"orders", "payments", "web"}
+        assert result["web"] == [f"{path} changed (affects every service)"]
+
+
+def test_nested_pyproject_is_not_global() -> None:
+    assert affected(PathChange("M", "services/web/pyproject.toml")) == {
+        "web": ["services/web/pyproject.toml changed"]
+    }
+
+
+def test_rename_counts_both_sides() -> None:
+    result = affected(PathChange("R", "libs/moved.in", "libs/requirements-http.in"))
+    assert result == {"payments": ["input libs/requirements-http.in changed"]}
+
+
+def test_unreadable_inputs_are_always_affected() -> None:
+    broken = (
+        *SERVICES[:2],
+        ServiceInputs("web", "services/web", frozenset(), (), "missing.in does not exist"),
+    )
+    assert affected(PathChange("M", "README.md"), services=broken) == {
+        "web": ["inputs cannot be read: missing.in does not exist"]
+    }
+
+
+def test_reasons_are_capped() -> None:
+    changes = [PathChange("M", f"services/web/f{i}.py") for i in range(10)]
+    assert len(affected(*changes)["web"]) == 3
+
+
+def test_removed_and_renamed_services() -> None:
+    result = affected_services(
+        (
+            PathChange("D", "services/old/requirements.in"),
+            PathChange("D", "services/old/app.py"),
+            PathChange("R", "services/web/requirements.in", "services/website/requirements.in"),
+            PathChange("D", "tools/requirements.in"),
+            PathChange("D", "services/web/sub/requirements.in"),
+        ),
+        SERVICES,
+        global_paths=ALWAYS_AFFECTS_ALL,
+        service_globs=("services/*",),
+    )
+    assert result.removed == (RemovedService("services/old"), RemovedService("services/website", "web"))
+    assert result.names == ("web",)
+
+
+def test_everything() -> None:
+    result = everything(reversed(SERVICES))
+    assert result.names == ("orders", "payments", "web")
+    assert all(s.reasons == (Everything(),) for s in result.services)
+
+
+def test_describe_every_reason() -> None:
+    assert describe(GlobalChange("noxfile.py")) == "noxfile.py changed (affects every service)"
+    assert describe(OwnFile("a")) == "a changed"
+    assert describe(InputFile("b")) == "input b changed"
+    assert describe(LocalPackageFile("c/x", "c")) == "c/x changed (local package c)"
+    assert describe(UnreadableInputs("boom")) == "inputs cannot be read: boom"
+    assert describe(Everything()) == "every service selected"
+
+
+def test_parse_name_status() -> None:
+    text = "M\0a.txt\0R087\0old dir/x.in\0new dir/x.in\0D\0gone\0A\0ünï.py\0"
+    assert parse_name_status(text) == (
+        PathChange("M", "a.txt"),
+        PathChange("R", "new dir/x.in", "old dir/x.in"),
+        PathChange("D", "gone"),
+        PathChange("A", "ünï.py"),
+    )
+    assert parse_name_status("") == ()
+
+
+def test_5000_changed_files_against_500_services_is_fast() -> None:
+    import time  # noqa: PLC0415
+
+    services = tuple(
+        ServiceInputs(f"s{i}", f"services/s{i}", frozenset({f"libs/l{i % 20}/x.in"}), (f"libs/p{i % 7}",))
+        for i in range(500)
+    )
+    changes = tuple(PathChange("M", f"services/s{i % 500}/deep/er/f{i}.py") for i in range(5000))
+    start = time.perf_counter()
+    result = affected_services(
+        changes, services, global_paths=ALWAYS_AFFECTS_ALL, service_globs=("services/*",)
+    )
+    assert time.perf_counter() - start < 1.0
+    assert len(result.services) == 500
