@@ -1,0 +1,121 @@
+"""``nox -s "tests(<service>)"`` for real: uv venvs synced to locks from a local wheelhouse."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.ci.helpers import nox, service
+from tests.repos import monorepo, write
+
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("ci_offline_index")]
+
+PYPROJECT = """
+[tool.nox_support]
+compiler = "uv"
+"""
+PASSING = """
+import beta
+
+
+def test_beta_is_importable():
+    assert beta.__version__ == "1.1"
+
+
+def test_two():
+    assert 1 + 1 == 2
+"""
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory: pytest.TempPathFactory, ci_wheelhouse: Path) -> Path:
+    root = monorepo(tmp_path_factory.mktemp("tests-session") / "repo", {}, pyproject=PYPROJECT)
+    dev = {"requirements-dev.in": "pytest\n"}
+    service(root, "api", "beta\n", {**dev, "tests/test_api.py": PASSING})
+    service(root, "broken", "alpha\n", {**dev, "tests/test_broken.py": "def test_fails():\n    assert 0\n"})
+    service(root, "empty", "alpha\n", {**dev, "tests/helpers.py": "VALUE = 1\n"})
+    service(root, "notests", "alpha\n", dev)
+    service(root, "nodev", "alpha\n", {"tests/test_x.py": "def test_x():\n    pass\n"})
+    service(
+        root,
+        "nopytest",
+        "alpha\n",
+        {"requirements-dev.in": "epsilon\n", "tests/test_x.py": "def test_x(): pass\n"},
+    )
+    env = {
+        "PIP_NO_INDEX": "1",
+        "PIP_FIND_LINKS": str(ci_wheelhouse),
+        "UV_OFFLINE": "1",
+        "UV_NO_INDEX": "1",
+        "UV_FIND_LINKS": str(ci_wheelhouse),
+    }
+    locked = nox(root, "-s", "lock", env=env)
+    assert locked.returncode == 0, locked.stderr
+    return root
+
+
+@pytest.fixture(scope="module")
+def run_all(repo: Path, ci_wheelhouse: Path) -> str:
+    env = {"UV_OFFLINE": "1", "UV_NO_INDEX": "1", "UV_FIND_LINKS": str(ci_wheelhouse), "PIP_NO_INDEX": "1"}
+    result = nox(repo, "-s", "tests", env=env)
+    assert result.returncode == 1  # broken, nodev and nopytest fail
+    return result.stderr
+
+
+def status(output: str, session: str) -> str:
+    match = re.search(rf"^nox > \* {re.escape(session)}: (\w+)", output, re.MULTILINE)
+    assert match, output
+    return match.group(1)
+
+
+def test_passing_tests_report_counts(run_all: str, repo: Path) -> None:
+    assert status(run_all, "tests(api)") == "success"
+    assert "api: 2 passed, 0 failed, 0 errors, 0 skipped (JUnit report: reports/tests/api.xml)" in run_all
+    assert 'tests="2"' in (repo / "reports/tests/api.xml").read_text()
+
+
+def test_failing_tests_fail_the_session(run_all: str) -> None:
+    assert status(run_all, "tests(broken)") == "aborted"
+    assert "broken: 0 passed, 1 failed, 0 errors, 0 skipped" in run_all
+
+
+def test_a_service_without_tests_is_skipped_with_a_label(run_all: str) -> None:
+    assert status(run_all, "tests(notests)") == "skipped"
+    assert (
+        "notests: NO TESTS (services/notests/tests/ holds no Python file); not counted as passed" in run_all
+    )
+
+
+def test_collecting_nothing_is_no_tests(run_all: str) -> None:
+    assert status(run_all, "tests(empty)") == "skipped"
+    assert "empty: NO TESTS (pytest collected no test in services/empty); not counted as passed" in run_all
+
+
+def test_no_dev_lock_says_what_to_create(run_all: str) -> None:
+    assert status(run_all, "tests(nodev)") == "aborted"
+    assert "nodev has tests but no dev lock to run them with" in run_all
+    assert "create services/nodev/requirements-dev.in with a line `pytest`" in run_all
+
+
+def test_dev_lock_without_pytest_is_never_patched_up(run_all: str, repo: Path) -> None:
+    assert status(run_all, "tests(nopytest)") == "aborted"
+    assert "nopytest: requirements-dev.txt does not pin pytest" in run_all
+    assert "add `pytest` to services/nopytest/requirements-dev.in" in run_all
+    # Nox made the venv before the body ran; nothing was installed into it.
+    assert not list((repo / ".nox/tests-nopytest").glob("lib/*/site-packages/pytest"))
+    assert not list((repo / ".nox/tests-nopytest").glob("lib/*/site-packages/epsilon"))
+
+
+def test_missing_tests_fail_policy(repo: Path, ci_wheelhouse: Path) -> None:
+    write(repo / "pyproject.toml", PYPROJECT + '\n[tool.nox_support.ci]\nmissing_tests = "fail"\n')
+    try:
+        env = {"UV_OFFLINE": "1", "UV_NO_INDEX": "1", "UV_FIND_LINKS": str(ci_wheelhouse)}
+        result = nox(repo, "-s", "tests(notests)", "tests(empty)", env=env)
+    finally:
+        write(repo / "pyproject.toml", PYPROJECT)
+    assert result.returncode == 1
+    assert status(result.stderr, "tests(notests)") == "aborted"
+    assert status(result.stderr, "tests(empty)") == "aborted"
+    assert 'or set [tool.nox_support.ci] missing_tests = "skip"' in result.stderr
