@@ -1,0 +1,153 @@
+"""nox_support.venv: sync semantics, hash checking, stamp no-op, rebuilds, busy lock."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from nox_support import cmd, venv
+from nox_support.errors import NoxSupportError
+from nox_support.filelock import BusyError, exclusive
+from nox_support.project import Project
+from tests.audit.conftest import FakeSession, hashed_lock, make_repo
+from tests.repos import write
+
+pytestmark = pytest.mark.slow
+
+
+def site_names(result: venv.SyncResult) -> set[str]:
+    site = next(result.venv.glob("lib/*/site-packages"))
+    return {p.name for p in site.iterdir() if p.name.endswith(".dist-info")}
+
+
+def sync(root: Path, service: str = "svc", backend: str = "uv") -> venv.SyncResult:
+    svc = Project.load(root).service(service)
+    session = FakeSession(root / ".nox" / f"audit-{service}", backend=backend)
+    return venv.sync_venv(session.as_nox(), svc, (svc.main.lock,), purpose="audit")
+
+
+@pytest.fixture
+def repo(tmp_path: Path, offline_env: Path) -> Path:
+    return make_repo(tmp_path / "repo", offline_env, {"svc": {"alpha": "1.0", "beta": "1.0"}})
+
+
+def set_lock(root: Path, wheelhouse: Path, pins: dict[str, str]) -> None:
+    write(root / "services/svc/requirements.txt", hashed_lock(wheelhouse, pins, local=("../../libs/common",)))
+
+
+def test_new_venv_holds_exactly_the_lock_then_is_a_no_op(
+    repo: Path, offline_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = sync(repo)
+    assert isinstance(first, venv.Synced)
+    assert first.reason == "new venv"
+    assert site_names(first) == {"alpha-1.0.dist-info", "beta-1.0.dist-info", "acme_common-0.3.0.dist-info"}
+    assert [(p.name, p.path) for p in first.stamp.local_packages] == [("acme-common", "../../libs/common")]
+
+    def no_process(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("the no-op path must not start a process")
+
+    monkeypatch.setattr(cmd, "run", no_process)
+    second = sync(repo)
+    assert isinstance(second, venv.AlreadySynced)
+    assert second.stamp == first.stamp
+
+
+def test_lock_change_resyncs_and_removes_what_the_lock_dropped(repo: Path, offline_env: Path) -> None:
+    sync(repo)
+    set_lock(repo, offline_env, {"alpha": "1.1"})
+    result = sync(repo)
+    assert isinstance(result, venv.Synced)
+    assert result.reason == "lock changed (requirements.txt)"
+    assert site_names(result) == {"alpha-1.1.dist-info", "acme_common-0.3.0.dist-info"}
+
+
+def test_packages_installed_by_hand_are_removed(repo: Path, offline_env: Path) -> None:
+    first = sync(repo)
+    cmd.run(("uv", "pip", "install", "--python", str(first.venv / "bin" / "python"), "epsilon"), env=cmd.clean_env(extra={"PATH": str(Path(sys.executable).parent)}))
+    result = sync(repo)
+    assert isinstance(result, venv.Synced)
+    assert "outside nox-support" in result.reason
+    assert "epsilon-0.5.dist-info" not in site_names(result)
+
+
+def test_interrupted_creation_is_rebuilt(repo: Path) -> None:
+    first = sync(repo)
+    (first.venv / venv.STAMP_NAME).unlink()
+    result = sync(repo)
+    assert isinstance(result, venv.Rebuilt)
+    assert "no stamp" in result.reason
+    assert (result.venv / venv.STAMP_NAME).is_file()
+
+
+def test_interpreter_change_and_broken_venv_are_rebuilt(repo: Path) -> None:
+    first = sync(repo)
+    stamp = json.loads((first.venv / venv.STAMP_NAME).read_text(encoding="utf-8"))
+    stamp["interpreter"] = "3.11.0 /opt/old/python 1:1"
+    (first.venv / venv.STAMP_NAME).write_text(json.dumps(stamp), encoding="utf-8")
+    changed = sync(repo)
+    assert isinstance(changed, venv.Rebuilt)
+    assert changed.reason.startswith("interpreter changed (3.11.0 /opt/old/python -> ")
+
+    # A venv Nox still reuses but that cannot hold packages any more.
+    shutil.rmtree(next(changed.venv.glob("lib/*/site-packages")))
+    broken = sync(repo)
+    assert isinstance(broken, venv.Rebuilt)
+    assert broken.reason == "broken venv (site-packages is missing)"
+    assert isinstance(sync(repo), venv.AlreadySynced)
+
+
+def test_hash_mismatch_refuses_to_install(repo: Path, offline_env: Path) -> None:
+    lock = repo / "services/svc/requirements.txt"
+    good = hashed_lock(offline_env, {"alpha": "1.0"})
+    other = hashed_lock(offline_env, {"alpha": "1.1"}).split("--hash=")[1]
+    lock.write_text(good.split("--hash=")[0] + "--hash=" + other, encoding="utf-8")
+    with pytest.raises(NoxSupportError, match="(?i)hash"):
+        sync(repo)
+    assert not (repo / ".nox/audit-svc" / venv.STAMP_NAME).exists()
+
+
+def test_unhashed_or_unpinned_locks_are_refused(repo: Path) -> None:
+    write(repo / "services/svc/requirements.txt", "alpha==1.0\n")
+    with pytest.raises(venv.VenvError, match="has no --hash"):
+        sync(repo)
+    write(repo / "services/svc/requirements.txt", "alpha>=1.0 --hash=sha256:00\n")
+    with pytest.raises(venv.VenvError, match="not pinned"):
+        sync(repo)
+
+
+def test_pip_backend_syncs_without_pip_in_the_venv(repo: Path, offline_env: Path) -> None:
+    first = sync(repo, backend="virtualenv")
+    assert first.stamp.installer == "pip"
+    assert site_names(first) == {"alpha-1.0.dist-info", "beta-1.0.dist-info", "acme_common-0.3.0.dist-info"}
+    set_lock(repo, offline_env, {"alpha": "2.0"})
+    second = sync(repo, backend="virtualenv")
+    assert site_names(second) == {"alpha-2.0.dist-info", "acme_common-0.3.0.dist-info"}
+
+
+def test_a_busy_venv_waits_then_says_so(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    first = sync(repo)
+    monkeypatch.setenv("NOX_SUPPORT_VENV_TIMEOUT", "0.3")
+    with exclusive(first.venv.with_name(first.venv.name + ".sync-lock"), timeout=1, what="test"):
+        with pytest.raises(BusyError, match="the audit venv of service 'svc' is busy"):
+            sync(repo)
+
+
+def test_concurrent_syncs_in_two_processes_serialise(repo: Path, offline_env: Path) -> None:
+    sync(repo)
+    set_lock(repo, offline_env, {"alpha": "1.1", "beta": "1.1"})
+    script = (
+        "import sys; from pathlib import Path; sys.path.insert(0, sys.argv[2]);"
+        "from tests.audit.test_venv import sync; r = sync(Path(sys.argv[1])); print(type(r).__name__)"
+    )
+    root = str(Path(__file__).resolve().parents[2])
+    procs = [subprocess.Popen([sys.executable, "-c", script, str(repo), root], stdout=subprocess.PIPE, text=True) for _ in range(2)]
+    outputs = sorted(p.communicate(timeout=120)[0].strip() for p in procs)
+    assert [p.returncode for p in procs] == [0, 0]
+    assert outputs == ["AlreadySynced", "Synced"]
+    assert isinstance(sync(repo), venv.AlreadySynced)
