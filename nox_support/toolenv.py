@@ -9,6 +9,7 @@ that digests (which record the tool version) agree.
 
 from __future__ import annotations
 
+import functools
 import shutil
 import sys
 from importlib import metadata
@@ -26,8 +27,13 @@ class ToolEnvError(NoxSupportError):
     """A tool environment could not be created."""
 
 
+@functools.cache
 def distribution_version(name: str) -> str:
-    """Installed version of the distribution *name* in this environment."""
+    """Installed version of the distribution *name* in this environment.
+
+    Cached per process: it is part of every lock's digest, so a no-op run
+    would otherwise read package metadata once per layer.
+    """
     try:
         return metadata.version(name)
     except metadata.PackageNotFoundError as exc:
