@@ -17,6 +17,7 @@ import argparse
 import datetime as dt
 import hashlib
 import os
+import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -63,6 +64,8 @@ if TYPE_CHECKING:
 SUMMARY_SESSION = "audit_summary"
 STATE_DIR = Path(".nox") / "nox-support"
 STEP_SUMMARY_LIMIT = 1024 * 1024
+RUN_ID = f"{os.getpid()}-{time.time_ns()}"
+"""Nox runs every session of a run in one process, so this names the run."""
 
 
 class AuditFailedError(AuditError):
@@ -128,6 +131,7 @@ def audit_service(  # noqa: PLR0913 - the inputs of one audit
         lock=_relative(lock, root),
         lock_sha256=_sha256(lock),
         generated_at=dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        run=RUN_ID,
         venv="not synced",
         not_audited=(),
         lines={},
@@ -198,37 +202,49 @@ def failure_message(report: ServiceReport) -> str:
 
 
 def run_audit_summary(session: nox.Session, project: Project) -> None:
-    """Body of ``audit_summary``: one line per service, combined Markdown and SARIF."""
-    reports: list[ServiceReport] = []
-    problems: list[str] = []
-    for service in project.services:
-        found = read_service_report(project.root, service.name)
-        if isinstance(found, str):
-            problems.append(found)
-            session.warn(found)
-            continue
-        if found.lock_sha256 != _sha256(service.main.lock):
-            found = replace(
-                found, status="error", errors=(*found.errors, "the lock changed since this report")
-            )
-        reports.append(found)
-        session.log(found.summary_line())
+    """Body of ``audit_summary``: one line per service, combined Markdown and SARIF.
+
+    Combines the reports written by this Nox run; run on its own, it combines
+    the latest report of every service (a missing report is an error).
+    """
+    reports, problems = select_reports(project)
+    for report in reports:
+        session.log(report.summary_line())
+    for problem in problems:
+        session.warn(problem)
     out = project.root / "reports"
     out.mkdir(parents=True, exist_ok=True)
     reporters: tuple[Reporter, ...] = (MarkdownReporter(), SarifReporter())
-    rendered = {}
-    for reporter in reporters:
-        rendered[reporter.filename] = reporter.render(tuple(reports), root=project.root)
-        (out / reporter.filename).write_text(rendered[reporter.filename], encoding="utf-8")
-    session.log("wrote reports/audit.md and reports/audit.sarif")
-    append_step_summary(rendered["audit.md"], os.environ.get("GITHUB_STEP_SUMMARY"))
+    rendered = {r.filename: r.render(tuple(reports), root=project.root) for r in reporters}
+    for filename, text in rendered.items():
+        (out / filename).write_text(text, encoding="utf-8")
+    session.log(f"wrote {', '.join(f'reports/{name}' for name in rendered)}")
+    append_step_summary(rendered[MarkdownReporter.filename], os.environ.get("GITHUB_STEP_SUMMARY"))
     for stale in stale_ignores(reports):
         session.warn(f"stale ignore (matched nothing in any audited service): {stale}")
-    bad = [r.service for r in reports if r.status != "clean"]
-    if bad or problems:
-        names = ", ".join(bad + [p.split(":")[0] for p in problems])
-        msg = f"audit: {len(bad) + len(problems)} of {len(project.services)} services are not clean: {names}"
+    bad = [r.service for r in reports if r.status != "clean"] + [p.split(":")[0] for p in problems]
+    if bad:
+        msg = f"audit: {len(bad)} of {len(reports) + len(problems)} services are not clean: {', '.join(bad)}"
         raise AuditFailedError(msg, hint="see reports/audit.md")
+
+
+def select_reports(project: Project) -> tuple[list[ServiceReport], list[str]]:
+    """The reports to combine, and why some service has none."""
+    found = {s.name: read_service_report(project.root, s.name) for s in project.services}
+    this_run = [r for r in found.values() if isinstance(r, ServiceReport) and r.run == RUN_ID]
+    if this_run:
+        return this_run, []
+    reports: list[ServiceReport] = []
+    problems: list[str] = []
+    for service in project.services:
+        report = found[service.name]
+        if isinstance(report, str):
+            problems.append(report)
+        elif report.lock_sha256 != _sha256(service.main.lock):
+            problems.append(f"{service.name}: the lock changed since its report of {report.generated_at}")
+        else:
+            reports.append(report)
+    return reports, problems
 
 
 def stale_ignores(reports: list[ServiceReport]) -> tuple[str, ...]:

@@ -56,6 +56,8 @@ class ServiceReport:
     """The audited lock, relative to the repository root."""
     lock_sha256: str
     generated_at: str
+    run: str
+    """Which Nox run wrote it (the summary combines the reports of its own run)."""
     source: SourceInfo
     scanners: tuple[ScannerRun, ...]
     findings: tuple[Finding, ...]
@@ -94,6 +96,7 @@ class ReportContext:
     lock: str
     lock_sha256: str
     generated_at: str
+    run: str
     venv: str
     not_audited: tuple[LocalPackage, ...]
     lines: Mapping[str, int]
@@ -174,6 +177,7 @@ def build_report(
         lock=context.lock,
         lock_sha256=context.lock_sha256,
         generated_at=context.generated_at,
+        run=context.run,
         source=source,
         scanners=runs,
         findings=policy.findings,
@@ -239,6 +243,7 @@ def report_to_json(report: ServiceReport) -> str:
         "lock": report.lock,
         "lock_sha256": report.lock_sha256,
         "generated_at": report.generated_at,
+        "run": report.run,
         "source": source_to_json(report.source),
         "scanners": [
             {
@@ -295,6 +300,7 @@ def report_from_json(text: str) -> ServiceReport:
         lock=data["lock"],
         lock_sha256=data["lock_sha256"],
         generated_at=data["generated_at"],
+        run=str(data.get("run", "")),
         source=source_from_json(data["source"]),
         scanners=tuple(
             ScannerRun(

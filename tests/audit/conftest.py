@@ -67,7 +67,12 @@ def hashed_lock(wheelhouse: Path, pins: dict[str, str], *, local: tuple[str, ...
 
 
 def make_repo(
-    root: Path, wheelhouse: Path, locks: dict[str, dict[str, str]], *, pyproject: str = "", common: bool = True
+    root: Path,
+    wheelhouse: Path,
+    locks: dict[str, dict[str, str]],
+    *,
+    pyproject: str = "",
+    common: bool = True,
 ) -> Path:
     """A monorepo whose services have hashed locks (no pip-compile needed) and a local lib."""
     services = {name: "\n".join(pins) + "\n" for name, pins in locks.items()}
@@ -80,7 +85,7 @@ def make_repo(
     return root
 
 
-def osv_record(
+def osv_record(  # noqa: PLR0913 - one keyword per OSV field a test varies
     record_id: str,
     package: str,
     *,

@@ -22,13 +22,23 @@ from nox_support.venv import Stamp
 
 ONLINE = SourceInfo("osv", "https://api.osv.dev/v1/query", "osv https://api.osv.dev/v1/query", 3600)
 OFFLINE = SourceInfo("offline", "/db", "offline sha256:abc", None, (("records", "3"),))
-STAMP = Stamp((("requirements.txt", "aa"),), "3.11.7 /py 1:2", "3.11.7", "fp", ("alpha-1.0.dist-info",), (("alpha", "1.0"),), (), "uv")
+STAMP = Stamp(
+    (("requirements.txt", "aa"),),
+    "3.11.7 /py 1:2",
+    "3.11.7",
+    "fp",
+    ("alpha-1.0.dist-info",),
+    (("alpha", "1.0"),),
+    (),
+    "uv",
+)
 VULN = Vulnerability("alpha", "1.0", "PYSEC-1", ("CVE-1",), ("1.1",), "pip-audit", "bad things")
 CONTEXT = ReportContext(
     service="svc",
     lock="services/svc/requirements.txt",
     lock_sha256="ff",
     generated_at="2025-01-01T00:00:00Z",
+    run="run-1",
     venv="already synced",
     not_audited=(LocalPackage("acme-common", "0.3.0", "../../libs/common"),),
     lines={"alpha": 9},
@@ -59,22 +69,32 @@ def test_cache_round_trip_and_ttl(tmp_path: Path) -> None:
 
 def test_answers_that_could_not_tell_are_not_cacheable() -> None:
     assert cacheable(ScanCompleted("pip-audit", "1", OFFLINE, ()))
-    assert not cacheable(ScanCompleted("pip-audit", "1", OFFLINE, (), (SkippedPackage("a", "1", "x", "pip-audit"),)))
+    assert not cacheable(
+        ScanCompleted("pip-audit", "1", OFFLINE, (), (SkippedPackage("a", "1", "x", "pip-audit"),))
+    )
     assert not cacheable(ScanCompleted("pip-audit", "1", OFFLINE, (), (), ("problem",)))
 
 
 def test_verdicts_fail_closed() -> None:
     clean = decide(CONTEXT, ((ScanCompleted("pip-audit", "1", OFFLINE, ()), False),), (), today=TODAY)
     assert clean.status == "clean"
-    vulnerable = decide(CONTEXT, ((ScanCompleted("pip-audit", "1", OFFLINE, (VULN,)), False),), (), today=TODAY)
+    vulnerable = decide(
+        CONTEXT, ((ScanCompleted("pip-audit", "1", OFFLINE, (VULN,)), False),), (), today=TODAY
+    )
     assert vulnerable.status == "vulnerable"
-    skipped = ScanCompleted("pip-audit", "1", OFFLINE, (VULN,), (SkippedPackage("beta", "1", "not found", "pip-audit"),))
+    skipped = ScanCompleted(
+        "pip-audit", "1", OFFLINE, (VULN,), (SkippedPackage("beta", "1", "not found", "pip-audit"),)
+    )
     assert decide(CONTEXT, ((skipped, False),), (), today=TODAY).status == "error"
-    failed = decide(CONTEXT, ((ScanFailed("safety", "unavailable", OFFLINE, "not installed"), False),), (), today=TODAY)
+    failed = decide(
+        CONTEXT, ((ScanFailed("safety", "unavailable", OFFLINE, "not installed"), False),), (), today=TODAY
+    )
     assert failed.status == "error"
     assert decide(CONTEXT, (), (), today=TODAY).status == "error"
     ignore = Ignore("CVE-1", "alpha", (), "accepted", ExpiresOn(dt.date(2025, 2, 1)), "x")
-    ignored = decide(CONTEXT, ((ScanCompleted("pip-audit", "1", OFFLINE, (VULN,)), True),), (ignore,), today=TODAY)
+    ignored = decide(
+        CONTEXT, ((ScanCompleted("pip-audit", "1", OFFLINE, (VULN,)), True),), (ignore,), today=TODAY
+    )
     assert ignored.status == "clean"
     assert ignored.findings[0].ignored
     assert ignored.scanners[0].cached
@@ -85,7 +105,16 @@ def test_report_json_round_trip_has_the_required_fields() -> None:
     text = report_to_json(report)
     data = json.loads(text)
     assert {"service", "status", "source", "findings", "not_audited"} <= set(data)
-    assert set(data["findings"][0]) >= {"package", "version", "id", "aliases", "fix_versions", "scanner", "ignored", "ignore_reason"}
+    assert set(data["findings"][0]) >= {
+        "package",
+        "version",
+        "id",
+        "aliases",
+        "fix_versions",
+        "scanner",
+        "ignored",
+        "ignore_reason",
+    }
     assert data["not_audited"][0]["package"] == "acme-common"
     assert report_from_json(text) == report
 
@@ -93,10 +122,16 @@ def test_report_json_round_trip_has_the_required_fields() -> None:
 def test_sarif_is_2_1_0_with_locations_at_the_pin_line() -> None:
     ignore = Ignore("PYSEC-1", "alpha", ("other",), "r", ExpiresOn(dt.date(2030, 1, 1)), "x")
     reports = (
-        decide(CONTEXT, ((ScanCompleted("pip-audit", "1", OFFLINE, (VULN,)), False),), (ignore,), today=TODAY),
         decide(
-            ReportContext(**{**CONTEXT.__dict__, "service": "other", "lock": "services/other/requirements.txt"}),
-            ((ScanCompleted("pip-audit", "1", OFFLINE, (VULN,)), False),), (ignore,), today=TODAY,
+            CONTEXT, ((ScanCompleted("pip-audit", "1", OFFLINE, (VULN,)), False),), (ignore,), today=TODAY
+        ),
+        decide(
+            ReportContext(
+                **{**CONTEXT.__dict__, "service": "other", "lock": "services/other/requirements.txt"}
+            ),
+            ((ScanCompleted("pip-audit", "1", OFFLINE, (VULN,)), False),),
+            (ignore,),
+            today=TODAY,
         ),
     )
     log = json.loads(SarifReporter().render(reports, root=Path()))
@@ -109,14 +144,20 @@ def test_sarif_is_2_1_0_with_locations_at_the_pin_line() -> None:
     assert result["ruleId"] == "PYSEC-1"
     assert result["ruleIndex"] == 0
     location = result["locations"][0]["physicalLocation"]
-    assert location == {"artifactLocation": {"uri": "services/svc/requirements.txt"}, "region": {"startLine": 9}}
+    assert location == {
+        "artifactLocation": {"uri": "services/svc/requirements.txt"},
+        "region": {"startLine": 9},
+    }
     assert "suppressions" not in result
     assert log["runs"][1]["results"][0]["suppressions"] == [{"kind": "external", "justification": "r"}]
     assert run["invocations"][0]["executionSuccessful"] is True
 
 
 def test_markdown_stays_under_one_mebibyte(tmp_path: Path) -> None:
-    many = tuple(Vulnerability("alpha", "1.0", f"PYSEC-{n}", ("CVE-X",), (), "pip-audit", "x" * 200) for n in range(20000))
+    many = tuple(
+        Vulnerability("alpha", "1.0", f"PYSEC-{n}", ("CVE-X",), (), "pip-audit", "x" * 200)
+        for n in range(20000)
+    )
     report = decide(CONTEXT, ((ScanCompleted("pip-audit", "1", OFFLINE, many), False),), (), today=TODAY)
     text = MarkdownReporter().render((report,), root=tmp_path)
     assert len(text.encode()) < 1024 * 1024

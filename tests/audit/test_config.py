@@ -71,7 +71,9 @@ def test_ignores_need_every_field_and_a_valid_expiry() -> None:
     assert ignore.expiry == ExpiresOn(dt.date(2025, 1, 2))
     assert ignore.origin.endswith("ignore[1]")
     assert parse({"ignore": [{**base, "expires": "until-fixed"}]}).ignores[0].expiry == UntilFixed()
-    assert parse({"ignore": [{**base, "expires": "2025-01-02"}]}).ignores[0].expiry == ExpiresOn(dt.date(2025, 1, 2))
+    assert parse({"ignore": [{**base, "expires": "2025-01-02"}]}).ignores[0].expiry == ExpiresOn(
+        dt.date(2025, 1, 2)
+    )
     for key in ("id", "package", "reason", "expires"):
         with pytest.raises(ConfigError, match=f"'{key}' is required"):
             parse({"ignore": [{k: v for k, v in base.items() if k != key}]})
@@ -83,7 +85,8 @@ def test_ignores_need_every_field_and_a_valid_expiry() -> None:
 
 def test_ignore_file_adds_ignores(tmp_path: Path) -> None:
     (tmp_path / "ignores.toml").write_text(
-        '[[ignore]]\nid = "PYSEC-2"\npackage = "beta"\nreason = "r"\nexpires = "until-fixed"\nservices = ["a"]\n',
+        '[[ignore]]\nid = "PYSEC-2"\npackage = "beta"\nreason = "r"\n'
+        'expires = "until-fixed"\nservices = ["a"]\n',
         encoding="utf-8",
     )
     settings = load_audit_settings({"ignore_file": "ignores.toml"}, root=tmp_path, environ={}, cwd=tmp_path)

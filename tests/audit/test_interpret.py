@@ -5,7 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from nox_support.audit.interface import AuditedPackage, LocalPackage, ScanCompleted, ScanFailed, ScanTarget, SourceInfo
+from nox_support.audit.interface import (
+    AuditedPackage,
+    LocalPackage,
+    ScanCompleted,
+    ScanFailed,
+    ScanTarget,
+    SourceInfo,
+)
 from nox_support.audit.scanners import pip_audit, safety
 
 SOURCE = SourceInfo("offline", "/db", "offline sha256:x", None)
@@ -28,35 +35,62 @@ CLEAN: dict[str, Any] = {
 QUERIED = frozenset({("alpha", "1.0"), ("beta", "1.0"), ("acme-common", "0.3.0")})
 
 
-def run(data: Any, returncode: int = 0, queried: frozenset[tuple[str, str]] | None = QUERIED, **kw: Any) -> Any:
+def run(
+    data: Any, returncode: int = 0, queried: frozenset[tuple[str, str]] | None = QUERIED, **kw: Any
+) -> Any:
     return pip_audit.interpret(
-        data, returncode=returncode, stderr="Traceback ...\nBoom", target=TARGET,
-        scanner_version="2.10.1", source=SOURCE, queried=queried, **kw,
+        data,
+        returncode=returncode,
+        stderr="Traceback ...\nBoom",
+        target=TARGET,
+        scanner_version="2.10.1",
+        source=SOURCE,
+        queried=queried,
+        **kw,
     )
 
 
 def test_clean_report() -> None:
     outcome = run(CLEAN)
     assert isinstance(outcome, ScanCompleted)
-    assert outcome.vulnerabilities == outcome.skipped == outcome.problems == ()
+    assert outcome.vulnerabilities == ()
+    assert outcome.skipped == ()
+    assert outcome.problems == ()
 
 
 def test_vulnerable_report_exit_one() -> None:
-    data = {**CLEAN, "dependencies": [
-        {"name": "Alpha", "version": "1.0", "vulns": [{"id": "PYSEC-1", "fix_versions": ["1.1"], "aliases": ["CVE-1"]}]},
-        {"name": "beta", "version": "1.0", "vulns": []},
-    ]}
+    data = {
+        **CLEAN,
+        "dependencies": [
+            {
+                "name": "Alpha",
+                "version": "1.0",
+                "vulns": [{"id": "PYSEC-1", "fix_versions": ["1.1"], "aliases": ["CVE-1"]}],
+            },
+            {"name": "beta", "version": "1.0", "vulns": []},
+        ],
+    }
     outcome = run(data, returncode=1)
     assert isinstance(outcome, ScanCompleted)
     (vuln,) = outcome.vulnerabilities
-    assert (vuln.package, vuln.id, vuln.aliases, vuln.fix_versions) == ("alpha", "PYSEC-1", ("CVE-1",), ("1.1",))
+    assert (vuln.package, vuln.id, vuln.aliases, vuln.fix_versions) == (
+        "alpha",
+        "PYSEC-1",
+        ("CVE-1",),
+        ("1.1",),
+    )
 
 
 def test_skipped_package_is_recorded_even_with_exit_zero() -> None:
-    data = {"dependencies": [
-        {"name": "alpha", "skip_reason": "Dependency not found on PyPI and could not be audited: alpha (1.0)"},
-        {"name": "beta", "version": "1.0", "vulns": []},
-    ]}
+    data = {
+        "dependencies": [
+            {
+                "name": "alpha",
+                "skip_reason": "Dependency not found on PyPI and could not be audited: alpha (1.0)",
+            },
+            {"name": "beta", "version": "1.0", "vulns": []},
+        ]
+    }
     outcome = run(data, queried=None)
     assert isinstance(outcome, ScanCompleted)
     assert [s.package for s in outcome.skipped] == ["alpha"]
@@ -75,10 +109,12 @@ def test_exit_one_without_vulnerabilities_is_a_failure() -> None:
 
 
 def test_missing_unexpected_and_unqueried_packages_are_problems() -> None:
-    data = {"dependencies": [
-        {"name": "alpha", "version": "1.1", "vulns": []},
-        {"name": "pip", "version": "23.2", "vulns": []},
-    ]}
+    data = {
+        "dependencies": [
+            {"name": "alpha", "version": "1.1", "vulns": []},
+            {"name": "pip", "version": "23.2", "vulns": []},
+        ]
+    }
     outcome = run(data, queried=frozenset())
     assert isinstance(outcome, ScanCompleted)
     text = "\n".join(outcome.problems)
@@ -103,13 +139,23 @@ def test_safety_report_reading() -> None:
     data = {
         "scanned_packages": {"alpha": {"name": "alpha", "version": "1.0"}},
         "vulnerabilities": [
-            {"package_name": "alpha", "analyzed_version": "1.0", "vulnerability_id": "12345", "CVE": "CVE-9",
-             "fixed_versions": ["1.1"], "advisory": "bad"},
+            {
+                "package_name": "alpha",
+                "analyzed_version": "1.0",
+                "vulnerability_id": "12345",
+                "CVE": "CVE-9",
+                "fixed_versions": ["1.1"],
+                "advisory": "bad",
+            },
         ],
     }
-    outcome = safety.interpret(data, returncode=64, stderr="", target=TARGET, scanner_version="2.3.5", source=SOURCE)
+    outcome = safety.interpret(
+        data, returncode=64, stderr="", target=TARGET, scanner_version="2.3.5", source=SOURCE
+    )
     assert isinstance(outcome, ScanCompleted)
     assert [(v.package, v.id, v.aliases) for v in outcome.vulnerabilities] == [("alpha", "12345", ("CVE-9",))]
     assert outcome.problems == ("safety did not scan beta==1.0",)
-    crashed = safety.interpret(None, returncode=1, stderr="network", target=TARGET, scanner_version="2.3.5", source=SOURCE)
+    crashed = safety.interpret(
+        None, returncode=1, stderr="network", target=TARGET, scanner_version="2.3.5", source=SOURCE
+    )
     assert isinstance(crashed, ScanFailed)

@@ -19,7 +19,9 @@ def test_introduced_fixed(version: str, *, affected: bool) -> None:
     assert isinstance(result, osv.Match) is affected
 
 
-@pytest.mark.parametrize(("version", "affected"), [("1.0", False), ("1.2", True), ("1.3", True), ("1.3.1", False)])
+@pytest.mark.parametrize(
+    ("version", "affected"), [("1.0", False), ("1.2", True), ("1.3", True), ("1.3.1", False)]
+)
 def test_introduced_last_affected(version: str, *, affected: bool) -> None:
     result = osv.match(record(introduced="1.2", last_affected="1.3"), "alpha-pkg", version)
     assert isinstance(result, osv.Match) is affected
@@ -28,10 +30,15 @@ def test_introduced_last_affected(version: str, *, affected: bool) -> None:
 def test_several_ranges_and_reintroduction() -> None:
     data = osv_record("TEST-2", "alpha")
     data["affected"][0]["ranges"] = [
-        {"type": "ECOSYSTEM", "events": [{"introduced": "1.0"}, {"fixed": "1.5"}, {"introduced": "2.0"}, {"fixed": "2.3"}]}
+        {
+            "type": "ECOSYSTEM",
+            "events": [{"introduced": "1.0"}, {"fixed": "1.5"}, {"introduced": "2.0"}, {"fixed": "2.3"}],
+        }
     ]
     rec = osv.parse_record(data)
-    verdicts = {v: isinstance(osv.match(rec, "alpha", v), osv.Match) for v in ("0.5", "1.0", "1.7", "2.1", "2.3")}
+    verdicts = {
+        v: isinstance(osv.match(rec, "alpha", v), osv.Match) for v in ("0.5", "1.0", "1.7", "2.1", "2.3")
+    }
     assert verdicts == {"0.5": False, "1.0": True, "1.7": False, "2.1": True, "2.3": False}
     match = osv.match(rec, "alpha", "2.1")
     assert isinstance(match, osv.Match)
@@ -77,9 +84,19 @@ def test_installed_version_outside_pep440_is_indeterminate() -> None:
         [],
         {"affected": []},
         {"id": "X", "affected": {}},
-        {"id": "X", "affected": [{"package": {"ecosystem": "PyPI", "name": "a"}, "ranges": [{"type": "ECOSYSTEM"}]}]},
-        {"id": "X", "affected": [{"package": {"ecosystem": "PyPI", "name": "a"}, "ranges": [
-            {"type": "ECOSYSTEM", "events": [{"introduced": "0", "fixed": "1"}]}]}]},
+        {
+            "id": "X",
+            "affected": [{"package": {"ecosystem": "PyPI", "name": "a"}, "ranges": [{"type": "ECOSYSTEM"}]}],
+        },
+        {
+            "id": "X",
+            "affected": [
+                {
+                    "package": {"ecosystem": "PyPI", "name": "a"},
+                    "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0", "fixed": "1"}]}],
+                }
+            ],
+        },
     ],
 )
 def test_malformed_records_are_rejected(data: object) -> None:
@@ -90,7 +107,10 @@ def test_malformed_records_are_rejected(data: object) -> None:
 def test_served_record_folds_ranges_under_the_canonical_name_for_pip_audit() -> None:
     data = osv_record("TEST-6", "Alpha_Pkg", fixed="1.5", aliases=("CVE-1",))
     data["affected"].append(
-        {"package": {"ecosystem": "PyPI", "name": "alpha.pkg"}, "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "2"}, {"fixed": "2.1"}]}]}
+        {
+            "package": {"ecosystem": "PyPI", "name": "alpha.pkg"},
+            "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "2"}, {"fixed": "2.1"}]}],
+        }
     )
     served = osv.served_record(osv.parse_record(data), "ALPHA-pkg")
     assert served["id"] == "TEST-6"

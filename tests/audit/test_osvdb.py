@@ -12,7 +12,6 @@ from nox_support.audit import osvdb
 from nox_support.audit.server import OsvServer
 from tests.audit.conftest import osv_record, write_osv_db
 
-
 UNQUOTED_VERSIONS = """\
 id: TEST-3
 modified: 2024-05-01T10:00:00Z
@@ -49,7 +48,9 @@ def test_index_answers_by_version(tmp_path: Path, fmt: str) -> None:
     assert index.identity.newest == "2024-05-01T10:00:00Z"
 
 
-def test_identity_follows_content_and_the_index_is_cached(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_identity_follows_content_and_the_index_is_cached(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = db(tmp_path)
     cache = tmp_path / "cache"
     first = osvdb.load(path, cache).identity
@@ -103,8 +104,13 @@ def test_loopback_server_speaks_the_osv_query_api(tmp_path: Path) -> None:
         assert server.url.startswith("http://127.0.0.1:")
         status, body = post(server.url, {"package": {"name": "alpha", "ecosystem": "PyPI"}, "version": "1.0"})
         assert status == 200
-        assert [v["id"] for v in body["vulns"]] == ["TEST-1"]  # type: ignore[union-attr]
-        assert post(server.url, {"package": {"name": "zeta", "ecosystem": "PyPI"}, "version": "1.0"}) == (200, {})
+        vulns = body["vulns"]
+        assert isinstance(vulns, list)
+        assert [v["id"] for v in vulns] == ["TEST-1"]
+        assert post(server.url, {"package": {"name": "zeta", "ecosystem": "PyPI"}, "version": "1.0"}) == (
+            200,
+            {},
+        )
         status, body = post(server.url, {"package": {"name": "gamma", "ecosystem": "PyPI"}, "version": "1.0"})
         assert status == 500
         assert "cannot evaluate" in str(body["message"])

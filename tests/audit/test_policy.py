@@ -7,6 +7,7 @@ from nox_support.audit.interface import Vulnerability
 from nox_support.audit.policy import apply_policy
 
 TODAY = dt.date(2025, 3, 1)
+LATER = ExpiresOn(dt.date(2025, 6, 1))
 
 
 def vuln(vid: str = "PYSEC-1", package: str = "alpha", fixes: tuple[str, ...] = ("1.1",)) -> Vulnerability:
@@ -17,7 +18,7 @@ def ignore(
     vid: str = "PYSEC-1",
     package: str = "alpha",
     *,
-    expiry: ExpiresOn | UntilFixed = ExpiresOn(dt.date(2025, 6, 1)),
+    expiry: ExpiresOn | UntilFixed = LATER,
     services: tuple[str, ...] = (),
 ) -> Ignore:
     return Ignore(vid, package, services, "not reachable", expiry, "pyproject.toml ignore[1]")
@@ -72,5 +73,6 @@ def test_stale_ignores_are_reported() -> None:
 def test_expired_ignore_is_reported_even_when_nothing_matches() -> None:
     old = ignore("PYSEC-9", expiry=ExpiresOn(dt.date(2024, 1, 1)))
     result = apply_policy((), (old,), service="svc", today=TODAY, lines={})
-    assert result.expired and "PYSEC-9 (alpha) expired on 2024-01-01" in result.expired[0]
+    assert len(result.expired) == 1
+    assert "PYSEC-9 (alpha) expired on 2024-01-01" in result.expired[0]
     assert result.unmatched == ("PYSEC-9 (alpha)",)

@@ -40,9 +40,7 @@ def set_lock(root: Path, wheelhouse: Path, pins: dict[str, str]) -> None:
     write(root / "services/svc/requirements.txt", hashed_lock(wheelhouse, pins, local=("../../libs/common",)))
 
 
-def test_new_venv_holds_exactly_the_lock_then_is_a_no_op(
-    repo: Path, offline_env: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_new_venv_holds_exactly_the_lock_then_is_a_no_op(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     first = sync(repo)
     assert isinstance(first, venv.Synced)
     assert first.reason == "new venv"
@@ -67,9 +65,12 @@ def test_lock_change_resyncs_and_removes_what_the_lock_dropped(repo: Path, offli
     assert site_names(result) == {"alpha-1.1.dist-info", "acme_common-0.3.0.dist-info"}
 
 
-def test_packages_installed_by_hand_are_removed(repo: Path, offline_env: Path) -> None:
+def test_packages_installed_by_hand_are_removed(repo: Path) -> None:
     first = sync(repo)
-    cmd.run(("uv", "pip", "install", "--python", str(first.venv / "bin" / "python"), "epsilon"), env=cmd.clean_env(extra={"PATH": str(Path(sys.executable).parent)}))
+    cmd.run(
+        ("uv", "pip", "install", "--python", str(first.venv / "bin" / "python"), "epsilon"),
+        env=cmd.clean_env(extra={"PATH": str(Path(sys.executable).parent)}),
+    )
     result = sync(repo)
     assert isinstance(result, venv.Synced)
     assert "outside nox-support" in result.reason
@@ -107,7 +108,7 @@ def test_hash_mismatch_refuses_to_install(repo: Path, offline_env: Path) -> None
     good = hashed_lock(offline_env, {"alpha": "1.0"})
     other = hashed_lock(offline_env, {"alpha": "1.1"}).split("--hash=")[1]
     lock.write_text(good.split("--hash=")[0] + "--hash=" + other, encoding="utf-8")
-    with pytest.raises(NoxSupportError, match="(?i)hash"):
+    with pytest.raises(NoxSupportError, match=r"(?i)hash"):
         sync(repo)
     assert not (repo / ".nox/audit-svc" / venv.STAMP_NAME).exists()
 
@@ -133,9 +134,9 @@ def test_pip_backend_syncs_without_pip_in_the_venv(repo: Path, offline_env: Path
 def test_a_busy_venv_waits_then_says_so(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     first = sync(repo)
     monkeypatch.setenv("NOX_SUPPORT_VENV_TIMEOUT", "0.3")
-    with exclusive(first.venv.with_name(first.venv.name + ".sync-lock"), timeout=1, what="test"):
-        with pytest.raises(BusyError, match="the audit venv of service 'svc' is busy"):
-            sync(repo)
+    holder = exclusive(first.venv.with_name(first.venv.name + ".sync-lock"), timeout=1, what="test")
+    with holder, pytest.raises(BusyError, match=r"the audit venv of service 'svc' is busy"):
+        sync(repo)
 
 
 def test_concurrent_syncs_in_two_processes_serialise(repo: Path, offline_env: Path) -> None:
@@ -146,7 +147,10 @@ def test_concurrent_syncs_in_two_processes_serialise(repo: Path, offline_env: Pa
         "from tests.audit.test_venv import sync; r = sync(Path(sys.argv[1])); print(type(r).__name__)"
     )
     root = str(Path(__file__).resolve().parents[2])
-    procs = [subprocess.Popen([sys.executable, "-c", script, str(repo), root], stdout=subprocess.PIPE, text=True) for _ in range(2)]
+    procs = [
+        subprocess.Popen([sys.executable, "-c", script, str(repo), root], stdout=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
     outputs = sorted(p.communicate(timeout=120)[0].strip() for p in procs)
     assert [p.returncode for p in procs] == [0, 0]
     assert outputs == ["AlreadySynced", "Synced"]
