@@ -60,6 +60,8 @@ def regenerate_command(service: str) -> str:
 
 def parse_lock_args(posargs: list[str] | tuple[str, ...]) -> LockArgs:
     """Parse ``--upgrade``, ``--upgrade-package NAME`` and ``--force`` (pure)."""
+    if not posargs:  # the everyday case, once per service: skip building a parser
+        return LockArgs(upgrade=KeepPins(), force=False)
     parser = _ArgParser(prog="nox -s lock --", add_help=False, allow_abbrev=False)
     parser.add_argument("--upgrade", "-U", action="store_true")
     parser.add_argument("--upgrade-package", "-P", action="append", default=[], metavar="NAME")
