@@ -172,7 +172,16 @@ def test_ci_pull_request_runs_end_to_end(origin: Origin, tmp_path: Path) -> None
     for run in results["audit"].runs:
         for name in run.matrix["services"]:
             assert (run.workspace / f"reports/audit/{name}.json").is_file()
-        assert run.uploads[f"audit-{run.matrix['id']}"]
+        assert run.workspace / "reports/audit" in run.uploads[f"audit-{run.matrix['id']}"]
+        sarif = run.workspace / "reports/audit.sarif"
+        if sarif.exists():  # the noxfile declares audit_summary: combined Markdown and SARIF
+            assert run.uploads["sarif"] == [sarif]
+            categories = [r["automationDetails"]["id"] for r in json.loads(sarif.read_text())["runs"]]
+            assert categories == [f"nox-support-audit/{name}/" for name in run.matrix["services"]]
+            assert "# Security audit" in run.summary
+        else:
+            assert "sarif" not in run.uploads
+            assert "No combined audit report (reports/audit.md)" in run.summary
     for run in results["tests"].runs:
         (name,) = run.matrix["services"]
         assert (run.workspace / f"reports/tests/{name}.xml").is_file()
