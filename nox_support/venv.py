@@ -21,6 +21,16 @@ the pip of the tool environment, pointed at the venv with ``pip --python``
 (pip has no sync: the extras are computed here and uninstalled).  The venv
 itself therefore needs no pip, and keeps none unless the lock pins it.
 
+:func:`sync_venv` returns one of three frozen variants (``SyncResult``):
+:class:`AlreadySynced` (stamp matched, nothing ran), :class:`Synced` (installed
+in place; ``reason``: ``new venv``, ``lock changed (...)``, ``a local path
+package changed``, ``packages were installed or removed outside nox-support``)
+and :class:`Rebuilt` (venv recreated through Nox's own ``VirtualEnv.create()``;
+``reason``: ``no stamp (...)``, ``interpreter changed (...)``, ``broken venv
+(...)``).  Each carries the new :class:`Stamp` (installed packages, local
+packages).  Failures raise :class:`VenvError` (:class:`VenvMismatchError` when
+the venv still differs from the lock after syncing).
+
 Two runs on the same venv are serialised by an ``flock`` next to it; the
 second waits up to ``NOX_SUPPORT_VENV_TIMEOUT`` seconds (default 600) and then
 fails with a "busy" message.
