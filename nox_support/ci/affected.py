@@ -143,7 +143,7 @@ def affected_services(
         if service.problem is not None:
             reasons[service.name].append(UnreadableInputs(service.problem))
     paths = sorted({p for change in changes for p in change.paths()})
-    global_hits = [p for p in paths if _matches_any(p, global_paths)]
+    global_hits = [p for p in paths if matches_any(p, global_paths)]
     if global_hits:
         for service in ordered:
             reasons[service.name][:0] = [GlobalChange(p) for p in global_hits[:MAX_REASONS]]
@@ -217,7 +217,8 @@ class _Index:
         return found
 
 
-def _matches_any(path: str, patterns: tuple[str, ...]) -> bool:
+def matches_any(path: str, patterns: tuple[str, ...]) -> bool:
+    """Whether *path* is one of *patterns* (a trailing ``/`` matches the whole directory)."""
     for pattern in patterns:
         if pattern.endswith("/"):
             if path.startswith(pattern):

@@ -7,11 +7,12 @@ pure Python over small files, so 500 services take well under a second.
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from nox_support.ci import git
-from nox_support.ci.affected import Affected, ServiceInputs, affected_services, everything
+from nox_support.ci.affected import Affected, ServiceInputs, affected_services, everything, matches_any
 from nox_support.ci.matrix import Plan, ServiceFacts, build_plan, lock_digest
 from nox_support.ci.noxlist import MATRIX_SESSIONS, list_sessions
 from nox_support.ci.settings import CiSettings, load_ci_settings
@@ -34,13 +35,21 @@ class MatrixRequest:
 
 def plan(request: MatrixRequest) -> Plan:
     """Build the plan for *request*."""
-    project = Project.load(request.root)
-    settings = _with_overrides(load_ci_settings(project.root), request)
-    sessions = list_sessions(project.root, MATRIX_SESSIONS)
+    root = request.root.resolve()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # `nox -l --json` is the slowest part: let it run while git and the inputs are read.
+        listing = pool.submit(list_sessions, root, MATRIX_SESSIONS)
+        project = Project.load(root)
+        settings = _with_overrides(load_ci_settings(project.root), request)
+        base = (
+            None if request.changed_since is None else git.resolve_base(project.root, request.changed_since)
+        )
+        changes = None if base is None else git.changed_paths(project.root, base)
+        every = _affected(project, project.services, settings, changes)
+        sessions = listing.result()
     listed = {s.service for s in sessions if s.service is not None}
     services = tuple(svc for svc in project.services if svc.name in listed)
-    base = None if request.changed_since is None else git.resolve_base(project.root, request.changed_since)
-    affected = _affected(project, services, settings, base)
+    affected = Affected(tuple(s for s in every.services if s.name in listed), every.removed)
     facts = {svc.name: service_facts(project.root, svc) for svc in services}
     return build_plan(
         sessions, affected, facts, settings, base=base, all_services_for=request.all_services_for
@@ -93,14 +102,21 @@ def has_tests(service: Service) -> bool:
 
 
 def _affected(
-    project: Project, services: tuple[Service, ...], settings: CiSettings, base: git.BaseCommit | None
+    project: Project,
+    services: tuple[Service, ...],
+    settings: CiSettings,
+    changes: tuple[git.PathChange, ...] | None,
 ) -> Affected:
-    if base is None:
+    if changes is None:
         return everything(ServiceInputs(s.name, s.relpath, frozenset(), ()) for s in services)
-    changes = git.changed_paths(project.root, base)
+    if any(matches_any(path, settings.global_paths) for change in changes for path in change.paths()):
+        # Every service is affected anyway: no need to read their inputs.
+        inputs = tuple(ServiceInputs(s.name, s.relpath, frozenset(), ()) for s in services)
+    else:
+        inputs = tuple(service_inputs(project, svc) for svc in services)
     return affected_services(
         changes,
-        tuple(service_inputs(project, svc) for svc in services),
+        inputs,
         global_paths=settings.global_paths,
         service_globs=project.settings.service_globs,
     )
@@ -115,6 +131,11 @@ def _with_overrides(settings: CiSettings, request: MatrixRequest) -> CiSettings:
 
 
 def _relative(root: Path, path: Path) -> str:
+    # collect() returns resolved paths already; resolving again costs more than the rest.
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        pass
     try:
         return path.resolve().relative_to(root).as_posix()
     except ValueError:
