@@ -42,6 +42,12 @@ def audit(session: nox.Session, service: str) -> None:
     sessions.audit(session, ROOT, service)
 
 
+@nox.session(venv_backend="none", default=False)
+def audit_summary(session: nox.Session) -> None:
+    """Combine this run's audit reports: one line per service, reports/audit.md and audit.sarif."""
+    sessions.audit_summary(session, ROOT)
+
+
 @nox.session(reuse_venv=True, default=False, tags=["tests"])
 @nox.parametrize(("python", "service"), sessions.service_params(ROOT))
 def tests(session: nox.Session, service: str) -> None:

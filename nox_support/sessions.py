@@ -103,6 +103,14 @@ def audit(session: nox.Session, root: Path, service: str) -> None:
         run_audit(session, project(root), service)
 
 
+def audit_summary(session: nox.Session, root: Path) -> None:
+    """Body of ``audit_summary`` (queued by every ``audit`` session with ``session.notify``)."""
+    from nox_support.audit.session import run_audit_summary  # noqa: PLC0415
+
+    with boundary(session):
+        run_audit_summary(session, project(root))
+
+
 def tests(session: nox.Session, root: Path, service: str) -> None:
     """Body of ``tests(<service>)``."""
     from nox_support.ci.tests_session import run_tests  # noqa: PLC0415
