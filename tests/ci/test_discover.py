@@ -242,3 +242,14 @@ def test_300_services_are_sharded(tmp_path: Path) -> None:
     assert elapsed < 20
     smaller = matrix_json(root, "--changed-since", "origin/main", "--max-jobs", "10")
     assert [len(e["services"]) for e in smaller["matrix"]["audit"]["include"]] == [30] * 10
+
+
+def test_monorepo_in_a_subdirectory_of_the_git_repository(tmp_path: Path) -> None:
+    top = tmp_path / "top"
+    root = monorepo(top / "python", {"api": "alpha\n", "web": "beta\n"})
+    write(top / "frontend/app.js", "x\n")
+    init_repo(top)
+    change(top, "frontend/app.js", "y\n")
+    change(top, "python/services/web/main.py")
+    data = matrix_json(root, "--changed-since", "origin/main")
+    assert data["affected"] == [{"service": "web", "reasons": ["services/web/main.py changed"]}]
