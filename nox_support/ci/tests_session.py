@@ -71,19 +71,17 @@ def run_tests(session: nox.Session, project: Project, service_name: str) -> None
     report.unlink(missing_ok=True)
     arguments = tuple(session.posargs) or ("tests",)
     with session.chdir(service.directory):
+        # Any exit code but 0 (passed) and 5 (nothing collected) fails the session right here.
         # The report option comes last so that it wins: its counts tell "no tests" from "passed".
-        session.run("python", "-m", "pytest", *arguments, f"--junitxml={report}", success_codes=[0, 1, 5])
+        session.run("python", "-m", "pytest", *arguments, f"--junitxml={report}", success_codes=[0, 5])
     counts = read_counts(report, service)
     if counts.tests == 0:
         _no_tests(session, service, settings.missing_tests, f"pytest collected no test in {service.relpath}")
         return
-    summary = (
-        f"{service.name}: {counts.passed} passed, {counts.failures} failed, {counts.errors} errors, "
-        f"{counts.skipped} skipped (JUnit report: {report.relative_to(project.root).as_posix()})"
+    session.log(
+        f"{service.name}: {counts.passed} passed, {counts.skipped} skipped "
+        f"(JUnit report: {report.relative_to(project.root).as_posix()})"
     )
-    if counts.failures or counts.errors:
-        raise ServiceTestsError(summary)
-    session.log(summary)
 
 
 def locks_for_tests(service: Service) -> tuple[Path, ...]:
