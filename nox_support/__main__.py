@@ -57,7 +57,7 @@ def _matrix(args: argparse.Namespace) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="nox-support", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="nox-support", description="Commands the CI workflows call.")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
     matrix = commands.add_parser(
         "matrix",
