@@ -173,15 +173,13 @@ def test_ci_pull_request_runs_end_to_end(origin: Origin, tmp_path: Path) -> None
         for name in run.matrix["services"]:
             assert (run.workspace / f"reports/audit/{name}.json").is_file()
         assert run.workspace / "reports/audit" in run.uploads[f"audit-{run.matrix['id']}"]
+        # audit_summary, queued by the audit sessions: combined Markdown and SARIF for this job only.
         sarif = run.workspace / "reports/audit.sarif"
-        if sarif.exists():  # the noxfile declares audit_summary: combined Markdown and SARIF
-            assert run.uploads["sarif"] == [sarif]
-            categories = [r["automationDetails"]["id"] for r in json.loads(sarif.read_text())["runs"]]
-            assert categories == [f"nox-support-audit/{name}/" for name in run.matrix["services"]]
-            assert "# Security audit" in run.summary
-        else:
-            assert "sarif" not in run.uploads
-            assert "No combined audit report (reports/audit.md)" in run.summary
+        assert run.uploads["sarif"] == [sarif]
+        categories = [r["automationDetails"]["id"] for r in json.loads(sarif.read_text())["runs"]]
+        assert categories == [f"nox-support-audit/{name}/" for name in run.matrix["services"]]
+        assert "# Security audit" in run.summary
+        assert "No combined audit report" not in run.summary
     for run in results["tests"].runs:
         (name,) = run.matrix["services"]
         assert (run.workspace / f"reports/tests/{name}.xml").is_file()
