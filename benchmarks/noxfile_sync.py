@@ -1,0 +1,25 @@
+"""Benchmark-only noxfile: sync each service's venv to its main lock and nothing else.
+
+Copied next to the synthetic monorepo's noxfile; run with ``-db uv`` or ``-db virtualenv``
+to pick the installer (uv pip sync, or pip) the way nox-support does.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nox
+
+from nox_support import sessions, venv
+
+ROOT = Path(__file__).resolve().parent
+
+
+@nox.session(reuse_venv=True)
+@nox.parametrize(("python", "service"), sessions.service_params(ROOT))
+def sync(session: nox.Session, service: str) -> None:
+    """Sync the service's venv to its main lock."""
+    with sessions.boundary(session):
+        svc = sessions.project(ROOT).service(service)
+        result = venv.sync_venv(session, svc, (svc.main.lock,), purpose="bench")
+        session.log(f"{service}: {type(result).__name__}")
