@@ -82,7 +82,7 @@ def load_settings(root: Path) -> Settings:
 
 def parse_settings(table: Mapping[str, object], *, source: str = "pyproject.toml") -> Settings:
     """Validate a ``[tool.nox_support]`` table (pure)."""
-    _reject_unknown(table, _CORE_KEYS, f"{source} [tool.nox_support]")
+    reject_unknown_keys(table, _CORE_KEYS, f"{source} [tool.nox_support]")
     defaults = Settings()
     compiler = table.get("compiler", defaults.compiler)
     if compiler not in COMPILERS:
@@ -131,7 +131,7 @@ def _service_overrides(value: object, source: str) -> dict[str, ServiceOverride]
         if not isinstance(entry, dict):
             msg = f"{where} must be a table"
             raise ConfigError(msg)
-        _reject_unknown(entry, _SERVICE_KEYS, where)
+        reject_unknown_keys(entry, _SERVICE_KEYS, where)
         python = entry.get("python")
         overrides[name] = ServiceOverride(
             python=None if python is None else _python_version(python, f"{where} python")
@@ -152,7 +152,8 @@ def _str_tuple(
     return tuple(value)
 
 
-def _reject_unknown(table: Mapping[str, object], known: frozenset[str], where: str) -> None:
+def reject_unknown_keys(table: Mapping[str, object], known: frozenset[str], where: str) -> None:
+    """Raise :class:`ConfigError` for the first key of *table* not in *known*, with a suggestion."""
     for key in table:
         if key not in known:
             close = difflib.get_close_matches(key, sorted(known), n=1)

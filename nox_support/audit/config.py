@@ -38,6 +38,7 @@ from typing import Literal
 
 from packaging.utils import canonicalize_name
 
+from nox_support.config import reject_unknown_keys
 from nox_support.errors import ConfigError
 
 if sys.version_info >= (3, 11):
@@ -146,7 +147,7 @@ def load_audit_settings(
     except (OSError, tomllib.TOMLDecodeError) as exc:
         msg = f"{ignore_file}: cannot read: {exc}"
         raise ConfigError(msg, hint="it must be TOML with [[ignore]] tables") from exc
-    _reject_unknown(data, frozenset({"ignore"}), ignore_file)
+    reject_unknown_keys(data, frozenset({"ignore"}), ignore_file)
     extra = parse_ignores(data.get("ignore", []), where=ignore_file)
     return replace(settings, ignores=settings.ignores + extra)
 
@@ -156,7 +157,7 @@ def parse_audit_settings(
 ) -> AuditSettings:
     """Validate *table* (pure apart from path joining) and apply the environment."""
     where = f"pyproject.toml {_WHERE}"
-    _reject_unknown(table, _KEYS, where)
+    reject_unknown_keys(table, _KEYS, where)
     source, origin = _choose_source(table, environ, where)
     osv_url = environ.get(ENV_OSV_URL) or _string(table, "osv_url", where) or DEFAULT_OSV_URL
     osv_db = _path(environ.get(ENV_OSV_DB), cwd) or _path(_string(table, "osv_db", where), root)
@@ -192,7 +193,7 @@ def _ignore(entry: object, where: str) -> Ignore:
     if not isinstance(entry, dict):
         msg = f"{where} must be a table"
         raise ConfigError(msg)
-    _reject_unknown(entry, _IGNORE_KEYS, where)
+    reject_unknown_keys(entry, _IGNORE_KEYS, where)
     for key in ("id", "package", "reason", "expires"):
         if key not in entry:
             example = {
@@ -312,12 +313,3 @@ def _number(value: object, where: str) -> float:
         msg = f"{where} = {value!r} must be a non-negative number"
         raise ConfigError(msg)
     return number
-
-
-def _reject_unknown(table: Mapping[str, object], known: frozenset[str], where: str) -> None:
-    for key in table:
-        if key not in known:
-            close = difflib.get_close_matches(key, sorted(known), n=1)
-            hint = f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(sorted(known))}"
-            msg = f"{where}: unknown key {key!r}"
-            raise ConfigError(msg, hint=hint)

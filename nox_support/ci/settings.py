@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from nox_support.config import load_tool_table
+from nox_support.config import load_tool_table, reject_unknown_keys
 from nox_support.errors import ConfigError
 
 MissingTests = Literal["fail", "skip"]
@@ -52,10 +52,7 @@ def parse_ci_settings(table: object, *, source: str = "pyproject.toml") -> CiSet
     if not isinstance(table, Mapping):
         msg = f"{where} must be a table"
         raise ConfigError(msg, hint="write it as [tool.nox_support.ci] with key = value lines")
-    for key in table:
-        if key not in _KEYS:
-            msg = f"{where}: unknown key {key!r}"
-            raise ConfigError(msg, hint=f"known keys: {', '.join(_KEYS)}")
+    reject_unknown_keys(table, frozenset(_KEYS), where)
     defaults = CiSettings()
     missing_tests = table.get("missing_tests", defaults.missing_tests)
     if missing_tests not in ("fail", "skip"):
