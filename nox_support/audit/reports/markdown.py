@@ -22,13 +22,17 @@ class MarkdownReporter:
 
     def render(self, reports: tuple[ServiceReport, ...], *, root: Path) -> str:  # noqa: ARG002 - part of the interface
         """Summary table, then per-service details; truncated to :data:`MAX_BYTES`."""
-        head = ["# Security audit", "", "| service | verdict | vulnerable | ignored | errors | not audited | source |"]
+        head = [
+            "# Security audit",
+            "",
+            "| service | verdict | vulnerable | ignored | errors | not audited | source |",
+        ]
         head.append("| --- | --- | ---: | ---: | ---: | ---: | --- |")
-        for r in reports:
-            head.append(
-                f"| {_cell(r.service)} | {_ICON.get(r.status, '')} {r.status} | {r.vulnerable_count} | {r.ignored_count} "
-                f"| {len(r.errors)} | {len(r.not_audited)} | {_cell(_source(r))} |"
-            )
+        head.extend(
+            f"| {_cell(r.service)} | {_ICON.get(r.status, '')} {r.status} | {r.vulnerable_count} "
+            f"| {r.ignored_count} | {len(r.errors)} | {len(r.not_audited)} | {_cell(_source(r))} |"
+            for r in reports
+        )
         sections = ["\n".join(head) + "\n"]
         sections += [_details(r) for r in reports]
         return truncate("\n".join(sections), MAX_BYTES)
@@ -62,11 +66,15 @@ def _details(report: ServiceReport) -> str:
             if f.note:
                 status += f" ({f.note})"
             lines.append(
-                f"| {f.package} | {f.version} | {f.id} | {', '.join(f.aliases)} | {', '.join(f.fix_versions) or 'no fix'} "
-                f"| {f.scanner} | {_cell(status)} |"
+                f"| {f.package} | {f.version} | {f.id} | {', '.join(f.aliases)} "
+                f"| {', '.join(f.fix_versions) or 'no fix'} | {f.scanner} | {_cell(status)} |"
             )
     if report.not_audited:
-        lines += ["", "Not audited (local path packages): " + ", ".join(f"`{p.name}` ({p.path})" for p in report.not_audited)]
+        lines += [
+            "",
+            "Not audited (local path packages): "
+            + ", ".join(f"`{p.name}` ({p.path})" for p in report.not_audited),
+        ]
     if report.expired_ignores:
         lines += ["", "Expired ignores:", ""] + [f"- {_cell(e)}" for e in report.expired_ignores]
     if report.unmatched_ignores:

@@ -44,9 +44,22 @@ def _run(report: ServiceReport) -> dict[str, Any]:
     rule_index = {rule_id: n for n, rule_id in enumerate(rules)}
     notifications = [{"level": "error", "message": {"text": e}} for e in report.errors]
     notifications += [{"level": "warning", "message": {"text": e}} for e in report.expired_ignores]
-    notifications += [{"level": "note", "message": {"text": f"{p.name} {p.version} ({p.path}) was not audited: local path package"}} for p in report.not_audited]
+    notifications += [
+        {
+            "level": "note",
+            "message": {"text": f"{p.name} {p.version} ({p.path}) was not audited: local path package"},
+        }
+        for p in report.not_audited
+    ]
     return {
-        "tool": {"driver": {"name": TOOL_NAME, "version": _version(), "informationUri": INFORMATION_URI, "rules": list(rules.values())}},
+        "tool": {
+            "driver": {
+                "name": TOOL_NAME,
+                "version": _version(),
+                "informationUri": INFORMATION_URI,
+                "rules": list(rules.values()),
+            }
+        },
         "automationDetails": {"id": f"nox-support-audit/{report.service}/"},
         "invocations": [
             {"executionSuccessful": report.status != "error", "toolExecutionNotifications": notifications}
@@ -70,12 +83,21 @@ def _rule(finding: Finding) -> dict[str, Any]:
 
 
 def _result(report: ServiceReport, finding: Finding, index: int) -> dict[str, Any]:
-    fix = f"upgrade to {', '.join(finding.fix_versions)}" if finding.fix_versions else "no fixed version is known"
+    fix = (
+        f"upgrade to {', '.join(finding.fix_versions)}"
+        if finding.fix_versions
+        else "no fixed version is known"
+    )
     result: dict[str, Any] = {
         "ruleId": finding.id,
         "ruleIndex": index,
         "level": "error",
-        "message": {"text": f"{finding.package}=={finding.version} is affected by {finding.id} ({fix}); found by {finding.scanner}"},
+        "message": {
+            "text": (
+                f"{finding.package}=={finding.version} is affected by {finding.id} ({fix}); "
+                f"found by {finding.scanner}"
+            )
+        },
         "locations": [
             {
                 "physicalLocation": {
@@ -85,7 +107,9 @@ def _result(report: ServiceReport, finding: Finding, index: int) -> dict[str, An
             }
         ],
         "partialFingerprints": {
-            "noxSupportAudit/v1": hashlib.sha256(f"{report.service}\0{finding.package}\0{finding.id}".encode()).hexdigest()
+            "noxSupportAudit/v1": hashlib.sha256(
+                f"{report.service}\0{finding.package}\0{finding.id}".encode()
+            ).hexdigest()
         },
     }
     if finding.ignored:
