@@ -249,7 +249,12 @@ class Run:
                 f"warm no-op: {_s(result.warm)}; only the changed service pays "
                 f"{_s(Timing((result.one_changed.median - result.warm.median,)))} more",
             ),
-            Row("4 audit, cold (info)", n, result.cold, "`nox -s audit`: create, sync and scan every venv"),
+            Row(
+                "4 audit, cold (set-up, 1 run)",
+                n,
+                result.cold,
+                "`nox -s audit`: create, sync and scan every venv",
+            ),
         ]
         if n == min(self.args.audit_sizes):
             _progress(f"N = {n}: audit with nox -j 2 --allow-parallel")
@@ -392,17 +397,17 @@ class Run:
                 "6 venv sync, no-op, per service",
                 k,
                 sync.noop["uv"],
-                "stamp check, uv backend, incl. Nox start-up",
+                "stamp check, uv backend",
                 sync.naive["uv"],
-                "`uv pip install -r lock` again",
+                "a session that installs the lock again (`session.install`, uv backend)",
             ),
             Row(
                 "6 venv sync, no-op, per service",
                 k,
                 sync.noop["pip"],
-                "stamp check, virtualenv backend, incl. Nox start-up",
+                "stamp check, virtualenv backend",
                 sync.naive["pip"],
-                "`pip install -r lock` again",
+                "a session that installs the lock again (`session.install`, pip)",
             ),
         ]
 

@@ -253,7 +253,7 @@ class SyncTimings:
 
 
 def venv_sync(bench: Bench, repo: Path, k: int) -> SyncTimings:
-    """Cold and no-op venv syncs with each installer, and the naive re-install baseline."""
+    """Cold and no-op venv syncs with each installer, and installing the lock again (through Nox too)."""
     shutil.copy(Path(__file__).with_name("noxfile_sync.py"), repo / "noxfile_sync.py")
     cold: dict[str, Timing] = {}
     noop: dict[str, Timing] = {}
@@ -270,9 +270,11 @@ def venv_sync(bench: Bench, repo: Path, k: int) -> SyncTimings:
             partial(bench.nox, repo, *args, noxfile="noxfile_sync.py"), bench.repeats
         ).scaled(1 / k)
         expect_count(bench, repo, ": AlreadySynced", k, f"no-op sync ({installer})")
-        naive[installer] = repeat(partial(_naive_reinstall, bench, repo, installer), bench.repeats).scaled(
-            1 / k
-        )
+        reinstall = ("-db", backend, "-s", "reinstall")
+        bench.nox(repo, *reinstall, noxfile="noxfile_sync.py")  # first install: not measured
+        naive[installer] = repeat(
+            partial(bench.nox, repo, *reinstall, noxfile="noxfile_sync.py"), bench.repeats
+        ).scaled(1 / k)
     return SyncTimings(k, cold, noop, naive)
 
 
@@ -286,36 +288,6 @@ def _wipe_sync_venvs(repo: Path) -> None:
             shutil.rmtree(path)
         else:
             path.unlink()
-
-
-def _naive_reinstall(bench: Bench, repo: Path, installer: str) -> float:
-    """Install each service's lock again into its synced venv, as a session without stamps would."""
-    total = 0.0
-    for service in sorted((repo / "services").iterdir()):
-        venvs = sorted((repo / ".nox").glob(f"sync*{service.name}*/bin/python"))
-        if not venvs:
-            msg = f"no synced venv for {service.name}"
-            raise BenchmarkError(msg)
-        named = service / "named-only.txt"
-        named.write_text(_named_only(service / "requirements.txt"), encoding="utf-8")
-        python = str(venvs[0])
-        if installer == "pip":  # the tool environment's pip, as nox-support's pip path runs it
-            pip = (sys.executable, "-m", "pip", "--python", python)
-            command: tuple[str, ...] = (*pip, "install", "-q", "-r", named.name)
-        else:
-            command = (
-                str(Path(NOX).with_name("uv")),
-                "pip",
-                "install",
-                "-q",
-                "--python",
-                python,
-                "-r",
-                named.name,
-            )
-        total += run(command, cwd=service, env=bench.env, log=bench.logs / "naive-install.log")
-        named.unlink()
-    return total
 
 
 def _named_only(lock: Path) -> str:
@@ -395,12 +367,12 @@ def expect_audit(repo: Path, services: int, *, resynced: int | None, scanned: in
         raise BenchmarkError(msg)
 
 
-def audit_cold(bench: Bench, repo: Path, db: Path, *extra: str) -> Timing:
-    """``nox -s audit`` with no venvs and no cached verdicts."""
+def audit_cold(bench: Bench, repo: Path, db: Path, *extra: str, times: int | None = None) -> Timing:
+    """``nox -s audit`` with no venvs and no cached verdicts (*times* runs, default: the cold repeats)."""
     layers = len(list(repo.glob("services/*/requirements.in")))
     timing = repeat(
         partial(bench.nox, repo, *extra, "-s", "audit", env=audit_env(bench, db)),
-        bench.cold_repeats,
+        bench.cold_repeats if times is None else times,
         before=partial(wipe_nox_state, repo),
     )
     expect_audit(repo, layers, resynced=layers, scanned=layers)
@@ -411,7 +383,7 @@ def audit_scenarios(bench: Bench, repo: Path, db: Path, naive_k: int) -> AuditTi
     """Cold, warm no-op and one-lock-changed audits, and the naive path on *naive_k* services."""
     services = len(list(repo.glob("services/*/requirements.in")))
     env = audit_env(bench, db)
-    cold = audit_cold(bench, repo, db)
+    cold = audit_cold(bench, repo, db, times=1)  # set-up for the warm runs; its figure is informative
     warm = repeat(partial(bench.nox, repo, "-s", "audit", env=env), bench.repeats)
     expect_audit(repo, services, resynced=0, scanned=0)
     changed = repeat(
