@@ -79,6 +79,7 @@ def local_package(directory: Path, name: str, version: str = "0.1.0", requires: 
         [project]
         name = "{name}"
         version = "{version}"
+        dependencies = {list(requires)!r}
         """,
     )
     (directory / "backend.py").write_text(

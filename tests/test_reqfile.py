@@ -76,3 +76,39 @@ def test_include_without_file_is_an_error() -> None:
 def test_continuation_keeps_start_line() -> None:
     lines = reqfile.logical_lines("a\nb \\\n  c\n#x\nd\n")
     assert lines == [(1, "a"), (2, "b    c"), (5, "d")]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "alpha",
+        "Alpha_Beta.gamma",
+        "alpha==1.0",
+        "alpha == 1.0.0",
+        "alpha>=2",
+        "alpha<3",
+        "alpha!=1.2",
+        "alpha<=0",
+        "alpha>1.10",
+        "a1==01.0",
+        "alpha==1.0.*",
+        "alpha~=1.4",
+        "alpha==1.0rc1",
+        "alpha[extra]==1.0",
+        "alpha>=1,<2",
+        "alpha==1.0; python_version < '3.12'",
+    ],
+)
+def test_fast_path_agrees_with_packaging(line: str) -> None:
+    from packaging.requirements import Requirement  # noqa: PLC0415
+    from packaging.utils import canonicalize_name  # noqa: PLC0415
+
+    (entry,) = reqfile.parse(line + "\n", path="x")
+    assert isinstance(entry, reqfile.NamedRequirement)
+    expected = Requirement(line)
+    specifiers = list(expected.specifier)
+    pin = None
+    if len(specifiers) == 1 and specifiers[0].operator == "==" and "*" not in specifiers[0].version:
+        pin = specifiers[0].version
+    assert entry.name == canonicalize_name(expected.name)
+    assert entry.pin == pin
