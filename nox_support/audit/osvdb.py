@@ -114,8 +114,16 @@ def _identify(path: Path, cache_root: Path) -> DatabaseIdentity:
 
 
 def load(path: Path, cache_root: Path) -> Index:
-    """The parsed index of the database at *path* (from the cache when its content is known)."""
+    """The parsed index of the database at *path* (from the cache when its content is known).
+
+    Memoised per process by content: one Nox run audits many services against the same database.
+    """
     identity = identify(path, cache_root)
+    return _load(path, cache_root.resolve(), identity)
+
+
+@functools.cache
+def _load(path: Path, cache_root: Path, identity: DatabaseIdentity) -> Index:
     data = _read_json(cache_root / CACHE_DIR / f"index-{identity.content}.json")
     if data is not None and data.get("format") == INDEX_FORMAT:
         try:

@@ -27,6 +27,9 @@ QUERY_PATH = "/v1/query"
 _MAX_BODY = 1 << 20
 
 
+_POLL_SECONDS = 0.02
+
+
 @final
 class OsvServer:
     """Serve *index* on loopback while used as a context manager."""
@@ -64,7 +67,13 @@ class OsvServer:
         handler = _handler_for(self)
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="nox-support-osv", daemon=True)
+        # shutdown() waits for serve_forever's next poll: the default 0.5 s would be paid per service.
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": _POLL_SECONDS},
+            name="nox-support-osv",
+            daemon=True,
+        )
         self._thread.start()
         return self
 

@@ -4,12 +4,23 @@ from __future__ import annotations
 
 import json
 import socket
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from nox_support.audit.interface import (
+    AuditedPackage,
+    LocalPackage,
+    ScanCompleted,
+    ScanFailed,
+    ScanOutcome,
+    ScanTarget,
+)
+from nox_support.audit.scanners.pip_audit import PipAuditScanner
 from nox_support.audit.session import AuditFailedError, run_audit, run_audit_summary
+from nox_support.audit.sources.offline import OfflineOsvSource
 from nox_support.project import Project
 from tests.audit.conftest import SHARED_ADVISORY_DB, FakeSession, make_repo, osv_record, write_osv_db
 from tests.repos import write
@@ -279,3 +290,35 @@ def test_real_advisory_database_reports_the_real_ids(tmp_path: Path, monkeypatch
     aliases = {a for f in report["findings"] for a in f["aliases"]}
     assert "CVE-2018-18074" in aliases
     assert int(report["source"]["details"]["records"]) > 1000
+
+
+@pytest.mark.usefixtures("env")
+def test_in_process_pip_audit_judges_like_the_command_line(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    vulnerable = write_osv_db(tmp_path / "db", VULNERABLE)
+    use_db(monkeypatch, vulnerable)
+    expect_failure(repo)  # leaves a venv synced to the lock
+    site = next((repo / ".nox/audit-svc/lib").glob("python*/site-packages"))
+    target = ScanTarget(
+        "svc",
+        site,
+        repo / ".nox/audit-svc/bin/python",
+        (AuditedPackage("alpha", "1.0", None), AuditedPackage("beta", "1.0", None)),
+        (LocalPackage("acme-common", "0.3.0", "../../libs/common"),),
+        tmp_path / "work",
+    )
+
+    def scan(db: Path, *, python: str | None) -> ScanOutcome:
+        source = OfflineOsvSource(db, cache_root=tmp_path / "state", timeout=10)
+        return PipAuditScanner(source, cache_dir=tmp_path / "cache", python=python).scan(target)
+
+    library, command = scan(vulnerable, python=None), scan(vulnerable, python=sys.executable)
+    assert isinstance(library, ScanCompleted)
+    assert library == command
+    assert [v.id for v in library.vulnerabilities] == ["PYSEC-2099-1"]
+
+    broken = write_osv_db(tmp_path / "bad", [osv_record("TEST-BAD", "beta", fixed="not-a-version!")])
+    for outcome in (scan(broken, python=None), scan(broken, python=sys.executable)):
+        assert isinstance(outcome, ScanFailed)
+        assert "could not evaluate" in outcome.reason

@@ -39,6 +39,7 @@ from nox_support.audit.interface import (
     Vulnerability,
     VulnerabilitySource,
 )
+from nox_support.audit.scanners import pip_audit_library
 from nox_support.errors import CommandError, CommandNotFoundError
 
 if TYPE_CHECKING:
@@ -54,10 +55,11 @@ class PipAuditScanner:
     name = NAME
 
     def __init__(self, source: VulnerabilitySource, *, cache_dir: Path, python: str | None = None) -> None:
-        """Scan with ``python -m pip_audit`` (default: the interpreter running Nox)."""
+        """Scan with pip-audit in this process, or with ``python -m pip_audit`` for another *python*."""
         self._source = source
         self.cache_dir = cache_dir
         self.python = python or sys.executable
+        self._in_process = python is None
 
     def version(self) -> str:
         """pip-audit's installed version, or ``"unavailable"``."""
@@ -86,28 +88,35 @@ class PipAuditScanner:
         target.work_dir.mkdir(parents=True, exist_ok=True)
         try:
             with self._source.serve() as endpoint:
-                result = cmd.run(
-                    self.command(target, endpoint, output), check=False, timeout=_timeout(endpoint)
-                )
+                if self._in_process:
+                    data, returncode, stderr = pip_audit_library.audit(
+                        target.site_packages, endpoint, cache_dir=self.cache_dir
+                    )
+                else:
+                    data, returncode, stderr = self._run_command(target, endpoint, output)
         except SourceUnavailableError as exc:
             return ScanFailed(NAME, version, info, str(exc))
         except (CommandError, CommandNotFoundError) as exc:
             return ScanFailed(NAME, version, info, f"pip-audit could not run: {exc}")
-        try:
-            data: Any = json.loads(output.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            data = None
         failures = getattr(self._source, "failures", lambda: ())()
         return interpret(
             data,
-            returncode=result.returncode,
-            stderr=result.stderr,
+            returncode=returncode,
+            stderr=stderr,
             target=target,
             scanner_version=version,
             source=info,
             queried=self._source.queried(),
             source_failures=tuple(failures),
         )
+
+    def _run_command(self, target: ScanTarget, endpoint: Endpoint, output: Path) -> tuple[Any, int, str]:
+        result = cmd.run(self.command(target, endpoint, output), check=False, timeout=_timeout(endpoint))
+        try:
+            data: Any = json.loads(output.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            data = None
+        return data, result.returncode, result.stderr
 
     def command(self, target: ScanTarget, endpoint: Endpoint, output: Path) -> tuple[str, ...]:
         """The pip-audit command line for *target* against *endpoint*."""

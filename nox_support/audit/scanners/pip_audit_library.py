@@ -1,0 +1,95 @@
+"""pip-audit's own auditor, used as a library inside the Nox process.
+
+Running ``python -m pip_audit`` per service costs about 0.8 s before it asks
+anything: importing pip-audit (~0.35 s) and two ``pip`` subprocesses that
+pip-api starts to list the venv (~0.25 s each).  In the Nox process the import
+is paid once per run, and the venv's distributions are read directly from its
+``site-packages`` with :mod:`importlib.metadata` (what ``pip list --path``
+reports).  pip-audit's :class:`Auditor`, vulnerability services and JSON
+format do the rest, so the report is the one the command line would write and
+is judged by the same :func:`~nox_support.audit.scanners.pip_audit.interpret`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from collections.abc import Iterator
+from importlib import metadata
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from packaging.version import InvalidVersion, Version
+
+from nox_support.audit.interface import DatabaseEndpoint, Endpoint, OsvEndpoint, PypiEndpoint
+
+if TYPE_CHECKING:
+    from pip_audit._service.interface import VulnerabilityService
+
+_QUIET_LOGGERS = (
+    "pip_audit",
+    "py_serializable",
+    "cyclonedx",
+    "pip_api",
+    "urllib3",
+    "cachecontrol",
+    "filelock",
+)
+
+
+def audit(site_packages: Path, endpoint: Endpoint, *, cache_dir: Path) -> tuple[Any, int, str]:
+    """Audit the distributions in *site_packages*; ``(report, exit code, stderr)`` like the CLI.
+
+    The exit code follows pip-audit's: 1 when a vulnerability was found, else 0; a crash
+    (any exception: the source is unreachable, answered an error, ...) returns no report.
+    """
+    # Like pip-audit's command line (PIP_AUDIT_LOGLEVEL defaults to WARNING): Nox shows debug
+    # records, and pip-audit's dependencies log every class they register at import.
+    for name in _QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+    try:
+        from pip_audit._audit import Auditor  # noqa: PLC0415 - imported once, on first use
+        from pip_audit._dependency_source.interface import DependencySource  # noqa: PLC0415
+        from pip_audit._format import JsonFormat  # noqa: PLC0415
+        from pip_audit._service.interface import (  # noqa: PLC0415
+            Dependency,
+            ResolvedDependency,
+            SkippedDependency,
+        )
+    except ImportError as exc:
+        return None, 2, f"pip-audit cannot be imported in the Nox environment: {exc}"
+
+    class VenvDistributions(DependencySource):
+        """Every distribution installed in the venv's site-packages."""
+
+        def collect(self) -> Iterator[Dependency]:
+            for dist in metadata.distributions(path=[str(site_packages)]):
+                name = dist.metadata["Name"]
+                try:
+                    yield ResolvedDependency(name=name, version=Version(dist.version))
+                except InvalidVersion:
+                    reason = "Package has invalid version and could not be audited"
+                    yield SkippedDependency(name=name, skip_reason=f"{reason}: {name} ({dist.version})")
+
+        def fix(self, fix_version: object) -> None:
+            raise NotImplementedError
+
+    if isinstance(endpoint, DatabaseEndpoint):
+        return None, 2, f"pip-audit cannot read the database directory {endpoint.path} directly"
+    try:
+        results = dict(Auditor(_service(endpoint, cache_dir)).audit(VenvDistributions()))
+        report = json.loads(JsonFormat(output_desc=True, output_aliases=True).format(results, []))
+    except Exception as exc:  # noqa: BLE001 - a crashed scan must become an "error" verdict
+        return None, 1, f"pip-audit failed: {type(exc).__name__}: {exc}"
+    found = any(dependency.get("vulns") for dependency in report.get("dependencies", []))
+    return report, 1 if found else 0, ""
+
+
+def _service(endpoint: PypiEndpoint | OsvEndpoint, cache_dir: Path) -> VulnerabilityService:
+    from pip_audit._service import OsvService, PyPIService  # noqa: PLC0415
+
+    timeout = math.ceil(endpoint.timeout)
+    if isinstance(endpoint, OsvEndpoint):
+        return OsvService(cache_dir, timeout, osv_url=endpoint.url)
+    return PyPIService(cache_dir, timeout)
