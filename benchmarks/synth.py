@@ -171,11 +171,8 @@ def write_repo(universe: Universe, root: Path, *, compiler: str) -> Path:
     )
     for library in universe.libraries:
         directory = root / "libs" / library.name
-        local_package(directory, library.name, requires=library.requires)
-        # uv reads static PEP 621 metadata: declare the dependencies there too.
-        deps = ", ".join(f'"{r}>=1.0"' for r in library.requires)
-        with (directory / "pyproject.toml").open("a", encoding="utf-8") as handle:
-            handle.write(f"dependencies = [{deps}]\n")
+        # local_package declares the dependencies statically too (PEP 621), which uv reads.
+        local_package(directory, library.name, requires=tuple(f"{r}>=1.0" for r in library.requires))
     for spec in universe.services:
         directory = root / "services" / spec.name
         lines = [f"{name}>=1.0" for name in spec.direct]

@@ -210,22 +210,8 @@ SERVICES = {
 
 
 def _shared_library(root: Path) -> None:
-    """A local package whose dependencies are also declared statically (PEP 621), as uv reads them."""
+    """A local package whose dependencies are declared statically (PEP 621), as uv reads them."""
     local_package(root / "libs/shared", "shared", requires=("epsilon",))
-    write(
-        root / "libs/shared/pyproject.toml",
-        """
-        [build-system]
-        requires = []
-        build-backend = "backend"
-        backend-path = ["."]
-
-        [project]
-        name = "shared"
-        version = "0.1.0"
-        dependencies = ["epsilon"]
-        """,
-    )
 
 
 def _repo(root: Path, compiler: str, services: dict[str, str] = SERVICES) -> Project:
