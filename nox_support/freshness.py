@@ -19,6 +19,7 @@ from nox_support.config import Settings
 from nox_support.discovery import Layer, Service
 from nox_support.errors import ConfigError, NoxSupportError
 from nox_support.lock import compile_to, current_digest, recorded_digest, regenerate_command
+from nox_support.paths import display_path
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,7 @@ def check_layer(
     root: Path, service: Service, layer: Layer, settings: Settings, compiler: Compiler
 ) -> Verdict:
     """Offline verdict for one lock."""
-    lock = _display(root, layer.lock)
+    lock = display_path(layer.lock, root)
     try:
         current = current_digest(root, service, layer, settings, compiler)
     except NoxSupportError as exc:
@@ -178,13 +179,6 @@ def describe(verdict: Verdict) -> str:
             )
         case BrokenInputs(error=error):
             return f"{verdict.service}: cannot read the inputs of {verdict.lock}: {error}"
-
-
-def _display(root: Path, path: Path) -> str:
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return str(path)
 
 
 class _ArgParser(argparse.ArgumentParser):

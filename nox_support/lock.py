@@ -25,6 +25,7 @@ from nox_support.discovery import Layer, Service
 from nox_support.errors import ConfigError
 from nox_support.inputs import collect, constraint_files
 from nox_support.inputs import inputs_for as _inputs_for
+from nox_support.paths import display_path
 
 
 @dataclass(frozen=True)
@@ -132,7 +133,7 @@ def compile_layer(  # noqa: PLR0913 - each argument is a distinct input of a com
             text = compile_to(temp, root, service, layer, settings, compiler, upgrade, old)
             content = lockfile.with_digest_line(text, current.line())
             lockfile.validate(
-                content, path=_display(root, layer.lock), forbidden=lockfile.machine_paths(root)
+                content, path=display_path(layer.lock, root), forbidden=lockfile.machine_paths(root)
             )
             if old is not None and old.decode("utf-8", "replace") == content:
                 return Written(layer, changed=False)
@@ -171,7 +172,7 @@ def compile_to(  # noqa: PLR0913 - each argument is a distinct input of a compil
             pinned.write_text(
                 lockfile.pins_as_constraints(
                     layer.constrained_by.read_text(encoding="utf-8"),
-                    path=_display(root, layer.constrained_by),
+                    path=display_path(layer.constrained_by, root),
                 ),
                 encoding="utf-8",
             )
@@ -204,13 +205,6 @@ def compile_to(  # noqa: PLR0913 - each argument is a distinct input of a compil
 
 def _relative(path: Path, base: Path) -> str:
     return Path(os.path.relpath(path.resolve(), base.resolve())).as_posix()
-
-
-def _display(root: Path, path: Path) -> str:
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return str(path)
 
 
 class _ArgParser(argparse.ArgumentParser):

@@ -57,6 +57,7 @@ from packaging.version import InvalidVersion, Version
 from nox_support import cmd, reqfile
 from nox_support.errors import ConfigError, NoxSupportError
 from nox_support.filelock import exclusive
+from nox_support.paths import display_path
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping
@@ -442,7 +443,7 @@ def resync_reason(stamp: Stamp, wanted: Stamp) -> str | None:
 def _sync_locked(
     session: nox.Session, service: Service, locks: tuple[Path, ...], location: Path, *, what: str
 ) -> SyncResult:
-    texts = tuple((_lock_display(lock, service), _read_lock(lock, service)) for lock in locks)
+    texts = tuple((display_path(lock, service.directory), _read_lock(lock, service)) for lock in locks)
     lock_digests = tuple((name, hashlib.sha256(text.encode("utf-8")).hexdigest()) for name, text in texts)
     plan = plan_locks(texts, service_dir=service.directory)
     fingerprint = _local_fingerprint(plan.local)
@@ -682,18 +683,11 @@ def _read_lock(lock: Path, service: Service) -> str:
     try:
         return lock.read_text(encoding="utf-8")
     except FileNotFoundError:
-        msg = f"{service.name}: lock {_lock_display(lock, service)} does not exist"
+        msg = f"{service.name}: lock {display_path(lock, service.directory)} does not exist"
         raise VenvError(msg, hint=f'create it with: nox -s "lock({service.name})"') from None
     except (OSError, UnicodeDecodeError) as exc:
-        msg = f"{service.name}: cannot read lock {_lock_display(lock, service)}: {exc}"
+        msg = f"{service.name}: cannot read lock {display_path(lock, service.directory)}: {exc}"
         raise VenvError(msg) from exc
-
-
-def _lock_display(lock: Path, service: Service) -> str:
-    try:
-        return lock.resolve().relative_to(service.directory.resolve()).as_posix()
-    except ValueError:
-        return str(lock)
 
 
 def _locked(entry: reqfile.NamedRequirement, display: str) -> LockedPackage:

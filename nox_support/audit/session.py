@@ -51,6 +51,7 @@ from nox_support.audit.verdict import ReportContext, ServiceReport, decide, erro
 from nox_support.config import load_tool_table
 from nox_support.errors import ConfigError, NoxSupportError
 from nox_support.filelock import BusyError
+from nox_support.paths import display_path
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -128,7 +129,7 @@ def audit_service(  # noqa: PLR0913 - the inputs of one audit
     scanners = build_scanners(settings, root)
     context = ReportContext(
         service=service.name,
-        lock=_relative(lock, root),
+        lock=display_path(lock, root),
         lock_sha256=_sha256(lock),
         generated_at=dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         run=RUN_ID,
@@ -366,13 +367,6 @@ def _sha256(path: Path) -> str:
         return hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:
         return ""
-
-
-def _relative(path: Path, root: Path) -> str:
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return str(path)
 
 
 class _ArgParser(argparse.ArgumentParser):

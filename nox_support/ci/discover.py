@@ -19,6 +19,7 @@ from nox_support.ci.settings import CiSettings, load_ci_settings
 from nox_support.discovery import Service
 from nox_support.errors import NoxSupportError
 from nox_support.inputs import collect
+from nox_support.paths import display_path
 from nox_support.project import Project
 
 
@@ -65,9 +66,9 @@ def service_inputs(project: Project, service: Service) -> ServiceInputs:
             collected = collect(project.root, service, layer, project.settings)
         except NoxSupportError as exc:
             return ServiceInputs(service.name, service.relpath, frozenset(files), tuple(trees), str(exc))
-        files.update(_relative(project.root, path) for path in collected.paths)
+        files.update(display_path(path, project.root) for path in collected.paths)
         for package in collected.local_packages:
-            relative = _relative(project.root, package.path)
+            relative = display_path(package.path, project.root)
             if package.path.is_dir():
                 trees.append(relative)
             else:
@@ -83,7 +84,7 @@ def service_facts(root: Path, service: Service) -> ServiceFacts:
             content: bytes | None = layer.lock.read_bytes()
         except FileNotFoundError:
             content = None
-        locks.append((_relative(root, layer.lock), content))
+        locks.append((display_path(layer.lock, root), content))
     return ServiceFacts(
         name=service.name,
         python=service.python,
@@ -128,15 +129,3 @@ def _with_overrides(settings: CiSettings, request: MatrixRequest) -> CiSettings:
     if request.max_jobs is not None:
         settings = replace(settings, max_jobs=request.max_jobs)
     return settings
-
-
-def _relative(root: Path, path: Path) -> str:
-    # collect() returns resolved paths already; resolving again costs more than the rest.
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        pass
-    try:
-        return path.resolve().relative_to(root).as_posix()
-    except ValueError:
-        return path.as_posix()
