@@ -7,7 +7,6 @@ the result against the committed lock, which catches hand edits.
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import difflib
 from dataclasses import dataclass
@@ -17,9 +16,10 @@ from nox_support import digest, lockfile
 from nox_support.compile.interface import Compiler, KeepPins
 from nox_support.config import Settings
 from nox_support.discovery import Layer, Service
-from nox_support.errors import ConfigError, NoxSupportError
+from nox_support.errors import NoxSupportError
 from nox_support.lock import compile_to, current_digest, recorded_digest, regenerate_command
 from nox_support.paths import display_path
+from nox_support.posargs import PosargsParser
 
 
 @dataclass(frozen=True)
@@ -86,7 +86,7 @@ class FreshnessArgs:
 
 def parse_freshness_args(posargs: list[str] | tuple[str, ...]) -> FreshnessArgs:
     """Parse ``--deep`` and optional service names (pure)."""
-    parser = _ArgParser(prog="nox -s freshness --", add_help=False, allow_abbrev=False)
+    parser = PosargsParser("freshness", usage_hint="accepted: --deep and service names", allow_abbrev=False)
     parser.add_argument("--deep", action="store_true")
     parser.add_argument("services", nargs="*")
     ns = parser.parse_args(list(posargs))
@@ -179,9 +179,3 @@ def describe(verdict: Verdict) -> str:
             )
         case BrokenInputs(error=error):
             return f"{verdict.service}: cannot read the inputs of {verdict.lock}: {error}"
-
-
-class _ArgParser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        msg = f"nox -s freshness: {message}"
-        raise ConfigError(msg, hint="accepted: --deep and service names")

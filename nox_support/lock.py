@@ -5,7 +5,6 @@ Only where the inputs changed, and never leaving a broken lock behind.
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import os
 from dataclasses import dataclass
@@ -22,10 +21,10 @@ from nox_support.compile.interface import (
 )
 from nox_support.config import Settings
 from nox_support.discovery import Layer, Service
-from nox_support.errors import ConfigError
 from nox_support.inputs import collect, constraint_files
 from nox_support.inputs import inputs_for as _inputs_for
 from nox_support.paths import display_path
+from nox_support.posargs import PosargsParser
 
 
 @dataclass(frozen=True)
@@ -63,7 +62,9 @@ def parse_lock_args(posargs: list[str] | tuple[str, ...]) -> LockArgs:
     """Parse ``--upgrade``, ``--upgrade-package NAME`` and ``--force`` (pure)."""
     if not posargs:  # the everyday case, once per service: skip building a parser
         return LockArgs(upgrade=KeepPins(), force=False)
-    parser = _ArgParser(prog="nox -s lock --", add_help=False, allow_abbrev=False)
+    parser = PosargsParser(
+        "lock", usage_hint="accepted: --upgrade, --upgrade-package NAME, --force", allow_abbrev=False
+    )
     parser.add_argument("--upgrade", "-U", action="store_true")
     parser.add_argument("--upgrade-package", "-P", action="append", default=[], metavar="NAME")
     parser.add_argument("--force", action="store_true")
@@ -205,9 +206,3 @@ def compile_to(  # noqa: PLR0913 - each argument is a distinct input of a compil
 
 def _relative(path: Path, base: Path) -> str:
     return Path(os.path.relpath(path.resolve(), base.resolve())).as_posix()
-
-
-class _ArgParser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        msg = f"nox -s lock: {message}"
-        raise ConfigError(msg, hint="accepted: --upgrade, --upgrade-package NAME, --force")

@@ -13,7 +13,6 @@ appended to ``$GITHUB_STEP_SUMMARY``) and ``reports/audit.sarif``.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import hashlib
 import os
@@ -52,6 +51,7 @@ from nox_support.config import load_tool_table
 from nox_support.errors import ConfigError, NoxSupportError
 from nox_support.filelock import BusyError
 from nox_support.paths import display_path
+from nox_support.posargs import PosargsParser
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -82,7 +82,7 @@ class AuditArgs:
 
 def parse_audit_args(posargs: list[str] | tuple[str, ...]) -> AuditArgs:
     """Parse ``--refresh`` (pure)."""
-    parser = _ArgParser(prog="nox -s audit --", add_help=False)
+    parser = PosargsParser("audit", usage_hint="accepted: --refresh")
     parser.add_argument("--refresh", action="store_true")
     ns = parser.parse_args(list(posargs))
     return AuditArgs(refresh=bool(ns.refresh))
@@ -367,9 +367,3 @@ def _sha256(path: Path) -> str:
         return hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:
         return ""
-
-
-class _ArgParser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        msg = f"nox -s audit: {message}"
-        raise ConfigError(msg, hint="accepted: --refresh")

@@ -8,7 +8,6 @@ the base but are gone now.
 
 from __future__ import annotations
 
-import argparse
 import re
 import sys
 from collections.abc import Iterable
@@ -17,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from nox_support.ci import git, lockdiff
-from nox_support.errors import ConfigError
+from nox_support.posargs import PosargsParser
 from nox_support.project import Project
 
 if TYPE_CHECKING:
@@ -37,7 +36,10 @@ class LockDiffArgs:
 
 def parse_lock_diff_args(posargs: list[str] | tuple[str, ...]) -> LockDiffArgs:
     """Parse ``--base REF [--markdown FILE] [--json-dir DIR]`` (pure)."""
-    parser = _ArgParser(prog="nox -s lock_diff --", add_help=False)
+    parser = PosargsParser(
+        "lock_diff",
+        usage_hint='run: nox -s "lock_diff(<service>)" -- --base REF [--markdown FILE] [--json-dir DIR]',
+    )
     parser.add_argument("--base", required=True)
     parser.add_argument("--markdown", type=Path)
     parser.add_argument("--json-dir", type=Path)
@@ -84,12 +86,3 @@ def _diff(root: Path, commit: str, lock: str) -> lockdiff.LockDiff | None:
     except FileNotFoundError:
         after = None
     return lockdiff.diff_locks(lock, before, after)
-
-
-class _ArgParser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        msg = f"nox -s lock_diff: {message}"
-        raise ConfigError(
-            msg,
-            hint='run: nox -s "lock_diff(<service>)" -- --base REF [--markdown FILE] [--json-dir DIR]',
-        )
