@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -54,7 +55,7 @@ def write_bytes(path: Path, data: bytes) -> None:
 
 
 def write_text(path: Path, text: str) -> None:
-    """Replace *path* with *text* (UTF-8, ``\\n`` line endings) atomically."""
+    """Replace *path* with *text* (UTF-8, newline line endings) atomically."""
     write_bytes(path, text.encode("utf-8"))
 
 
@@ -64,6 +65,6 @@ def _mode_for(path: Path) -> int:
         status = os.lstat(path)
     except FileNotFoundError:
         return new_file_mode()
-    if os.path.islink(path):
+    if stat.S_ISLNK(status.st_mode):
         return new_file_mode()
-    return status.st_mode & 0o777
+    return stat.S_IMODE(status.st_mode)
