@@ -46,7 +46,7 @@ class Layer:
 
 
 @dataclass(frozen=True)
-class TestsLocation:
+class LocationOfTests:
     """Where a service's tests are looked for."""
 
     relative: str = DEFAULT_TESTS
@@ -65,7 +65,7 @@ class Service:
     python: str
     python_source: str
     layers: tuple[Layer, ...]
-    tests: TestsLocation = field(default_factory=TestsLocation)
+    tests: LocationOfTests = field(default_factory=LocationOfTests)
 
     @property
     def main(self) -> Layer:
@@ -182,13 +182,15 @@ def _check_overrides(root: Path, settings: Settings, services: Iterable[Service]
         raise ConfigError(msg, hint=hint)
 
 
-def _tests_location(name: str, settings: Settings) -> TestsLocation:
+def _tests_location(name: str, settings: Settings) -> LocationOfTests:
     override = settings.services.get(name)
     if override is not None and override.tests is not None:
-        return TestsLocation(override.tests, f"[tool.nox_support.services.{name}] tests = {override.tests!r}")
+        return LocationOfTests(
+            override.tests, f"[tool.nox_support.services.{name}] tests = {override.tests!r}"
+        )
     if settings.tests != DEFAULT_TESTS:
-        return TestsLocation(settings.tests, f"[tool.nox_support] tests = {settings.tests!r}")
-    return TestsLocation()
+        return LocationOfTests(settings.tests, f"[tool.nox_support] tests = {settings.tests!r}")
+    return LocationOfTests()
 
 
 def find_tests(root: Path, service: Service) -> FoundTests | NoTests:
@@ -249,7 +251,7 @@ def _candidate_dirs(root: Path, globs: tuple[str, ...]) -> list[Path]:
     return out
 
 
-def _service(directory: Path, rel: str, name: str, tests: TestsLocation, settings: Settings) -> Service:
+def _service(directory: Path, rel: str, name: str, tests: LocationOfTests, settings: Settings) -> Service:
     python, source = _target_python(directory, rel, name, settings)
     main_lock = directory / "requirements.txt"
     layers = [Layer("main", directory / MAIN_INPUT, main_lock)]

@@ -72,7 +72,24 @@ def service_inputs(project: Project, service: Service) -> ServiceInputs:
                 trees.append(relative)
             else:
                 files.add(relative)
-    return ServiceInputs(service.name, service.relpath, frozenset(files), tuple(dict.fromkeys(trees)))
+    return ServiceInputs(
+        service.name,
+        service.relpath,
+        frozenset(files),
+        tuple(dict.fromkeys(trees)),
+        tests=_tests(project, service),
+    )
+
+
+def _tests(project: Project, service: Service) -> tuple[str, ...]:
+    """*service*'s test directories and files, relative to the root (none when none are found)."""
+    try:
+        found = find_tests(project.root, service)
+    except DiscoveryError:
+        return ()
+    if isinstance(found, FoundTests):
+        return tuple(display_path(path, project.root) for path in found.paths)
+    return ()
 
 
 def service_facts(root: Path, service: Service) -> ServiceFacts:
