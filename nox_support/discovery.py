@@ -31,6 +31,8 @@ SERVICE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")
 MAIN_INPUT = "requirements.in"
 RUNNING_INTERPRETER = "running interpreter"
 """:attr:`Service.python_source` when no target Python is configured."""
+_NOTE_NAMES = 5
+"""Services named in the default-Python note before "and N more"."""
 _LAYER_INPUT = re.compile(r"requirements-([A-Za-z0-9][A-Za-z0-9._-]*)\.in\Z")
 
 
@@ -294,7 +296,9 @@ def default_python_note(services: Iterable[Service]) -> str | None:
     unset = [s for s in services if s.python_source == RUNNING_INTERPRETER]
     if not unset:
         return None
-    names = ", ".join(s.name for s in unset)
+    names = ", ".join(s.name for s in unset[:_NOTE_NAMES])
+    if len(unset) > _NOTE_NAMES:
+        names += f" and {len(unset) - _NOTE_NAMES} more"
     python = unset[0].python
     return (
         f"no target Python is configured for {names}: their locks are compiled for Python {python}, "

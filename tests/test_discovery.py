@@ -289,3 +289,11 @@ def test_default_python_note_lists_services_without_a_target_python(tmp_path: Pa
         "or a .python-version file in the service's directory."
     )
     assert default_python_note(discover(tmp_path, Settings(python="3.12"))) is None
+
+
+def test_default_python_note_stays_short_for_many_services(tmp_path: Path) -> None:
+    for number in range(12):
+        _service(tmp_path, f"services/s{number:02}")
+    note = default_python_note(discover(tmp_path, Settings()))
+    assert note is not None
+    assert note.startswith("no target Python is configured for s00, s01, s02, s03, s04 and 7 more: ")
