@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import difflib
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Literal
 
 from nox_support.errors import ConfigError
@@ -23,6 +23,14 @@ else:  # pragma: no cover - exercised on 3.10 only
 CompilerName = Literal["pip-tools", "uv"]
 COMPILERS: tuple[CompilerName, ...] = ("pip-tools", "uv")
 
+ServiceNaming = Literal["directory", "path"]
+"""How a service is named: its directory's name, or its path with ``/`` replaced by ``-``."""
+SERVICE_NAMINGS: tuple[ServiceNaming, ...] = ("directory", "path")
+
+DEFAULT_TESTS = "tests"
+"""Where a service's tests live, relative to its directory, unless configured."""
+_GLOB_CHARS = frozenset("*?[")
+
 _CORE_KEYS = frozenset(
     {
         "service_globs",
@@ -31,11 +39,13 @@ _CORE_KEYS = frozenset(
         "compile_args",
         "python",
         "services",
+        "service_names",
+        "tests",
         "audit",
         "ci",
     }
 )
-_SERVICE_KEYS = frozenset({"python"})
+_SERVICE_KEYS = frozenset({"python", "tests"})
 
 
 @dataclass(frozen=True)
@@ -43,6 +53,8 @@ class ServiceOverride:
     """Per-service settings from ``[tool.nox_support.services.<name>]``."""
 
     python: str | None = None
+    tests: str | None = None
+    """Where the service's tests live, relative to its directory (a path or a glob)."""
 
 
 @dataclass(frozen=True)
@@ -55,15 +67,27 @@ class Settings:
     compile_args: tuple[str, ...] = ()
     python: str | None = None
     services: Mapping[str, ServiceOverride] = field(default_factory=dict)
+    service_names: ServiceNaming = "directory"
+    tests: str = DEFAULT_TESTS
+    """Where every service's tests live, relative to its directory (a path or a glob)."""
 
 
 def load_tool_table(root: Path) -> Mapping[str, object]:
     """The raw ``[tool.nox_support]`` table of ``root/pyproject.toml`` (empty when absent)."""
     path = root / "pyproject.toml"
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        raw = path.read_bytes()
     except FileNotFoundError:
         return {}
+    except OSError as exc:
+        msg = f"{path}: cannot be read: {exc.strerror or exc}"
+        raise ConfigError(msg, hint="make pyproject.toml a readable file") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        msg = f"{path}:{line}: not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start})"
+        raise ConfigError(msg, hint="TOML files must be UTF-8: save pyproject.toml as UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
         msg = f"{path}: invalid TOML: {exc}"
         raise ConfigError(msg, hint="fix the syntax error in pyproject.toml") from exc
@@ -91,14 +115,59 @@ def parse_settings(table: Mapping[str, object], *, source: str = "pyproject.toml
     python = table.get("python")
     if python is not None:
         python = _python_version(python, f"{source} [tool.nox_support] python")
+    naming = table.get("service_names", defaults.service_names)
+    if naming not in SERVICE_NAMINGS:
+        msg = f"{source}: [tool.nox_support] service_names = {naming!r} is not supported"
+        raise ConfigError(
+            msg,
+            hint='use "directory" (default: the directory\'s name) or "path" '
+            '(the path from the root with "/" replaced by "-")',
+        )
+    globs = _str_tuple(table, "service_globs", defaults.service_globs, source)
+    for glob in globs:
+        _check_service_glob(glob, source)
     return Settings(
-        service_globs=_str_tuple(table, "service_globs", defaults.service_globs, source),
+        service_globs=globs,
         constraints=_str_tuple(table, "constraints", (), source),
         compiler=compiler,
         compile_args=_str_tuple(table, "compile_args", (), source),
         python=python,
         services=_service_overrides(table.get("services", {}), source),
+        service_names="path" if naming == "path" else "directory",
+        tests=_tests_location(table.get("tests", DEFAULT_TESTS), f"{source} [tool.nox_support] tests"),
     )
+
+
+def _check_service_glob(glob: str, source: str) -> None:
+    where = f"{source}: [tool.nox_support] service_globs"
+    hint = 'write globs relative to the repository root with "/", for example "services/*"'
+    if not glob.strip():
+        msg = f"{where}: an empty glob matches nothing"
+        raise ConfigError(msg, hint=hint)
+    if glob.startswith(("/", "\\")) or PureWindowsPath(glob).drive:
+        msg = f"{where}: {glob!r} is an absolute path; services must live inside the repository"
+        raise ConfigError(msg, hint=hint)
+    if ".." in PurePosixPath(glob.replace("\\", "/")).parts:
+        msg = f'{where}: {glob!r} leads outside the repository ("..")'
+        raise ConfigError(msg, hint=hint)
+
+
+def is_glob(pattern: str) -> bool:
+    """Whether *pattern* holds a glob character (``*``, ``?`` or ``[``)."""
+    return any(char in _GLOB_CHARS for char in pattern)
+
+
+def _tests_location(value: object, where: str) -> str:
+    """A tests path or glob relative to a service directory (checked again against each service)."""
+    if not isinstance(value, str) or not value.strip():
+        msg = f"{where} = {value!r} is not a path"
+        raise ConfigError(msg, hint='for example tests = "tests" or tests = "../tests/unit"')
+    if value.startswith("/") or "\\" in value or PureWindowsPath(value).drive:
+        msg = f'{where} = {value!r} is not a relative path with "/"'
+        raise ConfigError(
+            msg, hint='write it relative to the service\'s directory, for example "../tests/unit"'
+        )
+    return value
 
 
 def normalize_python_version(text: str) -> str | None:
@@ -133,8 +202,10 @@ def _service_overrides(value: object, source: str) -> dict[str, ServiceOverride]
             raise ConfigError(msg)
         reject_unknown_keys(entry, _SERVICE_KEYS, where)
         python = entry.get("python")
+        tests = entry.get("tests")
         overrides[name] = ServiceOverride(
-            python=None if python is None else _python_version(python, f"{where} python")
+            python=None if python is None else _python_version(python, f"{where} python"),
+            tests=None if tests is None else _tests_location(tests, f"{where} tests"),
         )
     return overrides
 
@@ -156,7 +227,13 @@ def reject_unknown_keys(table: Mapping[str, object], known: frozenset[str], wher
     """Raise :class:`ConfigError` for the first key of *table* not in *known*, with a suggestion."""
     for key in table:
         if key not in known:
-            close = difflib.get_close_matches(key, sorted(known), n=1)
-            hint = f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(sorted(known))}"
+            close = closest(key, known)
+            hint = f"did you mean {close!r}?" if close else f"known keys: {', '.join(sorted(known))}"
             msg = f"{where}: unknown key {key!r}"
             raise ConfigError(msg, hint=hint)
+
+
+def closest(word: str, choices: Iterable[str]) -> str | None:
+    """The choice most like *word*, when one is close enough to suggest (pure)."""
+    close = difflib.get_close_matches(word, sorted(choices), n=1)
+    return close[0] if close else None

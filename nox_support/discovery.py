@@ -1,22 +1,38 @@
-"""Find the services of a monorepo.
+"""Find the services of a monorepo, and where each keeps its tests.
 
 A service is a directory matched by one of the configured globs that holds a
 ``requirements.in``.  Layered inputs (``requirements-<layer>.in``) are compiled
-against the service's main lock.
+against the service's main lock.  A service is named after its directory, or
+with ``service_names = "path"`` after its path from the root
+(``orders/src/validate`` -> ``orders-src-validate``).
 """
 
 from __future__ import annotations
 
+import os
+import posixpath
 import re
 import sys
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from nox_support.config import Settings, normalize_python_version
-from nox_support.errors import DiscoveryError
+from nox_support.config import (
+    DEFAULT_TESTS,
+    ServiceNaming,
+    Settings,
+    closest,
+    is_glob,
+    normalize_python_version,
+)
+from nox_support.errors import ConfigError, DiscoveryError
 
 SERVICE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")
 MAIN_INPUT = "requirements.in"
+RUNNING_INTERPRETER = "running interpreter"
+""":attr:`Service.python_source` when no target Python is configured."""
+_NOTE_NAMES = 5
+"""Services named in the default-Python note before "and N more"."""
 _LAYER_INPUT = re.compile(r"requirements-([A-Za-z0-9][A-Za-z0-9._-]*)\.in\Z")
 
 
@@ -32,6 +48,16 @@ class Layer:
 
 
 @dataclass(frozen=True)
+class LocationOfTests:
+    """Where a service's tests are looked for."""
+
+    relative: str = DEFAULT_TESTS
+    """A path or glob relative to the service's directory, as configured (``../tests/unit``)."""
+    setting: str | None = None
+    """The setting that chose it, for messages; ``None`` for the default."""
+
+
+@dataclass(frozen=True)
 class Service:
     """A discovered service."""
 
@@ -41,11 +67,36 @@ class Service:
     python: str
     python_source: str
     layers: tuple[Layer, ...]
+    tests: LocationOfTests = field(default_factory=LocationOfTests)
 
     @property
     def main(self) -> Layer:
         """The ``requirements.in`` layer."""
         return self.layers[0]
+
+    @property
+    def tests_pattern(self) -> str:
+        """The tests path or glob relative to the repository root (``orders/tests/unit``)."""
+        return posixpath.normpath(f"{self.relpath}/{self.tests.relative}")
+
+
+@dataclass(frozen=True)
+class FoundTests:
+    """Test directories or files that hold Python code."""
+
+    paths: tuple[Path, ...]
+
+    def pytest_args(self, service: Service) -> tuple[str, ...]:
+        """The paths relative to the service's directory, where pytest runs."""
+        return tuple(os.path.relpath(path, service.directory) for path in self.paths)
+
+
+@dataclass(frozen=True)
+class NoTests:
+    """Nothing at the tests location holds Python code."""
+
+    looked_at: str
+    """What was looked at and found wanting (``services/api/tests/ does not exist``)."""
 
 
 def running_python() -> str:
@@ -62,9 +113,10 @@ def discover(root: Path, settings: Settings) -> tuple[Service, ...]:
     root = root.resolve()
     found: dict[str, Service] = {}
     problems: list[str] = []
+    collided = ""
     for directory in _candidate_dirs(root, settings.service_globs):
         rel = directory.relative_to(root).as_posix()
-        name = directory.name
+        name = service_name(rel, settings.service_names)
         real = directory.resolve()
         if not real.is_relative_to(root):
             problems.append(
@@ -83,12 +135,110 @@ def discover(root: Path, settings: Settings) -> tuple[Service, ...]:
                 f"{rel}: service name {name!r} is already used by {found[name].relpath}; "
                 "service names must be unique across all service_globs"
             )
+            collided = collided or rel
             continue
-        found[name] = _service(directory, rel, settings)
+        tests = _tests_location(name, settings)
+        if posixpath.normpath(f"{rel}/{tests.relative}").split("/", 1)[0] == "..":
+            problems.append(
+                f"{rel}: tests = {tests.relative!r} leads outside the repository; "
+                "point it at a directory inside the repository"
+            )
+            continue
+        found[name] = _service(directory, rel, name, tests, settings)
     if problems:
         msg = "invalid service directories:\n  " + "\n  ".join(problems)
-        raise DiscoveryError(msg, hint="see [tool.nox_support] service_globs in pyproject.toml")
+        hint = "see [tool.nox_support] service_globs in pyproject.toml"
+        if collided and settings.service_names == "directory":
+            hint = (
+                'to keep the directories, set [tool.nox_support] service_names = "path" to name services '
+                f"by their path ({collided} -> {service_name(collided, 'path')}); {hint}"
+            )
+        raise DiscoveryError(msg, hint=hint)
+    _check_overrides(root, settings, found.values())
     return tuple(found[n] for n in sorted(found))
+
+
+def service_name(relpath: str, naming: ServiceNaming) -> str:
+    """The name of the service at *relpath* (POSIX, relative to the root) under *naming* (pure)."""
+    if naming == "path":
+        return relpath.replace("/", "-")
+    return relpath.rpartition("/")[2]
+
+
+def _check_overrides(root: Path, settings: Settings, services: Iterable[Service]) -> None:
+    """Every ``[tool.nox_support.services.<name>]`` must name a discovered service."""
+    services = tuple(services)
+    names = [s.name for s in services]
+    for key in settings.services:
+        if key in names:
+            continue
+        same_directory = [s.name for s in services if s.directory.name == key]
+        close = closest(key, names)
+        if same_directory:
+            hint = f"services are named by their path: did you mean {' or '.join(map(repr, same_directory))}?"
+        elif close:
+            hint = f"did you mean {close!r}?"
+        else:
+            hint = f"services: {', '.join(names) or 'none'}"
+        msg = f"{root / 'pyproject.toml'}: [tool.nox_support.services.{key}] names no service"
+        raise ConfigError(msg, hint=hint)
+
+
+def _tests_location(name: str, settings: Settings) -> LocationOfTests:
+    override = settings.services.get(name)
+    if override is not None and override.tests is not None:
+        return LocationOfTests(
+            override.tests, f"[tool.nox_support.services.{name}] tests = {override.tests!r}"
+        )
+    if settings.tests != DEFAULT_TESTS:
+        return LocationOfTests(settings.tests, f"[tool.nox_support] tests = {settings.tests!r}")
+    return LocationOfTests()
+
+
+def find_tests(root: Path, service: Service) -> FoundTests | NoTests:
+    """The paths at *service*'s tests location that hold Python code.
+
+    Raises :class:`DiscoveryError` when a match leads outside the repository
+    through a symlink: tests are never collected from outside it.
+    """
+    root = root.resolve()
+    pattern = service.tests_pattern
+    matches = sorted(root.glob(pattern)) if is_glob(pattern) else [root / pattern]
+    found: list[Path] = []
+    for path in matches:
+        if not path.exists():
+            continue
+        real = path.resolve()
+        if not real.is_relative_to(root):
+            shown = path.relative_to(root).as_posix()
+            msg = f"{service.name}: tests location {shown} leads outside the repository (to {real})"
+            raise DiscoveryError(msg, hint=_tests_hint(service))
+        if _holds_python(path):
+            found.append(path)
+    if found:
+        return FoundTests(tuple(found))
+    return NoTests(_why_no_tests(pattern, matches, service))
+
+
+def _holds_python(path: Path) -> bool:
+    if path.is_file():
+        return path.suffix == ".py"
+    return any(name.endswith(".py") for _directory, _dirs, files in os.walk(path) for name in files)
+
+
+def _why_no_tests(pattern: str, matches: list[Path], service: Service) -> str:
+    if is_glob(pattern):
+        what = f"nothing matching {pattern} holds a Python file" if matches else f"nothing matches {pattern}"
+    elif matches[0].exists():
+        what = f"{pattern}/ holds no Python file"
+    else:
+        what = f"{pattern}/ does not exist"
+    return what if service.tests.setting is None else f"{what}; {service.tests.setting}"
+
+
+def _tests_hint(service: Service) -> str:
+    where = service.tests.setting or f"[tool.nox_support.services.{service.name}] tests"
+    return f"point {where} at a directory inside the repository"
 
 
 def _candidate_dirs(root: Path, globs: tuple[str, ...]) -> list[Path]:
@@ -103,27 +253,29 @@ def _candidate_dirs(root: Path, globs: tuple[str, ...]) -> list[Path]:
     return out
 
 
-def _service(directory: Path, rel: str, settings: Settings) -> Service:
-    python, source = _target_python(directory, rel, settings)
+def _service(directory: Path, rel: str, name: str, tests: LocationOfTests, settings: Settings) -> Service:
+    python, source = _target_python(directory, rel, name, settings)
     main_lock = directory / "requirements.txt"
     layers = [Layer("main", directory / MAIN_INPUT, main_lock)]
     for path in sorted(directory.glob("requirements-*.in")):
         match = _LAYER_INPUT.match(path.name)
         if match:
-            name = match.group(1)
-            layers.append(Layer(name, path, directory / f"requirements-{name}.txt", constrained_by=main_lock))
+            layer = match.group(1)
+            lock = directory / f"requirements-{layer}.txt"
+            layers.append(Layer(layer, path, lock, constrained_by=main_lock))
     return Service(
-        name=directory.name,
+        name=name,
         directory=directory,
         relpath=rel,
         python=python,
         python_source=source,
         layers=tuple(layers),
+        tests=tests,
     )
 
 
-def _target_python(directory: Path, rel: str, settings: Settings) -> tuple[str, str]:
-    override = settings.services.get(directory.name)
+def _target_python(directory: Path, rel: str, name: str, settings: Settings) -> tuple[str, str]:
+    override = settings.services.get(name)
     if override is not None and override.python:
         return override.python, "pyproject.toml [tool.nox_support.services]"
     version_file = directory / ".python-version"
@@ -136,4 +288,21 @@ def _target_python(directory: Path, rel: str, settings: Settings) -> tuple[str, 
         return version, f"{rel}/.python-version"
     if settings.python:
         return settings.python, "pyproject.toml [tool.nox_support] python"
-    return running_python(), "running interpreter"
+    return running_python(), RUNNING_INTERPRETER
+
+
+def default_python_note(services: Iterable[Service]) -> str | None:
+    """Which services get the running interpreter as target Python, and how to choose (pure)."""
+    unset = [s for s in services if s.python_source == RUNNING_INTERPRETER]
+    if not unset:
+        return None
+    names = ", ".join(s.name for s in unset[:_NOTE_NAMES])
+    if len(unset) > _NOTE_NAMES:
+        names += f" and {len(unset) - _NOTE_NAMES} more"
+    python = unset[0].python
+    return (
+        f"no target Python is configured for {names}: their locks are compiled for Python {python}, "
+        "the interpreter running Nox. To lock for the Python a service deploys with, set "
+        '[tool.nox_support] python = "X.Y" (every service), [tool.nox_support.services.<name>] '
+        "python, or a .python-version file in the service's directory."
+    )

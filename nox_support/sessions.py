@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from nox_support import freshness as fresh
+from nox_support.discovery import default_python_note
 from nox_support.errors import DiscoveryError, NoxSupportError
 from nox_support.lock import Fresh, lock_service, parse_lock_args
 from nox_support.project import Project, cached_project
@@ -55,11 +56,21 @@ def project(root: Path) -> Project:
     return cached_project(root.resolve())
 
 
+_PYTHON_NOTED: set[Path] = set()
+"""Roots whose default target Python was already named: Nox runs every session of a run in one
+process, so ``nox -s lock`` over fifty services says it once."""
+
+
 def lock(session: nox.Session, root: Path, service: str) -> None:
     """Body of ``lock(<service>)``."""
     with boundary(session):
         proj = project(root)
         svc = proj.service(service)
+        if proj.root not in _PYTHON_NOTED:
+            _PYTHON_NOTED.add(proj.root)
+            note = default_python_note(proj.services)
+            if note:
+                session.warn(note)
         args = parse_lock_args(session.posargs)
         for outcome in lock_service(proj.root, svc, proj.settings, proj.compiler, args):
             lock_path = outcome.layer.lock.relative_to(proj.root).as_posix()

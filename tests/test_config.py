@@ -27,14 +27,24 @@ def test_full_table() -> None:
             "compiler": "uv",
             "compile_args": ["--pre"],
             "python": "3.12",
-            "services": {"orders": {"python": "3.10"}},
+            "services": {"orders": {"python": "3.10", "tests": "../tests/unit"}},
+            "service_names": "path",
+            "tests": "test",
             "audit": {"anything": "is for the audit subsystem"},
         }
     )
     assert settings.service_globs == ("services/*", "apps/*")
     assert settings.compiler == "uv"
     assert settings.python == "3.12"
-    assert settings.services == {"orders": ServiceOverride(python="3.10")}
+    assert settings.services == {"orders": ServiceOverride(python="3.10", tests="../tests/unit")}
+    assert settings.service_names == "path"
+    assert settings.tests == "test"
+
+
+def test_layout_defaults() -> None:
+    settings = parse_settings({})
+    assert settings.service_names == "directory"
+    assert settings.tests == "tests"
 
 
 def test_unknown_key_suggests_the_right_one() -> None:
@@ -51,6 +61,16 @@ def test_unknown_key_suggests_the_right_one() -> None:
         ({"constraints": [1]}, "constraints must contain only strings"),
         ({"python": "three"}, "python = 'three' is not a Python version"),
         ({"services": {"a": {"pyhton": "3.11"}}}, "unknown key 'pyhton'"),
+        ({"service_names": "leaf"}, "service_names = 'leaf' is not supported"),
+        ({"tests": ""}, "tests = '' is not a path"),
+        ({"tests": ["tests"]}, r"tests = \['tests'\] is not a path"),
+        ({"tests": "/srv/tests"}, "tests = '/srv/tests' is not a relative path"),
+        (
+            {"services": {"a": {"tests": "..\\tests"}}},
+            r"\[tool.nox_support.services.a\] tests = '..\\\\tests'",
+        ),
+        ({"service_globs": ["../elsewhere/*"]}, "'../elsewhere/\\*' leads outside the repository"),
+        ({"service_globs": [""]}, "an empty glob matches nothing"),
     ],
 )
 def test_invalid_values(table: dict[str, object], message: str) -> None:

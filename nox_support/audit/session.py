@@ -50,6 +50,7 @@ from nox_support.audit.verdict import ReportContext, ServiceReport, decide, erro
 from nox_support.config import load_tool_table
 from nox_support.errors import ConfigError, NoxSupportError
 from nox_support.filelock import BusyError
+from nox_support.outputs import reports_dir
 from nox_support.paths import display_path
 from nox_support.posargs import PosargsParser
 
@@ -213,8 +214,7 @@ def run_audit_summary(session: nox.Session, project: Project) -> None:
         session.log(report.summary_line())
     for problem in problems:
         session.warn(problem)
-    out = project.root / "reports"
-    out.mkdir(parents=True, exist_ok=True)
+    out = reports_dir(project.root)
     reporters: tuple[Reporter, ...] = (MarkdownReporter(), SarifReporter())
     rendered = {r.filename: r.render(tuple(reports), root=project.root) for r in reporters}
     for filename, text in rendered.items():

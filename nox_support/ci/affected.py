@@ -29,6 +29,8 @@ class ServiceInputs:
     """Directories of local path packages: every file inside counts."""
     problem: str | None = None
     """Why the inputs could not be read (then the service is always affected)."""
+    tests: tuple[str, ...] = ()
+    """Its test directories and files (configurable, so they may lie outside its directory)."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,13 @@ class LocalPackageFile:
 
 
 @dataclass(frozen=True)
+class ServiceTestsFile:
+    """A file of the service's tests, outside its directory, changed."""
+
+    path: str
+
+
+@dataclass(frozen=True)
 class UnreadableInputs:
     """The service's inputs cannot be read now; it is included so that its jobs report why."""
 
@@ -72,7 +81,9 @@ class Everything:
     """No base was given: every service is selected."""
 
 
-Reason = GlobalChange | OwnFile | InputFile | LocalPackageFile | UnreadableInputs | Everything
+Reason = (
+    GlobalChange | OwnFile | InputFile | LocalPackageFile | ServiceTestsFile | UnreadableInputs | Everything
+)
 
 
 @dataclass(frozen=True)
@@ -118,6 +129,8 @@ def describe(reason: Reason) -> str:
             return f"input {path} changed"
         case LocalPackageFile(path=path, package=package):
             return f"{path} changed (local package {package})"
+        case ServiceTestsFile(path=path):
+            return f"{path} changed (tests)"
         case UnreadableInputs(problem=problem):
             return f"inputs cannot be read: {problem}"
         case Everything():
@@ -192,12 +205,15 @@ class _Index:
     def __init__(self, services: tuple[ServiceInputs, ...]) -> None:
         self.files: dict[str, list[str]] = {}
         self.dirs: dict[str, list[tuple[str, str | None]]] = {}
+        self.tests: dict[str, list[str]] = {}
         for service in services:
             self.dirs.setdefault(service.directory.rstrip("/"), []).append((service.name, None))
             for tree in service.trees:
                 self.dirs.setdefault(tree.rstrip("/"), []).append((service.name, tree))
             for path in service.files:
                 self.files.setdefault(path, []).append(service.name)
+            for path in service.tests:
+                self.tests.setdefault(path.rstrip("/"), []).append(service.name)
 
     def hits(self, path: str) -> list[tuple[str, Reason]]:
         found: list[tuple[str, Reason]] = []
@@ -214,6 +230,11 @@ class _Index:
             if name not in seen:
                 seen.add(name)
                 found.append((name, InputFile(path)))
+        for depth in range(len(parts), 0, -1):
+            for name in self.tests.get("/".join(parts[:depth]), ()):
+                if name not in seen:
+                    seen.add(name)
+                    found.append((name, ServiceTestsFile(path)))
         return found
 
 

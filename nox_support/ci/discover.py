@@ -6,7 +6,6 @@ pure Python over small files, so 500 services take well under a second.
 
 from __future__ import annotations
 
-import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -16,8 +15,8 @@ from nox_support.ci.affected import Affected, ServiceInputs, affected_services, 
 from nox_support.ci.matrix import Plan, ServiceFacts, build_plan, lock_digest
 from nox_support.ci.noxlist import MATRIX_SESSIONS, list_sessions
 from nox_support.ci.settings import CiSettings, load_ci_settings
-from nox_support.discovery import Service
-from nox_support.errors import NoxSupportError
+from nox_support.discovery import FoundTests, Service, find_tests
+from nox_support.errors import DiscoveryError, NoxSupportError
 from nox_support.inputs import collect
 from nox_support.paths import display_path
 from nox_support.project import Project
@@ -73,7 +72,24 @@ def service_inputs(project: Project, service: Service) -> ServiceInputs:
                 trees.append(relative)
             else:
                 files.add(relative)
-    return ServiceInputs(service.name, service.relpath, frozenset(files), tuple(dict.fromkeys(trees)))
+    return ServiceInputs(
+        service.name,
+        service.relpath,
+        frozenset(files),
+        tuple(dict.fromkeys(trees)),
+        tests=_tests(project, service),
+    )
+
+
+def _tests(project: Project, service: Service) -> tuple[str, ...]:
+    """*service*'s test directories and files, relative to the root (none when none are found)."""
+    try:
+        found = find_tests(project.root, service)
+    except DiscoveryError:
+        return ()
+    if isinstance(found, FoundTests):
+        return tuple(display_path(path, project.root) for path in found.paths)
+    return ()
 
 
 def service_facts(root: Path, service: Service) -> ServiceFacts:
@@ -90,16 +106,20 @@ def service_facts(root: Path, service: Service) -> ServiceFacts:
         python=service.python,
         lock_files=tuple(path for path, _ in locks),
         lock_digest=lock_digest(locks),
-        has_tests=has_tests(service),
+        has_tests=has_tests(root, service),
     )
 
 
-def has_tests(service: Service) -> bool:
-    """Whether ``tests/`` of *service* holds at least one Python file."""
-    tests = service.directory / "tests"
-    if not tests.is_dir():
-        return False
-    return any(name.endswith(".py") for _directory, _dirs, files in os.walk(tests) for name in files)
+def has_tests(root: Path, service: Service) -> bool:
+    """Whether the tests location of *service* holds Python code.
+
+    A location leading outside the repository counts as tests: the tests job then
+    runs and fails with the reason instead of the service passing untested.
+    """
+    try:
+        return isinstance(find_tests(root, service), FoundTests)
+    except DiscoveryError:
+        return True
 
 
 def _affected(

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from nox_support.ci import git, lockdiff
+from nox_support.outputs import output_dir
 from nox_support.posargs import PosargsParser
 from nox_support.project import Project
 
@@ -65,7 +66,7 @@ def run_lock_diff(session: nox.Session, project: Project, service_name: str) -> 
         with args.markdown.open("a", encoding="utf-8") as handle:
             handle.write(text + "\n")
     if args.json_dir is not None:
-        args.json_dir.mkdir(parents=True, exist_ok=True)
+        output_dir(project.root, args.json_dir)
         target = args.json_dir / f"{service.name}.json"
         target.write_text(lockdiff.to_json(service.name, args.base, base.commit, diffs), encoding="utf-8")
     changed = sum(len(d.changes) for d in diffs)

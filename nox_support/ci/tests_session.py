@@ -16,17 +16,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from nox_support import reqfile
-from nox_support.ci.discover import has_tests
 from nox_support.ci.settings import load_ci_settings
-from nox_support.discovery import Service
+from nox_support.discovery import NoTests, Service, find_tests
 from nox_support.errors import NoxSupportError
+from nox_support.outputs import reports_dir
 from nox_support.project import Project
 
 if TYPE_CHECKING:
     import nox
 
 DEV_LAYER = "dev"
-REPORTS_DIR = Path("reports") / "tests"
+REPORTS_SUBDIR = "tests"
+"""JUnit reports go to ``reports/tests/<service>.xml``."""
 PYTEST_NO_TESTS = 5
 
 
@@ -50,13 +51,14 @@ class PytestCounts:
 
 
 def run_tests(session: nox.Session, project: Project, service_name: str) -> None:
-    """Sync the venv, then run pytest on ``services/<name>/tests``."""
+    """Sync the venv, then run pytest on the service's tests location (``tests/`` by default)."""
     from nox_support.venv import sync_venv  # noqa: PLC0415 - venv needs nox at import time
 
     service = project.service(service_name)
     settings = load_ci_settings(project.root)
-    if not has_tests(service):
-        _no_tests(session, service, settings.missing_tests, f"{service.relpath}/tests/ holds no Python file")
+    found = find_tests(project.root, service)
+    if isinstance(found, NoTests):
+        _no_tests(session, service, settings.missing_tests, found.looked_at)
         return
     locks = locks_for_tests(service)
     require_pytest(service, locks)
@@ -66,10 +68,9 @@ def run_tests(session: nox.Session, project: Project, service_name: str) -> None
             f"{service.name}: pytest is locked but was not installed for Python {result.stamp.python_version}"
         )
         raise ServiceTestsError(msg, hint="check the environment marker of pytest in requirements-dev.txt")
-    report = (project.root / REPORTS_DIR / f"{service.name}.xml").resolve()
-    report.parent.mkdir(parents=True, exist_ok=True)
+    report = (reports_dir(project.root, REPORTS_SUBDIR) / f"{service.name}.xml").resolve()
     report.unlink(missing_ok=True)
-    arguments = tuple(session.posargs) or ("tests",)
+    arguments = tuple(session.posargs) or found.pytest_args(service)
     with session.chdir(service.directory):
         # Any exit code but 0 (passed) and 5 (nothing collected) fails the session right here.
         # The report option comes last so that it wins: its counts tell "no tests" from "passed".
@@ -131,6 +132,8 @@ def _no_tests(session: nox.Session, service: Service, policy: str, why: str) -> 
     if policy == "fail":
         raise ServiceTestsError(
             message,
-            hint=f'add tests to {service.relpath}/tests/ or set [tool.nox_support.ci] missing_tests = "skip"',
+            hint=f"add tests to {service.tests_pattern}, point [tool.nox_support] tests (or "
+            f"[tool.nox_support.services.{service.name}] tests) at them, "
+            'or set [tool.nox_support.ci] missing_tests = "skip"',
         )
     session.skip(f'{message} (missing_tests = "skip")')

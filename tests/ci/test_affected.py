@@ -8,6 +8,7 @@ from nox_support.ci.affected import (
     OwnFile,
     RemovedService,
     ServiceInputs,
+    ServiceTestsFile,
     UnreadableInputs,
     affected_services,
     describe,
@@ -64,6 +65,28 @@ def test_any_file_of_a_local_package_counts() -> None:
     assert affected(PathChange("A", "libs/common/src/common/deep/x.py")) == {
         "orders": ["libs/common/src/common/deep/x.py changed (local package libs/common)"]
     }
+
+
+def test_tests_outside_the_service_directory_count() -> None:
+    lambdas = (
+        ServiceInputs(
+            "orders-src-create", "orders/src/create", frozenset(), (), tests=("orders/tests/unit",)
+        ),
+        ServiceInputs(
+            "orders-src-validate", "orders/src/validate", frozenset(), (), tests=("orders/tests/unit",)
+        ),
+        ServiceInputs(
+            "payments-src-validate", "payments/src/validate", frozenset(), (), tests=("payments/t.py",)
+        ),
+    )
+    assert affected(PathChange("M", "orders/tests/unit/deep/test_x.py"), services=lambdas) == {
+        "orders-src-create": ["orders/tests/unit/deep/test_x.py changed (tests)"],
+        "orders-src-validate": ["orders/tests/unit/deep/test_x.py changed (tests)"],
+    }
+    assert affected(PathChange("M", "payments/t.py"), services=lambdas) == {
+        "payments-src-validate": ["payments/t.py changed (tests)"]
+    }
+    assert affected(PathChange("M", "orders/tests/unitx/test_x.py"), services=lambdas) == {}
 
 
 def test_global_paths_affect_everything() -> None:
@@ -127,6 +150,7 @@ def test_describe_every_reason() -> None:
     assert describe(OwnFile("a")) == "a changed"
     assert describe(InputFile("b")) == "input b changed"
     assert describe(LocalPackageFile("c/x", "c")) == "c/x changed (local package c)"
+    assert describe(ServiceTestsFile("t/x.py")) == "t/x.py changed (tests)"
     assert describe(UnreadableInputs("boom")) == "inputs cannot be read: boom"
     assert describe(Everything()) == "every service selected"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import time
 from pathlib import Path
@@ -253,3 +254,55 @@ def test_monorepo_in_a_subdirectory_of_the_git_repository(tmp_path: Path) -> Non
     change(top, "python/services/web/main.py")
     data = matrix_json(root, "--changed-since", "origin/main")
     assert data["affected"] == [{"service": "web", "reasons": ["services/web/main.py changed"]}]
+
+
+LAMBDA_PYPROJECT = """
+[tool.nox_support]
+service_globs = ["*/src/*"]
+service_names = "path"
+tests = "../../tests/unit"
+"""
+ARTIFACT_SAFE = re.compile(r"[A-Za-z0-9._-]+\Z")
+"""What an actions/upload-artifact name may hold (no '/', ':', '*', '"', '<', '>', '|', '?', '\\')."""
+
+
+def test_matrix_of_a_nested_layout_with_path_names(tmp_path: Path) -> None:
+    root = monorepo(tmp_path / "repo", {}, pyproject=LAMBDA_PYPROJECT)
+    for rel in ("orders/src/validate", "orders/src/create", "payments/src/validate"):
+        write(root / rel / "requirements.in", "alpha\n")
+        write(root / rel / "requirements.txt", lock_text("alpha==1.1"))
+    write(root / "orders/tests/unit/test_orders.py", "def test_ok():\n    pass\n")
+    init_repo(root)
+
+    everything = matrix_json(root)
+    audit = everything["matrix"]["audit"]["include"]
+    assert [e["id"] for e in audit] == ["orders-src-create", "orders-src-validate", "payments-src-validate"]
+    assert [e["sessions"] for e in audit] == [
+        ["audit(orders-src-create)"],
+        ["audit(orders-src-validate)"],
+        ["audit(payments-src-validate)"],
+    ]
+    assert audit[1]["cache_files"] == ["orders/src/validate/requirements.txt"]
+    tests = everything["matrix"]["tests"]["include"]
+    assert [e["id"] for e in tests] == ["orders-src-create", "orders-src-validate"]
+    assert everything["untested"] == ["payments-src-validate"]
+    assert all(ARTIFACT_SAFE.match(f"audit-{e['id']}") for e in audit + tests)
+
+    change(root, "payments/src/validate/requirements.in", "alpha\nbeta\n")
+    data = matrix_json(root, "--changed-since", "origin/main")
+    assert affected(root) == ["payments-src-validate"]
+    assert [e["id"] for e in data["matrix"]["audit"]["include"]] == ["payments-src-validate"]
+    assert data["lock_diff"] == ["lock_diff(payments-src-validate)"]
+
+    change(root, "orders/tests/unit/test_more.py", "def test_more():\n    pass\n")
+    data = matrix_json(root, "--changed-since", "origin/main")
+    # The shared tests directory lies outside both service directories: its tests still run.
+    assert [(a["service"], a["reasons"]) for a in data["affected"]] == [
+        ("orders-src-create", ["orders/tests/unit/test_more.py changed (tests)"]),
+        ("orders-src-validate", ["orders/tests/unit/test_more.py changed (tests)"]),
+        ("payments-src-validate", ["payments/src/validate/requirements.in changed"]),
+    ]
+    assert [e["id"] for e in data["matrix"]["tests"]["include"]] == [
+        "orders-src-create",
+        "orders-src-validate",
+    ]

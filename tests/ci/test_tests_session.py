@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -84,9 +85,7 @@ def test_failing_tests_fail_the_session(run_all: str) -> None:
 
 def test_a_service_without_tests_is_skipped_with_a_label(run_all: str) -> None:
     assert status(run_all, "tests(notests)") == "skipped"
-    assert (
-        "notests: NO TESTS (services/notests/tests/ holds no Python file); not counted as passed" in run_all
-    )
+    assert "notests: NO TESTS (services/notests/tests/ does not exist); not counted as passed" in run_all
 
 
 def test_collecting_nothing_is_no_tests(run_all: str) -> None:
@@ -119,4 +118,65 @@ def test_missing_tests_fail_policy(repo: Path, ci_wheelhouse: Path) -> None:
     assert result.returncode == 1
     assert status(result.stderr, "tests(notests)") == "aborted"
     assert status(result.stderr, "tests(empty)") == "aborted"
-    assert 'or set [tool.nox_support.ci] missing_tests = "skip"' in result.stderr
+    assert (
+        "hint: add tests to services/notests/tests, point [tool.nox_support] tests (or "
+        "[tool.nox_support.services.notests] tests) at them, "
+        'or set [tool.nox_support.ci] missing_tests = "skip"'
+    ) in result.stderr
+
+
+LAMBDA_PYPROJECT = """
+[tool.nox_support]
+compiler = "uv"
+service_globs = ["*/src/*"]
+service_names = "path"
+tests = "../../tests/unit"
+"""
+
+
+def test_nested_lambda_layout_with_repeating_leaf_names(tmp_path: Path, ci_wheelhouse: Path) -> None:
+    root = monorepo(tmp_path / "repo", {}, pyproject=LAMBDA_PYPROJECT)
+    for domain in ("orders", "payments"):
+        write(root / domain / "src/validate/requirements.in", "beta\n")
+        write(root / domain / "src/validate/requirements-dev.in", "pytest\n")
+    write(root / "orders/tests/unit/test_validate.py", PASSING)
+    git = ("git", "-c", "user.email=ci@example.invalid", "-c", "user.name=ci")
+    subprocess.run([*git, "init", "-q"], cwd=root, check=True)
+    env = {"UV_OFFLINE": "1", "UV_NO_INDEX": "1", "UV_FIND_LINKS": str(ci_wheelhouse), "PIP_NO_INDEX": "1"}
+
+    locked = nox(root, "-s", "lock", env=env)
+    assert locked.returncode == 0, locked.stderr
+    assert "orders-src-validate: wrote orders/src/validate/requirements.txt" in locked.stderr
+    assert "payments-src-validate: wrote payments/src/validate/requirements-dev.txt" in locked.stderr
+    # Said once per run, not once per service.
+    assert locked.stderr.count("no target Python is configured for") == 1
+    assert (
+        "no target Python is configured for orders-src-validate, payments-src-validate: their locks "
+        "are compiled for Python 3.11, the interpreter running Nox." in locked.stderr
+    )
+    assert 'nox -s "lock(orders-src-validate)"' in (root / "orders/src/validate/requirements.txt").read_text()
+
+    result = nox(root, "-s", "tests", env=env)
+    assert result.returncode == 0, result.stderr
+    assert status(result.stderr, "tests(orders-src-validate)") == "success"
+    assert (
+        "orders-src-validate: 2 passed, 0 skipped (JUnit report: reports/tests/orders-src-validate.xml)"
+        in result.stderr
+    )
+    assert "nox > python -m pytest ../../tests/unit --junitxml=" in result.stderr
+    assert status(result.stderr, "tests(payments-src-validate)") == "skipped"
+    assert (
+        "payments-src-validate: NO TESTS (payments/tests/unit/ does not exist; "
+        "[tool.nox_support] tests = '../../tests/unit'); not counted as passed" in result.stderr
+    )
+    # reports/ ignores itself: only the sources and the locks are new to git.
+    untracked = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=all"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert (root / "reports/tests/orders-src-validate.xml").is_file()
+    assert "reports" not in untracked
+    assert "?? orders/src/validate/requirements.txt" in untracked
