@@ -69,7 +69,7 @@ class LicenseReport:
     def summary_line(self) -> str:
         """``shop: 2 violations (14 packages, 1 unknown, 1 excepted)``."""
         counts = {s: sum(1 for r in self.rows if r.status == s) for s in ("violation", "unknown", "excepted")}
-        verdict = f"{counts['violation']} violations" if counts["violation"] else "compliant"
+        verdict = _count(counts["violation"], "violation") if counts["violation"] else "compliant"
         return (
             f"{self.service}: {verdict} ({len(self.rows)} packages, "
             f"{counts['unknown']} unknown, {counts['excepted']} excepted)"
@@ -147,6 +147,10 @@ def render_markdown(reports: tuple[LicenseReport, ...], missing: tuple[str, ...]
     lines = ["# Licences", ""]
     lines += [f"- {escape(report.summary_line())}" for report in reports]
     lines += [f"- {escape(m)}" for m in missing]
+    unused_everywhere = set.intersection(*(set(r.unused_exceptions) for r in reports)) if reports else set()
+    lines += [
+        f"- exception matched no package of any service: {escape(u)}" for u in sorted(unused_everywhere)
+    ]
     order = {"violation": 0, "unknown": 1, "excepted": 2, "compliant": 3}
     for report in reports:
         lines += ["", f"## {escape(report.service)}", "", f"Lock: `{_code(report.lock)}`", ""]
@@ -159,13 +163,22 @@ def render_markdown(reports: tuple[LicenseReport, ...], missing: tuple[str, ...]
     return "\n".join(lines) + "\n"
 
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~>-])")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|~!])")
 
 
 def escape(text: str) -> str:
-    """*text* as inert Markdown on one line: HTML entities, backslash-escaped punctuation."""
+    """*text* as inert Markdown on one line.
+
+    Emphasis, code, link/image brackets, table pipes and strike-through are
+    backslash-escaped; ``&``, ``<`` and ``>`` become entities, so no HTML tag
+    or entity from metadata reaches the page.
+    """
     flat = " ".join(text.split())
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(flat, quote=True))
+    return html.escape(_MARKDOWN_SPECIAL.sub(r"\\\1", flat), quote=False)
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" + ("" if number == 1 else "s")
 
 
 def licence_text(row: ReportRow) -> str:

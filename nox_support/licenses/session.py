@@ -60,10 +60,12 @@ def run_licenses(session: nox.Session, project: Project, service: str) -> None:
     combined = write_combined(project.root, combined_markdown(project))
     written = f"{display_path(path, project.root)}, {display_path(combined, project.root)}"
     session.log(f"{report.summary_line()} -> {written}")
-    for unused in report.unused_exceptions:
-        session.warn(f"{svc.name}: licence exception matched nothing: {unused}")
+    for unused in result.unused_exceptions:
+        if svc.name in unused.services:  # global exceptions: see reports/licenses.md
+            session.warn(f"{svc.name}: licence exception matched nothing: {unused.origin} ({unused.package})")
     if report.violations:
-        lines = [f"licences of {svc.name}: {len(report.violations)} violations"]
+        count = len(report.violations)
+        lines = [f"licences of {svc.name}: {count} violation{'' if count == 1 else 's'}"]
         lines += [f"  - {r.name}=={r.version}: {licence_text(r)}: {r.detail}" for r in report.violations]
         hint = "replace the package, or add a reasoned [[tool.nox_support.licenses.exception]]"
         raise LicenseViolationError("\n".join(lines), hint=f"{hint} (docs/supply-chain.md)")
