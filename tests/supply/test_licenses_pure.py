@@ -212,7 +212,10 @@ def test_exception_needs_a_reason_and_applies_only_to_its_package_service_and_li
 
 
 WHERE = "pyproject.toml [tool.nox_support.licenses]"
-NO_REASON = f"{WHERE} exception[1]: 'reason' is required (a non-empty string)\n  hint: add reason = \"why it is accepted\""
+NO_REASON = (
+    f"{WHERE} exception[1]: 'reason' is required (a non-empty string)\n"
+    '  hint: add reason = "why it is accepted"'
+)
 
 
 @pytest.mark.parametrize(
@@ -222,8 +225,10 @@ NO_REASON = f"{WHERE} exception[1]: 'reason' is required (a non-empty string)\n 
         ({"exception": [{"package": "x", "reason": "  "}]}, NO_REASON),
         (
             {"deny": ["GPLv9000"]},
-            f"{WHERE} deny: 'GPLv9000' is not an SPDX identifier\n"
-            "  hint: use an identifier from https://spdx.org/licenses/",
+            (
+                f"{WHERE} deny: 'GPLv9000' is not an SPDX identifier\n"
+                "  hint: use an identifier from https://spdx.org/licenses/"
+            ),
         ),
         (
             {"deny": ["MIT OR GPL-3.0-only"]},
