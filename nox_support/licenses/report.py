@@ -142,11 +142,11 @@ def build_report(service: str, lock: str, lock_sha256: str, result: PolicyResult
     )
 
 
-def render_markdown(reports: tuple[LicenseReport, ...], missing: tuple[str, ...]) -> str:
+def render_markdown(reports: tuple[LicenseReport, ...], notes: tuple[str, ...]) -> str:
     """``reports/licenses.md``: one section per service, violations first (pure)."""
     lines = ["# Licences", ""]
     lines += [f"- {escape(report.summary_line())}" for report in reports]
-    lines += [f"- {escape(m)}" for m in missing]
+    lines += [f"- {escape(note)}" for note in notes]
     unused_everywhere = set.intersection(*(set(r.unused_exceptions) for r in reports)) if reports else set()
     lines += [
         f"- exception matched no package of any service: {escape(u)}" for u in sorted(unused_everywhere)

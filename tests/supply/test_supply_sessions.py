@@ -184,6 +184,7 @@ def test_licence_violations_fail_naming_service_package_version_and_licence(
     combined = (root / "reports" / "licenses.md").read_text(encoding="utf-8")
     assert "- lab: 3 violations (6 packages, 0 unknown, 1 excepted)" in combined
     assert "- shop: compliant (4 packages, 0 unknown, 1 excepted)" in combined
+    assert "- 2 of 2 services have a current licence report (nox -s licenses)" in combined
 
     write(
         root / "services" / "shop" / "requirements.txt",
@@ -193,6 +194,8 @@ def test_licence_violations_fail_naming_service_package_version_and_licence(
         licenses(root, "lab")
     combined = (root / "reports" / "licenses.md").read_text(encoding="utf-8")
     assert '- shop: the lock changed since its licence report (run nox -s "licenses(shop)")' in combined
+    assert "- 1 of 2 services have a current licence report (nox -s licenses)" in combined
+    assert "## shop" not in combined
 
 
 def test_unknown_allowed_by_policy_is_reported_not_failed(tmp_path: Path, licensed_index: Path) -> None:
