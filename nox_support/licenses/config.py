@@ -12,6 +12,7 @@ Example::
     reason = "our own code, not distributed"
     license = "LicenseRef-Proprietary"   # optional: only while it declares this
     services = ["orders"]                # optional: default every service
+    expires = 2026-06-30                 # optional: after this day the exception no longer applies
 
 Entries of ``deny`` and ``allow`` are SPDX identifiers, optionally with an
 exception (``GPL-2.0-only WITH Classpath-exception-2.0``), normalised like the
@@ -21,6 +22,7 @@ identifiers says the same thing without ambiguity.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Literal
 
@@ -34,7 +36,7 @@ UnknownPolicy = Literal["fail", "allow"]
 
 _WHERE = "[tool.nox_support.licenses]"
 _KEYS = frozenset({"deny", "allow", "unknown", "exception"})
-_EXCEPTION_KEYS = frozenset({"package", "reason", "license", "services"})
+_EXCEPTION_KEYS = frozenset({"package", "reason", "license", "services", "expires"})
 
 
 @dataclass(frozen=True)
@@ -47,10 +49,20 @@ class LicenseException:
     """When set, the exception applies only while the package declares this (normalised) licence."""
     services: tuple[str, ...]
     origin: str
+    expires: dt.date | None = None
+    """The last day the exception applies (``None``: no end)."""
+
+    def in_scope(self, service: str) -> bool:
+        """Whether the exception concerns *service*."""
+        return not self.services or service in self.services
 
     def applies_to(self, service: str, package: str) -> bool:
         """Whether the exception is about *package* in *service* (licence checked by the policy)."""
-        return package == self.package and (not self.services or service in self.services)
+        return package == self.package and self.in_scope(service)
+
+    def expired(self, today: dt.date) -> bool:
+        """Whether *today* is past :attr:`expires`."""
+        return self.expires is not None and today > self.expires
 
 
 @dataclass(frozen=True)
@@ -136,4 +148,21 @@ def _exception(entry: object, where: str) -> LicenseException:
         license=license_expression,
         services=tuple(services),
         origin=where,
+        expires=_expires(entry.get("expires"), where),
     )
+
+
+def _expires(value: object, where: str) -> dt.date | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    msg = f"{where}: expires = {value!r} is not a date"
+    raise ConfigError(msg, hint="write expires = 2026-06-30, or leave it out for no end")

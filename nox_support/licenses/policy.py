@@ -10,6 +10,7 @@ fails when ``unknown = "fail"``.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from license_expression import AND, OR, LicenseSymbol, LicenseWithExceptionSymbol
@@ -68,6 +69,8 @@ class PolicyResult:
 
     assessments: tuple[Assessment, ...]
     unused_exceptions: tuple[LicenseException, ...]
+    expired_exceptions: tuple[LicenseException, ...] = ()
+    """Exceptions in scope whose ``expires`` day has passed: they no longer apply."""
 
     @property
     def violations(self) -> tuple[Violation, ...]:
@@ -75,23 +78,23 @@ class PolicyResult:
         return tuple(a for a in self.assessments if isinstance(a, Violation))
 
 
-def evaluate(service: str, packages: tuple[PackageLicense, ...], settings: LicenseSettings) -> PolicyResult:
-    """Assess every package of *service* against *settings*."""
-    used: set[int] = set()
+def evaluate(
+    service: str, packages: tuple[PackageLicense, ...], settings: LicenseSettings, *, today: dt.date
+) -> PolicyResult:
+    """Assess every package of *service* against *settings* on *today* (exceptions can expire)."""
+    expired = tuple(e for e in settings.exceptions if e.in_scope(service) and e.expired(today))
+    active = tuple(e for e in settings.exceptions if e not in expired)
+    used: set[LicenseException] = set()
     assessments: list[Assessment] = []
     for package in sorted(packages, key=lambda p: p.name):
-        exception = _exception_for(service, package, settings.exceptions)
+        exception = _exception_for(service, package, active)
         if exception is not None:
-            used.add(settings.exceptions.index(exception))
+            used.add(exception)
             assessments.append(Excepted(package, exception))
         else:
             assessments.append(_assess(package, settings))
-    unused = tuple(
-        e
-        for number, e in enumerate(settings.exceptions)
-        if number not in used and (not e.services or service in e.services)
-    )
-    return PolicyResult(tuple(assessments), unused)
+    unused = tuple(e for e in active if e not in used and e.in_scope(service))
+    return PolicyResult(tuple(assessments), unused, expired)
 
 
 def offending(expression: str, settings: LicenseSettings) -> tuple[str, ...]:

@@ -60,6 +60,7 @@ class LicenseReport:
     lock_sha256: str
     rows: tuple[ReportRow, ...]
     unused_exceptions: tuple[str, ...]
+    expired_exceptions: tuple[str, ...] = ()
 
     @property
     def violations(self) -> tuple[ReportRow, ...]:
@@ -97,6 +98,7 @@ class LicenseReport:
                 for r in self.rows
             ],
             "unused_exceptions": list(self.unused_exceptions),
+            "expired_exceptions": list(self.expired_exceptions),
         }
         return json.dumps(data, indent=2) + "\n"
 
@@ -126,6 +128,7 @@ class LicenseReport:
                 lock_sha256=str(data["lock_sha256"]),
                 rows=rows,
                 unused_exceptions=tuple(str(u) for u in data["unused_exceptions"]),
+                expired_exceptions=tuple(str(u) for u in data["expired_exceptions"]),
             )
         except (ValueError, KeyError, TypeError, AttributeError):
             return None
@@ -139,6 +142,9 @@ def build_report(service: str, lock: str, lock_sha256: str, result: PolicyResult
         lock_sha256=lock_sha256,
         rows=tuple(_row(a) for a in result.assessments),
         unused_exceptions=tuple(f"{e.origin} ({e.package})" for e in result.unused_exceptions),
+        expired_exceptions=tuple(
+            f"{e.origin} ({e.package}) expired on {e.expires}" for e in result.expired_exceptions
+        ),
     )
 
 

@@ -10,6 +10,7 @@ violation naming service, package, version and licence.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -53,13 +54,15 @@ def run_licenses(session: nox.Session, project: Project, service: str) -> None:
     svc = project.service(service)
     with servicevenv.synced_audit_venv(session, svc) as sync:
         packages = installed_licenses(sync)
-    result = evaluate(svc.name, packages, settings)
+    result = evaluate(svc.name, packages, settings, today=dt.date.today())  # noqa: DTZ011 - a local calendar day, as audit ignores
     lock = svc.main.lock
     report = build_report(svc.name, display_path(lock, project.root), lock_sha256(lock), result)
     path = write_service_report(project.root, report)
     combined = write_combined(project.root, combined_markdown(project))
     written = f"{display_path(path, project.root)}, {display_path(combined, project.root)}"
     session.log(f"{report.summary_line()} -> {written}")
+    for expired in report.expired_exceptions:
+        session.warn(f"{svc.name}: licence exception no longer applies: {expired}")
     for unused in result.unused_exceptions:
         if svc.name in unused.services:  # global exceptions: see reports/licenses.md
             session.warn(f"{svc.name}: licence exception matched nothing: {unused.origin} ({unused.package})")

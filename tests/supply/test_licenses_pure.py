@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from nox_support.errors import ConfigError
@@ -17,6 +19,8 @@ from nox_support.licenses.policy import (
 )
 from nox_support.licenses.spdx import Declared, Unknown, detect, normalise
 from nox_support.sitemeta import DistMetadata, parse_metadata
+
+TODAY = dt.date(2025, 3, 1)
 
 
 def meta(
@@ -167,7 +171,7 @@ def test_expressions_against_deny_and_allow(
 def test_violation_names_the_denied_and_unlisted_licences() -> None:
     policy = settings(deny=["GPL-3.0-only"], allow=["MIT"])
     result = evaluate(
-        "shop", (package("gplpkg", "GPL-3.0-only AND Apache-2.0"), package("ok", "MIT")), policy
+        "shop", (package("gplpkg", "GPL-3.0-only AND Apache-2.0"), package("ok", "MIT")), policy, today=TODAY
     )
     assert result.assessments == (
         Violation(
@@ -180,7 +184,7 @@ def test_violation_names_the_denied_and_unlisted_licences() -> None:
 
 def test_unknown_fails_by_default_and_is_reported_when_allowed() -> None:
     unknown = package("mystery", None, raw="BSD")
-    failing = evaluate("shop", (unknown,), settings())
+    failing = evaluate("shop", (unknown,), settings(), today=TODAY)
     assert failing.assessments == (
         Violation(
             unknown,
@@ -188,7 +192,7 @@ def test_unknown_fails_by_default_and_is_reported_when_allowed() -> None:
             "and the policy fails unknown licences",
         ),
     )
-    accepted = evaluate("shop", (unknown,), settings(unknown="allow"))
+    accepted = evaluate("shop", (unknown,), settings(unknown="allow"), today=TODAY)
     assert accepted.assessments == (UnknownAccepted(unknown),)
 
 
@@ -201,13 +205,13 @@ def test_exception_needs_a_reason_and_applies_only_to_its_package_service_and_li
         ],
     )
     gpl = package("gplpkg", "GPL-3.0-only")
-    in_shop = evaluate("shop", (gpl,), policy)
+    in_shop = evaluate("shop", (gpl,), policy, today=TODAY)
     assert isinstance(in_shop.assessments[0], Excepted)
     assert in_shop.assessments[0].exception.reason == "internal tool only"
     assert [e.package for e in in_shop.unused_exceptions] == ["never-installed"]
-    elsewhere = evaluate("billing", (gpl,), policy)
+    elsewhere = evaluate("billing", (gpl,), policy, today=TODAY)
     assert isinstance(elsewhere.assessments[0], Violation)
-    relicensed = evaluate("shop", (package("gplpkg", "AGPL-3.0-only"),), policy)
+    relicensed = evaluate("shop", (package("gplpkg", "AGPL-3.0-only"),), policy, today=TODAY)
     assert not isinstance(relicensed.assessments[0], Excepted)
 
 
@@ -255,3 +259,31 @@ def test_config_errors_say_what_and_how(table: dict[str, object], message: str) 
 
 def test_defaults() -> None:
     assert parse_license_settings({}) == LicenseSettings(deny=(), allow=None, unknown="fail", exceptions=())
+
+
+def test_an_expired_exception_no_longer_applies_and_is_reported() -> None:
+    policy = settings(
+        deny=["GPL-3.0-only"],
+        exception=[{"package": "gplpkg", "reason": "until we replace it", "expires": dt.date(2025, 2, 28)}],
+    )
+    gpl = package("gplpkg", "GPL-3.0-only")
+    last_day = evaluate("shop", (gpl,), policy, today=dt.date(2025, 2, 28))
+    assert isinstance(last_day.assessments[0], Excepted)
+    assert last_day.expired_exceptions == ()
+    after = evaluate("shop", (gpl,), policy, today=TODAY)
+    assert after.assessments == (Violation(gpl, "denied: GPL-3.0-only"),)
+    assert [e.origin for e in after.expired_exceptions] == [
+        "pyproject.toml [tool.nox_support.licenses] exception[1]"
+    ]
+    assert after.unused_exceptions == ()
+
+
+def test_expires_must_be_a_date() -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_license_settings({"exception": [{"package": "x", "reason": "r", "expires": "soon"}]})
+    assert str(info.value) == (
+        "pyproject.toml [tool.nox_support.licenses] exception[1]: expires = 'soon' is not a date\n"
+        "  hint: write expires = 2026-06-30, or leave it out for no end"
+    )
+    parsed = parse_license_settings({"exception": [{"package": "x", "reason": "r", "expires": "2026-06-30"}]})
+    assert parsed.exceptions[0].expires == dt.date(2026, 6, 30)
