@@ -111,14 +111,28 @@ def test_source_date_epoch_fixes_the_timestamp(repo: Path, monkeypatch: pytest.M
     assert data["metadata"]["timestamp"] == "2023-11-14T22:13:20+00:00"  # type: ignore[index]
 
 
+def wrong_hash(lock: Path) -> None:
+    """A wrong (but well-formed) hash for the first pin: the installer must refuse it."""
+    lines = lock.read_text(encoding="utf-8").splitlines()
+    first = next(i for i, line in enumerate(lines) if "--hash=sha256:" in line)
+    lines[first] = "    --hash=sha256:" + "0" * 64
+    lock.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
 def test_a_venv_that_cannot_be_synced_is_an_error_and_writes_no_sbom(repo: Path) -> None:
-    lock = repo / "services" / "shop" / "requirements.txt"
-    broken = lock.read_text(encoding="utf-8").splitlines()
-    # A wrong (but well-formed) hash for the first pin: the installer must refuse it.
-    first = next(i for i, line in enumerate(broken) if "--hash=sha256:" in line)
-    broken[first] = "    --hash=sha256:" + "0" * 64
-    lock.write_text("\n".join(broken) + "\n", encoding="utf-8")
+    wrong_hash(repo / "services" / "shop" / "requirements.txt")
     with pytest.raises(NoxSupportError, match=r"Hash mismatch for `apachepkg==2\.0`"):
+        sbom(repo)
+    assert not (repo / "reports" / "sbom" / "shop.cdx.json").exists()
+
+
+def test_an_sbom_of_an_earlier_lock_is_removed_when_the_sync_fails(repo: Path) -> None:
+    sbom(repo)
+    lock = repo / "services" / "shop" / "requirements.txt"
+    lock.write_text(
+        lock.read_text(encoding="utf-8").replace("apachepkg==2.0", "apachepkg==9.9"), encoding="utf-8"
+    )
+    with pytest.raises(NoxSupportError, match=r"apachepkg==9\.9"):
         sbom(repo)
     assert not (repo / "reports" / "sbom" / "shop.cdx.json").exists()
 
