@@ -21,6 +21,7 @@ from nox_support.errors import NoxSupportError
 from nox_support.licenses.config import LicenseSettings, parse_license_settings
 from nox_support.licenses.policy import PackageLicense, evaluate
 from nox_support.licenses.report import (
+    REPORT_DIR,
     LicenseReport,
     build_report,
     licence_text,
@@ -52,8 +53,13 @@ def run_licenses(session: nox.Session, project: Project, service: str) -> None:
     """Body of ``licenses(<service>)``."""
     settings = settings_for(project)
     svc = project.service(service)
-    with servicevenv.synced_audit_venv(session, svc) as sync:
-        packages = installed_licenses(sync)
+    try:
+        with servicevenv.synced_audit_venv(session, svc) as sync:
+            packages = installed_licenses(sync)
+    except NoxSupportError:
+        # A report of an earlier lock must not pass for this one.
+        (project.root / REPORT_DIR / f"{svc.name}.json").unlink(missing_ok=True)
+        raise
     result = evaluate(svc.name, packages, settings, today=dt.date.today())  # noqa: DTZ011 - a local calendar day, as audit ignores
     lock = svc.main.lock
     report = build_report(svc.name, display_path(lock, project.root), lock_sha256(lock), result)

@@ -234,3 +234,12 @@ def test_unknown_allowed_by_policy_is_reported_not_failed(tmp_path: Path, licens
             "local_path": None,
         }
     ]
+
+
+def test_a_failed_sync_fails_licenses_and_removes_the_earlier_report(repo: Path) -> None:
+    licenses(repo)
+    wrong_hash(repo / "services" / "shop" / "requirements.txt")
+    (repo / ".nox" / "audit-shop" / "nox-support-sync.json").unlink()  # force a reinstall
+    with pytest.raises(NoxSupportError):
+        licenses(repo)
+    assert not (repo / "reports" / "licenses" / "shop.json").exists()
