@@ -60,3 +60,17 @@ def tests(session: nox.Session, service: str) -> None:
 def lock_diff(session: nox.Session, service: str) -> None:
     """Show which pins of the service's lock changed since a git ref (-- --base REF)."""
     sessions.lock_diff(session, ROOT, service)
+
+
+@nox.session(venv_backend="none", default=False, tags=["supply-chain"])
+@nox.parametrize("service", SERVICES, ids=SERVICES)
+def sbom(session: nox.Session, service: str) -> None:
+    """Write the service's CycloneDX SBOM from the audit venv (synced to the lock, never a second venv)."""
+    sessions.sbom(session, ROOT, service)
+
+
+@nox.session(venv_backend="none", default=False, tags=["supply-chain"])
+@nox.parametrize("service", SERVICES, ids=SERVICES)
+def licenses(session: nox.Session, service: str) -> None:
+    """Check the licences in the service's audit venv against [tool.nox_support.licenses]."""
+    sessions.licenses(session, ROOT, service)

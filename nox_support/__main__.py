@@ -1,6 +1,8 @@
 """``python -m nox_support`` / ``nox-support``: commands the CI workflows call.
 
 ``matrix`` prints the GitHub Actions job matrices built from ``nox -l --json``.
+``freshness`` is the offline lock check without Nox (the ``nox-support-freshness``
+pre-commit hook): one line per stale lock with its repair command, exit 1.
 Errors leave through :func:`main` only: one line per problem with a hint, and
 exit code 2 for usage and configuration errors, 1 for everything else.
 """
@@ -56,6 +58,27 @@ def _matrix(args: argparse.Namespace) -> int:
     return 0
 
 
+def _freshness(args: argparse.Namespace) -> int:
+    from nox_support import freshness  # noqa: PLC0415 - keeps --help fast
+    from nox_support.project import Project  # noqa: PLC0415
+
+    project = Project.load(Path(args.root).resolve())
+    stale = 0
+    total = 0
+    for service in project.select(tuple(args.services)):
+        for layer in service.layers:
+            total += 1
+            verdict = freshness.check_layer(project.root, service, layer, project.settings, project.compiler)
+            if not isinstance(verdict, freshness.FreshLock):
+                stale += 1
+                sys.stderr.write(f"nox-support: {freshness.describe(verdict)}\n")
+    if stale:
+        sys.stderr.write(f"nox-support: {stale} of {total} locks are not fresh\n")
+        return EXIT_ERROR
+    sys.stdout.write(f"nox-support: all {total} locks are fresh\n")
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nox-support", description="Commands the CI workflows call.")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
@@ -85,6 +108,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     matrix.add_argument("--summary", metavar="FILE", help="append a markdown summary to FILE")
     matrix.set_defaults(handler=_matrix)
+    fresh = commands.add_parser(
+        "freshness",
+        help="check offline that every lock matches its inputs (the pre-commit hook)",
+        description="Check offline, without Nox, that each committed lock matches its inputs.",
+    )
+    fresh.add_argument("--root", default=".", help="monorepo root (default: .)")
+    fresh.add_argument("services", nargs="*", metavar="SERVICE", help="only these services (default: all)")
+    fresh.set_defaults(handler=_freshness)
     return parser
 
 

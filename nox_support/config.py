@@ -43,6 +43,7 @@ _CORE_KEYS = frozenset(
         "tests",
         "audit",
         "ci",
+        "licenses",
     }
 )
 _SERVICE_KEYS = frozenset({"python", "tests"})

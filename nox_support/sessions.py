@@ -136,3 +136,19 @@ def lock_diff(session: nox.Session, root: Path, service: str) -> None:
 
     with boundary(session):
         run_lock_diff(session, project(root), service)
+
+
+def sbom(session: nox.Session, root: Path, service: str) -> None:
+    """Body of ``sbom(<service>)``."""
+    from nox_support.sbom.session import run_sbom  # noqa: PLC0415 - keeps lock/freshness start-up light
+
+    with boundary(session):
+        run_sbom(session, project(root), service)
+
+
+def licenses(session: nox.Session, root: Path, service: str) -> None:
+    """Body of ``licenses(<service>)``."""
+    from nox_support.licenses.session import run_licenses  # noqa: PLC0415
+
+    with boundary(session):
+        run_licenses(session, project(root), service)

@@ -1,0 +1,196 @@
+"""What licence a distribution declares, as an SPDX expression (pure).
+
+The fields are tried in the order of the core metadata specification:
+``License-Expression`` (PEP 639, already SPDX), then ``License`` (free text:
+an SPDX expression or a common spelling such as "MIT License" or "Apache
+2.0"; a whole licence text is not an identifier), then the ``License ::``
+trove classifiers.  Identifiers are normalised by the ``license-expression``
+library (ScanCode's SPDX key list: ``mit`` -> ``MIT``, ``GPL-3.0`` ->
+``GPL-3.0-only``, ``GPL-2.0+`` -> ``GPL-2.0-or-later``); the few common
+spellings it does not know are mapped by :data:`ALIASES` first.
+
+A classifier that names no single licence (``License :: OSI Approved :: BSD
+License`` could be any of three) gives no answer: the package is *unknown*,
+and the policy decides whether that fails.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+from license_expression import ExpressionError, Licensing, get_spdx_licensing
+
+if TYPE_CHECKING:
+    from nox_support.sitemeta import DistMetadata
+
+Source = Literal["License-Expression", "License", "classifiers"]
+
+_LICENSE_REF = re.compile(r"(DocumentRef-[A-Za-z0-9.-]+:)?LicenseRef-[A-Za-z0-9.-]+")
+_MAX_EXPRESSION = 200
+"""A longer ``License`` value is a licence text, not an identifier."""
+
+ALIASES: dict[str, str] = {
+    "mit license": "MIT",
+    "the mit license": "MIT",
+    "mit/x11": "MIT",
+    "expat": "MIT",
+    "apache 2": "Apache-2.0",
+    "apache 2.0": "Apache-2.0",
+    "apache-2": "Apache-2.0",
+    "apache license 2.0": "Apache-2.0",
+    "apache license, version 2.0": "Apache-2.0",
+    "apache license version 2.0": "Apache-2.0",
+    "apache software license 2.0": "Apache-2.0",
+    "asl 2": "Apache-2.0",
+    "asl 2.0": "Apache-2.0",
+    "bsd 3-clause": "BSD-3-Clause",
+    "bsd-3": "BSD-3-Clause",
+    "3-clause bsd": "BSD-3-Clause",
+    "new bsd": "BSD-3-Clause",
+    "new bsd license": "BSD-3-Clause",
+    "modified bsd": "BSD-3-Clause",
+    "bsd 2-clause": "BSD-2-Clause",
+    "2-clause bsd": "BSD-2-Clause",
+    "simplified bsd": "BSD-2-Clause",
+    "isc license": "ISC",
+    "mpl 2.0": "MPL-2.0",
+    "mozilla public license 2.0": "MPL-2.0",
+    "psf": "PSF-2.0",
+    "psf license": "PSF-2.0",
+    "python software foundation license": "PSF-2.0",
+    "gplv2": "GPL-2.0-only",
+    "gplv2+": "GPL-2.0-or-later",
+    "gplv3": "GPL-3.0-only",
+    "gplv3+": "GPL-3.0-or-later",
+    "lgplv3": "LGPL-3.0-only",
+    "lgplv3+": "LGPL-3.0-or-later",
+    "agplv3": "AGPL-3.0-only",
+    "unlicense": "Unlicense",
+    "public domain": "LicenseRef-Public-Domain",
+}
+"""Common ``License`` spellings the SPDX key list does not resolve (lower-case keys)."""
+
+CLASSIFIERS: dict[str, str] = {
+    "License :: OSI Approved :: MIT License": "MIT",
+    "License :: OSI Approved :: MIT No Attribution License (MIT-0)": "MIT-0",
+    "License :: OSI Approved :: Apache Software License": "Apache-2.0",
+    "License :: OSI Approved :: ISC License (ISCL)": "ISC",
+    "License :: OSI Approved :: Mozilla Public License 2.0 (MPL 2.0)": "MPL-2.0",
+    "License :: OSI Approved :: Python Software Foundation License": "PSF-2.0",
+    "License :: OSI Approved :: The Unlicense (Unlicense)": "Unlicense",
+    "License :: OSI Approved :: Zope Public License": "ZPL-2.1",
+    "License :: OSI Approved :: zlib/libpng License": "Zlib",
+    "License :: OSI Approved :: Boost Software License 1.0 (BSL-1.0)": "BSL-1.0",
+    "License :: OSI Approved :: GNU General Public License v2 (GPLv2)": "GPL-2.0-only",
+    "License :: OSI Approved :: GNU General Public License v2 or later (GPLv2+)": "GPL-2.0-or-later",
+    "License :: OSI Approved :: GNU General Public License v3 (GPLv3)": "GPL-3.0-only",
+    "License :: OSI Approved :: GNU General Public License v3 or later (GPLv3+)": "GPL-3.0-or-later",
+    "License :: OSI Approved :: GNU Lesser General Public License v2 (LGPLv2)": "LGPL-2.0-only",
+    "License :: OSI Approved :: GNU Lesser General Public License v2 or later (LGPLv2+)": "LGPL-2.0-or-later",
+    "License :: OSI Approved :: GNU Lesser General Public License v3 (LGPLv3)": "LGPL-3.0-only",
+    "License :: OSI Approved :: GNU Lesser General Public License v3 or later (LGPLv3+)": "LGPL-3.0-or-later",
+    "License :: OSI Approved :: GNU Affero General Public License v3": "AGPL-3.0-only",
+    "License :: OSI Approved :: GNU Affero General Public License v3 or later (AGPLv3+)": "AGPL-3.0-or-later",
+    "License :: OSI Approved :: Eclipse Public License 2.0 (EPL-2.0)": "EPL-2.0",
+    "License :: OSI Approved :: European Union Public Licence 1.2 (EUPL 1.2)": "EUPL-1.2",
+    "License :: OSI Approved :: Universal Permissive License (UPL)": "UPL-1.0",
+    "License :: CC0 1.0 Universal (CC0 1.0) Public Domain Dedication": "CC0-1.0",
+    "License :: Public Domain": "LicenseRef-Public-Domain",
+}
+"""Trove classifiers that name exactly one SPDX licence (ambiguous ones are left out on purpose)."""
+
+
+@dataclass(frozen=True)
+class Declared:
+    """The distribution declares *expression* (normalised SPDX) in *source*."""
+
+    expression: str
+    source: Source
+    raw: str
+    """What the metadata said, for the report."""
+
+
+@dataclass(frozen=True)
+class Unknown:
+    """No field gives an SPDX licence; *raw* is what the metadata said, if anything."""
+
+    raw: str | None
+    reason: str
+
+
+Detected = Declared | Unknown
+
+
+@functools.cache
+def licensing() -> Licensing:
+    """The SPDX licensing of ``license-expression`` (built once: it loads ~2,000 keys)."""
+    licensing: Licensing = get_spdx_licensing()  # type: ignore[no-untyped-call]
+    return licensing
+
+
+def normalise(text: str) -> str | None:
+    """*text* as a normalised SPDX expression, or ``None`` when it is not one."""
+    cleaned = " ".join(text.split())
+    if not cleaned or len(cleaned) > _MAX_EXPRESSION:
+        return None
+    alias = ALIASES.get(cleaned.lower().removesuffix("."))
+    if alias is not None:
+        return alias
+    try:
+        info = licensing().validate(cleaned)  # type: ignore[no-untyped-call]
+        if (
+            info.errors
+            and info.invalid_symbols
+            and all(_LICENSE_REF.fullmatch(s) for s in info.invalid_symbols)
+        ):
+            # SPDX's own escape hatch for licences without an identifier (LicenseRef-Proprietary).
+            return str(licensing().parse(cleaned))  # type: ignore[no-untyped-call]
+    except ExpressionError:
+        return None
+    if info.errors or not info.normalized_expression or info.normalized_expression == "None":
+        return None
+    return str(info.normalized_expression)
+
+
+def detect(meta: DistMetadata) -> Detected:
+    """The licence *meta* declares: ``License-Expression``, then ``License``, then classifiers."""
+    if meta.license_expression:
+        expression = normalise(meta.license_expression)
+        if expression is not None:
+            return Declared(expression, "License-Expression", meta.license_expression)
+        return Unknown(meta.license_expression, "License-Expression is not a valid SPDX expression")
+    if meta.license and meta.license.strip().upper() not in {"UNKNOWN", "NONE"}:
+        expression = normalise(meta.license)
+        if expression is not None:
+            return Declared(expression, "License", meta.license)
+    from_classifiers = _from_classifiers(meta.classifiers)
+    if from_classifiers is not None:
+        return Declared(from_classifiers, "classifiers", "; ".join(_licence_classifiers(meta.classifiers)))
+    raw = meta.license or "; ".join(_licence_classifiers(meta.classifiers)) or None
+    if raw is None:
+        return Unknown(None, "no License-Expression, License or licence classifier")
+    return Unknown(_shorten(raw), "the declared licence is not an SPDX identifier")
+
+
+def _licence_classifiers(classifiers: tuple[str, ...]) -> list[str]:
+    return [c for c in classifiers if c.startswith("License ::")]
+
+
+def _from_classifiers(classifiers: tuple[str, ...]) -> str | None:
+    named = _licence_classifiers(classifiers)
+    if not named:
+        return None
+    ids = [CLASSIFIERS.get(c) for c in named if c != "License :: OSI Approved"]
+    if not ids or any(i is None for i in ids):
+        return None
+    unique = sorted({i for i in ids if i is not None})
+    # Several licence classifiers mean "any of these" in practice (dual licensing).
+    return " OR ".join(unique) if len(unique) > 1 else unique[0]
+
+
+def _shorten(text: str, limit: int = 120) -> str:
+    flat = re.sub(r"\s+", " ", text).strip()
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"

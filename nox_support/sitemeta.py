@@ -1,0 +1,90 @@
+"""Read the core metadata of the distributions installed in a synced venv (the I/O edge).
+
+Only what the SBOM and the licence inventory need: name, version, the licence
+fields (``License-Expression``, ``License``, ``Classifier``) and
+``Requires-Dist``.  Files are read, never imported or executed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from email.parser import HeaderParser
+from pathlib import Path
+
+from packaging.utils import canonicalize_name
+
+from nox_support.errors import NoxSupportError
+from nox_support.venv import parse_dist_info_name
+
+
+class MetadataError(NoxSupportError):
+    """An installed distribution's metadata cannot be read."""
+
+
+@dataclass(frozen=True)
+class DistMetadata:
+    """The metadata fields of one installed distribution."""
+
+    name: str
+    """Canonical name (``typing-extensions``)."""
+    version: str
+    license_expression: str | None
+    license: str | None
+    classifiers: tuple[str, ...]
+    requires: tuple[str, ...]
+    """``Requires-Dist`` values, markers included."""
+
+
+def site_packages(venv_dir: Path) -> Path:
+    """The ``site-packages`` of *venv_dir*."""
+    found = sorted(venv_dir.glob("lib/*/site-packages")) or sorted(venv_dir.glob("Lib/site-packages"))
+    if not found:
+        msg = f"{venv_dir} has no site-packages"
+        raise MetadataError(msg, hint=f"delete {venv_dir} and run again")
+    return found[-1]
+
+
+def dist_info_index(contents: tuple[str, ...]) -> dict[str, str]:
+    """Canonical name -> ``*.dist-info`` directory name, from a venv stamp's ``contents`` (pure)."""
+    found: dict[str, str] = {}
+    for entry in contents:
+        parsed = parse_dist_info_name(entry)
+        if parsed is not None:
+            found.setdefault(parsed[0], entry)
+    return found
+
+
+def read_dist_info(directory: Path) -> DistMetadata:
+    """Parse ``METADATA`` (or ``PKG-INFO`` of an ``.egg-info``) of one distribution."""
+    path = directory / ("PKG-INFO" if directory.name.endswith(".egg-info") else "METADATA")
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        msg = f"cannot read {path}: {exc}"
+        raise MetadataError(msg, hint="the venv is damaged: delete it and run again") from exc
+    return parse_metadata(text, where=str(path))
+
+
+def parse_metadata(text: str, *, where: str) -> DistMetadata:
+    """Core metadata (RFC 822 headers) to :class:`DistMetadata` (pure)."""
+    message = HeaderParser().parsestr(text)
+    name = message.get("Name")
+    version = message.get("Version")
+    if not name or not version:
+        msg = f"{where}: no Name or Version in the metadata"
+        raise MetadataError(msg, hint="the venv is damaged: delete it and run again")
+    return DistMetadata(
+        name=canonicalize_name(str(name)),
+        version=str(version).strip(),
+        license_expression=_field(message.get("License-Expression")),
+        license=_field(message.get("License")),
+        classifiers=tuple(str(c).strip() for c in message.get_all("Classifier") or ()),
+        requires=tuple(str(r).strip() for r in message.get_all("Requires-Dist") or ()),
+    )
+
+
+def _field(value: object) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None

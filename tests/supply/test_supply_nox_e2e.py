@@ -1,0 +1,80 @@
+"""``nox -s sbom licenses`` for real: the audit venv is the only venv, violations fail the session."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from cyclonedx.schema import SchemaVersion
+from cyclonedx.validation.json import JsonStrictValidator
+
+from tests.audit.conftest import osv_record, write_osv_db
+from tests.supply.conftest import supply_repo
+
+pytestmark = pytest.mark.slow
+
+POLICY = """
+[tool.nox_support.licenses]
+deny = ["GPL-3.0-only"]
+
+[[tool.nox_support.licenses.exception]]
+package = "acme-common"
+reason = "our own library"
+"""
+
+
+def nox(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "nox", "-f", str(root / "noxfile.py"), *args],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env=dict(os.environ),
+    )
+
+
+def test_sbom_and_licenses_sessions_share_the_audit_venv(
+    tmp_path: Path, licensed_index: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = supply_repo(
+        tmp_path / "repo",
+        licensed_index,
+        {"shop": {"mitpkg": "1.0", "apachepkg": "2.0"}, "lab": {"gplpkg": "3.1"}},
+        pyproject=POLICY,
+    )
+    monkeypatch.setenv(
+        "NOX_SUPPORT_OSV_DB",
+        str(write_osv_db(tmp_path / "db", [osv_record("PYSEC-2099-1", "unrelated", fixed="9")])),
+    )
+
+    first = nox(root, "-s", "sbom", "licenses")
+    output = first.stdout + first.stderr
+    assert first.returncode != 0, output
+    assert "Session licenses(lab) aborted: licences of lab: 1 violation" in output
+    assert "  - gplpkg==3.1: GPL-3.0-only: denied: GPL-3.0-only" in output
+    assert "Session licenses(shop) was successful" in output
+    assert "Traceback" not in output
+    assert sorted(p.parent.name for p in (root / ".nox").glob("*/pyvenv.cfg")) == ["audit-lab", "audit-shop"]
+    for service in ("lab", "shop"):
+        text = (root / "reports" / "sbom" / f"{service}.cdx.json").read_text(encoding="utf-8")
+        assert JsonStrictValidator(SchemaVersion.V1_6).validate_str(text) is None
+    combined = (root / "reports" / "licenses.md").read_text(encoding="utf-8")
+    assert "- lab: 1 violation (2 packages, 0 unknown, 1 excepted)" in combined
+    assert "- shop: compliant (3 packages, 0 unknown, 1 excepted)" in combined
+
+    audit = nox(root, "-s", "audit(shop)")
+    assert audit.returncode == 0, audit.stdout + audit.stderr
+    report = json.loads((root / "reports" / "audit" / "shop.json").read_text(encoding="utf-8"))
+    assert report["venv"] == "already synced"
+
+    again = nox(root, "-s", "sbom(shop)")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "shop: SBOM with 3 components -> reports/sbom/shop.cdx.json (cached: lock and venv unchanged)" in (
+        again.stdout + again.stderr
+    )
