@@ -175,7 +175,12 @@ def build_source(settings: AuditSettings, root: Path) -> VulnerabilitySource:
             if settings.osv_db is None:  # pragma: no cover - config validation refuses this
                 msg = "no offline OSV database configured"
                 raise ConfigError(msg)
-            return OfflineOsvSource(settings.osv_db, cache_root=root, timeout=settings.timeout)
+            return OfflineOsvSource(
+                settings.osv_db,
+                cache_root=root,
+                timeout=settings.timeout,
+                max_age_days=settings.max_db_age_days,
+            )
         case "osv":
             return OsvSource(
                 settings.osv_url, timeout=settings.timeout, ttl_seconds=settings.cache_ttl_seconds

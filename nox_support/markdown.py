@@ -1,0 +1,33 @@
+"""Outside text in Markdown reports: shown as written, never rendered (pure).
+
+Advisory ids, aliases, summaries, versions, error messages and file names come from
+vulnerability databases, locks and the file system, and end up in ``reports/audit.md``,
+``$GITHUB_STEP_SUMMARY`` and the CI matrix summary.  A hostile advisory could otherwise
+inject an image (``<img src=...>``), a link (``[click](https://...)``), break a table
+(``|``) or open a code span (a backtick).  :func:`escape` is the one function every such
+text passes through before it lands in Markdown; it also redacts credentials in URLs.
+"""
+
+from __future__ import annotations
+
+import re
+
+from nox_support.redact import redact
+
+# Characters with a meaning anywhere in a line (emphasis, code, links, images, tables, HTML
+# handled below, strikethrough, math, autolinked footnotes).
+_INLINE = frozenset("\\`*_[]()|~!{}$^")
+_HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+# Text that would start a block where the escaped text begins a line or a list item.
+_BLOCK_START = re.compile(r"^(?:[#+=>-]|\d+[.)])")
+
+
+def escape(text: str) -> str:
+    """*text* redacted, on one line, with everything Markdown or HTML would render escaped."""
+    flat = " ".join(redact(text).split())
+    out = "".join(_HTML.get(c) or (f"\\{c}" if c in _INLINE else c) for c in flat)
+    start = _BLOCK_START.match(out)
+    if start is not None:
+        marker = start.group(0)
+        out = f"{marker[:-1]}\\{marker[-1]}{out[len(marker) :]}"
+    return out
