@@ -19,7 +19,7 @@ from nox_support.redact import redact
 _INLINE = frozenset("\\`*_[]()|~!{}$^")
 _HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 # Text that would start a block where the escaped text begins a line or a list item.
-_BLOCK_START = re.compile(r"^(?:[#+=>-]|\d+[.)])")
+_BLOCK_START = re.compile(r"^(?:#{1,6}|[+-]|\d{1,9}\.)(?= |$)")
 
 
 def escape(text: str) -> str:
@@ -31,3 +31,16 @@ def escape(text: str) -> str:
         marker = start.group(0)
         out = f"{marker[:-1]}\\{marker[-1]}{out[len(marker) :]}"
     return out
+
+
+def code(text: str) -> str:
+    """*text* (redacted, on one line) as an inline code span nothing inside can close.
+
+    The fence is one backtick longer than the longest run of backticks in the text.  Not for
+    table cells: GitHub splits a cell at ``|`` even inside a code span (use :func:`escape`).
+    """
+    flat = " ".join(redact(text).split())
+    longest = max((len(run) for run in re.findall(r"`+", flat)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if flat.startswith("`") or flat.endswith("`") else ""
+    return f"{fence}{pad}{flat}{pad}{fence}"
