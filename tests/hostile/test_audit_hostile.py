@@ -9,8 +9,10 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import json
+from collections.abc import Callable
 from pathlib import Path
 
+import nox
 import pytest
 
 from nox_support.audit import osvdb
@@ -27,13 +29,17 @@ from nox_support.audit.interface import (
 )
 from nox_support.audit.reports.markdown import MarkdownReporter
 from nox_support.audit.reports.sarif import SarifReporter
-from nox_support.audit.session import _scan
+from nox_support.audit.scanners.pip_audit import scrub
+from nox_support.audit.server import OsvServer
+from nox_support.audit.session import AuditFailedError, _scan, run_audit, run_audit_summary
 from nox_support.audit.sources.offline import DatabaseTooOldError, OfflineOsvSource
 from nox_support.audit.sources.osv import OsvSource
 from nox_support.audit.verdict import ReportContext, decide, report_to_json
 from nox_support.errors import ConfigError
+from nox_support.project import Project
+from nox_support.redact import redact_url
 from nox_support.venv import Stamp
-from tests.audit.conftest import osv_record, write_osv_db
+from tests.audit.conftest import FakeSession, make_repo, osv_record, write_osv_db
 
 RECORD = """\
 id: TEST-1
@@ -448,3 +454,75 @@ def test_a_full_disk_leaves_the_previous_cache_entry_whole(
     monkeypatch.undo()
     assert (tmp_path / "svc.pip-audit.json").read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["svc.pip-audit.json"]
+
+
+def test_scrub_masks_url_parts_quoted_without_a_scheme() -> None:
+    message = (
+        "ConnectionError: HTTPSConnectionPool(host='osv.internal.example', port=443): Max retries "
+        "exceeded with url: /v1/query?token=tok-SECRET-2 (Caused by ...) auth pw-SECRET-1"
+    )
+    assert scrub(message, SECRET_URL) == (
+        "ConnectionError: HTTPSConnectionPool(host='osv.internal.example', port=443): Max retries "
+        "exceeded with url: /v1/query?token=*** (Caused by ...) auth ***"
+    )
+
+
+# ---------------------------------------------------------------------------
+# End to end: real pip-audit, a loopback OSV API behind a URL with a credential
+
+
+def refreshing(session: FakeSession) -> nox.Session:
+    session.posargs = ["--refresh"]
+    return session.as_nox()
+
+
+def every_text(*directories: Path) -> list[tuple[Path, str]]:
+    return [
+        (path, path.read_bytes().decode("utf-8", "replace"))
+        for directory in directories
+        for path in directory.rglob("*")
+        if path.is_file() and not path.is_symlink()
+    ]
+
+
+@pytest.mark.slow
+def test_end_to_end_the_osv_url_credential_reaches_no_file_log_or_message(
+    tmp_path: Path, wheelhouse: Path, offline_index: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    del offline_index
+    monkeypatch.setenv("NOX_SUPPORT_VENV_TIMEOUT", "60")
+    repo = make_repo(tmp_path / "repo", wheelhouse, {"svc": {"alpha": "1.0"}}, common=False)
+    monkeypatch.chdir(repo)
+    step = tmp_path / "step-summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(step))
+    db = write_osv_db(tmp_path / "db", [osv_record("PYSEC-2099-1", "alpha", fixed="1.1")])
+    messages: list[str] = []
+    sessions: list[FakeSession] = []
+
+    def run(body: Callable[[FakeSession], None]) -> None:
+        session = FakeSession(repo / ".nox" / "audit-svc")
+        sessions.append(session)
+        with pytest.raises(AuditFailedError) as info:
+            body(session)
+        messages.append(str(info.value))
+
+    with OsvServer(osvdb.load(db, tmp_path / "index")) as server:
+        url = server.url.replace("http://", "http://build-bot:pw-SECRET-1@") + "?token=tok-SECRET-2"
+        monkeypatch.setenv("NOX_SUPPORT_OSV_URL", url)
+        run(lambda s: run_audit(s.as_nox(), Project.load(repo), "svc"))
+        report = json.loads((repo / "reports/audit/svc.json").read_text(encoding="utf-8"))
+        assert report["status"] == "vulnerable"
+        assert report["source"]["location"] == redact_url(url)
+        run(lambda s: run_audit(s.as_nox(), Project.load(repo), "svc"))  # from the verdict cache
+        cached = json.loads((repo / "reports/audit/svc.json").read_text(encoding="utf-8"))
+        assert cached["scanners"][0]["cached"] is True
+    # The same URL, now unreachable: the crash text quotes the URL's path and query.
+    run(lambda s: run_audit(refreshing(s), Project.load(repo), "svc"))
+    assert messages[-1].startswith("audit of svc: error\ncould not tell whether the service is vulnerable:")
+    assert "/v1/query?token=***" in messages[-1]
+    run(lambda s: run_audit_summary(s.as_nox(), Project.load(repo)))
+    texts = [(Path("message"), m) for m in messages]
+    texts += [(Path("log"), line) for s in sessions for line in (*s.logs, *s.warnings)]
+    texts += every_text(repo / "reports", repo / ".nox" / "nox-support", step.parent)
+    leaks = [(path, secret) for path, text in texts for secret in SECRETS if secret in text]
+    assert leaks == []
