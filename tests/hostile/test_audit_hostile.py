@@ -289,6 +289,19 @@ def test_max_db_age_days_refuses_a_database_of_unknown_age(tmp_path: Path) -> No
         OfflineOsvSource(path, cache_root=tmp_path, timeout=1, max_age_days=14).info()
 
 
+def test_a_record_dated_in_the_future_does_not_make_a_database_fresh(tmp_path: Path) -> None:
+    path = aged_database(tmp_path, -3650)
+    newest = (NOW + dt.timedelta(days=3650)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    with pytest.raises(DatabaseTooOldError) as info:
+        OfflineOsvSource(path, cache_root=tmp_path, timeout=1, max_age_days=14).info()
+    assert str(info.value).startswith(
+        f"offline OSV database {path}: its newest record is dated in the future ({newest}), "
+        "so its age is unknown (max_db_age_days = 14)\n"
+    )
+    (warning,) = OfflineOsvSource(path, cache_root=tmp_path, timeout=1).info().warnings
+    assert warning.startswith(f"offline OSV database {path}: its newest record is dated in the future")
+
+
 def test_max_db_age_days_from_the_environment_wins(tmp_path: Path) -> None:
     table = {"max_db_age_days": 30}
     settings = parse_audit_settings(table, root=tmp_path, environ={ENV_MAX_DB_AGE: "7"}, cwd=tmp_path)

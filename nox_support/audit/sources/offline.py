@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 
 STALE_AFTER_DAYS = 30
 """A database whose newest record is older than this is reported as old (a warning)."""
+FUTURE_TOLERANCE_DAYS = 1
+"""Clock skew accepted before a record dated in the future makes the age unknown."""
 _LISTED_FILES = 3
 
 
@@ -71,19 +73,19 @@ class OfflineOsvSource:
         )
 
     def _check_age(self, identity: osvdb.DatabaseIdentity, age: float | None) -> None:
-        if self.max_age_days is None or (age is not None and age <= self.max_age_days):
+        if self.max_age_days is None:
             return
         limit = f"max_db_age_days = {self.max_age_days:g}"
-        if age is None:
-            msg = (
-                f"offline OSV database {self.path}: no record has a 'modified' timestamp, "
-                f"so its age is unknown ({limit})"
-            )
-        else:
+        unknown = self._unknown_age(identity, age)
+        if unknown is not None:
+            msg = f"{unknown} ({limit})"
+        elif age is not None and age > self.max_age_days:
             msg = (
                 f"offline OSV database {self.path} is {age:.0f} days old (newest record "
                 f"{identity.newest}), older than {limit} allows"
             )
+        else:
+            return
         raise DatabaseTooOldError(
             msg,
             hint="update the database (for example git pull in it), or raise max_db_age_days "
@@ -95,14 +97,27 @@ class OfflineOsvSource:
             "update it, or set max_db_age_days ([tool.nox_support.audit] or "
             "NOX_SUPPORT_MAX_DB_AGE_DAYS) to make an older database an error"
         )
-        if age is None:
-            return (
-                f"offline OSV database {self.path}: no record has a 'modified' timestamp, age unknown; {fix}",
-            )
-        if age > STALE_AFTER_DAYS:
+        unknown = self._unknown_age(identity, age)
+        if unknown is not None:
+            return (f"{unknown}; {fix}",)
+        if age is not None and age > STALE_AFTER_DAYS:
             old = f"offline OSV database {self.path} is {age:.0f} days old (newest record {identity.newest})"
             return (f"{old}; {fix}",)
         return ()
+
+    def _unknown_age(self, identity: osvdb.DatabaseIdentity, age: float | None) -> str | None:
+        if age is None:
+            return (
+                f"offline OSV database {self.path}: no record has a 'modified' timestamp, "
+                "so its age is unknown"
+            )
+        if age < -FUTURE_TOLERANCE_DAYS:
+            # A record dated in the future would make any snapshot look fresh forever.
+            return (
+                f"offline OSV database {self.path}: its newest record is dated in the future "
+                f"({identity.newest}), so its age is unknown"
+            )
+        return None
 
     @contextlib.contextmanager
     def serve(self) -> Iterator[Endpoint]:
