@@ -104,10 +104,10 @@ def settings_for(project: Project) -> AuditSettings:
 def run_audit(session: nox.Session, project: Project, service: str) -> None:
     """Body of ``audit(<service>)``."""
     _notify_summary(session)
-    write_service_report(project.root, aborted_report(service))
+    svc = project.service(service)
+    write_service_report(project.root, aborted_report(project.root, svc))
     args = parse_audit_args(session.posargs)
     settings = settings_for(project)
-    svc = project.service(service)
     report = audit_service(session, project.root, svc, settings, refresh=args.refresh, today=dt.date.today())  # noqa: DTZ011 - ignore dates are local calendar days
     path = write_service_report(project.root, report)
     session.log(f"{report.summary_line()} -> {path.relative_to(project.root).as_posix()}")
@@ -165,19 +165,21 @@ def audit_service(  # noqa: PLR0913 - the inputs of one audit
     return decide(context, outcomes, settings.ignores, today=today)
 
 
-def aborted_report(service: str) -> ServiceReport:
-    """What stands for *service* in this run until its verdict replaces it (pure)."""
+def aborted_report(root: Path, service: Service) -> ServiceReport:
+    """What stands for *service* in this run until its verdict replaces it."""
     context = ReportContext(
-        service=service,
-        lock="",
-        lock_sha256="",
+        service=service.name,
+        lock=display_path(service.main.lock, root),
+        lock_sha256=_sha256(service.main.lock),
         generated_at=dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         run=RUN_ID,
         venv="not synced",
         not_audited=(),
         lines={},
     )
-    message = f"audit({service}) started in this run but stopped before its verdict (see its session log)"
+    message = (
+        f"audit({service.name}) started in this run but stopped before its verdict (see its session log)"
+    )
     return error_report(context, SourceInfo("none", "", "", None), message)
 
 

@@ -206,7 +206,9 @@ def test_a_read_only_report_directory_is_one_clear_error(
 # audit_summary never reuses an earlier run's report for a service that aborted
 
 
-def test_an_aborted_audit_is_an_error_not_an_earlier_clean_report(tmp_path: Path) -> None:
+def test_an_aborted_audit_is_an_error_not_an_earlier_clean_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     proj = project(tmp_path, "svc", pyproject="[tool.nox_support.audit]\nsource = 'nowhere'\n")
     earlier = decide(context(run="an-earlier-run"), (), (), today=__import__("datetime").date(2025, 1, 1))
     clean_earlier = ServiceReport(**{**earlier.__dict__, "status": "clean", "errors": ()})
@@ -224,6 +226,12 @@ def test_an_aborted_audit_is_an_error_not_an_earlier_clean_report(tmp_path: Path
         "- audit\\(svc\\) started in this run but stopped before its verdict \\(see its session log\\)"
         in text
     )
+    # Run alone later (another process, another run id), the summary still says why.
+    monkeypatch.setattr("nox_support.audit.session.RUN_ID", "a-later-run")
+    later = Session()
+    with pytest.raises(AuditFailedError, match="1 of 1 services are not clean: svc"):
+        run_audit_summary(later.as_nox(), proj)
+    assert later.logs[0] == "svc: error (0 vulnerable, 0 ignored, 1 errors, 0 not audited)"
 
 
 # ---------------------------------------------------------------------------
