@@ -14,10 +14,12 @@ import re
 
 from nox_support.redact import redact
 
-# Characters with a meaning anywhere in a line (emphasis, code, links, images, tables, HTML
-# handled below, strikethrough, math, autolinked footnotes).
-_INLINE = frozenset("\\`*_[]()|~!{}$^")
+# Characters that open emphasis, code, links, images, table cells, strikethrough or math anywhere
+# in a line.  "(" and ")" need no escape once "[" and "]" have one; HTML is handled below.
+_INLINE = frozenset("\\`*[]|~$")
 _HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+# "_" emphasises only at a word boundary: "test_more.py" stays readable, "__init__" does not bolden.
+_UNDERSCORE = re.compile(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
 # Text that would start a block where the escaped text begins a line or a list item.
 _BLOCK_START = re.compile(r"^(?:#{1,6}|[+-]|\d{1,9}\.)(?= |$)")
 
@@ -26,6 +28,7 @@ def escape(text: str) -> str:
     """*text* redacted, on one line, with everything Markdown or HTML would render escaped."""
     flat = " ".join(redact(text).split())
     out = "".join(_HTML.get(c) or (f"\\{c}" if c in _INLINE else c) for c in flat)
+    out = _UNDERSCORE.sub(r"\\_", out)
     start = _BLOCK_START.match(out)
     if start is not None:
         marker = start.group(0)
