@@ -46,7 +46,7 @@ def _matrix(args: argparse.Namespace) -> int:
         shard_size=None if args.shard_size is None else positive_int(args.shard_size, "--shard-size"),
         max_jobs=None if args.max_jobs is None else max_jobs(args.max_jobs, "--max-jobs"),
     )
-    from nox_support.outputs import append_text  # noqa: PLC0415
+    from nox_support.outfiles import append_text  # noqa: PLC0415
 
     result = plan(request)
     if args.github_output:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from nox_support.audit.verdict import ServiceReport, report_from_json, report_to_json
-from nox_support.outputs import write_report
+from nox_support.outfiles import write_report
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -6,6 +6,9 @@ Files that CI owns and other steps append to (``$GITHUB_STEP_SUMMARY``, ``$GITHU
 ``--summary``, ``--markdown``) are appended to in one write; when that fails (disk full, a
 directory, no permission) the file is cut back to its old length.  Either way the caller gets
 an :class:`OutputError` naming the file and the cause, never a traceback.
+
+(Creating ``reports/`` itself is :mod:`nox_support.outputs`' job where it exists; this module only
+writes files into directories.)
 """
 
 from __future__ import annotations
