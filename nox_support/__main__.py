@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from nox_support.errors import ConfigError, NoxSupportError
+from nox_support.redact import redact
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
@@ -28,10 +29,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.handler(args))
     except ConfigError as exc:
-        sys.stderr.write(f"nox-support: error: {exc}\n")
+        sys.stderr.write(f"nox-support: error: {redact(str(exc))}\n")
         return EXIT_USAGE
     except NoxSupportError as exc:
-        sys.stderr.write(f"nox-support: error: {exc}\n")
+        sys.stderr.write(f"nox-support: error: {redact(str(exc))}\n")
         return EXIT_ERROR
 
 
@@ -47,13 +48,15 @@ def _matrix(args: argparse.Namespace) -> int:
         shard_size=None if args.shard_size is None else positive_int(args.shard_size, "--shard-size"),
         max_jobs=None if args.max_jobs is None else max_jobs(args.max_jobs, "--max-jobs"),
     )
+    from nox_support.outfiles import append_text  # noqa: PLC0415
+
     result = plan(request)
     if args.github_output:
-        with Path(args.github_output).open("a", encoding="utf-8") as handle:
-            handle.write(format_github_output(github_outputs(result)))
+        append_text(
+            Path(args.github_output), format_github_output(github_outputs(result)), what="--github-output"
+        )
     if args.summary:
-        with Path(args.summary).open("a", encoding="utf-8") as handle:
-            handle.write(summary_markdown(result))
+        append_text(Path(args.summary), summary_markdown(result), what="--summary")
     sys.stdout.write(json.dumps(result.to_json(), indent=2) + "\n")
     return 0
 

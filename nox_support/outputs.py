@@ -20,7 +20,11 @@ REPORTS = "reports"
 IGNORE_EVERYTHING = "*\n"
 
 
-class OutputDirError(NoxSupportError):
+class OutputError(NoxSupportError):
+    """A report, an output file or the directory for it cannot be written."""
+
+
+class OutputDirError(OutputError):
     """A directory for reports cannot be created."""
 
 

@@ -17,6 +17,7 @@ from nox_support.discovery import default_python_note
 from nox_support.errors import DiscoveryError, NoxSupportError
 from nox_support.lock import Fresh, lock_service, parse_lock_args
 from nox_support.project import Project, cached_project
+from nox_support.redact import redact
 
 if TYPE_CHECKING:
     import nox
@@ -44,11 +45,11 @@ def _loaded_or_exit(root: Path) -> Project:
 
 @contextmanager
 def boundary(session: nox.Session) -> Iterator[None]:
-    """Report a :class:`NoxSupportError` as a failed session, without a traceback."""
+    """Report a :class:`NoxSupportError` as a failed session, without a traceback or a credential."""
     try:
         yield
     except NoxSupportError as exc:
-        session.error(str(exc))
+        session.error(redact(str(exc)))
 
 
 def project(root: Path) -> Project:

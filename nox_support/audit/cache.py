@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import time
 from typing import TYPE_CHECKING, Any
 
+from nox_support import atomic
 from nox_support.audit.interface import ScanCompleted, SkippedPackage, SourceInfo, Vulnerability
 from nox_support.audit.verdict import source_from_json, source_to_json
 
@@ -73,7 +73,7 @@ class ScanCache:
         return outcome
 
     def put(self, service: str, key: str, outcome: ScanCompleted, *, now: float | None = None) -> None:
-        """Store *outcome* (callers check :func:`cacheable`)."""
+        """Store *outcome* atomically (callers check :func:`cacheable`); raises ``OSError``."""
         path = self._path(service, outcome.scanner)
         path.parent.mkdir(parents=True, exist_ok=True)
         data = {
@@ -82,9 +82,7 @@ class ScanCache:
             "created": time.time() if now is None else now,
             "outcome": _outcome_to_json(outcome),
         }
-        temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        temp.write_text(json.dumps(data), encoding="utf-8")
-        temp.replace(path)
+        atomic.write_text(path, json.dumps(data))
 
     def _path(self, service: str, scanner: str) -> Path:
         return self.directory / f"{service}.{scanner}.json"

@@ -10,6 +10,7 @@ Keys (all optional)::
     safety_db = "safety-db"    # safety's offline database directory
     cache_ttl_hours = 24       # how long verdicts from online sources are reused
     timeout = 30               # seconds per network request of a scanner
+    max_db_age_days = 14       # an offline database whose newest record is older: error
     ignore_file = "audit-ignores.toml"  # more [[ignore]] tables, same keys as below
 
     [[tool.nox_support.audit.ignore]]
@@ -23,7 +24,7 @@ Environment (wins over the file): ``NOX_SUPPORT_AUDIT_SOURCE``,
 ``NOX_SUPPORT_OSV_DB`` (implies ``offline`` unless the source is set),
 ``NOX_SUPPORT_OSV_URL`` (implies ``osv`` likewise),
 ``NOX_SUPPORT_AUDIT_SCANNERS`` (comma-separated), ``NOX_SUPPORT_SAFETY_DB``,
-``NOX_SUPPORT_AUDIT_TTL_HOURS``.
+``NOX_SUPPORT_AUDIT_TTL_HOURS``, ``NOX_SUPPORT_MAX_DB_AGE_DAYS``.
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ ENV_OSV_URL = "NOX_SUPPORT_OSV_URL"
 ENV_SCANNERS = "NOX_SUPPORT_AUDIT_SCANNERS"
 ENV_SAFETY_DB = "NOX_SUPPORT_SAFETY_DB"
 ENV_TTL = "NOX_SUPPORT_AUDIT_TTL_HOURS"
+ENV_MAX_DB_AGE = "NOX_SUPPORT_MAX_DB_AGE_DAYS"
 
 _KEYS = frozenset(
     {
@@ -70,6 +72,7 @@ _KEYS = frozenset(
         "timeout",
         "ignore",
         "ignore_file",
+        "max_db_age_days",
     }
 )
 _IGNORE_KEYS = frozenset({"id", "package", "services", "reason", "expires"})
@@ -125,6 +128,8 @@ class AuditSettings:
     cache_ttl_seconds: float
     timeout: float
     ignores: tuple[Ignore, ...]
+    max_db_age_days: float | None = None
+    """An offline database whose newest record is older is refused (``None``: only a warning)."""
 
 
 def load_audit_settings(
@@ -168,6 +173,7 @@ def parse_audit_settings(
     safety_db = _path(environ.get(ENV_SAFETY_DB), cwd) or _path(_string(table, "safety_db", where), root)
     ttl_hours = _number(environ.get(ENV_TTL) or table.get("cache_ttl_hours", 24), f"{where} cache_ttl_hours")
     timeout = _number(table.get("timeout", 30), f"{where} timeout")
+    max_db_age_days = _max_db_age(table, environ, where)
     return AuditSettings(
         source=source,
         source_origin=origin,
@@ -178,7 +184,21 @@ def parse_audit_settings(
         cache_ttl_seconds=ttl_hours * 3600,
         timeout=timeout,
         ignores=parse_ignores(table.get("ignore", []), where=where),
+        max_db_age_days=max_db_age_days,
     )
+
+
+def _max_db_age(table: Mapping[str, object], environ: Mapping[str, str], where: str) -> float | None:
+    raw = environ.get(ENV_MAX_DB_AGE)
+    value: object = raw or table.get("max_db_age_days")
+    if value is None:
+        return None
+    origin = ENV_MAX_DB_AGE if raw else f"{where} max_db_age_days"
+    days = _number(value, origin)
+    if days == 0:
+        msg = f"{origin} = {value!r} must be a positive number of days"
+        raise ConfigError(msg, hint="for example 14; leave it unset to only warn about an old database")
+    return days
 
 
 def parse_ignores(value: object, *, where: str) -> tuple[Ignore, ...]:

@@ -44,6 +44,8 @@ class SourceInfo:
     """How long a cached verdict from this source stays valid; ``None``: as long as ``identity``."""
     details: tuple[tuple[str, str], ...] = ()
     """Human facts for reports (records, newest record, age ...)."""
+    warnings: tuple[str, ...] = ()
+    """What a reader must know about the source although the audit can run (an old database)."""
 
 
 @dataclass(frozen=True)

@@ -4,14 +4,22 @@ Implements the parts of the OSV schema (https://ossf.github.io/osv-schema/)
 an offline PyPI database needs: ``affected[].package`` (ecosystem ``PyPI``),
 ``ranges`` of type ``ECOSYSTEM`` with ``introduced`` / ``fixed`` /
 ``last_affected`` events, explicit ``versions``, and ``withdrawn`` records
-(dropped).  Versions are compared with :mod:`packaging`.  Anything that
+(never match).  Versions are compared with :mod:`packaging`.  Anything that
 cannot be evaluated (a version that is not PEP 440 where a range needs it)
 is :class:`Indeterminate`, never "not affected".
+
+A record is read correctly or refused with :class:`RecordError`, never
+half-read: ``withdrawn: null`` / ``~`` / empty means *not* withdrawn and any
+other value must be a timestamp; ecosystem names are compared as OSV defines
+them (case-sensitively: ``pypi`` is not ``PyPI`` and is refused rather than
+skipped); a range needs an ``introduced`` event; a PyPI entry must say which
+versions it affects (a range or ``versions``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any
 
 from packaging.utils import canonicalize_name
@@ -75,6 +83,10 @@ class RecordError(ValueError):
 
 
 _EVENT_KINDS = ("introduced", "fixed", "last_affected", "limit")
+# How YAML spells "no value"; BaseLoader keeps them as strings (JSON null arrives as None).
+_YAML_NULLS = frozenset({"", "~", "null", "Null", "NULL"})
+_EVALUATED_RANGES = frozenset({"ECOSYSTEM", "SEMVER"})
+_COMMIT_RANGES = frozenset({"GIT"})
 
 
 def parse_record(data: object) -> Record:
@@ -95,16 +107,35 @@ def parse_record(data: object) -> Record:
     if not isinstance(aliases, list):
         raise RecordError(f"{record_id}: 'aliases' must be a list")
     summary = data.get("summary") or data.get("details") or ""
-    withdrawn = data.get("withdrawn")
+    withdrawn = _withdrawn(data.get("withdrawn"), record_id)
+    if withdrawn is None:
+        for entry in affected:
+            if not entry.ranges and not entry.versions:
+                msg = (
+                    f"{record_id}: the entry for {entry.package} has neither an ECOSYSTEM range "
+                    "nor 'versions', so the versions it affects cannot be evaluated"
+                )
+                raise RecordError(msg)
     return Record(
         id=record_id,
         aliases=tuple(str(a) for a in aliases),
         summary=" ".join(str(summary).split())[:300],
         modified=_text(data.get("modified")),
         published=_text(data.get("published")),
-        withdrawn=None if withdrawn is None else _text(withdrawn),
+        withdrawn=withdrawn,
         affected=affected,
     )
+
+
+def parse_timestamp(text: str) -> datetime | None:
+    """An RFC 3339 timestamp as an aware datetime (``None`` when empty or malformed)."""
+    if not text:
+        return None
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 def match(record: Record, package: str, version: str) -> Match | Indeterminate | None:
@@ -249,29 +280,61 @@ def _affected(entry: object, record_id: str) -> Affected | None:
     package = entry.get("package")
     if not isinstance(package, dict):
         raise RecordError(f"{record_id}: 'affected[].package' is missing")
-    if package.get("ecosystem") != ECOSYSTEM or not isinstance(package.get("name"), str):
-        return None
-    ranges = tuple(r for r in (_range(raw, record_id) for raw in entry.get("ranges") or []) if r is not None)
+    ecosystem = package.get("ecosystem")
+    if not isinstance(ecosystem, str) or not ecosystem:
+        raise RecordError(f"{record_id}: 'affected[].package.ecosystem' is missing")
+    if ecosystem != ECOSYSTEM:
+        if ecosystem.split(":")[0].strip().casefold() == ECOSYSTEM.casefold():
+            msg = (
+                f"{record_id}: ecosystem {ecosystem!r} is not OSV's {ECOSYSTEM!r} "
+                "(OSV ecosystem names are case-sensitive)"
+            )
+            raise RecordError(msg)
+        return None  # another ecosystem's package: not ours to evaluate
+    name = package.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise RecordError(f"{record_id}: a {ECOSYSTEM} entry has no package 'name'")
+    raw_ranges = entry.get("ranges") or []
+    if not isinstance(raw_ranges, list):
+        raise RecordError(f"{record_id}: 'ranges' must be a list")
+    ranges = tuple(r for r in (_range(raw, record_id) for raw in raw_ranges) if r is not None)
     versions = entry.get("versions") or []
     if not isinstance(versions, list):
         raise RecordError(f"{record_id}: 'versions' must be a list")
-    return Affected(canonicalize_name(package["name"]), ranges, tuple(str(v) for v in versions))
+    return Affected(canonicalize_name(name), ranges, tuple(str(v) for v in versions))
 
 
 def _range(raw: object, record_id: str) -> tuple[Event, ...] | None:
     if not isinstance(raw, dict) or not isinstance(raw.get("events"), list):
         raise RecordError(f"{record_id}: a range must have a list of 'events'")
-    if raw.get("type") not in {"ECOSYSTEM", "SEMVER"}:
-        return None  # GIT ranges name commits, not releases; 'versions' covers them
+    kind = raw.get("type")
+    if kind in _COMMIT_RANGES:
+        return None  # GIT ranges name commits, not releases; 'versions' lists the releases
+    if kind not in _EVALUATED_RANGES:
+        raise RecordError(f"{record_id}: unknown range type {kind!r} (expected ECOSYSTEM, SEMVER or GIT)")
     events = []
     for event in raw["events"]:
         if not isinstance(event, dict) or len(event) != 1:
             raise RecordError(f"{record_id}: a range event must have exactly one key")
-        ((kind, value),) = event.items()
-        if kind not in _EVENT_KINDS:
-            raise RecordError(f"{record_id}: unknown range event {kind!r}")
-        events.append(Event(kind, str(value)))
+        ((event_kind, value),) = event.items()
+        if event_kind not in _EVENT_KINDS:
+            raise RecordError(f"{record_id}: unknown range event {event_kind!r}")
+        events.append(Event(event_kind, str(value)))
+    if not any(e.kind == "introduced" for e in events):
+        msg = f"{record_id}: an {kind} range has no 'introduced' event, so where it starts is unknown"
+        raise RecordError(msg)
     return tuple(events)
+
+
+def _withdrawn(value: object, record_id: str) -> str | None:
+    """``None`` unless the record is withdrawn; an unreadable timestamp is refused, not guessed."""
+    if value is None or (isinstance(value, str) and value.strip() in _YAML_NULLS):
+        return None
+    text = _text(value)
+    if parse_timestamp(text) is None:
+        msg = f"{record_id}: withdrawn = {text!r} is not an RFC 3339 timestamp"
+        raise RecordError(msg)
+    return text
 
 
 def _in_versions(version: str, versions: tuple[str, ...]) -> bool:

@@ -2,7 +2,13 @@
 
 The layout of the PyPA advisory database (``vulns/<package>/<ID>.yaml``) and
 of OSV's per-ecosystem exports (flat ``*.json``) both work; when the
-directory has a ``vulns/`` folder, only that folder is read.
+directory has a ``vulns/`` folder, only that folder is read.  Record files
+end in ``.yaml``, ``.yml`` or ``.json`` in any case; symlinked
+sub-directories are followed (a symlink loop is an error).  Nothing is
+dropped silently: a record that cannot be read correctly makes the whole
+database unusable (:class:`DatabaseError`, naming the files), and the
+identity counts what was read, what is withdrawn, what belongs to other
+ecosystems and which other files were ignored.
 
 Loading thousands of YAML files takes a second, so the parsed index is cached
 under ``.nox/nox-support/osv-db/`` keyed by the database's *content* digest.
@@ -26,11 +32,13 @@ from typing import Any
 import yaml
 from packaging.utils import canonicalize_name
 
+from nox_support import atomic
 from nox_support.audit import osv
 from nox_support.audit.interface import SourceUnavailableError
 
 CACHE_DIR = Path(".nox") / "nox-support" / "osv-db"
-INDEX_FORMAT = 1
+INDEX_FORMAT = 2
+"""2: ``withdrawn: null`` is read as not withdrawn; identities count withdrawn/other records."""
 _SUFFIXES = (".yaml", ".yml", ".json")
 _MAX_LISTED_ERRORS = 5
 
@@ -49,6 +57,12 @@ class DatabaseIdentity:
     records: int
     newest: str
     """The newest ``modified`` timestamp of any record (the database's age)."""
+    withdrawn: int = 0
+    """Records read and marked withdrawn (they never match)."""
+    other_ecosystems: int = 0
+    """Records read that affect no PyPI package."""
+    ignored_files: tuple[str, ...] = ()
+    """Files under the record root that are not YAML/JSON records (README, LICENSE ...)."""
 
     def age_days(self, now: datetime | None = None) -> float | None:
         """Days since the newest record was modified (``None`` when unknown)."""
@@ -103,12 +117,23 @@ def identify(path: Path, cache_root: Path) -> DatabaseIdentity:
 
 @functools.cache
 def _identify(path: Path, cache_root: Path) -> DatabaseIdentity:
-    files = _record_files(path)
+    files, ignored = _record_files(path)
     quick = _quick_key(files)
     cached = _read_json(cache_root / CACHE_DIR / f"id-{quick}.json")
-    if cached is not None and cached.get("path") == str(path):
-        return DatabaseIdentity(path, str(cached["content"]), int(cached["records"]), str(cached["newest"]))
-    index = _build_index(path, files)
+    if cached is not None and cached.get("path") == str(path) and cached.get("format") == INDEX_FORMAT:
+        try:
+            return DatabaseIdentity(
+                path,
+                str(cached["content"]),
+                int(cached["records"]),
+                str(cached["newest"]),
+                int(cached["withdrawn"]),
+                int(cached["other_ecosystems"]),
+                tuple(str(f) for f in cached["ignored_files"]),
+            )
+        except (KeyError, TypeError, ValueError):
+            pass
+    index = _build_index(path, files, ignored)
     _store(cache_root, quick, index)
     return index.identity
 
@@ -135,24 +160,16 @@ def _load(path: Path, cache_root: Path, identity: DatabaseIdentity) -> Index:
         if records is not None:
             return Index(identity, records)
     path = path.resolve()
-    files = _record_files(path)
-    index = _build_index(path, files)
+    files, ignored = _record_files(path)
+    index = _build_index(path, files, ignored)
     _store(cache_root, _quick_key(files), index)
     return index
 
 
-def parse_timestamp(text: str) -> datetime | None:
-    """An RFC 3339 timestamp as an aware datetime (``None`` when empty or malformed)."""
-    if not text:
-        return None
-    try:
-        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+parse_timestamp = osv.parse_timestamp
 
 
-def _record_files(path: Path) -> list[tuple[str, Path, os.stat_result]]:
+def _record_files(path: Path) -> tuple[list[tuple[str, Path, os.stat_result]], tuple[str, ...]]:
     if not path.is_dir():
         msg = f"offline OSV database {path} is not a directory"
         raise DatabaseError(
@@ -160,12 +177,17 @@ def _record_files(path: Path) -> list[tuple[str, Path, os.stat_result]]:
         )
     root = record_root(path)
     files: list[tuple[str, Path, os.stat_result]] = []
-    for directory, dirnames, filenames in os.walk(root):
+    ignored: list[str] = []
+    for directory, dirnames, filenames in os.walk(root, followlinks=True):
+        _refuse_symlink_loops(path, Path(directory), dirnames)
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in sorted(filenames):
-            if name.startswith(".") or not name.endswith(_SUFFIXES):
-                continue
             full = Path(directory) / name
+            if name.startswith("."):
+                continue
+            if not name.lower().endswith(_SUFFIXES):
+                ignored.append(full.relative_to(root).as_posix())
+                continue
             try:
                 stat = full.stat()
             except OSError as exc:
@@ -175,7 +197,20 @@ def _record_files(path: Path) -> list[tuple[str, Path, os.stat_result]]:
     if not files:
         msg = f"offline OSV database {path} holds no OSV records (*.yaml, *.yml, *.json)"
         raise DatabaseError(msg, hint="point NOX_SUPPORT_OSV_DB at a checkout of the advisory database")
-    return files
+    return files, tuple(ignored)
+
+
+def _refuse_symlink_loops(path: Path, directory: Path, dirnames: list[str]) -> None:
+    """A symlinked sub-directory is read like any other, unless it leads back to an ancestor."""
+    here = directory.resolve()
+    for name in dirnames:
+        link = directory / name
+        if not link.is_symlink():
+            continue
+        target = link.resolve()
+        if target == here or target in here.parents:
+            msg = f"offline OSV database {path}: {link} is a symlink loop (it leads back to {target})"
+            raise DatabaseError(msg, hint="remove the link; an audit must read every record exactly once")
 
 
 def _quick_key(files: list[tuple[str, Path, os.stat_result]]) -> str:
@@ -185,11 +220,15 @@ def _quick_key(files: list[tuple[str, Path, os.stat_result]]) -> str:
     return digest.hexdigest()[:32]
 
 
-def _build_index(path: Path, files: list[tuple[str, Path, os.stat_result]]) -> Index:
+def _build_index(
+    path: Path, files: list[tuple[str, Path, os.stat_result]], ignored: tuple[str, ...]
+) -> Index:
     content = hashlib.sha256()
     by_package: dict[str, list[osv.Record]] = {}
     errors: list[str] = []
     newest = ""
+    withdrawn = 0
+    other_ecosystems = 0
     for name, full, _ in files:
         try:
             data = full.read_bytes()
@@ -203,6 +242,8 @@ def _build_index(path: Path, files: list[tuple[str, Path, os.stat_result]]) -> I
             errors.append(f"{name}: {' '.join(str(exc).split())[:200]}")
             continue
         newest = max(newest, _normalised(record.modified))
+        withdrawn += record.withdrawn is not None
+        other_ecosystems += not record.affected
         for package in record.packages():
             by_package.setdefault(package, []).append(record)
     if errors:
@@ -212,12 +253,14 @@ def _build_index(path: Path, files: list[tuple[str, Path, os.stat_result]]) -> I
         )
         msg = f"offline OSV database {path}: {len(errors)} unreadable record(s):\n  {shown}{more}"
         raise DatabaseError(msg, hint="fix or remove those files; an audit cannot tell without them")
-    identity = DatabaseIdentity(path, content.hexdigest(), len(files), newest)
+    identity = DatabaseIdentity(
+        path, content.hexdigest(), len(files), newest, withdrawn, other_ecosystems, ignored
+    )
     return Index(identity, by_package)
 
 
 def _decode(name: str, data: bytes) -> object:
-    if name.endswith(".json"):
+    if name.lower().endswith(".json"):
         return json.loads(data)
     # BaseLoader keeps every scalar a string: "1.10" must not become the float 1.1.
     loader = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
@@ -233,16 +276,27 @@ def _store(cache_root: Path, quick: str, index: Index) -> None:
     directory = cache_root / CACHE_DIR
     identity = index.identity
     records = {name: [osv.record_to_json(r) for r in items] for name, items in index.records().items()}
-    _write_json(directory / f"index-{identity.content}.json", {"format": INDEX_FORMAT, "records": records})
-    _write_json(
-        directory / f"id-{quick}.json",
-        {
-            "path": str(identity.path),
-            "content": identity.content,
-            "records": identity.records,
-            "newest": identity.newest,
-        },
-    )
+    try:
+        _write_json(
+            directory / f"index-{identity.content}.json", {"format": INDEX_FORMAT, "records": records}
+        )
+        _write_json(
+            directory / f"id-{quick}.json",
+            {
+                "format": INDEX_FORMAT,
+                "path": str(identity.path),
+                "content": identity.content,
+                "records": identity.records,
+                "newest": identity.newest,
+                "withdrawn": identity.withdrawn,
+                "other_ecosystems": identity.other_ecosystems,
+                "ignored_files": list(identity.ignored_files),
+            },
+        )
+    except OSError:
+        # Only a speed-up: the database was read in full, the next run reads it again.  The
+        # atomic writer leaves no half-written entry behind (disk full, read-only .nox).
+        return
 
 
 def _read_json(path: Path) -> dict[str, Any] | None:
@@ -255,6 +309,4 @@ def _read_json(path: Path) -> dict[str, Any] | None:
 
 def _write_json(path: Path, data: object) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temp.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
-    temp.replace(path)
+    atomic.write_text(path, json.dumps(data, separators=(",", ":")))

@@ -4,7 +4,9 @@
 venv's lock while scanning), reuse a cached scan when nothing that
 determines it changed, otherwise run the scanners from the tool
 environment; apply the ignore policy; write ``reports/audit/<service>.json``;
-fail unless the verdict is ``clean``.
+fail unless the verdict is ``clean``.  Its first step replaces the service's
+report with an ``error`` placeholder of this run, so a session that aborts
+before its verdict is never summarised with an earlier run's report.
 
 ``audit_summary`` (queued once at the end of the run with
 ``session.notify``): one line per service, ``reports/audit.md`` (also
@@ -50,12 +52,14 @@ from nox_support.audit.verdict import ReportContext, ServiceReport, decide, erro
 from nox_support.config import load_tool_table
 from nox_support.errors import ConfigError, NoxSupportError
 from nox_support.filelock import BusyError
+from nox_support.outfiles import OutputError, append_text, write_report
 from nox_support.outputs import reports_dir
 from nox_support.paths import display_path
 from nox_support.posargs import PosargsParser
+from nox_support.redact import redact
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
     import nox
 
@@ -101,17 +105,19 @@ def settings_for(project: Project) -> AuditSettings:
 def run_audit(session: nox.Session, project: Project, service: str) -> None:
     """Body of ``audit(<service>)``."""
     _notify_summary(session)
+    svc = project.service(service)
+    write_service_report(project.root, aborted_report(project.root, svc))
     args = parse_audit_args(session.posargs)
     settings = settings_for(project)
-    svc = project.service(service)
     report = audit_service(session, project.root, svc, settings, refresh=args.refresh, today=dt.date.today())  # noqa: DTZ011 - ignore dates are local calendar days
     path = write_service_report(project.root, report)
     session.log(f"{report.summary_line()} -> {path.relative_to(project.root).as_posix()}")
     for message in (
+        *report.warnings,
         *report.expired_ignores,
         *(f"ignore matched nothing: {u}" for u in report.unmatched_ignores),
     ):
-        session.warn(f"{service}: {message}")
+        session.warn(redact(f"{service}: {message}"))
     if report.status != "clean":
         raise AuditFailedError(failure_message(report), hint=_hint(report))
 
@@ -148,7 +154,9 @@ def audit_service(  # noqa: PLR0913 - the inputs of one audit
             )
             target = _target(root, service, sync, context.lines)
             cache = ScanCache(root / STATE_DIR / "audit-cache")
-            outcomes = tuple(_scan(s, target, sync.stamp, cache, refresh=refresh) for s in scanners)
+            outcomes = tuple(
+                _scan(s, target, sync.stamp, cache, refresh=refresh, warn=session.warn) for s in scanners
+            )
     except BusyError:
         raise
     except NoxSupportError as exc:
@@ -156,6 +164,24 @@ def audit_service(  # noqa: PLR0913 - the inputs of one audit
             context, _safe_info(scanners[0].source()), f"the audit venv could not be synced: {exc}"
         )
     return decide(context, outcomes, settings.ignores, today=today)
+
+
+def aborted_report(root: Path, service: Service) -> ServiceReport:
+    """What stands for *service* in this run until its verdict replaces it."""
+    context = ReportContext(
+        service=service.name,
+        lock=display_path(service.main.lock, root),
+        lock_sha256=_sha256(service.main.lock),
+        generated_at=dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        run=RUN_ID,
+        venv="not synced",
+        not_audited=(),
+        lines={},
+    )
+    message = (
+        f"audit({service.name}) started in this run but stopped before its verdict (see its session log)"
+    )
+    return error_report(context, SourceInfo("none", "", "", None), message)
 
 
 def build_scanners(settings: AuditSettings, root: Path) -> tuple[Scanner, ...]:
@@ -176,7 +202,12 @@ def build_source(settings: AuditSettings, root: Path) -> VulnerabilitySource:
             if settings.osv_db is None:  # pragma: no cover - config validation refuses this
                 msg = "no offline OSV database configured"
                 raise ConfigError(msg)
-            return OfflineOsvSource(settings.osv_db, cache_root=root, timeout=settings.timeout)
+            return OfflineOsvSource(
+                settings.osv_db,
+                cache_root=root,
+                timeout=settings.timeout,
+                max_age_days=settings.max_db_age_days,
+            )
         case "osv":
             return OsvSource(
                 settings.osv_url, timeout=settings.timeout, ttl_seconds=settings.cache_ttl_seconds
@@ -213,20 +244,30 @@ def run_audit_summary(session: nox.Session, project: Project) -> None:
     for report in reports:
         session.log(report.summary_line())
     for problem in problems:
-        session.warn(problem)
+        session.warn(redact(problem))
+    for warning in dict.fromkeys(w for r in reports for w in r.warnings):
+        session.warn(redact(warning))
     out = reports_dir(project.root)
     reporters: tuple[Reporter, ...] = (MarkdownReporter(), SarifReporter())
     rendered = {r.filename: r.render(tuple(reports), root=project.root) for r in reporters}
     for filename, text in rendered.items():
-        (out / filename).write_text(text, encoding="utf-8")
+        write_report(out / filename, text, root=project.root)
     session.log(f"wrote {', '.join(f'reports/{name}' for name in rendered)}")
-    append_step_summary(rendered[MarkdownReporter.filename], os.environ.get("GITHUB_STEP_SUMMARY"))
+    step_problem: OutputError | None = None
+    try:
+        append_step_summary(rendered[MarkdownReporter.filename], os.environ.get("GITHUB_STEP_SUMMARY"))
+    except OutputError as exc:
+        step_problem = exc
     for stale in stale_ignores(reports):
         session.warn(f"stale ignore (matched nothing in any audited service): {stale}")
     bad = [r.service for r in reports if r.status != "clean"] + [p.split(":")[0] for p in problems]
     if bad:
+        if step_problem is not None:
+            session.warn(redact(str(step_problem)))
         msg = f"audit: {len(bad)} of {len(reports) + len(problems)} services are not clean: {', '.join(bad)}"
         raise AuditFailedError(msg, hint="see reports/audit.md")
+    if step_problem is not None:
+        raise step_problem
 
 
 def select_reports(project: Project) -> tuple[list[ServiceReport], list[str]]:
@@ -264,20 +305,25 @@ def append_step_summary(markdown: str, path: str | None) -> None:
     target = Path(path)
     try:
         used = target.stat().st_size
-    except FileNotFoundError:
-        used = 0
+    except OSError:
+        used = 0  # missing: created; unreadable: append_text names the problem
     budget = STEP_SUMMARY_LIMIT - used - 1
     if budget <= 200:  # noqa: PLR2004 - not even a truncation note fits
         return
-    with target.open("a", encoding="utf-8") as handle:
-        handle.write(truncate(markdown, budget))
+    append_text(target, truncate(markdown, budget), what="$GITHUB_STEP_SUMMARY")
 
 
 # ---------------------------------------------------------------------------
 
 
-def _scan(
-    scanner: Scanner, target: ScanTarget, stamp: venv.Stamp, cache: ScanCache, *, refresh: bool
+def _scan(  # noqa: PLR0913 - one scan's inputs
+    scanner: Scanner,
+    target: ScanTarget,
+    stamp: venv.Stamp,
+    cache: ScanCache,
+    *,
+    refresh: bool,
+    warn: Callable[[str], object],
 ) -> tuple[ScanOutcome, bool]:
     version = scanner.version()
     try:
@@ -291,7 +337,12 @@ def _scan(
             return replace(cached, source=info), True
     outcome = scanner.scan(target)
     if isinstance(outcome, ScanCompleted) and cacheable(outcome):
-        cache.put(target.service, key, outcome)
+        try:
+            cache.put(target.service, key, outcome)
+        except OSError as exc:
+            # The verdict stands; only its reuse is lost.  The atomic writer left nothing behind.
+            reason = exc.strerror or str(exc)
+            warn(f"{target.service}: {scanner.name} verdict not cached ({reason}); the next run rescans")
     return outcome, False
 
 

@@ -5,6 +5,10 @@ Fail closed: the status is ``error`` whenever any scanner could not tell
 could not be synced; ``vulnerable`` when a finding is not ignored; ``clean``
 only when every enabled scanner completed, every locked package was audited
 and nothing unignored was found.
+
+Every report passes through :func:`nox_support.redact.redact` when it is
+built: error messages (a scanner's crash text may quote a URL) and source
+locations never carry a credential into a report, a cache file or a log.
 """
 
 from __future__ import annotations
@@ -22,10 +26,11 @@ from nox_support.audit.interface import (
     SourceInfo,
 )
 from nox_support.audit.policy import Finding, PolicyResult, apply_policy
+from nox_support.redact import redact
 
 if TYPE_CHECKING:
     import datetime as dt
-    from collections.abc import Mapping
+    from collections.abc import Iterable, Mapping
 
     from nox_support.audit.config import Ignore
 
@@ -68,6 +73,8 @@ class ServiceReport:
     unmatched_ignores: tuple[str, ...]
     venv: str
     """What the venv sync did (``already synced``, ``synced: lock changed`` ...)."""
+    warnings: tuple[str, ...] = ()
+    """What the reader must know although it does not change the verdict (an old database)."""
 
     @property
     def vulnerable_count(self) -> int:
@@ -153,7 +160,7 @@ def error_report(context: ReportContext, source: SourceInfo, message: str) -> Se
     """A report for a service whose audit could not even start (e.g. the venv could not be synced)."""
     empty = PolicyResult((), (), ())
     report = build_report(context, runs=(), policy=empty, skipped=(), errors=(message,))
-    return replace(report, source=source)
+    return replace(report, source=redacted_source(source), warnings=_unique_texts(source.warnings))
 
 
 def build_report(
@@ -170,6 +177,10 @@ def build_report(
         status = "vulnerable"
     if errors:
         status = "error"
+    runs = tuple(
+        replace(r, source=redacted_source(r.source), reason=None if r.reason is None else redact(r.reason))
+        for r in runs
+    )
     source = runs[0].source if runs else SourceInfo("none", "", "", None)
     return ServiceReport(
         service=context.service,
@@ -183,11 +194,25 @@ def build_report(
         findings=policy.findings,
         not_audited=context.not_audited,
         skipped=skipped,
-        errors=errors,
+        errors=tuple(redact(e) for e in errors),
         expired_ignores=policy.expired,
         unmatched_ignores=policy.unmatched,
         venv=context.venv,
+        warnings=_unique_texts(w for r in runs for w in r.source.warnings),
     )
+
+
+def redacted_source(source: SourceInfo) -> SourceInfo:
+    """*source* with its location and warnings passed through :func:`redact`."""
+    return replace(
+        source,
+        location=redact(source.location),
+        warnings=tuple(redact(w) for w in source.warnings),
+    )
+
+
+def _unique_texts(texts: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(redact(t) for t in texts))
 
 
 def _unique(outcome: ScanCompleted) -> list[Any]:
@@ -209,10 +234,11 @@ def source_to_json(source: SourceInfo) -> dict[str, Any]:
     """JSON form of a :class:`SourceInfo`."""
     return {
         "kind": source.kind,
-        "location": source.location,
+        "location": redact(source.location),
         "identity": source.identity,
         "ttl_seconds": source.ttl_seconds,
         "details": dict(source.details),
+        "warnings": [redact(w) for w in source.warnings],
     }
 
 
@@ -225,6 +251,7 @@ def source_from_json(data: Mapping[str, Any]) -> SourceInfo:
         identity=str(data["identity"]),
         ttl_seconds=None if ttl is None else float(ttl),
         details=tuple((str(k), str(v)) for k, v in dict(data.get("details") or {}).items()),
+        warnings=tuple(str(w) for w in data.get("warnings") or ()),
     )
 
 
@@ -284,6 +311,7 @@ def report_to_json(report: ServiceReport) -> str:
         "expired_ignores": list(report.expired_ignores),
         "unmatched_ignores": list(report.unmatched_ignores),
         "venv": report.venv,
+        "warnings": list(report.warnings),
     }
     return json.dumps(data, indent=2) + "\n"
 
@@ -332,4 +360,5 @@ def report_from_json(text: str) -> ServiceReport:
         expired_ignores=tuple(data["expired_ignores"]),
         unmatched_ignores=tuple(data["unmatched_ignores"]),
         venv=data["venv"],
+        warnings=tuple(str(w) for w in data.get("warnings") or ()),
     )

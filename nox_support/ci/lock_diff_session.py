@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from nox_support.ci import git, lockdiff
+from nox_support.outfiles import append_text, write_report
 from nox_support.outputs import output_dir
 from nox_support.posargs import PosargsParser
 from nox_support.project import Project
@@ -63,12 +64,11 @@ def run_lock_diff(session: nox.Session, project: Project, service_name: str) -> 
     text = lockdiff.markdown(service.name, args.base, diffs)
     sys.stdout.write(text)
     if args.markdown is not None:
-        with args.markdown.open("a", encoding="utf-8") as handle:
-            handle.write(text + "\n")
+        append_text(args.markdown, text + "\n", what="--markdown")
     if args.json_dir is not None:
         output_dir(project.root, args.json_dir)
         target = args.json_dir / f"{service.name}.json"
-        target.write_text(lockdiff.to_json(service.name, args.base, base.commit, diffs), encoding="utf-8")
+        write_report(target, lockdiff.to_json(service.name, args.base, base.commit, diffs), root=project.root)
     changed = sum(len(d.changes) for d in diffs)
     session.log(f"{service.name}: {changed} package changes since {args.base} ({base.commit[:12]})")
 

@@ -15,6 +15,7 @@ from typing import Literal
 from packaging.version import InvalidVersion, Version
 
 from nox_support import reqfile
+from nox_support.markdown import code, escape
 
 ChangeKind = Literal["added", "removed", "upgraded", "downgraded", "changed", "rehashed"]
 KIND_ORDER: tuple[ChangeKind, ...] = ("added", "removed", "upgraded", "downgraded", "changed", "rehashed")
@@ -113,19 +114,20 @@ def diff_locks(lock: str, before: str | None, after: str | None) -> LockDiff | N
 
 def markdown(service: str, base: str, diffs: tuple[LockDiff, ...]) -> str:
     """A job-summary section for one service: one table per lock that changed."""
-    lines = [f"### Lock changes of `{service}` since `{base}`", ""]
+    lines = [f"### Lock changes of {code(service)} since {code(base)}", ""]
     changed = [d for d in diffs if d.changes or not isinstance(d, LockChanged)]
     if not changed:
-        lines.append("No package changed in " + ", ".join(f"`{d.lock}`" for d in diffs) + ".")
+        lines.append("No package changed in " + ", ".join(code(d.lock) for d in diffs) + ".")
         return "\n".join(lines) + "\n"
     for diff in diffs:
         status = {LockAdded: " (new lock)", LockRemoved: " (lock removed)"}.get(type(diff), "")
-        lines.append(f"`{diff.lock}`{status}: {_counts(diff.changes)}")
+        lines.append(f"{code(diff.lock)}{status}: {_counts(diff.changes)}")
         lines.append("")
         if diff.changes:
             lines += ["| package | change | before | after |", "| --- | --- | --- | --- |"]
             lines += [
-                f"| {c.package} | {c.kind} | {_cell(c.before)} | {_cell(c.after)} |" for c in diff.changes
+                f"| {escape(c.package)} | {c.kind} | {_cell(c.before)} | {_cell(c.after)} |"
+                for c in diff.changes
             ]
             lines.append("")
     return "\n".join(lines) + "\n"
@@ -172,4 +174,4 @@ def _counts(changes: tuple[PackageChange, ...]) -> str:
 
 
 def _cell(value: str | None) -> str:
-    return "—" if value is None else value.replace("|", "\\|")
+    return "—" if value is None else escape(value)

@@ -20,6 +20,7 @@ from nox_support.ci.noxlist import NoxSession
 from nox_support.ci.settings import CiSettings
 from nox_support.ci.shard import shard, version_key
 from nox_support.errors import NoxSupportError
+from nox_support.markdown import code, escape
 
 JOB_KINDS = ("audit", "tests")
 """Session names that get a matrix job per shard."""
@@ -254,7 +255,7 @@ def summary_markdown(plan: Plan) -> str:
     if plan.base is None:
         lines.append("No base ref: every service is selected.")
     else:
-        lines.append(f"Changes since `{plan.base.ref}` (merge base `{plan.base.commit[:12]}`).")
+        lines.append(f"Changes since {code(plan.base.ref)} (merge base {code(plan.base.commit[:12])}).")
     lines.append("")
     for matrix in plan.matrices:
         services = sum(len(e.services) for e in matrix.entries)
@@ -263,25 +264,22 @@ def summary_markdown(plan: Plan) -> str:
     if plan.untested:
         verdict = "the gate fails" if plan.missing_tests == "fail" else "not run, the gate warns"
         lines.append(
-            f'- **no tests** (missing_tests = "{plan.missing_tests}": {verdict}): {", ".join(plan.untested)}'
+            f'- **no tests** (missing_tests = "{plan.missing_tests}": {verdict}): '
+            f"{', '.join(escape(u) for u in plan.untested)}"
         )
     lines.append("")
     if plan.affected.services:
         lines += ["| service | why |", "| --- | --- |"]
         lines += [
-            f"| {s.name} | {'; '.join(_cell(describe(r)) for r in s.reasons)} |"
+            f"| {escape(s.name)} | {'; '.join(escape(describe(r)) for r in s.reasons)} |"
             for s in plan.affected.services
         ]
     else:
         lines.append("No service is affected.")
     for removed in plan.affected.removed:
-        where = f", renamed to `{removed.renamed_to}`" if removed.renamed_to else ""
-        lines.append(f"\nRemoved service directory `{removed.directory}`{where}.")
+        where = f", renamed to {code(removed.renamed_to)}" if removed.renamed_to else ""
+        lines.append(f"\nRemoved service directory {code(removed.directory)}{where}.")
     return "\n".join(lines) + "\n"
-
-
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
 
 
 def _compact(value: object) -> str:

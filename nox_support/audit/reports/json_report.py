@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from nox_support.audit.verdict import ServiceReport, report_from_json, report_to_json
-from nox_support.outputs import output_dir
+from nox_support.outfiles import write_report
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -20,12 +20,9 @@ def service_report_path(root: Path, service: str) -> Path:
 
 
 def write_service_report(root: Path, report: ServiceReport) -> Path:
-    """Write *report* atomically and return its path."""
+    """Write *report* atomically (never through a planted symlink) and return its path."""
     path = service_report_path(root, report.service)
-    output_dir(root, path.parent)
-    temp = path.with_name(f".{path.name}.tmp")
-    temp.write_text(report_to_json(report), encoding="utf-8")
-    temp.replace(path)
+    write_report(path, report_to_json(report), root=root)
     return path
 
 

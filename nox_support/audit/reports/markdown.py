@@ -1,12 +1,19 @@
-"""``reports/audit.md``: a human summary, also fit for ``$GITHUB_STEP_SUMMARY`` (< 1 MiB)."""
+"""``reports/audit.md``: a human summary, also fit for ``$GITHUB_STEP_SUMMARY`` (< 1 MiB).
+
+Every text from outside (ids, aliases, summaries, versions, messages, paths) passes through
+:func:`nox_support.markdown.escape`: an advisory cannot inject HTML, links or table cells.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from nox_support.markdown import escape
+
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from nox_support.audit.interface import SourceInfo
     from nox_support.audit.verdict import ServiceReport
 
 MAX_BYTES = 1024 * 1024 - 4096
@@ -29,10 +36,13 @@ class MarkdownReporter:
         ]
         head.append("| --- | --- | ---: | ---: | ---: | ---: | --- |")
         head.extend(
-            f"| {_cell(r.service)} | {_ICON.get(r.status, '')} {r.status} | {r.vulnerable_count} "
-            f"| {r.ignored_count} | {len(r.errors)} | {len(r.not_audited)} | {_cell(_source(r))} |"
+            f"| {escape(r.service)} | {_ICON.get(r.status, '')} {escape(r.status)} | {r.vulnerable_count} "
+            f"| {r.ignored_count} | {len(r.errors)} | {len(r.not_audited)} | {escape(r.source.kind)} |"
             for r in reports
         )
+        warnings = list(dict.fromkeys(w for r in reports for w in r.warnings))
+        if warnings:
+            head += ["", "**Warnings:**", ""] + [f"- {escape(w)}" for w in warnings]
         sections = ["\n".join(head) + "\n"]
         sections += [_details(r) for r in reports]
         return truncate("\n".join(sections), MAX_BYTES)
@@ -49,50 +59,48 @@ def truncate(text: str, limit: int) -> str:
 
 
 def _details(report: ServiceReport) -> str:
-    lines = [f"## {report.service}: {report.status}", ""]
-    lines.append(f"Lock `{report.lock}`, audited {report.generated_at}; venv: {report.venv}.")
+    lines = [f"## {escape(report.service)}: {escape(report.status)}", ""]
+    lines.append(
+        f"Lock {escape(report.lock)}, audited {escape(report.generated_at)}; venv: {escape(report.venv)}."
+    )
     lines.append("")
     for run in report.scanners:
         cached = " (cached verdict)" if run.cached else ""
-        lines.append(f"- {run.name} {run.version}: {run.outcome}{cached} against {_describe(run.source)}")
+        scanner = f"{escape(run.name)} {escape(run.version)}"
+        lines.append(f"- {scanner}: {run.outcome}{cached} against {_describe(run.source)}")
     if report.errors:
         lines += ["", "**Could not tell (error):**", ""]
-        lines += [f"- {_cell(e)}" for e in report.errors]
+        lines += [f"- {escape(e)}" for e in report.errors]
     if report.findings:
         lines += ["", "| package | version | id | aliases | fixed in | scanner | status |"]
         lines.append("| --- | --- | --- | --- | --- | --- | --- |")
         for f in report.findings:
-            status = f"ignored: {f.ignore_reason}" if f.ignored else "**vulnerable**"
+            status = f"ignored: {escape(f.ignore_reason or '')}" if f.ignored else "**vulnerable**"
             if f.note:
-                status += f" ({f.note})"
+                status += f" ({escape(f.note)})"
             lines.append(
-                f"| {f.package} | {f.version} | {f.id} | {', '.join(f.aliases)} "
-                f"| {', '.join(f.fix_versions) or 'no fix'} | {f.scanner} | {_cell(status)} |"
+                f"| {escape(f.package)} | {escape(f.version)} | {escape(f.id)} "
+                f"| {escape(', '.join(f.aliases))} | {escape(', '.join(f.fix_versions) or 'no fix')} "
+                f"| {escape(f.scanner)} | {status} |"
             )
     if report.not_audited:
         lines += [
             "",
             "Not audited (local path packages): "
-            + ", ".join(f"`{p.name}` ({p.path})" for p in report.not_audited),
+            + ", ".join(f"{escape(p.name)} ({escape(p.path)})" for p in report.not_audited),
         ]
     if report.expired_ignores:
-        lines += ["", "Expired ignores:", ""] + [f"- {_cell(e)}" for e in report.expired_ignores]
+        lines += ["", "Expired ignores:", ""] + [f"- {escape(e)}" for e in report.expired_ignores]
     if report.unmatched_ignores:
-        lines += ["", "Ignores that matched nothing (stale): " + ", ".join(report.unmatched_ignores)]
+        lines += [
+            "",
+            "Ignores that matched nothing (stale): " + ", ".join(escape(u) for u in report.unmatched_ignores),
+        ]
+    if report.warnings:
+        lines += ["", "Warnings:", ""] + [f"- {escape(w)}" for w in report.warnings]
     return "\n".join(lines) + "\n"
 
 
-def _source(report: ServiceReport) -> str:
-    return report.source.kind
-
-
-def _describe(source: object) -> str:
-    kind = getattr(source, "kind", "?")
-    location = getattr(source, "location", "")
-    details = dict(getattr(source, "details", ()))
-    extra = ", ".join(f"{k} {v}" for k, v in details.items() if k != "content sha256")
-    return f"{kind} `{location}`" + (f" ({extra})" if extra else "")
-
-
-def _cell(text: str) -> str:
-    return " ".join(text.replace("|", "\\|").split())
+def _describe(source: SourceInfo) -> str:
+    details = ", ".join(f"{k} {v}" for k, v in source.details if k != "content sha256")
+    return escape(f"{source.kind} {source.location}" + (f" ({details})" if details else ""))

@@ -19,6 +19,7 @@ import json
 import sys
 from importlib import metadata
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, urlsplit
 
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
@@ -41,12 +42,15 @@ from nox_support.audit.interface import (
 )
 from nox_support.audit.scanners import pip_audit_library
 from nox_support.errors import CommandError, CommandNotFoundError
+from nox_support.redact import MASK, redact, redact_url
 
 if TYPE_CHECKING:
     from pathlib import Path
 
 NAME = "pip-audit"
 _STDERR_LINES = 12
+_MIN_SECRET = 4
+"""Credential values shorter than this are masked only where the URL's own parts appear."""
 
 
 class PipAuditScanner:
@@ -86,6 +90,7 @@ class PipAuditScanner:
         output = target.work_dir / "pip-audit.json"
         output.unlink(missing_ok=True)
         target.work_dir.mkdir(parents=True, exist_ok=True)
+        endpoint: Endpoint | None = None
         try:
             with self._source.serve() as endpoint:
                 if self._in_process:
@@ -97,12 +102,12 @@ class PipAuditScanner:
         except SourceUnavailableError as exc:
             return ScanFailed(NAME, version, info, str(exc))
         except (CommandError, CommandNotFoundError) as exc:
-            return ScanFailed(NAME, version, info, f"pip-audit could not run: {exc}")
+            return ScanFailed(NAME, version, info, f"pip-audit could not run: {_scrub(str(exc), endpoint)}")
         failures = getattr(self._source, "failures", lambda: ())()
         return interpret(
             data,
             returncode=returncode,
-            stderr=stderr,
+            stderr=_scrub(stderr, endpoint),
             target=target,
             scanner_version=version,
             source=info,
@@ -254,6 +259,30 @@ def _same(a: str, b: str) -> bool:
         return Version(a) == Version(b)
     except InvalidVersion:
         return a == b
+
+
+def scrub(text: str, url: str) -> str:
+    """*text* with every URL redacted and the credential parts of *url* masked wherever they appear.
+
+    Error texts quote parts of a URL without its scheme (requests: ``Max retries exceeded with
+    url: /v1/query?token=...``), which :func:`~nox_support.redact.redact` cannot recognise; the
+    configured URL says what to look for (pure).
+    """
+    text = redact(text)
+    parts = urlsplit(url)
+    masked = urlsplit(redact_url(url))
+    if parts.query:
+        text = text.replace(f"?{parts.query}", f"?{masked.query}")
+    if parts.fragment:
+        text = text.replace(f"#{parts.fragment}", f"#{masked.fragment}")
+    secrets = [parts.username, parts.password, *(v for _, v in parse_qsl(parts.query) if v)]
+    for secret in sorted({s for s in secrets if s and len(s) >= _MIN_SECRET}, key=len, reverse=True):
+        text = text.replace(secret, MASK)
+    return text
+
+
+def _scrub(text: str, endpoint: Endpoint | None) -> str:
+    return scrub(text, endpoint.url) if isinstance(endpoint, OsvEndpoint) else redact(text)
 
 
 def _timeout(endpoint: Endpoint) -> float:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 from typing import TYPE_CHECKING
 
 from nox_support.audit.interface import Endpoint, OsvEndpoint, SourceInfo
+from nox_support.redact import redact_url
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -21,8 +23,14 @@ class OsvSource:
         self.ttl_seconds = ttl_seconds
 
     def info(self) -> SourceInfo:
-        """The API, identified by its URL, valid for the TTL."""
-        return SourceInfo("osv", self.url, f"osv {self.url}", self.ttl_seconds)
+        """The API, identified by a digest of its URL, valid for the TTL.
+
+        The URL may carry a credential (``https://user:token@host``, ``?key=...``): reports show it
+        redacted, and the cache identity is a digest, so a changed credential or URL is another
+        identity without the cache storing the credential.
+        """
+        digest = hashlib.sha256(self.url.encode()).hexdigest()
+        return SourceInfo("osv", redact_url(self.url), f"osv sha256:{digest}", self.ttl_seconds)
 
     @contextlib.contextmanager
     def serve(self) -> Iterator[Endpoint]:
