@@ -52,8 +52,8 @@ from nox_support.audit.verdict import ReportContext, ServiceReport, decide, erro
 from nox_support.config import load_tool_table
 from nox_support.errors import ConfigError, NoxSupportError
 from nox_support.filelock import BusyError
-from nox_support.outfiles import OutputError, append_text, write_report
-from nox_support.outputs import reports_dir
+from nox_support.outfiles import append_text, write_report
+from nox_support.outputs import OutputError, reports_dir
 from nox_support.paths import display_path
 from nox_support.posargs import PosargsParser
 from nox_support.redact import redact

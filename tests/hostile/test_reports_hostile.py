@@ -31,7 +31,8 @@ from nox_support.ci.matrix import Plan, ServiceFacts, build_plan, summary_markdo
 from nox_support.ci.noxlist import NoxSession
 from nox_support.ci.settings import CiSettings
 from nox_support.markdown import code, escape
-from nox_support.outfiles import OutputError, append_text
+from nox_support.outfiles import append_text
+from nox_support.outputs import OutputError
 from nox_support.project import Project
 from tests.repos import monorepo, write
 
