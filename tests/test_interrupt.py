@@ -18,7 +18,7 @@ DRIVER = r"""
 import sys, time
 from pathlib import Path
 sys.path.insert(0, sys.argv[3])
-from nox_support import lock, lockfile
+from nox_support import lock
 from nox_support.project import Project
 from tests.fakes import FakeCompiler
 
@@ -35,12 +35,12 @@ def during_compile(request, output):
 
 compiler = FakeCompiler(on_compile=during_compile if phase == "compile" else None)
 if phase == "write":
-    real = lockfile.replace_atomically
-    def slow_replace(path, content, *, temp):
-        temp.write_text(content[: len(content) // 2])
+    import os
+    real_fsync = os.fsync
+    def slow_fsync(fd):  # the new lock is in its temporary file, not yet renamed
         block()
-        real(path, content, temp=temp)
-    lockfile.replace_atomically = slow_replace
+        real_fsync(fd)
+    os.fsync = slow_fsync
 
 project = Project.load(root)
 args = lock.LockArgs(lock.KeepPins(), force=True)

@@ -75,7 +75,7 @@ def test_include_without_file_is_an_error() -> None:
 
 def test_continuation_keeps_start_line() -> None:
     lines = reqfile.logical_lines("a\nb \\\n  c\n#x\nd\n")
-    assert lines == [(1, "a"), (2, "b    c"), (5, "d")]
+    assert lines == [(1, "a"), (2, "b   c"), (5, "d")]
 
 
 @pytest.mark.parametrize(
