@@ -154,23 +154,34 @@ def check_layer(
             return FreshLock(service.name, lock)
 
 
-def require_fresh(
+def lock_error(
     root: Path, service: Service, layers: tuple[Layer, ...], settings: Settings, compiler: Compiler
-) -> None:
-    """Raise :class:`StaleLockError` unless every lock of *layers* is fresh and intact.
+) -> StaleLockError | None:
+    """Why the locks of *layers* must not be installed from, or ``None`` when they may.
 
-    Called before a venv is synced from the locks, so that no installer process starts for
-    a lock that names another index, lost a hash or no longer matches its inputs.
+    A lock may be installed from when its body matches its digest, it follows the lock rules
+    (every pin ``==`` with hashes, no option that names an index or another file) and its
+    inputs are unchanged.  Checked before a venv is synced (``audit``, ``tests``), so that no
+    installer process starts for a lock that names another index or lost a hash.
     """
     for layer in layers:
         verdict = check_layer(root, service, layer, settings, compiler)
         if isinstance(verdict, StaleLock):
             what = "; ".join(change.describe() for change in verdict.changes)
             msg = f"stale lock: run {regenerate_command(service.name)} and commit {verdict.lock} ({what})"
-            raise StaleLockError(msg)
+            return StaleLockError(msg, hint="nothing was installed from it")
         if not isinstance(verdict, FreshLock):
-            msg = f"lock not usable: {describe(verdict)}"
-            raise StaleLockError(msg, hint="nothing was installed from it")
+            return StaleLockError(f"unusable lock: {describe(verdict)}", hint="nothing was installed from it")
+    return None
+
+
+def require_fresh(
+    root: Path, service: Service, layers: tuple[Layer, ...], settings: Settings, compiler: Compiler
+) -> None:
+    """Raise :func:`lock_error`'s error, if any."""
+    error = lock_error(root, service, layers, settings, compiler)
+    if error is not None:
+        raise error
 
 
 def deep_check_layer(

@@ -225,8 +225,9 @@ def content_problems(text: str, path: str) -> tuple[str, ...]:
         return (*problems, f"does not parse: {exc.message}")
     for entry in entries:
         match entry:
-            case reqfile.Option(name=name, flag=flag) if name not in _HARMLESS_OPTIONS:
-                shown = name if flag in {name, ""} else f"{flag} (pip reads it as {name})"
+            case reqfile.Option(name=name) if name not in _HARMLESS_OPTIONS:
+                written = reqfile.abbreviation(entry)
+                shown = name if written is None else f"{written} (pip reads it as {name})"
                 problems.append(f"line {entry.line}: has the option {shown}")
             case reqfile.Include(flag=flag):
                 problems.append(f"line {entry.line}: includes another file ({flag} {entry.target})")

@@ -16,6 +16,7 @@ from nox_support import freshness as fresh
 from nox_support.errors import DiscoveryError, NoxSupportError
 from nox_support.lock import Fresh, lock_service, parse_lock_args
 from nox_support.project import Project, cached_project
+from nox_support.redact import redact
 
 if TYPE_CHECKING:
     import nox
@@ -47,7 +48,7 @@ def boundary(session: nox.Session) -> Iterator[None]:
     try:
         yield
     except NoxSupportError as exc:
-        session.error(str(exc))
+        session.error(redact(str(exc)))
 
 
 def project(root: Path) -> Project:
@@ -66,6 +67,8 @@ def lock(session: nox.Session, root: Path, service: str) -> None:
             if isinstance(outcome, Fresh):
                 session.log(f"{service}: {lock_path} is up to date (inputs unchanged)")
             elif outcome.changed:
+                if outcome.note:
+                    session.warn(f"{service}: {lock_path} {outcome.note}")
                 session.log(f"{service}: wrote {lock_path}")
             else:
                 session.log(f"{service}: {lock_path} recompiled, no change")

@@ -20,6 +20,7 @@ from nox_support.ci.discover import has_tests
 from nox_support.ci.settings import load_ci_settings
 from nox_support.discovery import Service
 from nox_support.errors import NoxSupportError
+from nox_support.freshness import require_fresh
 from nox_support.project import Project
 
 if TYPE_CHECKING:
@@ -59,6 +60,8 @@ def run_tests(session: nox.Session, project: Project, service_name: str) -> None
         _no_tests(session, service, settings.missing_tests, f"{service.relpath}/tests/ holds no Python file")
         return
     locks = locks_for_tests(service)
+    layers = tuple(layer for layer in service.layers if layer.lock in locks)
+    require_fresh(project.root, service, layers, project.settings, project.compiler)
     require_pytest(service, locks)
     result = sync_venv(session, service, locks, purpose="tests")
     if "pytest" not in dict(result.stamp.packages):
