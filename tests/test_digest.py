@@ -89,3 +89,23 @@ def test_compare_detects_a_hand_edited_total() -> None:
     value = digest.compute(_inputs())
     edited = digest.InputDigest("0" * 64, value.python, value.compiler, value.options, value.files)
     assert digest.compare(edited, value) == (Change("digest line", "0" * 64, value.total),)
+
+
+def test_the_digest_keeps_the_compiler_series_not_its_release() -> None:
+    assert digest.compiler_series("pip-tools==7.6.2") == "pip-tools==7.*"
+    assert digest.compiler_series("pip-tools==7.4.1") == "pip-tools==7.*"
+    assert digest.compiler_series("pip-tools==8.0.0") == "pip-tools==8.*"
+    assert digest.compiler_series("uv==0.13.9") == "uv==0.13.*"
+    assert digest.compiler_series("uv==0.14.0") == "uv==0.14.*"
+    assert digest.compiler_series("uv==1.2.3") == "uv==1.*"
+    assert digest.compiler_series("odd") == "odd"
+    patch = digest.compute(_inputs(compiler="pip-tools==7.4.1"))
+    assert patch == digest.compute(_inputs(compiler="pip-tools==7.6.2"))
+    assert patch.total != digest.compute(_inputs(compiler="pip-tools==8.0.0")).total
+    assert digest.compute(_inputs(compiler="uv==0.13.1")) != digest.compute(_inputs(compiler="uv==0.14.0"))
+
+
+def test_the_body_digest_ignores_line_endings_only() -> None:
+    assert digest.body_digest(["a", "b"]) == digest.body_digest("a\r\nb\r\n".splitlines())
+    assert digest.body_digest(["a", "b"]) != digest.body_digest(["a", "b", ""])
+    assert digest.body_digest(["a", "b"]) != digest.body_digest(["a"])
