@@ -25,6 +25,7 @@ from nox_support.errors import NoxSupportError, StaleLockError
 from nox_support.lock import compile_to, current_digest, regenerate_command, service_lock
 from nox_support.paths import display_path
 from nox_support.posargs import PosargsParser
+from nox_support.redact import redact
 
 
 @dataclass(frozen=True)
@@ -234,7 +235,14 @@ def deep_check_layer(
 
 
 def describe(verdict: Verdict) -> str:
-    """One message per verdict: what is wrong and the exact command that fixes it (pure)."""
+    """One message per verdict: what is wrong and the exact command that fixes it (pure).
+
+    URLs in it are redacted (:func:`nox_support.redact.redact`).
+    """
+    return redact(_describe(verdict))
+
+
+def _describe(verdict: Verdict) -> str:
     fix = f"fix: {regenerate_command(verdict.service)} and commit {verdict.lock}"
     forced = f"fix: {regenerate_command(verdict.service, force=True)} and commit {verdict.lock}"
     match verdict:

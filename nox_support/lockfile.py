@@ -239,7 +239,8 @@ def content_problems(text: str, path: str) -> tuple[str, ...]:
                 problems.append(f"line {entry.line}: absolute local path {local}")
             case _:
                 pass
-    return tuple(dict.fromkeys(problems))
+    # The phrases quote the lock: a URL in them is shown without its credentials.
+    return tuple(dict.fromkeys(redact.redact(problem) for problem in problems))
 
 
 def pins_as_constraints(text: str, *, path: str) -> str:

@@ -78,6 +78,11 @@ def _message(project: Project) -> str:
             ": line 11: has the option --ind (pip reads it as --index-url)",
         ),
         (lambda t: t + "-r /etc/other.txt\n", ": line 11: includes another file (-r /etc/other.txt)"),
+        (
+            lambda t: t + "-r https://user:s3cret@evil.example/x.txt\n",
+            ": contains a credential in a URL (a user part, a query value or a ${VARIABLE}); "
+            "line 11: includes another file (-r https://***@evil.example/x.txt)",
+        ),
     ],
     ids=[
         "version",
@@ -90,6 +95,7 @@ def _message(project: Project) -> str:
         "editable-url",
         "abbreviated-index-url",
         "include",
+        "include-with-credentials",
     ],
 )
 def test_offline_freshness_sees_every_edit_of_the_body(tmp_path: Path, edit: object, problem: str) -> None:
