@@ -80,8 +80,10 @@ def _message(project: Project) -> str:
         (lambda t: t + "-r /etc/other.txt\n", ": line 11: includes another file (-r /etc/other.txt)"),
         (
             lambda t: t + "-r https://user:s3cret@evil.example/x.txt\n",
-            ": contains a credential in a URL (a user part, a query value or a ${VARIABLE}); "
-            "line 11: includes another file (-r https://***@evil.example/x.txt)",
+            (
+                ": contains a credential in a URL (a user part, a query value or a ${VARIABLE}); "
+                "line 11: includes another file (-r https://***@evil.example/x.txt)"
+            ),
         ),
     ],
     ids=[
