@@ -135,6 +135,7 @@ def test_real_pip_compile_interrupted_at_any_moment(
 
 def test_kill_9_leftovers_are_removed_by_the_next_run(tmp_path: Path) -> None:
     from nox_support import lock  # noqa: PLC0415
+    from nox_support.compile.interface import KeepPins  # noqa: PLC0415
     from nox_support.project import Project  # noqa: PLC0415
     from tests.fakes import FakeCompiler  # noqa: PLC0415
 
@@ -153,6 +154,6 @@ def test_kill_9_leftovers_are_removed_by_the_next_run(tmp_path: Path) -> None:
     assert [p.name for p in service_dir.iterdir() if p.name.startswith(".nox-support-")] != []
 
     project = Project.load(root)
-    args = lock.LockArgs(lock.KeepPins(), force=False)
+    args = lock.LockArgs(KeepPins(), force=False)
     lock.lock_service(project.root, project.service("api"), project.settings, FakeCompiler(), args)
     assert sorted(p.name for p in service_dir.iterdir()) == ["requirements.in", "requirements.txt"]
