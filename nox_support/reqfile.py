@@ -124,7 +124,7 @@ def logical_lines(text: str) -> list[tuple[int, str]]:
     start = 0
     for number, raw in enumerate(text.removeprefix(_BOM).splitlines(), start=1):
         line = raw
-        is_comment = _COMMENT.match(line) is not None
+        is_comment = line.lstrip().startswith("#")  # what _COMMENT.match finds, without a regex
         if not line.endswith("\\") or is_comment:
             if is_comment:
                 line = " " + line
@@ -144,7 +144,7 @@ def logical_lines(text: str) -> list[tuple[int, str]]:
 
 
 def _keep(out: list[tuple[int, str]], number: int, line: str) -> None:
-    stripped = _COMMENT.sub("", line).strip()
+    stripped = (_COMMENT.sub("", line) if "#" in line else line).strip()
     if stripped:
         out.append((number, stripped))
 
@@ -260,7 +260,9 @@ def _parse_requirement(line: str, number: int, path: str) -> NamedRequirement:
     index = 0
     while index < len(words):
         word = words[index]
-        if word.startswith("--") and canonical_option(word.partition("=")[0]) == "--hash":
+        if word.startswith("--hash=") or (
+            word.startswith("--") and canonical_option(word.partition("=")[0]) == "--hash"
+        ):
             value = word.partition("=")[2]
             if not value and index + 1 < len(words):
                 index += 1
