@@ -223,6 +223,74 @@ def test_tests_session_refuses_an_altered_lock_before_any_install(
     )
 
 
+class _AuditSession:
+    """The parts of ``nox.Session`` an audit uses before it syncs anything."""
+
+    posargs: tuple[str, ...] = ()
+
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+
+    def notify(self, target: str) -> None:
+        del target
+
+    def log(self, message: str) -> None:
+        self.messages.append(message)
+
+    warn = log
+
+
+def _append_index(root: Path) -> None:
+    lock = root / LOCK
+    lock.write_text(lock.read_text() + "--index-url https://evil.example/simple\n")
+
+
+def _change_inputs(root: Path) -> None:
+    write(root / "services/api/requirements.in", "alpha>=1\n")
+
+
+def _remove_lock(root: Path) -> None:
+    (root / LOCK).unlink()
+
+
+@pytest.mark.parametrize(
+    ("edit", "error"),
+    [
+        (
+            _append_index,
+            (
+                f"unusable lock: api: {LOCK} {EDITED}: line 11: has the option --index-url; "
+                f"{FIX} (it recompiles from the inputs alone)"
+            ),
+        ),
+        (_change_inputs, f'stale lock: run nox -s "lock(api)" and commit {LOCK} (requirements.in changed)'),
+        (_remove_lock, f"unusable lock: api: {LOCK} is missing; {FIX}"),
+    ],
+    ids=["index-url", "stale", "missing"],
+)
+def test_audit_is_an_error_and_installs_nothing_from_an_unusable_lock(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, edit: object, error: str
+) -> None:
+    import json  # noqa: PLC0415
+
+    from nox_support import venv  # noqa: PLC0415
+    from nox_support.audit.session import AuditFailedError, run_audit  # noqa: PLC0415
+
+    def no_install(*_args: object, **_kwargs: object) -> None:
+        pytest.fail("an installer was started")
+
+    monkeypatch.setattr(venv, "synced", no_install)
+    project = _locked(tmp_path)[0]
+    monkeypatch.chdir(project.root)
+    edit(project.root)  # type: ignore[operator]
+    with pytest.raises(AuditFailedError) as info:
+        run_audit(_AuditSession(), project, "api")  # type: ignore[arg-type]
+    report = json.loads((project.root / "reports/audit/api.json").read_text(encoding="utf-8"))
+    assert report["status"] == "error"
+    assert report["errors"] == [f"{error}\n  hint: nothing was installed from it"]
+    assert error in str(info.value)
+
+
 # --- No secret in a lock ----------------------------------------------------------------
 
 
