@@ -162,7 +162,7 @@ def compile_layer(  # noqa: PLR0913 - each argument is a distinct input of a com
     shown = display_path(layer.lock, root)
     if isinstance(state, lockfile.LockDirectory):
         _remove_directory(layer.lock, shown, service.name, force=args.force)
-    seed, note = _seed(state)
+    seed, note = _seed(state, current)
     old = state.text if isinstance(state, lockfile.LockIntact) else None
     with lockfile.interruptible():
         temp = lockfile.temporary_sibling(layer.lock)
@@ -189,15 +189,23 @@ def compile_layer(  # noqa: PLR0913 - each argument is a distinct input of a com
                 temp.unlink()
 
 
-def _seed(state: lockfile.LockState) -> tuple[bytes | None, str | None]:
+def _seed(state: lockfile.LockState, current: digest.InputDigest) -> tuple[bytes | None, str | None]:
     """What the compiler may prefer from the old lock, and a note when it is not all of it.
 
-    An intact lock is offered whole (pins and hashes).  A lock without a usable digest line
-    (adoption, an older nox-support) offers its ``name==version`` pins only: never its
-    options, which pip-tools would apply to the resolution, nor its hashes.  A lock edited
-    after it was written offers nothing: its pins are what the edit changed.
+    An intact lock is offered whole (pins and hashes), unless the target Python changed: old
+    pins may not support the new one, and preferring them can make the resolution fail.  A
+    lock without a usable digest line (adoption, an older nox-support) offers its
+    ``name==version`` pins only: never its options, which pip-tools would apply to the
+    resolution, nor its hashes.  A lock edited after it was written offers nothing: its pins
+    are what the edit changed.
     """
     match state:
+        case lockfile.LockIntact(recorded=recorded, problems=()) if recorded.inputs.python != current.python:
+            before, after = recorded.inputs.python, current.python
+            return None, (
+                f"targets Python {after} instead of {before}: recompiled without its old pins, "
+                f"which may not support Python {after}"
+            )
         case lockfile.LockIntact(problems=()) | lockfile.LockMissing():
             seed = state.text.encode() if isinstance(state, lockfile.LockIntact) else None
             return seed, None

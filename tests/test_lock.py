@@ -228,3 +228,20 @@ def test_real_layer_is_constrained_by_the_main_lock(tmp_path: Path) -> None:
     ]
     # The layer's digest covers the main lock: re-locking main with new pins makes dev stale.
     assert [type(o) for o in _lock(project, "api")] == [Fresh, Fresh]
+
+
+def test_a_new_target_python_does_not_prefer_the_old_pins(tmp_path: Path) -> None:
+    fake = FakeCompiler()
+    root = monorepo(tmp_path, {"api": "alpha\n"})
+    write(root / "services/api/.python-version", "3.11\n")
+    _lock(_project(root, fake), "api")
+    write(root / "services/api/.python-version", "3.9\n")
+    project = _project(root, fake)
+    (outcome,) = _lock(project, "api")
+    assert fake.seeds == ["", ""]
+    assert outcome == Written(
+        project.service("api").main,
+        changed=True,
+        note="targets Python 3.9 instead of 3.11: recompiled without its old pins, "
+        "which may not support Python 3.9",
+    )
