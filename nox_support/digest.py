@@ -1,14 +1,18 @@
-"""The input digest recorded in every lock, and its one-line form (pure, no I/O).
+"""The digests recorded in every lock, and their one-line form (pure, no I/O).
 
 The line sits right below pip-tools' header::
 
-    # nox-support-inputs: sha256=<64 hex> python=3.11 compiler=pip-tools==7.6.2 \
-    #     options=<12 hex> requirements.in=<12 hex> ../../constraints.txt=<12 hex>
+    # nox-support-inputs: sha256=<64 hex> body=<64 hex> python=3.11 compiler=pip-tools==7.* \
+    #     options=<12 hex> compiled-by=pip-tools==7.6.2 requirements.in=<12 hex> ...
 
 (one line in the lock; wrapped here).
 
-The leading ``sha256`` covers everything; the per-input short hashes let
-``freshness`` say *which* input changed without any other file.
+``sha256`` covers every input; the per-input short hashes let ``freshness`` say *which*
+input changed without any other file.  ``body`` is the digest of the lock's own lines below
+the line, so a hand edit, an injected option or a truncation is seen without re-resolving.
+``compiler`` is the compiler's compatibility series (its name and major version; ``0.minor``
+before 1.0), the part that may change the output format; ``compiled-by`` is the exact
+version, for people, outside every digest.
 """
 
 from __future__ import annotations
@@ -19,7 +23,8 @@ from urllib.parse import quote, unquote
 
 MARKER = "# nox-support-inputs:"
 _SHORT = 12
-_RESERVED = ("sha256", "python", "compiler", "options")
+_RESERVED = ("sha256", "body", "python", "compiler", "options")
+_COMPILED_BY = "compiled-by"
 
 
 @dataclass(frozen=True)
@@ -50,16 +55,38 @@ class InputDigest:
     options: str
     files: tuple[tuple[str, str], ...]
 
-    def line(self) -> str:
-        """The comment line written into the lock."""
+    def line(self, *, body: str, compiled_by: str) -> str:
+        """The comment line written into a lock whose lines below it digest to *body*."""
         words = [
             f"sha256={self.total}",
+            f"body={body}",
             f"python={self.python}",
             f"compiler={self.compiler}",
             f"options={self.options}",
+            f"{_COMPILED_BY}={compiled_by}",
         ]
         words += [f"{quote(name, safe='/._-+~')}={short}" for name, short in self.files]
         return f"{MARKER} " + " ".join(words)
+
+
+@dataclass(frozen=True)
+class RecordedLine:
+    """A digest line read back from a lock."""
+
+    inputs: InputDigest
+    body: str
+    """The digest of the lock's lines below this line when it was written."""
+    compiled_by: str | None
+    """The exact compiler version that wrote the lock (information only)."""
+
+
+@dataclass(frozen=True)
+class SplitLock:
+    """A lock's text around its digest line."""
+
+    line: str
+    body: tuple[str, ...]
+    """The lines below the digest line, as pip splits them."""
 
 
 @dataclass(frozen=True)
@@ -86,14 +113,52 @@ def normalized(content: bytes) -> bytes:
     return content.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
 
 
+def compiler_series(identity: str) -> str:
+    """The part of ``name==version`` that belongs in the digest: ``pip-tools==7.*``.
+
+    A compiler changes its output format or defaults only in a new major release (semantic
+    versioning; ``0.minor`` counts as major before 1.0, as for uv), so two developers on
+    different patch or minor releases agree that a lock is fresh.  ``freshness --deep``
+    shows what a newer release would change.
+    """
+    name, sep, version = identity.partition("==")
+    parts = version.split(".")
+    if not sep or not parts[0].isdigit():
+        return identity
+    if int(parts[0]) == 0 and len(parts) > 1 and parts[1].isdigit():
+        return f"{name}==0.{int(parts[1])}.*"
+    return f"{name}=={int(parts[0])}.*"
+
+
+def body_digest(lines: tuple[str, ...] | list[str]) -> str:
+    """The digest of a lock's lines below its digest line (line endings do not matter)."""
+    return hashlib.sha256("".join(f"{line}\n" for line in lines).encode("utf-8")).hexdigest()
+
+
+def split(text: str) -> SplitLock | None:
+    """The digest line of a lock's *text* and the lines below it, or ``None`` without one.
+
+    Only comment lines and empty lines may come before the digest line, so nothing above it
+    can change what pip installs.
+    """
+    lines = text.splitlines()
+    for index, line in enumerate(lines):
+        if line.startswith(MARKER):
+            return SplitLock(line, tuple(lines[index + 1 :]))
+        if line and not line.startswith("#"):
+            return None
+    return None
+
+
 def compute(inputs: Inputs) -> InputDigest:
     """Digest *inputs*; file order does not matter, content and names do."""
+    compiler = compiler_series(inputs.compiler)
     files = sorted((f.name, hashlib.sha256(normalized(f.content)).hexdigest()) for f in inputs.files)
     options = hashlib.sha256("\0".join(inputs.options).encode()).hexdigest()
     total = hashlib.sha256()
     for part in (
         f"python\0{inputs.python}",
-        f"compiler\0{inputs.compiler}",
+        f"compiler\0{compiler}",
         f"options\0{options}",
         *(f"file\0{name}\0{digest}" for name, digest in files),
     ):
@@ -102,45 +167,39 @@ def compute(inputs: Inputs) -> InputDigest:
     return InputDigest(
         total=total.hexdigest(),
         python=inputs.python,
-        compiler=inputs.compiler,
+        compiler=compiler,
         options=options[:_SHORT],
         files=tuple((name, digest[:_SHORT]) for name, digest in files),
     )
 
 
-def find_line(text: str) -> str | None:
-    """The digest line of a lock's *text*, or ``None`` when the lock has none."""
-    for line in text.splitlines():
-        if line.startswith(MARKER):
-            return line
-        if line and not line.startswith("#"):
-            return None
-    return None
-
-
-def parse_line(line: str) -> InputDigest | None:
+def parse_line(line: str) -> RecordedLine | None:
     """Read back a line written by :meth:`InputDigest.line`; ``None`` when malformed."""
     if not line.startswith(MARKER):
         return None
     fields: dict[str, str] = {}
     files: list[tuple[str, str]] = []
+    compiled_by = None
     for word in line[len(MARKER) :].split():
         name, sep, value = word.partition("=")
         if not sep or not name:
             return None
         if name in _RESERVED and name not in fields:
             fields[name] = value
+        elif name == _COMPILED_BY and compiled_by is None:
+            compiled_by = value
         else:
             files.append((unquote(name), value))
     if set(fields) != set(_RESERVED):
         return None
-    return InputDigest(
+    inputs = InputDigest(
         total=fields["sha256"],
         python=fields["python"],
         compiler=fields["compiler"],
         options=fields["options"],
         files=tuple(files),
     )
+    return RecordedLine(inputs, fields["body"], compiled_by)
 
 
 def compare(recorded: InputDigest, current: InputDigest) -> tuple[Change, ...]:

@@ -1,8 +1,13 @@
 """``nox -s freshness``: prove each committed lock still matches its inputs.
 
-The default check is offline and reads only small files.  ``--deep``
-re-resolves into a temporary file (preferring the committed pins) and diffs
-the result against the committed lock, which catches hand edits.
+The default check is offline and reads only small files: the inputs, and the lock,
+whose body must match the digest recorded in it and follow the lock rules (every pin
+``==`` with hashes, no index or include options).  ``--deep`` re-resolves into a
+temporary file (preferring the committed pins) and diffs the result against the
+committed lock, which shows what the compiler would write today.
+
+:func:`require_fresh` applies the offline check before a venv is synced from a lock
+(``audit``, ``tests``).
 """
 
 from __future__ import annotations
@@ -16,10 +21,11 @@ from nox_support import digest, lockfile
 from nox_support.compile.interface import Compiler, KeepPins
 from nox_support.config import Settings
 from nox_support.discovery import Layer, Service
-from nox_support.errors import NoxSupportError
-from nox_support.lock import compile_to, current_digest, recorded_digest, regenerate_command
+from nox_support.errors import NoxSupportError, StaleLockError
+from nox_support.lock import compile_to, current_digest, regenerate_command, service_lock
 from nox_support.paths import display_path
 from nox_support.posargs import PosargsParser
+from nox_support.redact import redact
 
 
 @dataclass(frozen=True)
@@ -49,10 +55,29 @@ class MissingLock:
 
 @dataclass(frozen=True)
 class UnmarkedLock:
-    """The lock has no (readable) nox-support digest line."""
+    """The lock has no (readable) nox-support digest line; ``reason`` says what it has."""
 
     service: str
     lock: str
+    reason: str = "has no nox-support inputs line (written by hand or by another tool)"
+
+
+@dataclass(frozen=True)
+class UnreadableLock:
+    """The lock is a directory, not UTF-8, or cannot be read."""
+
+    service: str
+    lock: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class AlteredLock:
+    """The lock's body no longer matches its digest, or breaks the lock rules."""
+
+    service: str
+    lock: str
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -73,7 +98,16 @@ class BrokenInputs:
     error: NoxSupportError
 
 
-Verdict = FreshLock | StaleLock | MissingLock | UnmarkedLock | DriftedLock | BrokenInputs
+Verdict = (
+    FreshLock
+    | StaleLock
+    | MissingLock
+    | UnmarkedLock
+    | UnreadableLock
+    | AlteredLock
+    | DriftedLock
+    | BrokenInputs
+)
 
 
 @dataclass(frozen=True)
@@ -102,15 +136,53 @@ def check_layer(
         current = current_digest(root, service, layer, settings, compiler)
     except NoxSupportError as exc:
         return BrokenInputs(service.name, lock, exc)
-    if not layer.lock.exists():
-        return MissingLock(service.name, lock)
-    recorded = recorded_digest(layer.lock)
-    if recorded is None:
-        return UnmarkedLock(service.name, lock)
-    changes = digest.compare(recorded, current)
-    if changes:
-        return StaleLock(service.name, lock, changes)
-    return FreshLock(service.name, lock)
+    state = lockfile.read_state(layer.lock, shown=lock)
+    match state:
+        case lockfile.LockMissing():
+            return MissingLock(service.name, lock)
+        case lockfile.LockDirectory() | lockfile.LockUnreadable():
+            return UnreadableLock(service.name, lock, lockfile.describe_state(state))
+        case lockfile.LockUnmarked(reason=reason):
+            return UnmarkedLock(service.name, lock, reason)
+        case lockfile.LockAltered():
+            return AlteredLock(service.name, lock, lockfile.describe_state(state))
+        case lockfile.LockIntact(problems=problems) if problems:
+            return AlteredLock(service.name, lock, lockfile.describe_state(state))
+        case lockfile.LockIntact(recorded=recorded):
+            changes = digest.compare(recorded.inputs, current)
+            if changes:
+                return StaleLock(service.name, lock, changes)
+            return FreshLock(service.name, lock)
+
+
+def lock_error(
+    root: Path, service: Service, layers: tuple[Layer, ...], settings: Settings, compiler: Compiler
+) -> StaleLockError | None:
+    """Why the locks of *layers* must not be installed from, or ``None`` when they may.
+
+    A lock may be installed from when its body matches its digest, it follows the lock rules
+    (every pin ``==`` with hashes, no option that names an index or another file) and its
+    inputs are unchanged.  Checked before a venv is synced (``audit``, ``tests``), so that no
+    installer process starts for a lock that names another index or lost a hash.
+    """
+    for layer in layers:
+        verdict = check_layer(root, service, layer, settings, compiler)
+        if isinstance(verdict, StaleLock):
+            what = "; ".join(change.describe() for change in verdict.changes)
+            msg = f"stale lock: run {regenerate_command(service.name)} and commit {verdict.lock} ({what})"
+            return StaleLockError(msg, hint="nothing was installed from it")
+        if not isinstance(verdict, FreshLock):
+            return StaleLockError(f"unusable lock: {describe(verdict)}", hint="nothing was installed from it")
+    return None
+
+
+def require_fresh(
+    root: Path, service: Service, layers: tuple[Layer, ...], settings: Settings, compiler: Compiler
+) -> None:
+    """Raise :func:`lock_error`'s error, if any."""
+    error = lock_error(root, service, layers, settings, compiler)
+    if error is not None:
+        raise error
 
 
 def deep_check_layer(
@@ -120,29 +192,35 @@ def deep_check_layer(
     verdict = check_layer(root, service, layer, settings, compiler)
     if not isinstance(verdict, FreshLock):
         return verdict
-    committed = layer.lock.read_text(encoding="utf-8")
+    state = lockfile.read_state(layer.lock, shown=verdict.lock)
+    if not isinstance(state, lockfile.LockIntact):  # pragma: no cover - changed since the check
+        return verdict
+    committed = state.text
     current = current_digest(root, service, layer, settings, compiler)
-    temp = lockfile.temporary_sibling(layer.lock)
     try:
-        with lockfile.interruptible():
-            # Hashes are recomputed: reusing them would keep a hand-edited pin's wrong hash.
-            text = compile_to(
-                temp,
-                root,
-                service,
-                layer,
-                settings,
-                compiler,
-                KeepPins(),
-                committed.encode(),
-                reuse_hashes=False,
-            )
+        with service_lock(root, service), lockfile.interruptible():
+            temp = lockfile.temporary_sibling(layer.lock)
+            try:
+                # Hashes are recomputed, as `lock -- --force` does.
+                text = compile_to(
+                    temp,
+                    root,
+                    service,
+                    layer,
+                    settings,
+                    compiler,
+                    KeepPins(),
+                    committed.encode(),
+                    reuse_hashes=False,
+                )
+            finally:
+                with contextlib.suppress(FileNotFoundError):
+                    temp.unlink()
     except NoxSupportError as exc:
         return BrokenInputs(service.name, verdict.lock, exc)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            temp.unlink()
-    resolved = lockfile.with_digest_line(text, current.line())
+    # The exact compiler version is information only: keep the committed one out of the diff.
+    compiled_by = state.recorded.compiled_by or compiler.identity()
+    resolved = lockfile.with_digest_line(text, current, compiled_by=compiled_by)
     if resolved == committed:
         return verdict
     diff = "".join(
@@ -157,8 +235,16 @@ def deep_check_layer(
 
 
 def describe(verdict: Verdict) -> str:
-    """One message per verdict: what is wrong and the exact command that fixes it (pure)."""
+    """One message per verdict: what is wrong and the exact command that fixes it (pure).
+
+    URLs in it are redacted (:func:`nox_support.redact.redact`).
+    """
+    return redact(_describe(verdict))
+
+
+def _describe(verdict: Verdict) -> str:
     fix = f"fix: {regenerate_command(verdict.service)} and commit {verdict.lock}"
+    forced = f"fix: {regenerate_command(verdict.service, force=True)} and commit {verdict.lock}"
     match verdict:
         case FreshLock(lock=lock):
             return f"{verdict.service}: {lock} is fresh"
@@ -167,15 +253,18 @@ def describe(verdict: Verdict) -> str:
             return f"{verdict.service}: {lock} is stale ({what}); {fix}"
         case MissingLock(lock=lock):
             return f"{verdict.service}: {lock} is missing; {fix}"
-        case UnmarkedLock(lock=lock):
-            return (
-                f"{verdict.service}: {lock} has no nox-support inputs line "
-                f"(written by hand or by another tool); {fix}"
-            )
+        case UnmarkedLock(lock=lock, reason=reason):
+            return f"{verdict.service}: {lock} {reason}; {fix}"
+        case UnreadableLock(lock=lock, reason=reason):
+            return f"{verdict.service}: {lock} {reason}; {forced}"
+        case AlteredLock(lock=lock, reason=reason):
+            return f"{verdict.service}: {lock} {reason}; {fix} (it recompiles from the inputs alone)"
         case DriftedLock(lock=lock, diff=diff):
+            # --force recomputes every hash, as the re-resolution did; plain `lock` would
+            # find the inputs unchanged and do nothing.
             return (
                 f"{verdict.service}: {lock} differs from a fresh resolution of its inputs "
-                f"(edited by hand?); {fix}\n{diff}"
+                f"(a newer compiler, or changed distributions on the index); {forced}\n{diff}"
             )
         case BrokenInputs(error=error):
             return f"{verdict.service}: cannot read the inputs of {verdict.lock}: {error}"

@@ -2,16 +2,28 @@
 
 That is the ``.in`` file, its ``-r``/``-c``
 includes (recursively), shared constraints, the main lock of a layered input,
-and the metadata of local path packages.
+and the metadata of local path packages (named by relative path or by a
+``file://`` URL inside the repository).
+
+Requirements files are read as pip reads them and refused where pip and the
+digest could disagree or a secret could reach the lock: abbreviated options
+(``--requirem``; pip would expand them, uv refuses them), unknown options,
+``-r`` cycles, and credentials or ``${VARIABLE}`` references (pip-tools would
+write the expanded value into the lock).  Each file enters the digest in its
+canonical form (:func:`nox_support.reqfile.canonical_text`), so comments,
+blank lines and whitespace do not make a lock stale; a layer's main lock
+enters as the pins the compiler is constrained by.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import unquote, urlparse
 
-from nox_support import reqfile
+from nox_support import lockfile, redact, reqfile
 from nox_support.config import Settings
 from nox_support.digest import InputFile, Inputs
 from nox_support.discovery import Layer, Service
@@ -57,11 +69,13 @@ def collect(root: Path, service: Service, layer: Layer, settings: Settings) -> C
     for path in constraint_files(root, settings):
         collector.add_requirements(path, via=None)
     if layer.constrained_by is not None:
+        shown = collector.display(layer.constrained_by)
         collector.add_file(
             layer.constrained_by,
             via=layer.source.name,
             line=None,
             missing_hint=(f'lock the main layer first: nox -s "lock({service.name})"'),
+            canonical=lambda content: _pins(content, shown),
         )
     return CollectedInputs(
         files=tuple(collector.files.values()),
@@ -93,7 +107,13 @@ class _Collector:
             return str(path)
 
     def add_file(
-        self, path: Path, *, via: str | None, line: int | None, missing_hint: str | None = None
+        self,
+        path: Path,
+        *,
+        via: str | None,
+        line: int | None,
+        missing_hint: str | None = None,
+        canonical: Callable[[bytes], bytes] | None = None,
     ) -> bytes | None:
         name = self.name(path)
         if name in self.files:
@@ -109,12 +129,16 @@ class _Collector:
                 hint=missing_hint or "create it or fix the path",
             ) from exc
         except OSError as exc:
-            raise RequirementsFileError(f"cannot read: {exc}", path=self.display(path)) from exc
-        self.files[name] = InputFile(name, content)
+            raise RequirementsFileError(
+                f"cannot read: {exc.strerror or exc}", path=self.display(path)
+            ) from exc
+        self.files[name] = InputFile(name, content if canonical is None else canonical(content))
         self.paths.append(path)
         return content
 
-    def add_requirements(self, path: Path, *, via: str | None, line: int | None = None) -> None:
+    def add_requirements(
+        self, path: Path, *, via: str | None, line: int | None = None, stack: tuple[Path, ...] = ()
+    ) -> None:
         resolved = path.resolve()
         if not resolved.is_relative_to(self.root):
             raise RequirementsFileError(
@@ -123,43 +147,113 @@ class _Collector:
                 line=line,
                 hint="keep every -r/-c file inside the repository so locks stay portable",
             )
-        content = self.add_file(resolved, via=via, line=line)
+        if resolved in stack:
+            cycle = " -> ".join(self.display(p) for p in (*stack[stack.index(resolved) :], resolved))
+            raise RequirementsFileError(
+                f"-r/-c cycle: {cycle}",
+                path=via or self.display(path),
+                line=line,
+                hint="remove one of these includes (pip would recurse without end)",
+            )
+        shown = self.display(resolved)
+        content = self.add_file(
+            resolved, via=via, line=line, canonical=lambda data: _canonical_requirements(data, shown)
+        )
         if content is None:
             return
-        shown = self.display(resolved)
-        try:
-            text = content.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise RequirementsFileError("is not UTF-8 text", path=shown) from exc
+        text = _decode(content, shown)
+        _refuse_credentials(text, shown)
         entries = reqfile.parse(text, path=shown)
+        _refuse_abbreviations(entries, shown)
         for include in reqfile.includes(entries):
-            self.add_requirements(resolved.parent / include.target, via=shown, line=include.line)
+            self.add_requirements(
+                resolved.parent / include.target,
+                via=shown,
+                line=include.line,
+                stack=(*stack, resolved),
+            )
         for local in reqfile.local_paths(entries):
-            self.add_local_package(local, shown)
+            self.add_local_package(local.path, shown, local.line)
+        for named in entries:
+            if isinstance(named, reqfile.NamedRequirement) and named.url and named.url.startswith("file:"):
+                self.add_local_package(named.url, shown, named.line)
 
-    def add_local_package(self, local: reqfile.LocalPath, shown: str) -> None:
+    def add_local_package(self, written: str, shown: str, line: int) -> None:
         # pip resolves bare paths against the working directory, which is the
         # service directory when nox-support runs the compiler.
-        raw = local.path.split("[")[0]
+        raw = _local_path(written.split("[", maxsplit=1)[0])
         target = (self.service.directory / raw).resolve()
         if not target.is_relative_to(self.root):
             raise RequirementsFileError(
-                f"local path {local.path!r} is outside the repository",
+                f"local path {written!r} is outside the repository",
                 path=shown,
-                line=local.line,
+                line=line,
                 hint="locks may only name local packages inside the repository, by relative path",
             )
         if not target.exists():
             raise RequirementsFileError(
-                f"local path {local.path!r} does not exist (looked in {self.display(target)})",
+                f"local path {written!r} does not exist (looked in {self.display(target)})",
                 path=shown,
-                line=local.line,
+                line=line,
                 hint="paths are relative to the service directory",
             )
-        self.packages.append(LocalPackage(target, shown, local.line))
+        self.packages.append(LocalPackage(target, shown, line))
         if target.is_dir():
             for meta in LOCAL_PACKAGE_METADATA:
                 if (target / meta).is_file():
-                    self.add_file(target / meta, via=shown, line=local.line)
+                    self.add_file(target / meta, via=shown, line=line)
         else:
-            self.add_file(target, via=shown, line=local.line)
+            self.add_file(target, via=shown, line=line)
+
+
+def _local_path(written: str) -> str:
+    """The filesystem path of a local requirement (``../x``, ``file:../x``, ``file:///abs/x``)."""
+    if not written.startswith("file:"):
+        return written
+    parsed = urlparse(written)
+    if parsed.netloc not in {"", "localhost"}:
+        return written  # a remote file share: left for the existence check to refuse
+    return unquote(parsed.path) if written.startswith("file://") else unquote(written[len("file:") :])
+
+
+def _decode(content: bytes, shown: str) -> str:
+    try:
+        return content.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        msg = f"is not UTF-8 text (byte 0x{content[exc.start]:02x} at offset {exc.start})"
+        raise RequirementsFileError(msg, path=shown, hint="save the file as UTF-8") from exc
+
+
+def _canonical_requirements(content: bytes, shown: str) -> bytes:
+    return reqfile.canonical_text(_decode(content, shown)).encode("utf-8")
+
+
+def _pins(content: bytes, shown: str) -> bytes:
+    return lockfile.pins_as_constraints(_decode(content, shown), path=shown).encode("utf-8")
+
+
+def _refuse_abbreviations(entries: tuple[reqfile.Entry, ...], shown: str) -> None:
+    for entry in entries:
+        written = reqfile.abbreviation(entry)
+        if written is not None:
+            full = reqfile.canonical_option(written)
+            raise RequirementsFileError(
+                f"{written} abbreviates {full}",
+                path=shown,
+                line=entry.line,
+                hint=f"write {full} in full: uv refuses abbreviations, and every tool must read "
+                "the file the same way",
+            )
+
+
+def _refuse_credentials(text: str, shown: str) -> None:
+    for number, line in reqfile.logical_lines(text):
+        if lockfile.has_credentials(line):
+            raise RequirementsFileError(
+                f"names a credential or an environment variable ({redact.redact(line)})",
+                path=shown,
+                line=number,
+                hint="pip-tools would write its expanded value into the lock; keep credentials in "
+                "~/.netrc, a keyring or the index settings outside the repository (pip.conf, "
+                "PIP_INDEX_URL, uv.toml) and name only the plain location here",
+            )

@@ -1,12 +1,16 @@
 """``nox -s lock``: compile each layer of a service into a pinned, hashed lock.
 
-Only where the inputs changed, and never leaving a broken lock behind.
+Only where the inputs changed, and never leaving a broken lock behind.  The old lock's
+pins are offered to the compiler only when its body still matches its digest: a lock
+edited after it was written (a downgraded pin, an injected option) is recompiled from
+its inputs alone.  ``--force`` recomputes every hash.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +25,8 @@ from nox_support.compile.interface import (
 )
 from nox_support.config import Settings
 from nox_support.discovery import Layer, Service
+from nox_support.errors import RequirementsFileError
+from nox_support.filelock import exclusive
 from nox_support.inputs import collect, constraint_files
 from nox_support.inputs import inputs_for as _inputs_for
 from nox_support.paths import display_path
@@ -48,14 +54,21 @@ class Written:
 
     layer: Layer
     changed: bool
+    note: str | None = None
+    """How the old lock was (not) reused when it could not be trusted."""
 
 
 LayerOutcome = Fresh | Written
 
 
-def regenerate_command(service: str) -> str:
+LOCK_TIMEOUT = 900.0
+"""Seconds to wait for another run locking the same service."""
+
+
+def regenerate_command(service: str, *, force: bool = False) -> str:
     """The command users run to regenerate a service's locks."""
-    return f'nox -s "lock({service})"'
+    command = f'nox -s "lock({service})"'
+    return f"{command} -- --force" if force else command
 
 
 def parse_lock_args(posargs: list[str] | tuple[str, ...]) -> LockArgs:
@@ -93,14 +106,11 @@ def current_digest(
 
 
 def recorded_digest(lock: Path) -> digest.InputDigest | None:
-    """The digest line stored in *lock*, or ``None`` (missing lock or no line)."""
-    try:
-        with lock.open(encoding="utf-8") as handle:
-            head = "".join(line for _, line in zip(range(64), handle, strict=False))
-    except FileNotFoundError:
-        return None
-    line = digest.find_line(head)
-    return None if line is None else digest.parse_line(line)
+    """The inputs digest stored in *lock*, or ``None`` (missing, unreadable or no line)."""
+    state = lockfile.read_state(lock, shown=lock.name)
+    if isinstance(state, lockfile.LockIntact | lockfile.LockAltered):
+        return state.recorded.inputs
+    return None
 
 
 def lock_service(
@@ -108,13 +118,34 @@ def lock_service(
 ) -> tuple[LayerOutcome, ...]:
     """Lock every layer of *service* in order (the main lock first)."""
     outcomes: list[LayerOutcome] = []
-    for layer in service.layers:
-        current = current_digest(root, service, layer, settings, compiler)
-        if not args.force and recorded_digest(layer.lock) == current:
-            outcomes.append(Fresh(layer))
-            continue
-        outcomes.append(compile_layer(root, service, layer, settings, compiler, args.upgrade, current))
+    with service_lock(root, service):
+        for layer in service.layers:
+            current = current_digest(root, service, layer, settings, compiler)
+            state = lockfile.read_state(layer.lock, shown=display_path(layer.lock, root))
+            if not args.force and _is_fresh(state, current):
+                outcomes.append(Fresh(layer))
+                continue
+            outcomes.append(compile_layer(root, service, layer, settings, compiler, args, current, state))
     return tuple(outcomes)
+
+
+@contextlib.contextmanager
+def service_lock(root: Path, service: Service) -> Iterator[None]:
+    """Hold the service's inter-process lock; remove temporary files a killed run left."""
+    path = root / ".nox" / "nox-support" / "locks" / f"lock-{service.name}.lock"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise lockfile.write_error(path, exc) from exc
+    with exclusive(path, timeout=LOCK_TIMEOUT, what=f"locking {service.name}"):
+        lockfile.remove_stale_temporaries(
+            service.directory, tuple(layer.lock.name for layer in service.layers)
+        )
+        yield
+
+
+def _is_fresh(state: lockfile.LockState, current: digest.InputDigest) -> bool:
+    return isinstance(state, lockfile.LockIntact) and not state.problems and state.recorded.inputs == current
 
 
 def compile_layer(  # noqa: PLR0913 - each argument is a distinct input of a compilation
@@ -123,26 +154,82 @@ def compile_layer(  # noqa: PLR0913 - each argument is a distinct input of a com
     layer: Layer,
     settings: Settings,
     compiler: Compiler,
-    upgrade: Upgrade,
+    args: LockArgs,
     current: digest.InputDigest,
+    state: lockfile.LockState,
 ) -> Written:
     """Compile *layer* into a temporary file, validate it, then rename it over the lock."""
-    old = layer.lock.read_bytes() if layer.lock.exists() else None
+    shown = display_path(layer.lock, root)
+    if isinstance(state, lockfile.LockDirectory):
+        _remove_directory(layer.lock, shown, service.name, force=args.force)
+    seed, note = _seed(state, current)
+    old = state.text if isinstance(state, lockfile.LockIntact) else None
     with lockfile.interruptible():
         temp = lockfile.temporary_sibling(layer.lock)
         try:
-            text = compile_to(temp, root, service, layer, settings, compiler, upgrade, old)
-            content = lockfile.with_digest_line(text, current.line())
-            lockfile.validate(
-                content, path=display_path(layer.lock, root), forbidden=lockfile.machine_paths(root)
+            text = compile_to(
+                temp,
+                root,
+                service,
+                layer,
+                settings,
+                compiler,
+                args.upgrade,
+                seed,
+                reuse_hashes=not args.force and isinstance(state, lockfile.LockIntact),
             )
-            if old is not None and old.decode("utf-8", "replace") == content:
+            content = lockfile.with_digest_line(text, current, compiled_by=compiler.identity())
+            lockfile.validate(content, path=shown, forbidden=lockfile.machine_paths(root))
+            if old == content:
                 return Written(layer, changed=False)
-            lockfile.replace_atomically(layer.lock, content, temp=temp)
-            return Written(layer, changed=True)
+            lockfile.write_lock(layer.lock, content)
+            return Written(layer, changed=True, note=note)
         finally:
             with contextlib.suppress(FileNotFoundError):
                 temp.unlink()
+
+
+def _seed(state: lockfile.LockState, current: digest.InputDigest) -> tuple[bytes | None, str | None]:
+    """What the compiler may prefer from the old lock, and a note when it is not all of it.
+
+    An intact lock is offered whole (pins and hashes), unless the target Python changed: old
+    pins may not support the new one, and preferring them can make the resolution fail.  A
+    lock without a usable digest line (adoption, an older nox-support) offers its
+    ``name==version`` pins only: never its options, which pip-tools would apply to the
+    resolution, nor its hashes.  A lock edited after it was written offers nothing: its pins
+    are what the edit changed.
+    """
+    match state:
+        case lockfile.LockIntact(recorded=recorded, problems=()) if recorded.inputs.python != current.python:
+            before, after = recorded.inputs.python, current.python
+            return None, (
+                f"targets Python {after} instead of {before}: recompiled without its old pins, "
+                f"which may not support Python {after}"
+            )
+        case lockfile.LockIntact(problems=()) | lockfile.LockMissing():
+            seed = state.text.encode() if isinstance(state, lockfile.LockIntact) else None
+            return seed, None
+        case lockfile.LockUnmarked(reason=reason, text=text):
+            try:
+                pins = lockfile.pins_as_constraints(text, path="the old lock")
+            except RequirementsFileError:
+                return None, f"{reason}: recompiled from its inputs alone (it does not parse)"
+            return pins.encode(), f"{reason}: recompiled preferring its pins only; hashes recomputed"
+        case _:
+            return None, f"{lockfile.describe_state(state)}: recompiled from its inputs alone"
+
+
+def _remove_directory(path: Path, shown: str, service: str, *, force: bool) -> None:
+    if not force:
+        msg = f"{shown} is a directory, not a lock file"
+        raise lockfile.LockFileError(
+            msg, hint=f"remove it, or run {regenerate_command(service, force=True)} (removes it when empty)"
+        )
+    try:
+        path.rmdir()
+    except OSError as exc:
+        msg = f"{shown} is a directory that cannot be removed ({exc.strerror or exc})"
+        raise lockfile.LockFileError(msg, hint="move it away (nothing was written), then lock again") from exc
 
 
 def compile_to(  # noqa: PLR0913 - each argument is a distinct input of a compilation

@@ -24,6 +24,8 @@ class Include:
     target: str
     constraint: bool
     line: int
+    flag: str = "-r"
+    """The option as written (``-r``, ``--requirement``, ``--requirem``)."""
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,8 @@ class LocalPath:
     path: str
     editable: bool
     line: int
+    flag: str | None = None
+    """The option as written for an editable (``-e``), else ``None``."""
 
 
 @dataclass(frozen=True)
@@ -54,13 +58,50 @@ class Option:
     name: str
     value: str
     line: int
+    flag: str = ""
+    """The option as written; ``name`` is pip's full name for it."""
 
 
 Entry = Include | LocalPath | NamedRequirement | Option
 
-_INCLUDE_FLAGS = {"-r": False, "--requirement": False, "-c": True, "--constraint": True}
-_EDITABLE_FLAGS = ("-e", "--editable")
+_INCLUDE_FLAGS = {"--requirement": False, "--constraint": True}
+_EDITABLE_FLAGS = ("--editable",)
+# Every option pip accepts on its own line of a requirements file, and the short forms.
+# pip parses these lines with optparse, which also accepts any unambiguous prefix of a
+# long option (``--requirem=x`` is ``--requirement=x``): :func:`canonical_option` reads
+# them the same way, so every rule applies to what pip would do.
+PIP_LONG_OPTIONS = (
+    "--config-settings",
+    "--constraint",
+    "--editable",
+    "--extra-index-url",
+    "--find-links",
+    "--global-option",
+    "--hash",
+    "--index-url",
+    "--no-binary",
+    "--no-index",
+    "--only-binary",
+    "--pre",
+    "--prefer-binary",
+    "--pypi-url",
+    "--require-hashes",
+    "--requirement",
+    "--trusted-host",
+    "--use-feature",
+)
+PIP_SHORT_OPTIONS = {
+    "-C": "--config-settings",
+    "-c": "--constraint",
+    "-e": "--editable",
+    "-f": "--find-links",
+    "-i": "--index-url",
+    "-r": "--requirement",
+}
+_FLAGS_WITHOUT_VALUE = frozenset({"--no-index", "--pre", "--prefer-binary", "--require-hashes"})
+# pip's own pattern (pip/_internal/req/req_file.py): a comment starts a line or follows whitespace.
 _COMMENT = re.compile(r"(^|\s+)#.*$")
+_BOM = "\ufeff"
 _PIN = re.compile(r"^==\s*([^,;\s*]+)$")
 # A bare name with at most one plain version comparison parses exactly as packaging
 # would; matching it directly is ~10x cheaper, and every no-op run parses every input.
@@ -71,24 +112,75 @@ _SIMPLE_REQUIREMENT = re.compile(
 
 
 def logical_lines(text: str) -> list[tuple[int, str]]:
-    r"""Lines with comments removed and ``\`` continuations joined, with start line numbers."""
+    r"""The lines pip reads, with the number of the line each starts on.
+
+    Exactly pip's preprocessing (``join_lines`` then ``ignore_comments``): a line ending
+    in ``\`` is joined with the next unless it is a comment line, comments are removed,
+    whitespace is stripped and empty lines are dropped.  A leading UTF-8 BOM is dropped,
+    as pip's decoder does.
+    """
     out: list[tuple[int, str]] = []
-    buffer = ""
+    joined: list[str] = []
     start = 0
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = _COMMENT.sub("", raw)
-        if not buffer:
-            start = number
-        if line.endswith("\\"):
-            buffer += line[:-1] + " "
-            continue
-        buffer += line
-        if buffer.strip():
-            out.append((start, buffer.strip()))
-        buffer = ""
-    if buffer.strip():
-        out.append((start, buffer.strip()))
+    for number, raw in enumerate(text.removeprefix(_BOM).splitlines(), start=1):
+        line = raw
+        is_comment = line.lstrip().startswith("#")  # what _COMMENT.match finds, without a regex
+        if not line.endswith("\\") or is_comment:
+            if is_comment:
+                line = " " + line
+            if joined:
+                joined.append(line)
+                _keep(out, start, "".join(joined))
+                joined = []
+            else:
+                _keep(out, number, line)
+        else:
+            if not joined:
+                start = number
+            joined.append(line.strip("\\"))
+    if joined:
+        _keep(out, start, "".join(joined))
     return out
+
+
+def _keep(out: list[tuple[int, str]], number: int, line: str) -> None:
+    stripped = (_COMMENT.sub("", line) if "#" in line else line).strip()
+    if stripped:
+        out.append((number, stripped))
+
+
+def canonical_text(text: str) -> str:
+    """What pip reads from a requirements file, one logical line per line (pure).
+
+    Comments, blank lines, surrounding whitespace, line continuations, line endings and a
+    BOM do not change it, so an edit to any of them leaves a lock's digest unchanged.
+    """
+    return "".join(f"{line}\n" for _, line in logical_lines(text))
+
+
+def canonical_option(flag: str) -> str | None:
+    """Pip's full name for the option *flag* as written, or ``None`` when pip rejects it.
+
+    ``-r`` and ``--requirement`` are ``--requirement``; so is ``--requirem``, an
+    unambiguous prefix (optparse's rule); ``--re`` is ambiguous and rejected.
+    """
+    if flag in PIP_SHORT_OPTIONS:
+        return PIP_SHORT_OPTIONS[flag]
+    if not flag.startswith("--"):
+        return None
+    if flag in PIP_LONG_OPTIONS:
+        return flag
+    matches = [option for option in PIP_LONG_OPTIONS if option.startswith(flag)]
+    return matches[0] if len(matches) == 1 else None
+
+
+def abbreviation(entry: Entry) -> str | None:
+    """The option of *entry* as written when it abbreviates pip's name (``--requirem``)."""
+    match entry:
+        case Include(flag=flag) | Option(flag=flag) | LocalPath(flag=str() as flag):
+            return flag if flag.startswith("--") and canonical_option(flag) != flag else None
+        case _:
+            return None
 
 
 def parse(text: str, *, path: str) -> tuple[Entry, ...]:
@@ -119,23 +211,39 @@ def _parse_option(line: str, number: int, path: str) -> Entry:
         words = shlex.split(line)
     except ValueError as exc:
         raise RequirementsFileError(f"cannot split option line: {exc}", path=path, line=number) from exc
-    flag, _, inline = words[0].partition("=")
-    if flag not in _INCLUDE_FLAGS and flag.startswith(("-r", "-c", "-e")) and len(flag) > 2:  # noqa: PLR2004
-        inline, flag = flag[2:], flag[:2]
-    value = inline or (words[1] if len(words) > 1 else "")
+    written, value = _split_flag(words)
+    flag = canonical_option(written)
+    if flag is None:
+        raise RequirementsFileError(
+            f"unknown or ambiguous option {written!r}",
+            path=path,
+            line=number,
+            hint="pip accepts " + ", ".join(PIP_LONG_OPTIONS) + " (and -r, -c, -e, -f, -i, -C)",
+        )
     if flag in _INCLUDE_FLAGS:
         if not value:
             raise RequirementsFileError(
-                f"{flag} needs a file name", path=path, line=number, hint=f"write: {flag} other.txt"
+                f"{written} needs a file name", path=path, line=number, hint=f"write: {written} other.txt"
             )
-        return Include(value, constraint=_INCLUDE_FLAGS[flag], line=number)
+        return Include(value, constraint=_INCLUDE_FLAGS[flag], line=number, flag=written)
     if flag in _EDITABLE_FLAGS:
         if not value:
-            raise RequirementsFileError(f"{flag} needs a path or URL", path=path, line=number)
+            raise RequirementsFileError(f"{written} needs a path or URL", path=path, line=number)
         if "://" in value and not value.startswith("file:"):
-            return Option(flag, value, number)
-        return LocalPath(value.removeprefix("file:"), editable=True, line=number)
-    return Option(flag, value, number)
+            return Option(flag, value, number, flag=written)
+        return LocalPath(value.removeprefix("file:"), editable=True, line=number, flag=written)
+    return Option(flag, "" if flag in _FLAGS_WITHOUT_VALUE else value, number, flag=written)
+
+
+def _split_flag(words: list[str]) -> tuple[str, str]:
+    """The option word and its value, split as optparse splits them."""
+    first = words[0]
+    following = words[1] if len(words) > 1 else ""
+    if first.startswith("--"):
+        flag, sep, inline = first.partition("=")
+        return flag, inline if sep else following
+    # A short option takes the rest of its word as the value (``-rfile``, even ``-r=file``).
+    return first[:2], first[2:] or following
 
 
 def _looks_like_path(line: str) -> bool:
@@ -152,7 +260,9 @@ def _parse_requirement(line: str, number: int, path: str) -> NamedRequirement:
     index = 0
     while index < len(words):
         word = words[index]
-        if word.startswith("--hash"):
+        if word.startswith("--hash=") or (
+            word.startswith("--") and canonical_option(word.partition("=")[0]) == "--hash"
+        ):
             value = word.partition("=")[2]
             if not value and index + 1 < len(words):
                 index += 1

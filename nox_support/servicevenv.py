@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 from nox_support import venv
+from nox_support.freshness import require_fresh
 from nox_support.venv import VenvError
 
 if TYPE_CHECKING:
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
     import nox
 
     from nox_support.discovery import Service
+    from nox_support.project import Project
 
 AUDIT_SESSION = "audit"
 """The session whose venv is shared (its ``purpose`` in :mod:`nox_support.venv` too)."""
@@ -68,8 +70,13 @@ def backend_for(location: Path, configured: str) -> tuple[str, ...]:
 
 
 @contextlib.contextmanager
-def synced_audit_venv(session: nox.Session, service: Service) -> Iterator[venv.SyncResult]:
-    """Sync the audit venv of *service* to its main lock and hold its lock while the block reads it."""
+def synced_audit_venv(session: nox.Session, project: Project, service: Service) -> Iterator[venv.SyncResult]:
+    """Sync the audit venv of *service* to its main lock and hold its lock while the block reads it.
+
+    The lock is checked first as ``audit`` checks it (body digest, lock rules, unchanged inputs):
+    no installer starts for a lock that is stale or was altered by hand.
+    """
+    require_fresh(project.root, service, (service.main,), project.settings, project.compiler)
     location = audit_venv_location(session.env_dir.resolve().parent, service.name)
     env = _open(session, location, service)
     with venv.synced(

@@ -78,6 +78,8 @@ def lock(session: nox.Session, root: Path, service: str) -> None:
             if isinstance(outcome, Fresh):
                 session.log(f"{service}: {lock_path} is up to date (inputs unchanged)")
             elif outcome.changed:
+                if outcome.note:
+                    session.warn(f"{service}: {lock_path} {outcome.note}")
                 session.log(f"{service}: wrote {lock_path}")
             else:
                 session.log(f"{service}: {lock_path} recompiled, no change")

@@ -104,3 +104,25 @@ def monorepo(
     if copy_noxfile:
         shutil.copy(NOXFILE, root / "noxfile.py")
     return root
+
+
+def stamp_lock(root: Path, service: str, layer: str = "main") -> Path:
+    """Give a hand-written lock the digest line ``nox -s lock`` would have written.
+
+    For tests that build locks without a compiler: the line records the service's current
+    inputs and the lock's body, so freshness, audit and tests accept the lock.
+    """
+    from nox_support import lockfile  # noqa: PLC0415 - keeps this module importable without the package
+    from nox_support.lock import current_digest  # noqa: PLC0415
+    from nox_support.project import Project  # noqa: PLC0415
+
+    project = Project.load(root)
+    svc = project.service(service)
+    (target,) = (candidate for candidate in svc.layers if candidate.name == layer)
+    current = current_digest(project.root, svc, target, project.settings, project.compiler)
+    text = target.lock.read_text(encoding="utf-8")
+    compiled_by = project.compiler.identity()
+    target.lock.write_text(
+        lockfile.with_digest_line(text, current, compiled_by=compiled_by), encoding="utf-8"
+    )
+    return target.lock

@@ -40,10 +40,12 @@ def test_nested_includes_constraints_and_local_packages(tmp_path: Path) -> None:
     ]
 
 
-def test_include_cycles_terminate(tmp_path: Path) -> None:
-    write(tmp_path / "services/api/requirements.in", "-r a.in\n")
-    write(tmp_path / "services/api/a.in", "-r requirements.in\nalpha\n")
-    assert sorted(_collect(tmp_path)) == ["a.in", "requirements.in"]
+def test_a_shared_include_is_not_a_cycle(tmp_path: Path) -> None:
+    write(tmp_path / "services/api/requirements.in", "-r a.in\n-r b.in\n")
+    write(tmp_path / "services/api/a.in", "-r common.in\n")
+    write(tmp_path / "services/api/b.in", "-r common.in\n")
+    write(tmp_path / "services/api/common.in", "alpha\n")
+    assert sorted(_collect(tmp_path)) == ["a.in", "b.in", "common.in", "requirements.in"]
 
 
 def test_missing_include_names_the_including_line(tmp_path: Path) -> None:

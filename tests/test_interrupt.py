@@ -18,7 +18,7 @@ DRIVER = r"""
 import sys, time
 from pathlib import Path
 sys.path.insert(0, sys.argv[3])
-from nox_support import lock, lockfile
+from nox_support import lock
 from nox_support.project import Project
 from tests.fakes import FakeCompiler
 
@@ -35,12 +35,12 @@ def during_compile(request, output):
 
 compiler = FakeCompiler(on_compile=during_compile if phase == "compile" else None)
 if phase == "write":
-    real = lockfile.replace_atomically
-    def slow_replace(path, content, *, temp):
-        temp.write_text(content[: len(content) // 2])
+    import os
+    real_fsync = os.fsync
+    def slow_fsync(fd):  # the new lock is in its temporary file, not yet renamed
         block()
-        real(path, content, temp=temp)
-    lockfile.replace_atomically = slow_replace
+        real_fsync(fd)
+    os.fsync = slow_fsync
 
 project = Project.load(root)
 args = lock.LockArgs(lock.KeepPins(), force=True)
@@ -131,3 +131,29 @@ def test_real_pip_compile_interrupted_at_any_moment(
         assert b"# nox-support-inputs:" in lock
     leftovers = [p.name for p in (root / "services/api").iterdir() if p.name.startswith(".nox-support-")]
     assert leftovers == []
+
+
+def test_kill_9_leftovers_are_removed_by_the_next_run(tmp_path: Path) -> None:
+    from nox_support import lock  # noqa: PLC0415
+    from nox_support.compile.interface import KeepPins  # noqa: PLC0415
+    from nox_support.project import Project  # noqa: PLC0415
+    from tests.fakes import FakeCompiler  # noqa: PLC0415
+
+    root = monorepo(tmp_path, {"api": "alpha\n"})
+    (root / "services/api/requirements.txt").write_bytes(OLD_LOCK)
+    child = _start(root, DRIVER, "compile", str(ROOT))
+    try:
+        _wait_for(root / "ready")
+        os.killpg(child.pid, signal.SIGKILL)  # no handler runs: the temporary file stays
+        child.communicate(timeout=20)
+    finally:
+        if child.poll() is None:
+            child.kill()
+    service_dir = root / "services/api"
+    assert (service_dir / "requirements.txt").read_bytes() == OLD_LOCK
+    assert [p.name for p in service_dir.iterdir() if p.name.startswith(".nox-support-")] != []
+
+    project = Project.load(root)
+    args = lock.LockArgs(KeepPins(), force=False)
+    lock.lock_service(project.root, project.service("api"), project.settings, FakeCompiler(), args)
+    assert sorted(p.name for p in service_dir.iterdir()) == ["requirements.in", "requirements.txt"]

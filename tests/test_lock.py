@@ -67,14 +67,33 @@ def test_force_and_input_changes_recompile(tmp_path: Path) -> None:
     assert len(fake.calls) == 3
 
 
-def test_existing_lock_seeds_the_compiler(tmp_path: Path) -> None:
+def test_an_intact_lock_seeds_the_compiler(tmp_path: Path) -> None:
+    fake = FakeCompiler()
+    project = _project(monorepo(tmp_path, {"api": "alpha\n"}), fake)
+    _lock(project, "api")
+    committed = (tmp_path / "services/api/requirements.txt").read_text()
+    write(tmp_path / "services/api/requirements.in", "alpha>=1\n")
+    _lock(project, "api")
+    # The compiler saw the committed pins as its output file, so it can prefer them.
+    assert fake.seeds == ["", committed]
+    assert fake.calls[1].output.startswith(".nox-support-requirements.txt.")
+    assert fake.calls[1].reuse_hashes
+
+
+def test_a_lock_not_written_by_nox_support_offers_only_its_pins(tmp_path: Path) -> None:
     fake = FakeCompiler()
     project = _project(monorepo(tmp_path, {"api": "alpha\n"}), fake)
     write(tmp_path / "services/api/requirements.txt", "alpha==0.9 --hash=sha256:x\n")
-    _lock(project, "api")
-    # The compiler saw the committed pins as its output file, so it can prefer them.
-    assert fake.seeds == ["alpha==0.9 --hash=sha256:x\n"]
-    assert fake.calls[0].output.startswith(".nox-support-requirements.txt.")
+    (outcome,) = _lock(project, "api")
+    # Its pins are preferred, but neither its hashes nor anything else it says.
+    assert fake.seeds == ["alpha==0.9\n"]
+    assert not fake.calls[0].reuse_hashes
+    assert outcome == Written(
+        project.service("api").main,
+        changed=True,
+        note="has no nox-support inputs line (written by hand or by another tool): "
+        "recompiled preferring its pins only; hashes recomputed",
+    )
 
 
 def test_invalid_output_keeps_the_old_lock(tmp_path: Path) -> None:
@@ -209,3 +228,20 @@ def test_real_layer_is_constrained_by_the_main_lock(tmp_path: Path) -> None:
     ]
     # The layer's digest covers the main lock: re-locking main with new pins makes dev stale.
     assert [type(o) for o in _lock(project, "api")] == [Fresh, Fresh]
+
+
+def test_a_new_target_python_does_not_prefer_the_old_pins(tmp_path: Path) -> None:
+    fake = FakeCompiler()
+    root = monorepo(tmp_path, {"api": "alpha\n"})
+    write(root / "services/api/.python-version", "3.11\n")
+    _lock(_project(root, fake), "api")
+    write(root / "services/api/.python-version", "3.9\n")
+    project = _project(root, fake)
+    (outcome,) = _lock(project, "api")
+    assert fake.seeds == ["", ""]
+    assert outcome == Written(
+        project.service("api").main,
+        changed=True,
+        note="targets Python 3.9 instead of 3.11: recompiled without its old pins, "
+        "which may not support Python 3.9",
+    )

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from nox_support import lockfile
+from nox_support import digest, lockfile
 from nox_support.errors import LockValidationError
 
 HASH = "--hash=sha256:" + "a" * 64
@@ -31,11 +31,16 @@ def test_relativize_inside_the_service() -> None:
     assert out == "./vendor/pkg\n"
 
 
+INPUTS = digest.compute(digest.Inputs((), "3.11", "pip-tools==7.6.2", ()))
+
+
 def test_digest_line_goes_below_the_header_and_replaces_an_old_one() -> None:
     body = f"alpha==1.0 \\\n    {HASH}\n"
-    once = lockfile.with_digest_line(HEADER + body, "# nox-support-inputs: sha256=1")
-    twice = lockfile.with_digest_line(once, "# nox-support-inputs: sha256=2")
-    assert twice == HEADER + "# nox-support-inputs: sha256=2\n" + body
+    once = lockfile.with_digest_line(HEADER + body, INPUTS, compiled_by="pip-tools==7.6.1")
+    twice = lockfile.with_digest_line(once, INPUTS, compiled_by="pip-tools==7.6.2")
+    line = INPUTS.line(body=digest.body_digest(body.splitlines()), compiled_by="pip-tools==7.6.2")
+    assert twice == HEADER + line + "\n" + body
+    assert isinstance(lockfile.inspect(twice, path="x"), lockfile.LockIntact)
 
 
 def test_valid_lock_passes() -> None:
@@ -49,12 +54,12 @@ def test_valid_lock_passes() -> None:
     [
         ("alpha>=1.0\n", "alpha>=1.0 is not pinned with =="),
         ("alpha==1.0\n", "alpha has no --hash"),
-        (f"--index-url https://pypi.org/simple\nalpha==1.0 {HASH}\n", "emits --index-url"),
+        (f"--index-url https://pypi.org/simple\nalpha==1.0 {HASH}\n", "line 7: has the option --index-url"),
         (f"--extra-index-url file:///opt/pypi/simple\nalpha==1.0 {HASH}\n", "file:// URL"),
-        (f"--find-links /opt/wheels\nalpha==1.0 {HASH}\n", "emits --find-links"),
+        (f"--find-links /opt/wheels\nalpha==1.0 {HASH}\n", "has the option --find-links"),
         (f"alpha==1.0 {HASH}\n    # via -r /repo/services/api/requirements.in\n", "machine path '/repo'"),
-        (f"alpha==1.0 {HASH}\n    # via -c /etc/pip/constraints.txt\n", "absolute -r/-c path"),
-        ("alpha @ https://user:secret@example.invalid/a.whl\n", "credentials"),
+        (f"-c /etc/pip/constraints.txt\nalpha==1.0 {HASH}\n", "includes another file (-c /etc/pip"),
+        ("alpha @ https://user:secret@example.invalid/a.whl\n", "contains a credential in a URL"),
         (f"/abs/libs/common\nalpha==1.0 {HASH}\n", "absolute local path"),
     ],
 )
@@ -69,12 +74,11 @@ def test_pins_as_constraints_drops_hashes_and_local_paths() -> None:
     assert lockfile.pins_as_constraints(text, path="x") == "alpha==1.0\nbeta==2.0\n"
 
 
-def test_replace_atomically_keeps_mode_and_leaves_no_temp(tmp_path: Path) -> None:
+def test_write_lock_keeps_mode_and_leaves_no_temp(tmp_path: Path) -> None:
     lock = tmp_path / "requirements.txt"
     lock.write_text("old\n")
     lock.chmod(0o640)
-    temp = lockfile.temporary_sibling(lock)
-    lockfile.replace_atomically(lock, "new\n", temp=temp)
+    lockfile.write_lock(lock, "new\n")
     assert lock.read_text() == "new\n"
     assert lock.stat().st_mode & 0o777 == 0o640
     assert sorted(p.name for p in tmp_path.iterdir()) == ["requirements.txt"]

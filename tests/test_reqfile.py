@@ -75,7 +75,7 @@ def test_include_without_file_is_an_error() -> None:
 
 def test_continuation_keeps_start_line() -> None:
     lines = reqfile.logical_lines("a\nb \\\n  c\n#x\nd\n")
-    assert lines == [(1, "a"), (2, "b    c"), (5, "d")]
+    assert lines == [(1, "a"), (2, "b   c"), (5, "d")]
 
 
 @pytest.mark.parametrize(
@@ -112,3 +112,80 @@ def test_fast_path_agrees_with_packaging(line: str) -> None:
         pin = specifiers[0].version
     assert entry.name == canonicalize_name(expected.name)
     assert entry.pin == pin
+
+
+_TRICKY_LINES = (
+    "alpha",
+    "",
+    "   ",
+    "# comment",
+    "  # indented comment \\",
+    "beta==1.0 \\",
+    "\\",
+    "    --hash=sha256:abc \\",
+    "gamma # trailing \\",
+    "delta#not-a-comment",
+    "\\epsilon\\",
+    "\ufeff-r base.in",
+)
+
+
+def test_logical_lines_agree_with_pips_own_preprocessing() -> None:
+    # pip's functions are the oracle: every sequence of up to four tricky lines.
+    import itertools  # noqa: PLC0415
+
+    from pip._internal.req.req_file import ignore_comments, join_lines  # noqa: PLC0415
+
+    for size in range(1, 5):
+        for lines in itertools.product(_TRICKY_LINES, repeat=size):
+            text = "\n".join(lines)
+            expected = list(
+                ignore_comments(join_lines(enumerate(text.removeprefix("\ufeff").splitlines(), 1)))
+            )
+            assert reqfile.logical_lines(text) == expected, lines
+
+
+def test_canonical_text_ignores_comments_whitespace_and_line_endings() -> None:
+    plain = reqfile.canonical_text("alpha>=1\nbeta\n")
+    assert plain == "alpha>=1\nbeta\n"
+    assert reqfile.canonical_text("\ufeff# top\r\n  alpha>=1   # why\r\n\r\nbeta \\\n\n") == plain
+    assert reqfile.canonical_text("alpha>=1\nbeta\ngamma\n") != plain
+
+
+@pytest.mark.parametrize(
+    ("flag", "full"),
+    [
+        ("-r", "--requirement"),
+        ("--requirement", "--requirement"),
+        ("--requirem", "--requirement"),
+        ("--constr", "--constraint"),
+        ("--ind", "--index-url"),
+        ("--pypi-url", "--pypi-url"),
+        ("--ex", "--extra-index-url"),
+        ("--re", None),
+        ("--e", None),
+        ("--frobnicate", None),
+        ("-x", None),
+    ],
+)
+def test_options_are_named_as_optparse_names_them(flag: str, full: str | None) -> None:
+    assert reqfile.canonical_option(flag) == full
+
+
+def test_every_option_prefix_is_read_as_pips_parser_reads_it() -> None:
+    import optparse  # noqa: PLC0415
+
+    from pip._internal.req.req_file import build_parser  # noqa: PLC0415
+
+    parser = build_parser()
+    assert sorted(o for option in parser.option_list for o in option._long_opts) == sorted(
+        reqfile.PIP_LONG_OPTIONS
+    )
+    for option in reqfile.PIP_LONG_OPTIONS:
+        for end in range(3, len(option) + 1):
+            prefix = option[:end]
+            try:
+                expected: str | None = parser._match_long_opt(prefix)
+            except optparse.BadOptionError:
+                expected = None
+            assert reqfile.canonical_option(prefix) == expected, prefix

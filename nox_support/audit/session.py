@@ -52,6 +52,7 @@ from nox_support.audit.verdict import ReportContext, ServiceReport, decide, erro
 from nox_support.config import load_tool_table
 from nox_support.errors import ConfigError, NoxSupportError
 from nox_support.filelock import BusyError
+from nox_support.freshness import lock_error
 from nox_support.outfiles import append_text, write_report
 from nox_support.outputs import OutputError, reports_dir
 from nox_support.paths import display_path
@@ -109,7 +110,11 @@ def run_audit(session: nox.Session, project: Project, service: str) -> None:
     write_service_report(project.root, aborted_report(project.root, svc))
     args = parse_audit_args(session.posargs)
     settings = settings_for(project)
-    report = audit_service(session, project.root, svc, settings, refresh=args.refresh, today=dt.date.today())  # noqa: DTZ011 - ignore dates are local calendar days
+    unusable = lock_error(project.root, svc, (svc.main,), project.settings, project.compiler)
+    today = dt.date.today()  # noqa: DTZ011 - ignore dates are local calendar days
+    report = audit_service(
+        session, project.root, svc, settings, refresh=args.refresh, today=today, unusable_lock=unusable
+    )
     path = write_service_report(project.root, report)
     session.log(f"{report.summary_line()} -> {path.relative_to(project.root).as_posix()}")
     for message in (
@@ -130,8 +135,13 @@ def audit_service(  # noqa: PLR0913 - the inputs of one audit
     *,
     refresh: bool,
     today: dt.date,
+    unusable_lock: NoxSupportError | None = None,
 ) -> ServiceReport:
-    """Sync, scan (or reuse the cache) and decide the verdict of *service*."""
+    """Sync, scan (or reuse the cache) and decide the verdict of *service*.
+
+    With *unusable_lock* (see :func:`nox_support.freshness.lock_error`) the verdict is
+    ``error`` and nothing is installed.
+    """
     lock = service.main.lock
     scanners = build_scanners(settings, root)
     context = ReportContext(
@@ -144,6 +154,8 @@ def audit_service(  # noqa: PLR0913 - the inputs of one audit
         not_audited=(),
         lines={},
     )
+    if unusable_lock is not None:
+        return error_report(context, _safe_info(scanners[0].source()), str(unusable_lock))
     try:
         with venv.synced(session, service, (lock,), purpose="audit") as sync:
             context = replace(

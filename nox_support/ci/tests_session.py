@@ -19,6 +19,7 @@ from nox_support import reqfile
 from nox_support.ci.settings import load_ci_settings
 from nox_support.discovery import NoTests, Service, find_tests
 from nox_support.errors import NoxSupportError
+from nox_support.freshness import require_fresh
 from nox_support.outputs import reports_dir
 from nox_support.project import Project
 
@@ -61,6 +62,8 @@ def run_tests(session: nox.Session, project: Project, service_name: str) -> None
         _no_tests(session, service, settings.missing_tests, found.looked_at)
         return
     locks = locks_for_tests(service)
+    layers = tuple(layer for layer in service.layers if layer.lock in locks)
+    require_fresh(project.root, service, layers, project.settings, project.compiler)
     require_pytest(service, locks)
     result = sync_venv(session, service, locks, purpose="tests")
     if "pytest" not in dict(result.stamp.packages):

@@ -54,7 +54,7 @@ def run_licenses(session: nox.Session, project: Project, service: str) -> None:
     settings = settings_for(project)
     svc = project.service(service)
     try:
-        with servicevenv.synced_audit_venv(session, svc) as sync:
+        with servicevenv.synced_audit_venv(session, project, svc) as sync:
             packages = installed_licenses(sync)
     except NoxSupportError:
         # A report of an earlier lock must not pass for this one.

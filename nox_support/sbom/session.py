@@ -52,7 +52,7 @@ def run_sbom(session: nox.Session, project: Project, service: str) -> None:
     timestamp, epoch = document_time(os.environ)
     path = project.root / REPORT_DIR / f"{svc.name}.cdx.json"
     try:
-        with servicevenv.synced_audit_venv(session, svc) as sync:
+        with servicevenv.synced_audit_venv(session, project, svc) as sync:
             direct = direct_requirements(svc)
             key = cache_key(sync.stamp, direct, epoch)
             cache = project.root / CACHE_DIR / f"{svc.name}.json"

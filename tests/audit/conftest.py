@@ -12,7 +12,7 @@ import pytest
 import yaml
 from nox.virtualenv import VirtualEnv
 
-from tests.repos import local_package, monorepo, write
+from tests.repos import local_package, monorepo, stamp_lock, write
 
 SHARED_ADVISORY_DB = Path(__file__).resolve().parents[2].parent / "shared" / "advisory-db"
 
@@ -82,6 +82,7 @@ def make_repo(
     for name, pins in locks.items():
         local = ("../../libs/common",) if common else ()
         write(root / "services" / name / "requirements.txt", hashed_lock(wheelhouse, pins, local=local))
+        stamp_lock(root, name)
     return root
 
 

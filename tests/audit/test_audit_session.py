@@ -23,7 +23,7 @@ from nox_support.audit.session import AuditFailedError, run_audit, run_audit_sum
 from nox_support.audit.sources.offline import OfflineOsvSource
 from nox_support.project import Project
 from tests.audit.conftest import SHARED_ADVISORY_DB, FakeSession, make_repo, osv_record, write_osv_db
-from tests.repos import write
+from tests.repos import stamp_lock, write
 from tests.wheels import Dist, build_all
 
 pytestmark = pytest.mark.slow
@@ -228,6 +228,7 @@ def test_a_venv_that_cannot_match_its_lock_is_an_error(
     original = lock.read_text(encoding="utf-8")
     try:
         lock.write_text(original.replace("alpha==1.0", "alpha==1.1"), encoding="utf-8")  # hash of 1.0 for 1.1
+        stamp_lock(repo, "svc")  # a consistent digest line: the sync itself must catch it
         message, report = expect_failure(repo)
         assert report["status"] == "error"
         assert "could not be synced" in message

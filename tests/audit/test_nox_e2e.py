@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.audit.conftest import hashed_lock, make_repo, osv_record, write_osv_db
-from tests.repos import write
+from tests.repos import stamp_lock, write
 
 pytestmark = pytest.mark.slow
 
@@ -85,6 +85,7 @@ def test_two_runs_on_one_service_at_once(repo: Path, offline_env: Path) -> None:
         repo / "services/shop/requirements.txt",
         hashed_lock(offline_env, {"alpha": "2.0"}, local=("../../libs/common",)),
     )
+    stamp_lock(repo, "shop")
     runs = [
         subprocess.Popen(
             [sys.executable, "-m", "nox", "-f", str(repo / "noxfile.py"), "-s", "audit(shop)"],

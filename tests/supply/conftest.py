@@ -12,7 +12,7 @@ from typing import cast
 import nox
 import pytest
 
-from tests.repos import local_package, monorepo, write
+from tests.repos import local_package, monorepo, stamp_lock, write
 
 
 @dataclass(frozen=True)
@@ -127,6 +127,7 @@ def supply_repo(
     for name, pins in services.items():
         local = ("../../libs/common",) if common else ()
         write(root / "services" / name / "requirements.txt", licensed_lock(wheelhouse, pins, local=local))
+        stamp_lock(root, name)
     return root
 
 

@@ -15,7 +15,7 @@ from nox_support.licenses.session import LicenseViolationError, run_licenses
 from nox_support.project import Project
 from nox_support.sbom.session import run_sbom
 from tests.audit.conftest import FakeSession
-from tests.repos import write
+from tests.repos import stamp_lock, write
 from tests.supply.conftest import NoneSession, licensed_lock, supply_repo, wheel_sha256
 
 POLICY = """
@@ -99,6 +99,7 @@ def test_sbom_is_cached_per_lock_and_identical_on_a_rerun(repo: Path, licensed_i
     lock = repo / "services" / "shop" / "requirements.txt"
     pins = {**SHOP, "bsdpkg": "0.9"}
     lock.write_text(licensed_lock(licensed_index, pins, local=("../../libs/common",)), encoding="utf-8")
+    stamp_lock(repo, "shop")
     session, third, _ = sbom(repo)
     assert not session.logs[-1].endswith("(cached: lock and venv unchanged)")
     assert third["serialNumber"] != first["serialNumber"]
@@ -117,6 +118,18 @@ def wrong_hash(lock: Path) -> None:
     first = next(i for i, line in enumerate(lines) if "--hash=sha256:" in line)
     lines[first] = "    --hash=sha256:" + "0" * 64
     lock.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    stamp_lock(lock.parents[2], lock.parent.name)  # a lock nox-support wrote: the installer decides
+
+
+def test_a_hand_edited_lock_is_refused_before_any_sync(repo: Path) -> None:
+    lock = repo / "services" / "shop" / "requirements.txt"
+    lock.write_text(lock.read_text(encoding="utf-8").replace("2.0", "2.1"), encoding="utf-8")
+    with pytest.raises(
+        NoxSupportError, match=r"^unusable lock: shop: services/shop/requirements\.txt was edited"
+    ):
+        sbom(repo)
+    assert venvs(repo) == []
+    assert not (repo / "reports" / "sbom" / "shop.cdx.json").exists()
 
 
 def test_a_venv_that_cannot_be_synced_is_an_error_and_writes_no_sbom(repo: Path) -> None:
@@ -132,6 +145,7 @@ def test_an_sbom_of_an_earlier_lock_is_removed_when_the_sync_fails(repo: Path) -
     lock.write_text(
         lock.read_text(encoding="utf-8").replace("apachepkg==2.0", "apachepkg==9.9"), encoding="utf-8"
     )
+    stamp_lock(repo, "shop")
     with pytest.raises(NoxSupportError, match=r"apachepkg==9\.9"):
         sbom(repo)
     assert not (repo / "reports" / "sbom" / "shop.cdx.json").exists()
