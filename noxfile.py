@@ -60,3 +60,15 @@ def tests(session: nox.Session, service: str) -> None:
 def lock_diff(session: nox.Session, service: str) -> None:
     """Show which pins of the service's lock changed since a git ref (-- --base REF)."""
     sessions.lock_diff(session, ROOT, service)
+
+
+@nox.session(venv_backend="none", default=False, tags=["report"])
+def drift(session: nox.Session) -> None:
+    """Show offline which services lock which version of each package (-- --layers for all locks)."""
+    sessions.drift(session, ROOT)
+
+
+@nox.session(venv_backend="none", default=False, tags=["report"])
+def conflicts(session: nox.Session) -> None:
+    """Resolve all services' requirements together in a temporary place and explain any conflict."""
+    sessions.conflicts(session, ROOT)

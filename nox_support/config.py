@@ -33,6 +33,7 @@ _CORE_KEYS = frozenset(
         "services",
         "audit",
         "ci",
+        "drift",
     }
 )
 _SERVICE_KEYS = frozenset({"python"})
