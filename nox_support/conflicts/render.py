@@ -157,10 +157,11 @@ def to_markdown(report: ConflictsReport) -> str:
                 for d in report.differences
             ]
         return _with_problems(lines, report)
+    plural = "s" if len(result.conflicts) != 1 else ""
     lines = [
         "# Conflicts across services",
         "",
-        f"**{len(result.conflicts)} conflict{'s' if len(result.conflicts) != 1 else ''}**: {names} cannot share one environment ({count}).",
+        f"**{len(result.conflicts)} conflict{plural}**: {names} cannot share one environment ({count}).",
     ]
     for conflict, causes in zip(result.conflicts, report.causes, strict=True):
         title = " + ".join(escape(s) for s in conflict.services)
