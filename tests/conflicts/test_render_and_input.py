@@ -17,7 +17,7 @@ def lock(service: str, *requirements: DirectRequirement, **extra: object) -> Ser
 
 
 def req(text: str, service: str, line: int, *, constraint: bool = False) -> DirectRequirement:
-    name = text.split("<")[0].split(">")[0].split("=")[0]
+    name = text.split("<", maxsplit=1)[0].split(">", maxsplit=1)[0].split("=", maxsplit=1)[0]
     return DirectRequirement(
         name, text, text[len(name) :], f"services/{service}/requirements.in", line, constraint
     )
