@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from nox_support.drift.collect import AuditFinding
-from nox_support.drift.locks import DirectRequirement, ServiceLock, version_or_none
+from nox_support.drift.locks import DirectRequirement, ServiceLock, specifier_set, version_or_none
 
 
 @dataclass(frozen=True)
@@ -176,11 +175,7 @@ def convergence(name: str, locks: Sequence[ServiceLock]) -> Convergence:
 def _named_versions(rules: Iterable[DirectRequirement]) -> set[Version]:
     found: set[Version] = set()
     for rule in rules:
-        try:
-            specifiers = SpecifierSet(rule.specifier)
-        except InvalidSpecifier:
-            continue
-        for specifier in specifiers:
+        for specifier in specifier_set(rule.specifier) or ():
             version = version_or_none(specifier.version.removesuffix(".*"))
             if version is not None:
                 found.add(version)
