@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from nox_support import atomic
 from nox_support.conflicts import render
-from nox_support.conflicts.compiler_resolver import CompilerResolver
+from nox_support.conflicts.compiler_resolver import CompilerResolver, CouldNotTellError
 from nox_support.conflicts.explain import alike, causes, differences
 from nox_support.conflicts.interface import Resolver
 from nox_support.conflicts.search import search
@@ -80,13 +80,29 @@ def write_reports(root: Path, report: render.ConflictsReport) -> None:
 
 
 def run_conflicts(session: nox.Session, project: Project) -> None:
-    """Body of ``conflicts``: a conflict is the finding (exit 0); not being able to tell is an error."""
+    """Body of ``conflicts``: a conflict is the finding (exit 0); not being able to tell is an error.
+
+    A service that cannot be resolved even on its own says nothing about conflicts between
+    services (its lock resolved once): most often the index is unreachable, so it is an error.
+    """
     args = parse_conflicts_args(session.posargs)
     report = build_report(project, args)
     write_reports(project.root, report)
     for line in render.summary_lines(report):
         session.log(line)
     session.log(f"wrote {JSON_REPORT} and {MARKDOWN_REPORT}")
+    alone = [c for c in report.result.conflicts if len(c.services) == 1]
+    if alone:
+        lines = [f"conflicts: could not tell: {len(alone)} services cannot be resolved even on their own:"]
+        for conflict in alone:
+            lines.append(f"  {conflict.services[0]}:")
+            lines += [f"    {line.strip()}" for line in conflict.explanation.splitlines()[:8]]
+        name = alone[0].services[0]
+        hint = (
+            f'their committed locks resolved once: check the index and the network; nox -s "lock({name})" '
+            "-- --force shows the same failure"
+        )
+        raise CouldNotTellError("\n".join(lines), hint=hint)
     if report.problems:
         msg = (
             f"conflicts: {len(report.problems)} services could not be read and are missing from the answer:\n"

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from nox_support.conflicts import render
+from nox_support.conflicts.compiler_resolver import CouldNotTellError
 from nox_support.conflicts.explain import Difference
 from nox_support.conflicts.session import ConflictsArgs, ConflictsInputError, build_report, run_conflicts
 from nox_support.project import Project
@@ -148,3 +149,30 @@ def test_this_repositorys_samples_explain_the_pydantic_split() -> None:
         and "orders: pydantic>=1.10,<2 (services/orders/requirements.in:2)" in t
         for t in texts
     )
+
+
+@pytest.mark.usefixtures("offline_index")
+def test_a_service_that_cannot_resolve_alone_is_could_not_tell_not_a_conflict(tmp_path: Path) -> None:
+    # What an unreachable index looks like: nothing resolves, not even one service on its own.
+    root = repo_with_locks(
+        tmp_path,
+        {
+            "a": ("alpha\n", {"alpha": ("2.0", DIRECT)}),
+            "b": ("unknown-package\n", {"unknown-package": ("1.0", DIRECT)}),
+        },
+        pyproject=UV,
+    )
+
+    with pytest.raises(CouldNotTellError) as info:
+        run_conflicts(FakeSession().as_nox(), Project.load(root))
+
+    message = str(info.value)
+    assert message.startswith(
+        "conflicts: could not tell: 1 services cannot be resolved even on their own:\n  b:\n"
+    )
+    assert "unknown-package" in message
+    assert message.endswith(
+        '  hint: their committed locks resolved once: check the index and the network; nox -s "lock(b)" '
+        "-- --force shows the same failure"
+    )
+    assert json.loads((root / "reports/conflicts.json").read_text())["conflicts"][0]["services"] == ["b"]
