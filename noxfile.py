@@ -74,3 +74,15 @@ def sbom(session: nox.Session, service: str) -> None:
 def licenses(session: nox.Session, service: str) -> None:
     """Check the licences in the service's audit venv against [tool.nox_support.licenses]."""
     sessions.licenses(session, ROOT, service)
+
+
+@nox.session(venv_backend="none", default=False, tags=["report"])
+def drift(session: nox.Session) -> None:
+    """Show offline which services lock which version of each package (-- --layers for all locks)."""
+    sessions.drift(session, ROOT)
+
+
+@nox.session(venv_backend="none", default=False, tags=["report"])
+def conflicts(session: nox.Session) -> None:
+    """Resolve all services' requirements together in a temporary place and explain any conflict."""
+    sessions.conflicts(session, ROOT)

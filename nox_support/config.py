@@ -44,6 +44,7 @@ _CORE_KEYS = frozenset(
         "audit",
         "ci",
         "licenses",
+        "drift",
     }
 )
 _SERVICE_KEYS = frozenset({"python", "tests"})

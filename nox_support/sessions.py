@@ -155,3 +155,19 @@ def licenses(session: nox.Session, root: Path, service: str) -> None:
 
     with boundary(session):
         run_licenses(session, project(root), service)
+
+
+def drift(session: nox.Session, root: Path) -> None:
+    """Body of ``drift``."""
+    from nox_support.drift.session import run_drift  # noqa: PLC0415
+
+    with boundary(session):
+        run_drift(session, project(root))
+
+
+def conflicts(session: nox.Session, root: Path) -> None:
+    """Body of ``conflicts``."""
+    from nox_support.conflicts.session import run_conflicts  # noqa: PLC0415
+
+    with boundary(session):
+        run_conflicts(session, project(root))

@@ -1,0 +1,1 @@
+"""``nox -s drift``: which services lock which version of a package (offline, no resolver)."""
