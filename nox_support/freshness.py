@@ -17,7 +17,14 @@ from nox_support.compile.interface import Compiler, KeepPins
 from nox_support.config import Settings
 from nox_support.discovery import Layer, Service
 from nox_support.errors import NoxSupportError
-from nox_support.lock import compile_to, current_digest, recorded_digest, regenerate_command
+from nox_support.lock import (
+    compile_to,
+    current_digest,
+    local_file_problem,
+    recorded_digest,
+    regenerate_command,
+    split_local,
+)
 from nox_support.paths import display_path
 from nox_support.posargs import PosargsParser
 
@@ -56,6 +63,15 @@ class UnmarkedLock:
 
 
 @dataclass(frozen=True)
+class StaleLocalFile:
+    """The lock matches its inputs, but its local packages file does not match the lock."""
+
+    service: str
+    lock: str
+    problem: str
+
+
+@dataclass(frozen=True)
 class DriftedLock:
     """``--deep``: re-resolving gives a different lock (hand edit)."""
 
@@ -73,7 +89,7 @@ class BrokenInputs:
     error: NoxSupportError
 
 
-Verdict = FreshLock | StaleLock | MissingLock | UnmarkedLock | DriftedLock | BrokenInputs
+Verdict = FreshLock | StaleLock | StaleLocalFile | MissingLock | UnmarkedLock | DriftedLock | BrokenInputs
 
 
 @dataclass(frozen=True)
@@ -110,6 +126,9 @@ def check_layer(
     changes = digest.compare(recorded, current)
     if changes:
         return StaleLock(service.name, lock, changes)
+    problem = local_file_problem(layer)
+    if problem is not None:
+        return StaleLocalFile(service.name, lock, problem)
     return FreshLock(service.name, lock)
 
 
@@ -142,7 +161,7 @@ def deep_check_layer(
     finally:
         with contextlib.suppress(FileNotFoundError):
             temp.unlink()
-    resolved = lockfile.with_digest_line(text, current.line())
+    resolved, _ = split_local(text, root, service, layer, current)
     if resolved == committed:
         return verdict
     diff = "".join(
@@ -165,6 +184,8 @@ def describe(verdict: Verdict) -> str:
         case StaleLock(lock=lock, changes=changes):
             what = "; ".join(change.describe() for change in changes)
             return f"{verdict.service}: {lock} is stale ({what}); {fix}"
+        case StaleLocalFile(lock=lock, problem=problem):
+            return f"{verdict.service}: {lock} is fresh but {problem}; {fix} and its local packages file"
         case MissingLock(lock=lock):
             return f"{verdict.service}: {lock} is missing; {fix}"
         case UnmarkedLock(lock=lock):

@@ -10,7 +10,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from nox_support import digest, lockfile
+from nox_support import atomic, digest, localfile, lockfile
 from nox_support.compile.interface import (
     Compiler,
     CompileRequest,
@@ -110,7 +110,7 @@ def lock_service(
     outcomes: list[LayerOutcome] = []
     for layer in service.layers:
         current = current_digest(root, service, layer, settings, compiler)
-        if not args.force and recorded_digest(layer.lock) == current:
+        if not args.force and recorded_digest(layer.lock) == current and local_file_problem(layer) is None:
             outcomes.append(Fresh(layer))
             continue
         outcomes.append(compile_layer(root, service, layer, settings, compiler, args.upgrade, current))
@@ -132,17 +132,58 @@ def compile_layer(  # noqa: PLR0913 - each argument is a distinct input of a com
         temp = lockfile.temporary_sibling(layer.lock)
         try:
             text = compile_to(temp, root, service, layer, settings, compiler, upgrade, old)
-            content = lockfile.with_digest_line(text, current.line())
+            content, local = split_local(text, root, service, layer, current)
             lockfile.validate(
                 content, path=display_path(layer.lock, root), forbidden=lockfile.machine_paths(root)
             )
-            if old is not None and old.decode("utf-8", "replace") == content:
+            local_path = localfile.local_file_for(layer.lock)
+            if local is not None:
+                lockfile.validate(
+                    local, path=display_path(local_path, root), forbidden=lockfile.machine_paths(root)
+                )
+            old_local = local_path.read_text(encoding="utf-8") if local_path.exists() else None
+            if old is not None and old.decode("utf-8", "replace") == content and old_local == local:
                 return Written(layer, changed=False)
+            # The local file first: interrupted in between, the main lock is stale and says so.
+            if local is not None:
+                atomic.write_text(local_path, local)
+            else:
+                local_path.unlink(missing_ok=True)
             lockfile.replace_atomically(layer.lock, content, temp=temp)
             return Written(layer, changed=True)
         finally:
             with contextlib.suppress(FileNotFoundError):
                 temp.unlink()
+
+
+def local_file_problem(layer: Layer) -> str | None:
+    """What is wrong with the local packages file next to *layer*'s lock (``None``: nothing)."""
+    local_path = localfile.local_file_for(layer.lock)
+    try:
+        lock_text = layer.lock.read_text(encoding="utf-8")
+        local_content = local_path.read_text(encoding="utf-8") if local_path.exists() else None
+    except (OSError, UnicodeDecodeError) as exc:
+        return f"cannot be read: {exc}"
+    return localfile.problem(lock_text, local_content, local_path.name)
+
+
+def split_local(
+    text: str, root: Path, service: Service, layer: Layer, current: digest.InputDigest
+) -> tuple[str, str | None]:
+    """The hash-checked lock and the local packages file (``None`` when there are none)."""
+    parts = localfile.split(text, path=display_path(layer.lock, root))
+    content = lockfile.with_digest_line(parts.hashed, current.line())
+    if not parts.local:
+        return content, None
+    local_name = localfile.local_file_for(layer.lock).name
+    local = localfile.local_text(
+        parts.local,
+        lock_name=layer.lock.name,
+        local_name=local_name,
+        digest_line=current.line(),
+        command=regenerate_command(service.name),
+    )
+    return localfile.with_note(content, local_name), local
 
 
 def compile_to(  # noqa: PLR0913 - each argument is a distinct input of a compilation

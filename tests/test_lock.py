@@ -124,7 +124,9 @@ def test_real_lock_is_pinned_hashed_deterministic_and_portable(
     assert "alpha==1.1 \\\n    --hash=sha256:" in text
     assert "beta==1.1 \\\n    --hash=sha256:" in text
     assert "gamma==1.0 \\\n    --hash=sha256:" in text
-    assert "\n../../libs/common\n" in text
+    # The local package is kept out of the hash-checked lock, next to it (see test_local_packages.py).
+    assert "libs/common\n" not in text
+    assert "\n../../libs/common\n" in (root / "services/api/requirements.local.txt").read_text()
     for leak in (str(tmp_path), "file://", "--find-links", "--extra-index-url", "--index-url"):
         assert leak not in text
     assert '#    nox -s "lock(api)"' in text
@@ -205,6 +207,7 @@ def test_real_layer_is_constrained_by_the_main_lock(tmp_path: Path) -> None:
         "requirements-dev.in",
         "requirements-dev.txt",
         "requirements.in",
+        "requirements.local.txt",
         "requirements.txt",
     ]
     # The layer's digest covers the main lock: re-locking main with new pins makes dev stale.
