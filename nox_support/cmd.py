@@ -34,6 +34,10 @@ class CommandResult:
     stderr: str
 
 
+Notice = Callable[[str], str | None]
+"""Picks what is worth reporting from one line of output (``None``: nothing)."""
+
+
 @dataclass(frozen=True)
 class Progress:
     """Report a long command every ``interval`` seconds while it runs.
@@ -44,7 +48,7 @@ class Progress:
 
     interval: float
     report: Callable[[float, str | None], None]
-    notice: Callable[[str], str | None]
+    notice: Notice
 
 
 # Seconds a child process group gets between SIGTERM and SIGKILL.
@@ -112,7 +116,7 @@ def run(  # noqa: PLR0913 - keyword options of one runner
 class _Output:
     """The lines a command printed, and the last one worth reporting."""
 
-    def __init__(self, notice: Callable[[str], str | None] | None) -> None:
+    def __init__(self, notice: Notice | None) -> None:
         self.notice = notice
         self.stdout: list[str] = []
         self.stderr: list[str] = []

@@ -174,11 +174,11 @@ def test_real_conflict_keeps_old_lock_and_names_the_requirements(tmp_path: Path)
         _lock(project, "api")
 
     message = str(info.value)
-    assert message.startswith("service api: cannot resolve requirements.in:")
+    assert message.startswith("service api: cannot resolve requirements.in for Python 3.")
     assert "Cannot install 'gamma' (requirements.in line 1) and 'delta' (requirements.in line 2)" in message
     assert (
-        "requirements in conflict: alpha<2 (required by gamma 1.0); alpha>=2 (required by delta 1.0)"
-        in message
+        "  requirements in conflict:\n    alpha<2 (required by gamma 1.0)\n"
+        "    alpha>=2 (required by delta 1.0)" in message
     )
     assert str(tmp_path) not in message
     assert "Traceback" not in message

@@ -124,7 +124,7 @@ def test_resolution_cause_reads_plain_and_fancy_output() -> None:
         "         depend on alpha<2, we can conclude that your requirements are unsatisfiable.\n"
     )
     assert resolution_cause(plain).splitlines() == [
-        "  cause: Because all versions of delta depend on alpha>=2 and all versions of gamma",
+        "  Because all versions of delta depend on alpha>=2 and all versions of gamma",
         "  depend on alpha<2, we can conclude that your requirements are unsatisfiable.",
     ]
     fancy = (
