@@ -171,3 +171,18 @@ def test_plain_pip_installs_the_lock_then_the_local_packages(tmp_path: Path) -> 
         [str(python), "-c", "import alpha, beta, gamma, common"], capture_output=True, text=True, check=False
     )
     assert imported.returncode == 0, imported.stderr
+
+
+def test_a_planted_symlink_at_the_local_file_is_replaced_not_written_through(tmp_path: Path) -> None:
+    project, fake = _fake_project(tmp_path / "repo")
+    service = project.service("api")
+    outside = tmp_path / "outside.txt"
+    outside.write_text("precious\n")
+    (service.directory / "requirements.local.txt").symlink_to(outside)
+
+    lock_service(project.root, service, project.settings, fake, KEEP)
+
+    assert outside.read_text() == "precious\n"
+    local = service.directory / "requirements.local.txt"
+    assert not local.is_symlink()
+    assert "../../libs/common" in local.read_text()
