@@ -266,3 +266,35 @@ def test_uv_never_downloads_an_interpreter(tmp_path: Path, monkeypatch: pytest.M
     with pytest.raises(CompilerError):
         UvCompiler(tmp_path).compile(request)
     assert seen["UV_PYTHON_DOWNLOADS"] == "automatic"
+
+
+@pytest.mark.slow
+def test_a_local_package_that_fails_to_build_is_named_without_machine_paths(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PIP_NO_INDEX", "1")
+    root = monorepo(tmp_path / "repo", {"api": "../../libs/broken\n"})
+    write(
+        root / "libs/broken/pyproject.toml",
+        '[build-system]\nrequires = []\nbuild-backend = "backend"\nbackend-path = ["."]\n',
+    )
+    write(
+        root / "libs/broken/backend.py",
+        """
+        def get_requires_for_build_wheel(config_settings=None):
+            raise AttributeError("'build_ext' object has no attribute 'cython_sources'")
+        """,
+    )
+    project = Project.load(root)
+    keep = LockArgs(KeepPins(), force=False)
+    with pytest.raises(CompilerError) as info:
+        lock_service(root, project.service("api"), project.settings, project.compiler, keep)
+    message = str(info.value)
+    assert message.startswith(
+        "service api: pip-compile could not build broken (getting requirements to build wheel): "
+        "AttributeError: 'build_ext' object has no attribute 'cython_sources'\n"
+    )
+    assert message.endswith(" --output-file requirements.txt --dry-run requirements.in")
+    assert "hint: for a release from an index, require a version that publishes wheels" in message
+    assert str(tmp_path) not in message
+    assert ".nox-support-" not in message

@@ -31,6 +31,12 @@ _LOG_LINE = re.compile(r"^\s*(?:DEBUG|TRACE|INFO|WARN) ")
 _TEMP_NAME = re.compile(rf"^(?P<dir>.*/)?{re.escape(TEMP_PREFIX)}(?P<name>.+)\.[A-Za-z0-9_]+\.tmp$")
 
 
+BUILD_HINT = (
+    "for a release from an index, require a version that publishes wheels for Python {python} "
+    "(or install what its build needs); to see all output: {rerun}"
+)
+
+
 @dataclass(frozen=True)
 class BuildFailure:
     """A package whose build failed, the step that failed and the error it printed."""
@@ -78,7 +84,8 @@ def _package(lines: list[str]) -> str | None:
     for pattern in _PACKAGE_PATTERNS:
         for line in lines:
             if match := pattern.search(line):
-                return match.group("name")
+                name = match.group("name").removeprefix("file://").rstrip("/")
+                return name.rsplit("/", 1)[-1]  # a local directory: its name, never the machine path
     return None
 
 

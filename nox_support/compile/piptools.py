@@ -18,7 +18,7 @@ from packaging.utils import (
 from packaging.version import InvalidVersion, Version
 
 from nox_support import cmd
-from nox_support.compile.failure import build_failure, original_name, rerun_command, summary
+from nox_support.compile.failure import BUILD_HINT, build_failure, original_name, rerun_command, summary
 from nox_support.compile.interface import (
     CompileRequest,
     CompilerError,
@@ -128,8 +128,7 @@ def _explain(request: CompileRequest, exc: CommandError, root: Path) -> Compiler
         msg = f"service {request.service}: pip-compile {built.describe()}"
         return CompilerError(
             msg,
-            hint=f"that version cannot be built for Python {request.python} here: require a version that "
-            f"publishes wheels for it (or install what its build needs); all output: {rerun}",
+            hint=BUILD_HINT.format(python=request.python, rerun=rerun),
         )
     msg = (
         f"service {request.service}: pip-compile failed on {request.source} "
