@@ -22,7 +22,14 @@ from nox_support.compile.interface import Compiler, KeepPins
 from nox_support.config import Settings
 from nox_support.discovery import Layer, Service
 from nox_support.errors import NoxSupportError, StaleLockError
-from nox_support.lock import compile_to, current_digest, regenerate_command, service_lock
+from nox_support.lock import (
+    compile_to,
+    current_digest,
+    local_file_problem,
+    regenerate_command,
+    service_lock,
+    split_local,
+)
 from nox_support.paths import display_path
 from nox_support.posargs import PosargsParser
 from nox_support.redact import redact
@@ -81,6 +88,15 @@ class AlteredLock:
 
 
 @dataclass(frozen=True)
+class StaleLocalFile:
+    """The lock matches its inputs, but its local packages file does not match the lock."""
+
+    service: str
+    lock: str
+    problem: str
+
+
+@dataclass(frozen=True)
 class DriftedLock:
     """``--deep``: re-resolving gives a different lock (hand edit)."""
 
@@ -105,6 +121,7 @@ Verdict = (
     | UnmarkedLock
     | UnreadableLock
     | AlteredLock
+    | StaleLocalFile
     | DriftedLock
     | BrokenInputs
 )
@@ -152,6 +169,9 @@ def check_layer(
             changes = digest.compare(recorded.inputs, current)
             if changes:
                 return StaleLock(service.name, lock, changes)
+            problem = local_file_problem(layer)
+            if problem is not None:
+                return StaleLocalFile(service.name, lock, problem)
             return FreshLock(service.name, lock)
 
 
@@ -220,7 +240,7 @@ def deep_check_layer(
         return BrokenInputs(service.name, verdict.lock, exc)
     # The exact compiler version is information only: keep the committed one out of the diff.
     compiled_by = state.recorded.compiled_by or compiler.identity()
-    resolved = lockfile.with_digest_line(text, current, compiled_by=compiled_by)
+    resolved, _ = split_local(text, root, service, layer, current, compiled_by=compiled_by)
     if resolved == committed:
         return verdict
     diff = "".join(
@@ -251,6 +271,8 @@ def _describe(verdict: Verdict) -> str:
         case StaleLock(lock=lock, changes=changes):
             what = "; ".join(change.describe() for change in changes)
             return f"{verdict.service}: {lock} is stale ({what}); {fix}"
+        case StaleLocalFile(lock=lock, problem=problem):
+            return f"{verdict.service}: {lock} is fresh but {problem}; {fix} and its local packages file"
         case MissingLock(lock=lock):
             return f"{verdict.service}: {lock} is missing; {fix}"
         case UnmarkedLock(lock=lock, reason=reason):

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from nox_support import digest, lockfile
+from nox_support import atomic, digest, localfile, lockfile
 from nox_support.compile.interface import (
     Compiler,
     CompileRequest,
@@ -122,7 +122,7 @@ def lock_service(
         for layer in service.layers:
             current = current_digest(root, service, layer, settings, compiler)
             state = lockfile.read_state(layer.lock, shown=display_path(layer.lock, root))
-            if not args.force and _is_fresh(state, current):
+            if not args.force and _is_fresh(state, current) and local_file_problem(layer) is None:
                 outcomes.append(Fresh(layer))
                 continue
             outcomes.append(compile_layer(root, service, layer, settings, compiler, args, current, state))
@@ -178,10 +178,20 @@ def compile_layer(  # noqa: PLR0913 - each argument is a distinct input of a com
                 seed,
                 reuse_hashes=not args.force and isinstance(state, lockfile.LockIntact),
             )
-            content = lockfile.with_digest_line(text, current, compiled_by=compiler.identity())
-            lockfile.validate(content, path=shown, forbidden=lockfile.machine_paths(root))
-            if old == content:
+            content, local = split_local(text, root, service, layer, current, compiled_by=compiler.identity())
+            forbidden = lockfile.machine_paths(root)
+            lockfile.validate(content, path=shown, forbidden=forbidden)
+            local_path = localfile.local_file_for(layer.lock)
+            if local is not None:
+                lockfile.validate(local, path=display_path(local_path, root), forbidden=forbidden)
+            old_local = _read_optional(local_path)
+            if old == content and old_local == local:
                 return Written(layer, changed=False)
+            # The local file first: interrupted in between, the main lock is stale and says so.
+            if local is not None:
+                atomic.write_text(local_path, local)
+            else:
+                local_path.unlink(missing_ok=True)
             lockfile.write_lock(layer.lock, content)
             return Written(layer, changed=True, note=note)
         finally:
@@ -230,6 +240,58 @@ def _remove_directory(path: Path, shown: str, service: str, *, force: bool) -> N
     except OSError as exc:
         msg = f"{shown} is a directory that cannot be removed ({exc.strerror or exc})"
         raise lockfile.LockFileError(msg, hint="move it away (nothing was written), then lock again") from exc
+
+
+def local_file_problem(layer: Layer) -> str | None:
+    """What is wrong with the local packages file next to *layer*'s lock (``None``: nothing)."""
+    local_path = localfile.local_file_for(layer.lock)
+    try:
+        lock_text = layer.lock.read_text(encoding="utf-8")
+        local_content = local_path.read_text(encoding="utf-8") if local_path.exists() else None
+    except (OSError, UnicodeDecodeError) as exc:
+        return f"cannot be read: {exc}"
+    return localfile.problem(lock_text, local_content, local_path.name)
+
+
+def split_local(  # noqa: PLR0913 - the inputs of one split, as compile_layer has them
+    text: str,
+    root: Path,
+    service: Service,
+    layer: Layer,
+    current: digest.InputDigest,
+    *,
+    compiled_by: str,
+) -> tuple[str, str | None]:
+    """The hash-checked lock and the local packages file (``None`` when there are none).
+
+    The note naming the local file sits below the digest line, so the body digest covers it;
+    the local file repeats the lock's whole digest line, which ties it to this exact lock.
+    """
+    parts = localfile.split(text, path=display_path(layer.lock, root))
+    content = lockfile.with_digest_line(parts.hashed, current, compiled_by=compiled_by)
+    if not parts.local:
+        return content, None
+    local_name = localfile.local_file_for(layer.lock).name
+    content = lockfile.with_digest_line(
+        localfile.with_note(content, local_name), current, compiled_by=compiled_by
+    )
+    local = localfile.local_text(
+        parts.local,
+        lock_name=layer.lock.name,
+        local_name=local_name,
+        digest_line=localfile.digest_line(content) or "",
+        command=regenerate_command(service.name),
+    )
+    return content, local
+
+
+def _read_optional(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError):
+        return ""  # unreadable: never equal to what is about to be written
 
 
 def compile_to(  # noqa: PLR0913 - each argument is a distinct input of a compilation

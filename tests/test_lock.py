@@ -143,7 +143,9 @@ def test_real_lock_is_pinned_hashed_deterministic_and_portable(
     assert "alpha==1.1 \\\n    --hash=sha256:" in text
     assert "beta==1.1 \\\n    --hash=sha256:" in text
     assert "gamma==1.0 \\\n    --hash=sha256:" in text
-    assert "\n../../libs/common\n" in text
+    # The local package is kept out of the hash-checked lock, next to it (see test_local_packages.py).
+    assert "libs/common\n" not in text
+    assert "\n../../libs/common\n" in (root / "services/api/requirements.local.txt").read_text()
     for leak in (str(tmp_path), "file://", "--find-links", "--extra-index-url", "--index-url"):
         assert leak not in text
     assert '#    nox -s "lock(api)"' in text
@@ -191,11 +193,11 @@ def test_real_conflict_keeps_old_lock_and_names_the_requirements(tmp_path: Path)
         _lock(project, "api")
 
     message = str(info.value)
-    assert message.startswith("service api: cannot resolve requirements.in:")
+    assert message.startswith("service api: cannot resolve requirements.in for Python 3.")
     assert "Cannot install 'gamma' (requirements.in line 1) and 'delta' (requirements.in line 2)" in message
     assert (
-        "requirements in conflict: alpha<2 (required by gamma 1.0); alpha>=2 (required by delta 1.0)"
-        in message
+        "  requirements in conflict:\n    alpha<2 (required by gamma 1.0)\n"
+        "    alpha>=2 (required by delta 1.0)" in message
     )
     assert str(tmp_path) not in message
     assert "Traceback" not in message
@@ -224,6 +226,7 @@ def test_real_layer_is_constrained_by_the_main_lock(tmp_path: Path) -> None:
         "requirements-dev.in",
         "requirements-dev.txt",
         "requirements.in",
+        "requirements.local.txt",
         "requirements.txt",
     ]
     # The layer's digest covers the main lock: re-locking main with new pins makes dev stale.

@@ -26,7 +26,9 @@ def test_conflict_cause_names_the_requirements_without_machine_paths() -> None:
             "  Cannot install 'gamma' (requirements.in line 1) and 'delta>=1' (base.in line 2) because these "
             "package versions have conflicting dependencies."
         ),
-        "  requirements in conflict: alpha<2 (required by gamma 1.0); alpha>=2 (required by delta 1.0)",
+        "  requirements in conflict:",
+        "    alpha<2 (required by gamma 1.0)",
+        "    alpha>=2 (required by delta 1.0)",
     ]
     assert "/home/me" not in cause
     assert "Traceback" not in cause

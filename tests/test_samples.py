@@ -22,6 +22,9 @@ def test_samples_show_why_isolation_matters() -> None:
     payments = (ROOT / "services/payments/requirements.txt").read_text()
     assert "\npydantic==1." in orders
     assert "\npydantic==2." in payments
+    # Local packages sit next to the lock, which plain `pip install --require-hashes` accepts.
+    assert "libs/common\n" not in orders
+    assert "\n../../libs/common\n" in (ROOT / "services/orders/requirements.local.txt").read_text()
     users_of_common = [
         s.name for s in project.services if "../../libs/common" in s.main.source.read_text(encoding="utf-8")
     ]

@@ -12,7 +12,7 @@ from nox_support.compile.interface import KeepPins
 from nox_support.discovery import running_python
 from nox_support.lock import LockArgs, lock_service
 from nox_support.project import Project
-from nox_support.toolenv import TOOLS_DIR, python_for
+from nox_support.toolenv import TOOLS_DIR, Searched, ToolEnvError, find_interpreter, python_for
 from tests.repos import monorepo, write
 
 
@@ -60,3 +60,57 @@ def test_foreign_target_python_gets_a_reused_tool_venv(
     first = stamp.stat().st_mtime_ns
     lock_service(root, service, project.settings, project.compiler, LockArgs(KeepPins(), force=True))
     assert stamp.stat().st_mtime_ns == first  # reused, not rebuilt
+
+
+def _fake_python(path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("#!/bin/sh\nexit 0\n")
+    path.chmod(0o755)
+    return path
+
+
+def test_interpreters_are_found_where_pyenv_and_uv_install_them(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    shims = home / ".pyenv/shims"
+    _fake_python(shims / "python3.9")  # a pyenv shim of a version that is not selected: never used
+    _fake_python(home / ".pyenv/versions/3.9.2/bin/python3.9")
+    newest = _fake_python(home / ".pyenv/versions/3.9.18/bin/python3.9")
+    uv_managed = _fake_python(home / ".local/share/uv/python/cpython-3.8.20-linux-x86_64-gnu/bin/python3.8")
+    environ = {"PATH": f"{shims}:{tmp_path / 'empty'}"}
+
+    assert find_interpreter("3.9", environ=environ, home=home) == newest
+    assert find_interpreter("3.8", environ=environ, home=home) == uv_managed
+    on_path = _fake_python(tmp_path / "bin/python3.8")
+    environ["PATH"] += f":{on_path.parent}"
+    assert find_interpreter("3.8", environ=environ, home=home) == on_path
+    assert find_interpreter("3.7", environ=environ, home=home) == Searched(
+        "3.7",
+        (
+            "python3.7 on PATH (shims skipped)",
+            f"{home}/.pyenv/versions/3.7.*",
+            f"{home}/.local/share/uv/python/cpython-3.7.*",
+        ),
+    )
+
+
+def test_a_missing_python_is_named_with_how_to_provide_it_and_nothing_is_downloaded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    monkeypatch.delenv("PYENV_ROOT", raising=False)
+    monkeypatch.delenv("XDG_DATA_HOME", raising=False)
+
+    def no_venv(*args: object) -> None:
+        pytest.fail(f"a venv (and with uv, a CPython download) was attempted: {args}")
+
+    monkeypatch.setattr("nox_support.toolenv._create", no_venv)
+    with pytest.raises(ToolEnvError) as info:
+        python_for(tmp_path, "3.7", purpose="pip-tools", packages=("pip-tools",))
+    assert str(info.value) == (
+        f"Python 3.7 is not installed; looked for python3.7 on PATH (shims skipped), "
+        f"{tmp_path}/.pyenv/versions/3.7.*, {tmp_path}/.local/share/uv/python/cpython-3.7.*\n"
+        "  hint: install it (pyenv install 3.7, uv python install 3.7 or the system's package), or set the "
+        f"service's target Python to one that is installed (this one is {running_python()}); "
+        "nox-support never downloads interpreters"
+    )

@@ -14,6 +14,7 @@ class Dist:
     name: str
     version: str
     requires: tuple[str, ...] = ()
+    requires_python: str | None = None
 
 
 def _record_hash(data: bytes) -> str:
@@ -31,6 +32,7 @@ def build_wheel(dist: Dist, directory: Path) -> Path:
             f"Name: {dist.name}",
             f"Version: {dist.version}",
             *(f"Requires-Dist: {req}" for req in dist.requires),
+            *([f"Requires-Python: {dist.requires_python}"] if dist.requires_python else []),
             "",
         ]
     )

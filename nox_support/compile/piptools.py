@@ -8,7 +8,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from packaging.utils import (
+    InvalidSdistFilename,
+    InvalidWheelFilename,
+    canonicalize_name,
+    parse_sdist_filename,
+    parse_wheel_filename,
+)
+from packaging.version import InvalidVersion, Version
+
 from nox_support import cmd
+from nox_support.compile.failure import BUILD_HINT, build_failure, original_name, rerun_command, summary
 from nox_support.compile.interface import (
     CompileRequest,
     CompilerError,
@@ -16,7 +26,9 @@ from nox_support.compile.interface import (
     UpgradeAll,
     UpgradePackages,
 )
+from nox_support.compile.progress import PROGRESS_INTERVAL, UV_HINT, compile_progress, piptools_notice
 from nox_support.errors import CommandError, ResolutionError
+from nox_support.paths import display_path
 from nox_support.toolenv import distribution_version, python_for
 
 # Options that shape the lock; recorded in the digest.
@@ -34,10 +46,14 @@ BASE_OPTIONS = (
 _ERROR_LINE = re.compile(r"^\s*ERROR: (.*)$")
 _NO_MATCH = re.compile(r"No matching distribution found for (\S+)")
 _CAUSE = re.compile(
-    r"requirement=\w*Requirement\('(?P<req>[^']*)'\), parent=(?:None|\w*Candidate\('(?P<parent>[^']*)'\))"
+    r"requirement=(?P<kind>\w*)Requirement\('(?P<req>[^']*)'\), parent=(?:None|[^'()]*\('(?P<link>[^']*)')"
 )
 _INPUT_LINE = re.compile(r"-r (?P<file>\S+) \(line (?P<line>\d+)\)")
-_DIST_FILE = re.compile(r"^(?P<name>[^-]+)-(?P<version>[^-]+?)(?:-.*\.whl|\.tar\.gz|\.zip)$")
+_IGNORED_PYTHON = "Ignored the following versions that require a different python version: "
+_IGNORED_ENTRY = re.compile(r"(\S+) Requires-Python ([^;]+?)(?:;|$)")
+_FROM_VERSIONS = re.compile(r"\(from versions: ([^,)]+), [^)]*?([^,\s)]+)\)")
+_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?")
+_MAX_GROUPS = 10
 
 
 @dataclass(frozen=True)
@@ -46,6 +62,8 @@ class PipToolsCompiler:
 
     root: Path
     name: str = field(default="pip-tools", init=False)
+    progress_interval: float = PROGRESS_INTERVAL
+    """Seconds between progress lines while pip-compile runs."""
 
     def identity(self) -> str:
         """``pip-tools==X.Y.Z`` of the copy installed next to nox-support."""
@@ -57,7 +75,8 @@ class PipToolsCompiler:
 
     def command(self, request: CompileRequest, python: str) -> tuple[str, ...]:
         """The argument tuple for *request* (pure)."""
-        args = [python, "-m", "piptools", "compile", "--quiet", *self.options(request.extra_args)]
+        # --verbose: the progress lines report what pip-compile says it is doing.
+        args = [python, "-m", "piptools", "compile", "--verbose", *self.options(request.extra_args)]
         for constraint in request.constraints:
             args += ["--constraint", constraint]
         match request.upgrade:
@@ -84,70 +103,189 @@ class PipToolsCompiler:
         env = dict(os.environ if request.env is None else request.env)
         env["CUSTOM_COMPILE_COMMAND"] = request.custom_command
         try:
-            cmd.run(self.command(request, python), cwd=request.cwd, env=env)
+            progress = compile_progress(
+                request.service,
+                "pip-compile",
+                piptools_notice,
+                interval=self.progress_interval,
+                slow_hint=UV_HINT,
+            )
+            cmd.run(self.command(request, python), cwd=request.cwd, env=env, progress=progress)
         except CommandError as exc:
-            raise _explain(request, exc) from exc
+            raise _explain(request, exc, self.root) from exc
 
 
-def _explain(request: CompileRequest, exc: CommandError) -> CompilerError | ResolutionError:
+def _explain(request: CompileRequest, exc: CommandError, root: Path) -> CompilerError | ResolutionError:
     text = exc.stderr + "\n" + exc.stdout
     cause = conflict_cause(text, lambda name: _read_lines(request.cwd / name))
     if cause:
-        msg = f"service {request.service}: cannot resolve {request.source}:\n{cause}"
-        return ResolutionError(
+        target = f"{request.source} for Python {request.python}"
+        msg = f"service {request.service}: cannot resolve {target}:\n{cause}"
+        return ResolutionError(msg, hint=resolution_hint(cause, request.python))
+    rerun = rerun_hint(request, exc.command, root)
+    built = build_failure(text)
+    if built is not None:
+        msg = f"service {request.service}: pip-compile {built.describe()}"
+        return CompilerError(
             msg,
-            hint="relax the conflicting requirements (or the shared constraints) and lock again; "
-            "the existing lock was left untouched",
+            hint=BUILD_HINT.format(python=request.python, rerun=rerun),
         )
-    tail = "\n".join(line for line in text.strip().splitlines()[-12:])
     msg = (
-        f"service {request.service}: pip-compile failed on {request.source} (exit {exc.returncode}):\n{tail}"
+        f"service {request.service}: pip-compile failed on {request.source} "
+        f"(exit {exc.returncode}):\n{summary(text)}"
     )
-    return CompilerError(
-        msg, hint=f"run {cmd.display(exc.command)} in the service directory to see all output"
-    )
+    return CompilerError(msg, hint=f"to see all output: {rerun}")
+
+
+def resolution_hint(cause: str, python: str) -> str:
+    """What to do about an unresolvable input; names the target Python when a package needs another."""
+    hint = "relax the conflicting requirements (or the shared constraints) and lock again"
+    if "requires Python" in cause or "Python>=" in cause or "--python-version" in cause:
+        hint += (
+            f", or raise the service's target Python (now {python}: its .python-version, "
+            "[tool.nox_support.services.<name>] python or [tool.nox_support] python)"
+        )
+    return hint + "; the existing lock was left untouched"
+
+
+def rerun_hint(request: CompileRequest, command: tuple[str, ...], root: Path) -> str:
+    """``cd services/api && python -m piptools compile ... --output-file requirements.txt --dry-run``."""
+    lock = original_name(request.output)
+    again = rerun_command(command, replace_output=("--output-file", lock, "--dry-run"))
+    return f"cd {display_path(request.cwd, root)} && {cmd.display(again)}"
 
 
 def conflict_cause(output: str, read_input: Callable[[str], list[str]] | None = None) -> str:
     """Explain a resolution failure in pip's output in a few lines (pure but for *read_input*).
 
     Keeps pip's ``ERROR:`` lines (with ``-r file (line N)`` expanded to the requirement written
-    there) and turns the ``ResolutionImpossible`` details into "X (required by Y)" lines.
+    there, long version lists cut), names the versions skipped for their ``Requires-Python``, and
+    turns the ``ResolutionImpossible`` details into "X (required by Y)" lines, one per package
+    that asks (hundreds of botocore requirements from as many boto3 versions make one line).
     Returns ``""`` when the output shows no resolution failure.
     """
     lines = [_ANSI.sub("", line) for line in output.splitlines()]
-    errors = [m.group(1).strip() for line in lines if (m := _ERROR_LINE.match(line))]
-    causes: list[str] = []
-    for line in lines:
-        if "ResolutionImpossible" not in line:
-            continue
-        for match in _CAUSE.finditer(line):
-            parent = match.group("parent")
-            who = _distribution(parent) if parent else "the service's own requirements"
-            causes.append(f"{match.group('req')} (required by {who})")
-    missing = [m.group(1) for line in lines if (m := _NO_MATCH.search(line))]
-    if not (errors or causes or missing) or not any(
+    if not any(
         "ResolutionImpossible" in line or "No matching distribution" in line or "conflicting" in line
         for line in lines
     ):
         return ""
+    errors = [m.group(1).strip() for line in lines if (m := _ERROR_LINE.match(line))]
+    ignored = [e for e in errors if e.startswith(_IGNORED_PYTHON)]
+    errors = [_shorten(e) for e in errors if not e.startswith(_IGNORED_PYTHON)]
     if read_input is not None:
         errors = [_expand_input_lines(e, read_input) for e in errors]
+    causes = [cause for line in lines if "ResolutionImpossible: [" in line for cause in _causes(line)]
+    missing = [m.group(1) for line in lines if (m := _NO_MATCH.search(line))]
+    if not (errors or causes or missing or ignored):
+        return ""
     parts = list(dict.fromkeys(errors))
-    unique_causes = list(dict.fromkeys(causes))
-    if len(unique_causes) > 1:
-        parts.append("requirements in conflict: " + "; ".join(unique_causes))
-    elif unique_causes:
-        parts.append("cannot be satisfied: " + unique_causes[0])
+    parts += [_requires_python(entry, missing) for entry in ignored]
+    groups = _grouped(causes)
+    if len(groups) > 1:
+        parts.append("requirements in conflict:")
+        parts += ["  " + line for line in groups[:_MAX_GROUPS]]
+        if len(groups) > _MAX_GROUPS:
+            parts.append(f"  ... and {len(groups) - _MAX_GROUPS} more")
+    elif groups:
+        parts.append("cannot be satisfied: " + groups[0])
     elif missing and not errors:
         parts.append("no version matches: " + ", ".join(dict.fromkeys(missing)))
     return "\n".join("  " + part for part in parts)
 
 
-def _distribution(link: str) -> str:
-    name = link.rstrip("/").rsplit("/", 1)[-1]
-    match = _DIST_FILE.match(name)
-    return f"{match.group('name')} {match.group('version')}" if match else name
+@dataclass(frozen=True)
+class _Cause:
+    kind: str
+    """``Specifier``, ``Explicit`` ... or ``RequiresPython`` (then *requirement* is the Python specifier)."""
+    requirement: str
+    parent: str | None
+    """``None``: the service's own requirements."""
+    parent_version: str | None
+
+
+def _causes(line: str) -> list[_Cause]:
+    found = []
+    for match in _CAUSE.finditer(line):
+        link = match.group("link")
+        name, version = _distribution(link) if link else (None, None)
+        found.append(_Cause(match.group("kind"), match.group("req"), name, version))
+    return found
+
+
+def _grouped(causes: list[_Cause]) -> list[str]:
+    """One line per (required package, asking package): ``X (required by Y 2.0 and 11 other versions)``."""
+    groups: dict[tuple[str, str | None], list[_Cause]] = {}
+    for cause in dict.fromkeys(causes):
+        required = "Python" if cause.kind == "RequiresPython" else _requirement_name(cause.requirement)
+        groups.setdefault((required, cause.parent), []).append(cause)
+    lines = []
+    for (_, parent), members in groups.items():
+        first = members[0]
+        if first.kind == "RequiresPython":
+            listed = ", ".join(dict.fromkeys(str(m.parent_version) for m in members))
+            lines.append(f"{parent} {listed} requires Python {first.requirement}")
+            continue
+        if parent is None:
+            lines.append(f"{first.requirement} (required by the service's own requirements)")
+            continue
+        who = f"{parent} {first.parent_version}" if first.parent_version else parent
+        others = {m.parent_version for m in members[1:]} - {first.parent_version}
+        if others:
+            versions = sorted((v for v in others if v), key=_version_key)
+            span = f", {versions[0]} to {versions[-1]}," if versions else ""
+            name = _requirement_name(first.requirement)
+            who += f"; its {len(others)} other versions{span} also require {name}"
+        lines.append(f"{first.requirement} (required by {who})")
+    return lines
+
+
+def _requires_python(ignored: str, missing: list[str]) -> str:
+    """``boto3 1.44.8 requires Python >=3.10 (and 56 other versions do too)`` from pip's "Ignored" line."""
+    entries = _IGNORED_ENTRY.findall(ignored.removeprefix(_IGNORED_PYTHON))
+    wanted = missing[0] if missing else ""
+    name = _requirement_name(wanted) if wanted else "the package"
+    pinned = wanted.partition("==")[2]
+    by_version = dict(entries)
+    if pinned in by_version:
+        rest = len(entries) - 1
+        more = f" (and {rest} other versions require another Python too)" if rest else ""
+        return f"{name} {pinned} requires Python {by_version[pinned]}{more}"
+    specs = ", ".join(dict.fromkeys(spec for _, spec in entries))
+    return f"{len(entries)} versions of {name} were skipped: they require Python {specs}"
+
+
+def _shorten(error: str) -> str:
+    """Cut pip's ``(from versions: ...)`` lists, which name every release ever made."""
+    return _FROM_VERSIONS.sub(lambda m: f"(from versions: {m.group(1)}, ..., {m.group(2)})", error)
+
+
+def _distribution(link: str) -> tuple[str, str | None]:
+    """``("boto3", "1.35.0")`` from a candidate's link text (``URL (from INDEX) (requires-python:...)``)."""
+    location = link.split(maxsplit=1)[0].split("#", 1)[0].rstrip("/")
+    filename = location.rsplit("/", 1)[-1]
+    try:
+        if filename.endswith(".whl"):
+            name, version, _, _ = parse_wheel_filename(filename)
+            return name, str(version)
+        if filename.endswith((".tar.gz", ".zip")):
+            name, version = parse_sdist_filename(filename)
+            return name, str(version)
+    except (InvalidWheelFilename, InvalidSdistFilename, InvalidVersion):
+        pass
+    return filename, None  # a local directory: its name only, never the machine path
+
+
+def _requirement_name(requirement: str) -> str:
+    match = _NAME.match(requirement.strip())
+    return canonicalize_name(match.group(0)) if match else requirement
+
+
+def _version_key(version: str) -> tuple[int, Version | str]:
+    try:
+        return (0, Version(version))
+    except InvalidVersion:
+        return (1, version)
 
 
 def _expand_input_lines(error: str, read_input: Callable[[str], list[str]]) -> str:

@@ -44,6 +44,7 @@ from packaging.utils import (
 from packaging.version import InvalidVersion, Version
 
 from nox_support import cmd
+from nox_support.compile.failure import BUILD_HINT, build_failure, rerun_command, summary
 from nox_support.compile.interface import (
     CompileRequest,
     CompilerError,
@@ -51,8 +52,11 @@ from nox_support.compile.interface import (
     UpgradeAll,
     UpgradePackages,
 )
+from nox_support.compile.piptools import resolution_hint
+from nox_support.compile.progress import PROGRESS_INTERVAL, compile_progress, uv_notice
 from nox_support.discovery import running_python
 from nox_support.errors import CommandError, ResolutionError
+from nox_support.paths import display_path
 
 # Options that shape the lock; recorded in the digest.  uv already emits
 # pip/setuptools (pip-compile's --allow-unsafe) and omits index URLs by
@@ -78,6 +82,8 @@ _NO_SOLUTION = "No solution found when resolving dependencies"
 _CROSS = "\u00d7"
 _TREE_ARROW = "\u2570\u2500\u25b6"
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_CAUSE_PREFIX = re.compile(r"^cause:\s*")
+_LOG_LINE = re.compile(r"^\s*(?:DEBUG|TRACE|INFO|WARN) ")
 _SDIST_SUFFIXES = (".tar.gz", ".zip", ".tar.bz2", ".tbz", ".tar.xz", ".txz", ".tgz", ".tar")
 
 HashesFor = Callable[[NormalizedName, Version], frozenset[str]]
@@ -89,6 +95,8 @@ class UvCompiler:
 
     root: Path
     name: str = field(default="uv", init=False)
+    progress_interval: float = PROGRESS_INTERVAL
+    """Seconds between progress lines while uv runs."""
 
     def identity(self) -> str:
         """``uv==X.Y.Z`` of the binary that :meth:`compile` runs."""
@@ -101,7 +109,8 @@ class UvCompiler:
 
     def command(self, request: CompileRequest, uv: str) -> tuple[str, ...]:
         """The argument tuple for *request* (pure apart from the running interpreter)."""
-        args = [uv, "pip", "compile", "--quiet", "--color", "never", "--python", sys.executable]
+        # -v: the progress lines name the package uv is resolving.
+        args = [uv, "pip", "compile", "-v", "--color", "never", "--python", sys.executable]
         if request.python != running_python():
             args += ["--python-version", request.python]
         args += [*self.options(request.extra_args), _LEARN_FIND_LINKS]
@@ -122,11 +131,16 @@ class UvCompiler:
         """Compile *request* with uv, then give it pip-compile's full set of hashes."""
         env = dict(os.environ if request.env is None else request.env)
         env["UV_CUSTOM_COMPILE_COMMAND"] = request.custom_command
+        # Never fetch an interpreter from the internet unless the user asked for it.
+        env.setdefault("UV_PYTHON_DOWNLOADS", "never")
         command = self.command(request, _uv().binary)
+        progress = compile_progress(
+            request.service, "uv pip compile", uv_notice, interval=self.progress_interval, slow_hint=None
+        )
         try:
-            cmd.run(command, cwd=request.cwd, env=env)
+            cmd.run(command, cwd=request.cwd, env=env, progress=progress)
         except CommandError as exc:
-            raise _explain(request, exc) from exc
+            raise _explain(request, exc, self.root) from exc
         output = request.cwd / request.output
         text = output.read_text(encoding="utf-8")
         text, locations = strip_find_links(text)
@@ -306,35 +320,49 @@ def _sha256_of(path: Path, size: int, mtime_ns: int) -> str:
     return digest.hexdigest()
 
 
-def _explain(request: CompileRequest, exc: CommandError) -> CompilerError | ResolutionError:
+def _explain(request: CompileRequest, exc: CommandError, root: Path) -> CompilerError | ResolutionError:
     text = _ANSI.sub("", exc.stderr + "\n" + exc.stdout)
     cause = resolution_cause(text)
     if cause:
-        msg = f"service {request.service}: cannot resolve {request.source}:\n{cause}"
-        return ResolutionError(
+        target = f"{request.source} for Python {request.python}"
+        msg = f"service {request.service}: cannot resolve {target}:\n{cause}"
+        return ResolutionError(msg, hint=resolution_hint(cause, request.python))
+    again = rerun_command(exc.command, replace_output=None)  # uv then prints the lock instead of writing it
+    rerun = f"cd {display_path(request.cwd, root)} && {cmd.display(again)}"
+    built = build_failure(text)
+    if built is not None:
+        msg = f"service {request.service}: uv {built.describe()}"
+        return CompilerError(
             msg,
-            hint="relax the conflicting requirements (or the shared constraints) and lock again; "
-            "the existing lock was left untouched",
+            hint=BUILD_HINT.format(python=request.python, rerun=rerun),
         )
-    tail = "\n".join(text.strip().splitlines()[-12:])
     msg = (
         f"service {request.service}: uv pip compile failed on {request.source} "
-        f"(exit {exc.returncode}):\n{tail}"
+        f"(exit {exc.returncode}):\n{summary(text)}"
     )
-    return CompilerError(
-        msg, hint=f"run {cmd.display(exc.command)} in the service directory to see all output"
-    )
+    return CompilerError(msg, hint=f"to see all output: {rerun}")
 
 
-def resolution_cause(output: str) -> str:
-    """The explanation uv gives of why no versions fit, indented; empty when *output* has none (pure)."""
+def resolution_cause(output: str, *, head: int = 3, tail: int = 3) -> str:
+    """The explanation uv gives of why no versions fit, indented; empty when *output* has none (pure).
+
+    A long derivation (one line per boto3 release) keeps its first *head* and last *tail* lines,
+    where uv states the conclusion ("you require boto3>=1.34 and botocore<1.30") and its hint.
+    """
     lines = output.splitlines()
     for index, line in enumerate(lines):
         if _NO_SOLUTION in line:
             detail = [
-                entry.strip().removeprefix(_TREE_ARROW).strip()
+                _CAUSE_PREFIX.sub("", entry.strip().removeprefix(_TREE_ARROW).strip())
                 for entry in lines[index + 1 :]
-                if entry.strip() and not entry.strip().startswith(_CROSS)
-            ]
-            return "\n".join("  " + entry for entry in (detail or [line.strip()])[:16])
+                if entry.strip() and not entry.strip().startswith(_CROSS) and not _LOG_LINE.match(entry)
+            ] or [line.strip()]
+            if len(detail) > head + tail + 1:
+                omitted = len(detail) - head - tail
+                detail = [
+                    *detail[:head],
+                    f"... ({omitted} more lines of the same derivation)",
+                    *detail[-tail:],
+                ]
+            return "\n".join("  " + entry for entry in detail)
     return ""

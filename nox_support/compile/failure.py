@@ -1,0 +1,130 @@
+"""Explain a compiler failure that is not a resolution conflict (pure).
+
+A build failure (an sdist whose build backend crashes while pip or uv asks it
+for metadata) prints a long traceback; the cause is one line inside the
+captured build output (``AttributeError: 'build_ext' object has no attribute
+'cython_sources'``) and the package is named elsewhere, if at all.  The rerun
+command given in hints must work after nox-support removed its temporary
+files, so it names the lock instead of the temporary output.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from nox_support.atomic import TEMP_PREFIX
+
+_BLOCK_START = re.compile(r"\[\d+ lines? of output\]")
+_BLOCK_END = "[end of output]"
+_ERROR_LINE = re.compile(r"^\s*(?P<line>(?:[A-Za-z_][\w.]*(?:Error|Exception)|error): \S.*?)\s*$")
+_PHASE = re.compile(r"^\s*\u00d7 (?P<phase>.+?) did not run successfully\.?\s*$")
+_PACKAGE_PATTERNS = (
+    re.compile(r"Failed to build `(?P<name>[^`]+)`"),  # uv
+    re.compile(r"Failed to build '?(?P<name>[A-Za-z0-9][\w.\-=<>!]*)'?"),  # pip >= 24
+    re.compile(r"Building wheel for (?P<name>[A-Za-z0-9][\w.-]*)"),
+    re.compile(r"writing (?:\S*/)?(?P<name>[^/\s]+)\.egg-info/PKG-INFO"),  # setuptools
+    re.compile(r"^ {0,2}(?:Collecting|Processing) (?P<name>\S+)"),
+)
+_UV_CAUSE = re.compile(r"^\s*(?:\u2570\u2500\u25b6|cause:)\s*(?P<line>.+?)\s*$")
+_LOG_LINE = re.compile(r"^\s*(?:DEBUG|TRACE|INFO|WARN) ")
+_TEMP_NAME = re.compile(rf"^(?P<dir>.*/)?{re.escape(TEMP_PREFIX)}(?P<name>.+)\.[A-Za-z0-9_]+\.tmp$")
+
+
+BUILD_HINT = (
+    "for a release from an index, require a version that publishes wheels for Python {python} "
+    "(or install what its build needs); to see all output: {rerun}"
+)
+
+
+@dataclass(frozen=True)
+class BuildFailure:
+    """A package whose build failed, the step that failed and the error it printed."""
+
+    package: str | None
+    phase: str | None
+    error: str
+
+    def describe(self) -> str:
+        """``could not build PyYAML (getting requirements to build wheel): AttributeError: ...``."""
+        what = f"could not build {self.package}" if self.package else "a package failed to build"
+        step = f" ({self.phase[0].lower()}{self.phase[1:]})" if self.phase else ""
+        return f"{what}{step}: {self.error}"
+
+
+def build_failure(output: str) -> BuildFailure | None:
+    """The build failure in a compiler's *output*, ``None`` when it shows none."""
+    lines = output.splitlines()
+    block = _captured_block(lines)
+    if block is None:
+        return None
+    errors = [m.group("line") for line in block if (m := _ERROR_LINE.match(line))]
+    last = next((line.strip() for line in reversed(block) if line.strip()), "")
+    error = errors[-1] if errors else last
+    if not error:
+        return None
+    phase = next((m.group("phase") for line in lines if (m := _PHASE.match(line))), None)
+    return BuildFailure(_package(lines), phase, error)
+
+
+def _captured_block(lines: list[str]) -> list[str] | None:
+    """The lines of the last ``[N lines of output] ... [end of output]`` block."""
+    start = None
+    found: list[str] | None = None
+    for index, line in enumerate(lines):
+        if _BLOCK_START.search(line):
+            start = index + 1
+        elif _BLOCK_END in line and start is not None:
+            found = lines[start:index]
+            start = None
+    return found
+
+
+def _package(lines: list[str]) -> str | None:
+    for pattern in _PACKAGE_PATTERNS:
+        for line in lines:
+            if match := pattern.search(line):
+                name = match.group("name").removeprefix("file://").rstrip("/")
+                return name.rsplit("/", 1)[-1]  # a local directory: its name, never the machine path
+    return None
+
+
+def summary(output: str, *, limit: int = 12) -> str:
+    """The last *limit* meaningful lines of *output* (log chatter and tracebacks frames dropped)."""
+    kept = [
+        line.rstrip()
+        for line in output.splitlines()
+        if line.strip() and not _LOG_LINE.match(line) and not line.startswith("  File ")
+    ]
+    return "\n".join("  " + line.strip() for line in kept[-limit:])
+
+
+def rerun_command(command: tuple[str, ...], *, replace_output: tuple[str, ...] | None) -> tuple[str, ...]:
+    """*command* as a user can rerun it once the temporary files are gone (pure).
+
+    The ``--output-file`` argument is replaced by *replace_output* (for
+    example ``("--output-file", "requirements.txt", "--dry-run")``) or dropped
+    when it is ``None``; other temporary files are named by the file they
+    stood for.
+    """
+    out: list[str] = []
+    args = iter(command)
+    for arg in args:
+        if arg in {"--output-file", "-o"}:
+            next(args, None)
+            out += replace_output or ()
+            continue
+        if arg.startswith("--output-file="):
+            out += replace_output or ()
+            continue
+        out.append(original_name(arg))
+    return tuple(out)
+
+
+def original_name(arg: str) -> str:
+    """The file a temporary sibling stands for.
+
+    ``.nox-support-requirements.txt.x1.tmp`` -> ``requirements.txt``.
+    """
+    match = _TEMP_NAME.match(arg)
+    return f"{match.group('dir') or ''}{match.group('name')}" if match else arg
