@@ -35,7 +35,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _matrix(args: argparse.Namespace) -> int:
     from nox_support.ci.discover import MatrixRequest, plan  # noqa: PLC0415 - keeps --help fast
-    from nox_support.ci.matrix import format_github_output, github_outputs, summary_markdown  # noqa: PLC0415
+    from nox_support.ci.matrix import (  # noqa: PLC0415
+        format_github_output,
+        github_outputs,
+        sessions_of,
+        summary_markdown,
+    )
     from nox_support.ci.settings import max_jobs, positive_int  # noqa: PLC0415
 
     request = MatrixRequest(
@@ -44,8 +49,13 @@ def _matrix(args: argparse.Namespace) -> int:
         all_services_for=frozenset(args.all_services_for),
         shard_size=None if args.shard_size is None else positive_int(args.shard_size, "--shard-size"),
         max_jobs=None if args.max_jobs is None else max_jobs(args.max_jobs, "--max-jobs"),
+        all_if_base_missing=args.if_base_missing == "all",
     )
     result = plan(request)
+    if args.list:
+        # One session name a line, for `readarray` in a workflow step.
+        sys.stdout.write("".join(f"{name}\n" for name in sessions_of(result, args.list)))
+        return 0
     if args.github_output:
         with Path(args.github_output).open("a", encoding="utf-8") as handle:
             handle.write(format_github_output(github_outputs(result)))
@@ -77,6 +87,19 @@ def _parser() -> argparse.ArgumentParser:
         choices=("audit", "tests"),
         metavar="KIND",
         help="give the KIND matrix (audit or tests) every service, whatever changed (repeatable)",
+    )
+    matrix.add_argument(
+        "--if-base-missing",
+        choices=("fail", "all"),
+        default="fail",
+        help="when the --changed-since REF is not in the clone (a force-push): fail (default), "
+        "or select every service and say why in the summary",
+    )
+    matrix.add_argument(
+        "--list",
+        choices=("audit", "tests", "lock_diff"),
+        metavar="KIND",
+        help="print only the selected KIND sessions (audit, tests or lock_diff), one a line",
     )
     matrix.add_argument("--shard-size", type=int, metavar="N", help="services per job (default: 1)")
     matrix.add_argument("--max-jobs", type=int, metavar="N", help="most jobs per matrix (default: 256)")
