@@ -66,6 +66,17 @@ def _matrix(args: argparse.Namespace) -> int:
     return 0
 
 
+def _empty_sarif(args: argparse.Namespace) -> int:
+    from nox_support import atomic  # noqa: PLC0415 - keeps --help fast
+    from nox_support.ci.removed import empty_analyses  # noqa: PLC0415
+
+    text = empty_analyses(args.services)
+    output = Path(args.output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    atomic.write_text(output, text)
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nox-support", description="Commands the CI workflows call.")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
@@ -108,6 +119,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     matrix.add_argument("--summary", metavar="FILE", help="append a markdown summary to FILE")
     matrix.set_defaults(handler=_matrix)
+    empty = commands.add_parser(
+        "empty-sarif",
+        help="write empty code scanning analyses for removed services (closes their alerts)",
+        description="Write a SARIF log with one empty run per service, in its audit category.",
+    )
+    empty.add_argument("--output", required=True, metavar="FILE", help="the SARIF file to write")
+    empty.add_argument("services", nargs="+", metavar="SERVICE", help="removed services' names")
+    empty.set_defaults(handler=_empty_sarif)
     return parser
 
 

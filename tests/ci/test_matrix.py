@@ -220,7 +220,7 @@ JOB_OUTPUTS_LIMIT = 1024 * 1024
 
 @pytest.mark.parametrize("prefix", ["svc-", "payments-settlement-recon-"])
 def test_5000_services_outputs_fit_in_a_job(prefix: str) -> None:
-    """Every service in both matrices (a manual run) fits in a job's 1 MB of outputs (names up to 30 chars)."""
+    """Every service in both matrices (a manual run) fits in a job's 1 MB of outputs (names <= 30)."""
     names = [f"{prefix}{i:04d}" for i in range(5000)]
     plan = build_plan(
         sessions(*names),
