@@ -229,7 +229,8 @@ def test_a_base_missing_from_the_clone_fails_or_selects_everything(repo: Path, t
     summary = tmp_path / "summary.md"
     data = matrix_json(repo, "--changed-since", gone, "--if-base-missing", "all", "--summary", str(summary))
     assert data["base"] == {"ref": gone, "missing": f"git ref '{gone}' does not exist in this clone"}
-    assert [e["id"] for e in data["matrix"]["tests"]["include"]] == ["orders", "payments", "web"]
+    assert [e["id"] for e in data["matrix"]["audit"]["include"]] == ["orders", "payments", "web"]
+    assert [a["service"] for a in data["affected"]] == ["orders", "payments", "web"]
     assert (
         f"**Every service is selected**: the base `{gone}` cannot be diffed from "
         f"(git ref '{gone}' does not exist in this clone)." in summary.read_text()
@@ -273,8 +274,11 @@ def test_300_services_are_sharded(tmp_path: Path) -> None:
     assert audit[0]["sessions"] == ["audit(svc000)", "audit(svc001)"]
     assert len(data["lock_diff"]) == 300
     assert elapsed < 20
-    smaller = matrix_json(root, "--changed-since", "origin/main", "--max-jobs", "10")
-    assert [len(e["services"]) for e in smaller["matrix"]["audit"]["include"]] == [30] * 10
+    smaller = matrix_json(root, "--changed-since", "origin/main", "--max-jobs", "15")
+    assert [len(e["services"]) for e in smaller["matrix"]["audit"]["include"]] == [20] * 15
+    too_small = run_matrix(root, "--changed-since", "origin/main", "--max-jobs", "10")
+    assert too_small.returncode == 2
+    assert "300 services need more than 10 jobs of at most 20 services" in too_small.stderr
 
 
 def test_monorepo_in_a_subdirectory_of_the_git_repository(tmp_path: Path) -> None:

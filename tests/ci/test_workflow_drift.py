@@ -16,6 +16,7 @@ import os
 import shutil
 import stat
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -110,7 +111,8 @@ def origin(tmp_path_factory: pytest.TempPathFactory, ci_wheelhouse: Path) -> Ori
     osv_db = home / "osv-db"
     record = {
         "id": "TEST-0001",
-        "modified": "2024-01-01T00:00:00Z",
+        # Fresh: the audit job caps the offline database's age (NOX_SUPPORT_MAX_DB_AGE_DAYS).
+        "modified": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "affected": [{"package": {"ecosystem": "PyPI", "name": "zeta-unused"}, "versions": ["1.0"]}],
     }
     write(osv_db / "TEST-0001.json", json.dumps(record))
