@@ -159,8 +159,42 @@ def describe(result: JobResult) -> str:
     return "\n".join(line for run in result.runs for line in run.log)
 
 
+def comment_shim(directory: Path, existing: str) -> tuple[str, Path]:
+    """A fake ``gh`` for the comment job: *existing* is the id of the sticky comment ("" for none)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    log = directory / "gh.log"
+    script = directory / "gh"
+    script.write_text(
+        "#!/bin/sh\n"
+        f'echo "$*" >> {log}\n'
+        'for arg; do case "$arg" in body=@*) cat "${arg#body=@}" >> ' + f"{log}" + ";; esac; done\n"
+        f'case "$*" in *--paginate*) echo "{existing}";; esac\n'
+    )
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    return f"{directory}{os.pathsep}{BIN}{os.pathsep}{os.environ['PATH']}", log
+
+
+def check_sticky_comment(
+    gha: Runner, origin: Origin, tmp_path: Path, lock_diff: JobResult, comments: Path
+) -> None:
+    """The lock diff as one sticky comment: created the first time, then updated in place."""
+    comment = gha.run_job("lock-diff-comment", {"lock-diff": lock_diff})
+    assert comment.result == "success", describe(comment)
+    posted = comments.read_text()
+    assert f"api --method POST repos/{REPOSITORY}/issues/1/comments -F body=@" in posted
+    assert "<!-- nox-support:lock-diff -->\n## Lock changes\n" in posted
+    assert "| beta | upgraded | 1.0 | 1.1 |" in posted
+    path, comments = comment_shim(tmp_path / "shim2", "4242")
+    rerun = runner(CI, origin, tmp_path / "jobs2", pull_request(origin.feature, "feature"), PATH=path)
+    rerun.artifacts = gha.artifacts
+    again = rerun.run_job("lock-diff-comment", {"lock-diff": lock_diff})
+    assert again.result == "success", describe(again)
+    assert f"api --method PATCH repos/{REPOSITORY}/issues/comments/4242 -F body=@" in comments.read_text()
+
+
 def test_ci_pull_request_runs_end_to_end(origin: Origin, tmp_path: Path) -> None:
-    gha = runner(CI, origin, tmp_path, pull_request(origin.feature, "feature"))
+    path, comments = comment_shim(tmp_path / "shim", "")
+    gha = runner(CI, origin, tmp_path / "jobs", pull_request(origin.feature, "feature"), PATH=path)
     results: dict[str, JobResult] = {}
     results["discover"] = gha.run_job("discover", {})
     assert results["discover"].result == "success", describe(results["discover"])
@@ -182,6 +216,8 @@ def test_ci_pull_request_runs_end_to_end(origin: Origin, tmp_path: Path) -> None
         assert results[job].result == "success", describe(results[job])
     results["close-removed"] = gha.run_job("close-removed", {"discover": results["discover"]})
     assert results["close-removed"].result == "skipped"
+
+    check_sticky_comment(gha, origin, tmp_path, results["lock-diff"], comments)
 
     # What the matrix jobs ran, and what they handed to later steps.
     for run in results["audit"].runs:
@@ -384,6 +420,10 @@ def test_ci_stale_lock_fails_freshness_and_the_gate(origin: Origin, tmp_path: Pa
     freshness = gha.run_job("freshness", {"discover": discover})
     assert freshness.result == "failure"
     assert 'fix: nox -s "lock(worker)"' in describe(freshness)
+    assert (
+        "::error file=services/worker/requirements.txt,title=stale lock::services/worker/requirements.txt "
+        'does not match its inputs: run nox -s "lock(worker)" and commit it'
+    ) in describe(freshness)
     audit = gha.run_job("audit", {"discover": discover, "freshness": freshness})
     tests = gha.run_job("tests", {"discover": discover, "freshness": freshness})
     assert audit.result == "skipped"
