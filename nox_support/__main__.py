@@ -77,6 +77,24 @@ def _empty_sarif(args: argparse.Namespace) -> int:
     return 0
 
 
+def _junit_annotations(args: argparse.Namespace) -> int:
+    from nox_support.ci.annotations import annotation, failed_tests  # noqa: PLC0415 - keeps --help fast
+    from nox_support.project import Project  # noqa: PLC0415
+
+    services = {svc.name: svc.relpath for svc in Project.load(Path(args.root).resolve()).services}
+    for report in map(Path, args.reports):
+        # The tests session writes reports/tests/<service>.xml.
+        service_dir = services.get(report.stem, ".")
+        try:
+            text = report.read_text(encoding="utf-8")
+        except OSError as exc:
+            msg = f"cannot read {report}: {exc.strerror}"
+            raise NoxSupportError(msg) from exc
+        for test in failed_tests(text, service_dir, source=str(report)):
+            sys.stdout.write(annotation(test) + "\n")
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nox-support", description="Commands the CI workflows call.")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
@@ -127,6 +145,14 @@ def _parser() -> argparse.ArgumentParser:
     empty.add_argument("--output", required=True, metavar="FILE", help="the SARIF file to write")
     empty.add_argument("services", nargs="+", metavar="SERVICE", help="removed services' names")
     empty.set_defaults(handler=_empty_sarif)
+    junit = commands.add_parser(
+        "junit-annotations",
+        help="print ::error annotations for the failed tests of JUnit reports",
+        description="Print one GitHub ::error annotation per failed test of reports/tests/<service>.xml.",
+    )
+    junit.add_argument("--root", default=".", help="monorepo root holding noxfile.py (default: .)")
+    junit.add_argument("reports", nargs="+", metavar="REPORT", help="reports/tests/<service>.xml files")
+    junit.set_defaults(handler=_junit_annotations)
     return parser
 
 

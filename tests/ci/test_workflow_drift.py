@@ -679,3 +679,21 @@ def test_weekly_upgrade_never_overwrites_a_human_fix(origin: Origin, tmp_path: P
     assert opened.result == "failure"
     assert "::error::nox-support/lock-upgrade has commits by others" in describe(opened)
     assert git(origin.bare, "rev-parse", "nox-support/lock-upgrade").strip() == fix
+
+
+def test_ci_failed_tests_are_annotated_on_their_file(origin: Origin, tmp_path: Path) -> None:
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", "-b", "main", str(origin.bare), str(clone))
+    git(clone, "switch", "-q", "-c", "failing-test")
+    write(clone / "services/api/tests/test_broken.py", "def test_broken():\n    assert 1 == 2\n")
+    sha = commit(clone, "a failing test")
+    git(clone, "push", "-q", "origin", "failing-test")
+    gha = runner(CI, origin, tmp_path / "jobs", pull_request(sha, "failing-test"))
+    discover = gha.run_job("discover", {})
+    assert discover.result == "success", describe(discover)
+    tests = gha.run_job("tests", {"discover": discover, "freshness": JobResult("success")})
+    assert tests.result == "failure"
+    assert (
+        "::error file=services/api/tests/test_broken.py,line=2,"
+        "title=test failed%3A services.api.tests.test_broken%3A%3Atest_broken::assert 1 == 2"
+    ) in describe(tests)
