@@ -38,7 +38,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _matrix(args: argparse.Namespace) -> int:
     from nox_support.ci.discover import MatrixRequest, plan  # noqa: PLC0415 - keeps --help fast
-    from nox_support.ci.matrix import format_github_output, github_outputs, summary_markdown  # noqa: PLC0415
+    from nox_support.ci.matrix import (  # noqa: PLC0415
+        format_github_output,
+        github_outputs,
+        sessions_of,
+        summary_markdown,
+    )
     from nox_support.ci.settings import max_jobs, positive_int  # noqa: PLC0415
 
     request = MatrixRequest(
@@ -47,10 +52,15 @@ def _matrix(args: argparse.Namespace) -> int:
         all_services_for=frozenset(args.all_services_for),
         shard_size=None if args.shard_size is None else positive_int(args.shard_size, "--shard-size"),
         max_jobs=None if args.max_jobs is None else max_jobs(args.max_jobs, "--max-jobs"),
+        all_if_base_missing=args.if_base_missing == "all",
     )
     from nox_support.outfiles import append_text  # noqa: PLC0415
 
     result = plan(request)
+    if args.list:
+        # One session name a line, for `readarray` in a workflow step.
+        sys.stdout.write("".join(f"{name}\n" for name in sessions_of(result, args.list)))
+        return 0
     if args.github_output:
         append_text(
             Path(args.github_output), format_github_output(github_outputs(result)), what="--github-output"
@@ -82,6 +92,35 @@ def _freshness(args: argparse.Namespace) -> int:
     return 0
 
 
+def _empty_sarif(args: argparse.Namespace) -> int:
+    from nox_support import atomic  # noqa: PLC0415 - keeps --help fast
+    from nox_support.ci.removed import empty_analyses  # noqa: PLC0415
+
+    text = empty_analyses(args.services)
+    output = Path(args.output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    atomic.write_text(output, text)
+    return 0
+
+
+def _junit_annotations(args: argparse.Namespace) -> int:
+    from nox_support.ci.annotations import annotation, failed_tests  # noqa: PLC0415 - keeps --help fast
+    from nox_support.project import Project  # noqa: PLC0415
+
+    services = {svc.name: svc.relpath for svc in Project.load(Path(args.root).resolve()).services}
+    for report in map(Path, args.reports):
+        # The tests session writes reports/tests/<service>.xml.
+        service_dir = services.get(report.stem, ".")
+        try:
+            text = report.read_text(encoding="utf-8")
+        except OSError as exc:
+            msg = f"cannot read {report}: {exc.strerror}"
+            raise NoxSupportError(msg) from exc
+        for test in failed_tests(text, service_dir, source=str(report)):
+            sys.stdout.write(annotation(test) + "\n")
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nox-support", description="Commands the CI workflows call.")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
@@ -104,6 +143,19 @@ def _parser() -> argparse.ArgumentParser:
         metavar="KIND",
         help="give the KIND matrix (audit or tests) every service, whatever changed (repeatable)",
     )
+    matrix.add_argument(
+        "--if-base-missing",
+        choices=("fail", "all"),
+        default="fail",
+        help="when the --changed-since REF is not in the clone (a force-push): fail (default), "
+        "or select every service and say why in the summary",
+    )
+    matrix.add_argument(
+        "--list",
+        choices=("audit", "tests", "lock_diff"),
+        metavar="KIND",
+        help="print only the selected KIND sessions (audit, tests or lock_diff), one a line",
+    )
     matrix.add_argument("--shard-size", type=int, metavar="N", help="services per job (default: 1)")
     matrix.add_argument("--max-jobs", type=int, metavar="N", help="most jobs per matrix (default: 256)")
     matrix.add_argument(
@@ -119,6 +171,22 @@ def _parser() -> argparse.ArgumentParser:
     fresh.add_argument("--root", default=".", help="monorepo root (default: .)")
     fresh.add_argument("services", nargs="*", metavar="SERVICE", help="only these services (default: all)")
     fresh.set_defaults(handler=_freshness)
+    empty = commands.add_parser(
+        "empty-sarif",
+        help="write empty code scanning analyses for removed services (closes their alerts)",
+        description="Write a SARIF log with one empty run per service, in its audit category.",
+    )
+    empty.add_argument("--output", required=True, metavar="FILE", help="the SARIF file to write")
+    empty.add_argument("services", nargs="+", metavar="SERVICE", help="removed services' names")
+    empty.set_defaults(handler=_empty_sarif)
+    junit = commands.add_parser(
+        "junit-annotations",
+        help="print ::error annotations for the failed tests of JUnit reports",
+        description="Print one GitHub ::error annotation per failed test of reports/tests/<service>.xml.",
+    )
+    junit.add_argument("--root", default=".", help="monorepo root holding noxfile.py (default: .)")
+    junit.add_argument("reports", nargs="+", metavar="REPORT", help="reports/tests/<service>.xml files")
+    junit.set_defaults(handler=_junit_annotations)
     return parser
 
 

@@ -31,6 +31,9 @@ class MatrixRequest:
     all_services_for: frozenset[str] = frozenset()
     shard_size: int | None = None
     max_jobs: int | None = None
+    all_if_base_missing: bool = False
+    """A *changed_since* this clone cannot diff from selects every service (and says why)
+    instead of being an error: a push whose ``before`` commit was force-pushed away."""
 
 
 def plan(request: MatrixRequest) -> Plan:
@@ -41,10 +44,8 @@ def plan(request: MatrixRequest) -> Plan:
         listing = pool.submit(list_sessions, root, MATRIX_SESSIONS)
         project = Project.load(root)
         settings = _with_overrides(load_ci_settings(project.root), request)
-        base = (
-            None if request.changed_since is None else git.resolve_base(project.root, request.changed_since)
-        )
-        changes = None if base is None else git.changed_paths(project.root, base)
+        base = _base(project.root, request)
+        changes = git.changed_paths(project.root, base) if isinstance(base, git.BaseCommit) else None
         every = _affected(project, project.services, settings, changes)
         sessions = listing.result()
     listed = {s.service for s in sessions if s.service is not None}
@@ -54,6 +55,17 @@ def plan(request: MatrixRequest) -> Plan:
     return build_plan(
         sessions, affected, facts, settings, base=base, all_services_for=request.all_services_for
     )
+
+
+def _base(root: Path, request: MatrixRequest) -> git.BaseCommit | git.MissingBase | None:
+    if request.changed_since is None:
+        return None
+    try:
+        return git.resolve_base(root, request.changed_since)
+    except git.MissingBaseError as exc:
+        if not request.all_if_base_missing:
+            raise
+        return git.MissingBase(request.changed_since, exc.message)
 
 
 def service_inputs(project: Project, service: Service) -> ServiceInputs:

@@ -17,6 +17,10 @@ class GitError(NoxSupportError):
     """git cannot answer: not a repository, unknown ref, no merge base."""
 
 
+class MissingBaseError(GitError):
+    """The ref is not in this clone, or shares no history with ``HEAD`` (force-push, shallow clone)."""
+
+
 @dataclass(frozen=True)
 class PathChange:
     """One changed path; ``old_path`` is set for renames and copies."""
@@ -38,6 +42,15 @@ class BaseCommit:
     ref: str
     commit: str
     """The merge base of *ref* and ``HEAD``: the point this branch started from."""
+
+
+@dataclass(frozen=True)
+class MissingBase:
+    """``--changed-since REF`` named a base this clone cannot diff from; every service is selected."""
+
+    ref: str
+    reason: str
+    """Why (the git error), shown in the job summary."""
 
 
 def _git(root: Path, *args: str, check: bool = True) -> cmd.CommandResult:
@@ -63,7 +76,7 @@ def resolve_base(root: Path, ref: str) -> BaseCommit:
     )
     if found.returncode != 0:
         msg = f"git ref {ref!r} does not exist in this clone"
-        raise GitError(
+        raise MissingBaseError(
             msg,
             hint=(
                 f"fetch it first (git fetch origin {ref.removeprefix('origin/')}); "
@@ -74,7 +87,7 @@ def resolve_base(root: Path, ref: str) -> BaseCommit:
     merge_base = _git(root, "merge-base", commit, "HEAD", check=False)
     if merge_base.returncode != 0 or not merge_base.stdout.strip():
         msg = f"{ref!r} and HEAD have no common history (shallow clone or unrelated branch)"
-        raise GitError(msg, hint="fetch the full history: git fetch --unshallow, or fetch-depth: 0")
+        raise MissingBaseError(msg, hint="fetch the full history: git fetch --unshallow, or fetch-depth: 0")
     return BaseCommit(ref=ref, commit=merge_base.stdout.strip())
 
 

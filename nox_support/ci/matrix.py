@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from nox_support.ci.affected import Affected, describe
-from nox_support.ci.git import BaseCommit
+from nox_support.ci.git import BaseCommit, MissingBase
 from nox_support.ci.noxlist import NoxSession
 from nox_support.ci.settings import CiSettings
 from nox_support.ci.shard import shard, version_key
@@ -25,6 +25,10 @@ from nox_support.markdown import code, escape
 JOB_KINDS = ("audit", "tests")
 """Session names that get a matrix job per shard."""
 LOCK_DIFF = "lock_diff"
+SARIF_RUN_LIMIT = 20
+"""Code scanning rejects a SARIF upload with more runs; an audit job writes one run per service."""
+LISTED_NAMES_LIMIT = 20
+"""Names shown in the ``untested`` and ``removed`` step outputs (the full lists are in the summary)."""
 
 
 class MatrixError(NoxSupportError):
@@ -59,15 +63,21 @@ class MatrixEntry:
     cache_files: tuple[str, ...]
 
     def to_json(self) -> dict[str, object]:
-        """The entry as GitHub's ``matrix.include`` expects it."""
+        """The entry with everything known about it (the command's JSON on stdout)."""
+        return {**self.to_output(), "services": list(self.services), "cache_files": list(self.cache_files)}
+
+    def to_output(self) -> dict[str, object]:
+        """Only what the jobs read, as GitHub's ``matrix.include`` expects it.
+
+        A job's outputs may hold at most 1 MB (counted as UTF-16), so the step
+        outputs carry no field that no job reads.
+        """
         return {
             "id": self.id,
             "name": self.name,
             "python": self.python,
-            "services": list(self.services),
             "sessions": list(self.sessions),
             "cache_key": self.cache_key,
-            "cache_files": list(self.cache_files),
         }
 
 
@@ -82,12 +92,16 @@ class JobMatrix:
         """``{"include": [...]}``, ready for ``strategy.matrix: ${{ fromJSON(...) }}``."""
         return {"include": [entry.to_json() for entry in self.entries]}
 
+    def to_output(self) -> dict[str, object]:
+        """The slim form for ``$GITHUB_OUTPUT`` (see :meth:`MatrixEntry.to_output`)."""
+        return {"include": [entry.to_output() for entry in self.entries]}
+
 
 @dataclass(frozen=True)
 class Plan:
     """Everything one ``nox-support matrix`` run decided."""
 
-    base: BaseCommit | None
+    base: BaseCommit | MissingBase | None
     affected: Affected
     matrices: tuple[JobMatrix, ...]
     lock_diff: tuple[str, ...]
@@ -97,6 +111,9 @@ class Plan:
     missing_tests: str
     pythons: tuple[str, ...]
     """Every target Python of the listed services (for ``setup-python`` in lock jobs)."""
+    removed_services: tuple[str, ...] = ()
+    """Names of removed service directories that no current service carries (their code
+    scanning categories are closed on the default branch)."""
 
     def matrix(self, kind: str) -> JobMatrix:
         """The matrix of *kind*."""
@@ -108,7 +125,7 @@ class Plan:
     def to_json(self) -> dict[str, object]:
         """The whole plan as one JSON document."""
         return {
-            "base": None if self.base is None else {"ref": self.base.ref, "commit": self.base.commit},
+            "base": _base_json(self.base),
             "affected": [
                 {"service": s.name, "reasons": [describe(r) for r in s.reasons]}
                 for s in self.affected.services
@@ -121,6 +138,7 @@ class Plan:
             "untested": list(self.untested),
             "missing_tests": self.missing_tests,
             "pythons": list(self.pythons),
+            "removed_services": list(self.removed_services),
         }
 
 
@@ -130,7 +148,7 @@ def build_plan(  # noqa: PLR0913 - each argument is a distinct, independent inpu
     facts: Mapping[str, ServiceFacts],
     settings: CiSettings,
     *,
-    base: BaseCommit | None,
+    base: BaseCommit | MissingBase | None,
     all_services_for: frozenset[str] = frozenset(),
 ) -> Plan:
     """Matrices of *kinds* for the affected services (every service for *all_services_for*)."""
@@ -149,10 +167,13 @@ def build_plan(  # noqa: PLR0913 - each argument is a distinct, independent inpu
             # Not run at all: listed instead, and the gate applies `missing_tests` to them.
             untested = {name for name in wanted if not facts[name].has_tests}
             wanted -= untested
-        matrices.append(_job_matrix(kind, sessions, facts, settings, wanted))
+        # An audit job writes one SARIF run per service: keep each upload within code scanning's limit.
+        largest = SARIF_RUN_LIMIT if kind == "audit" else None
+        matrices.append(_job_matrix(kind, sessions, facts, settings, wanted, largest))
     lock_diff = tuple(
         s.session for s in sessions if s.name == LOCK_DIFF and s.service is not None and s.service in selected
     )
+    removed = {r.directory.rstrip("/").rpartition("/")[2] for r in affected.removed}
     return Plan(
         base=base,
         affected=affected,
@@ -161,15 +182,17 @@ def build_plan(  # noqa: PLR0913 - each argument is a distinct, independent inpu
         untested=tuple(sorted(untested)),
         missing_tests=settings.missing_tests,
         pythons=tuple(sorted({f.python for f in facts.values()}, key=version_key)),
+        removed_services=tuple(sorted(removed - set(facts))),
     )
 
 
-def _job_matrix(
+def _job_matrix(  # noqa: PLR0913 - each argument is a distinct, independent input
     kind: str,
     sessions: tuple[NoxSession, ...],
     facts: Mapping[str, ServiceFacts],
     settings: CiSettings,
     wanted: frozenset[str],
+    largest: int | None,
 ) -> JobMatrix:
     units: dict[tuple[str, str], list[str]] = {}
     for session in sessions:
@@ -179,7 +202,7 @@ def _job_matrix(
             continue
         python = session.python or facts[session.service].python
         units.setdefault((session.service, python), []).append(session.session)
-    shards = shard(list(units), shard_size=settings.shard_size, max_jobs=settings.max_jobs)
+    shards = shard(list(units), shard_size=settings.shard_size, max_jobs=settings.max_jobs, largest=largest)
     per_service = Counter(service for service, _ in units)
     entries = []
     for number, part in enumerate(shards, start=1):
@@ -205,6 +228,13 @@ def _job_matrix(
     return JobMatrix(kind, tuple(entries))
 
 
+def sessions_of(plan: Plan, kind: str) -> tuple[str, ...]:
+    """Every session of *kind* (``audit``, ``tests`` or ``lock_diff``) the plan selected, in order."""
+    if kind == LOCK_DIFF:
+        return plan.lock_diff
+    return tuple(session for entry in plan.matrix(kind).entries for session in entry.sessions)
+
+
 def cache_key(python: str, services: list[ServiceFacts]) -> str:
     """sha256 over the target Python and the lock digests of *services*."""
     digest = hashlib.sha256(f"python {python}\n".encode())
@@ -223,18 +253,31 @@ def lock_digest(locks: list[tuple[str, bytes | None]]) -> str:
 
 
 def github_outputs(plan: Plan) -> dict[str, str]:
-    """Single-line step outputs for ``$GITHUB_OUTPUT``."""
+    """Step outputs for ``$GITHUB_OUTPUT``; lists that grow with the services are counted, not listed.
+
+    The ``lock_diff`` sessions are not an output: the lock-changes job asks
+    ``nox-support matrix --list lock_diff`` itself, so 5,000 services fit in
+    the 1 MB a job's outputs may hold.
+    """
     outputs: dict[str, str] = {}
     for matrix in plan.matrices:
-        outputs[f"{matrix.kind}_matrix"] = _compact(matrix.to_json())
+        outputs[f"{matrix.kind}_matrix"] = _compact(matrix.to_output())
         outputs[f"{matrix.kind}_count"] = str(len(matrix.entries))
-    outputs["lock_diff"] = _compact(list(plan.lock_diff))
     outputs["lock_diff_count"] = str(len(plan.lock_diff))
     outputs["affected_count"] = str(len(plan.affected.services))
-    outputs["untested"] = _compact(list(plan.untested))
+    outputs["untested"] = _some(plan.untested)
+    outputs["untested_count"] = str(len(plan.untested))
     outputs["missing_tests"] = plan.missing_tests
+    outputs["removed"] = " ".join(plan.removed_services)
+    outputs["removed_count"] = str(len(plan.removed_services))
     outputs["pythons"] = "\n".join(plan.pythons)
     return outputs
+
+
+def _some(names: tuple[str, ...]) -> str:
+    shown = ", ".join(names[:LISTED_NAMES_LIMIT])
+    more = len(names) - LISTED_NAMES_LIMIT
+    return f"{shown} (and {more} more: see the discover job's summary)" if more > 0 else shown
 
 
 def format_github_output(outputs: Mapping[str, str]) -> str:
@@ -254,6 +297,11 @@ def summary_markdown(plan: Plan) -> str:
     lines = ["## nox-support: job matrix", ""]
     if plan.base is None:
         lines.append("No base ref: every service is selected.")
+    elif isinstance(plan.base, MissingBase):
+        lines.append(
+            f"**Every service is selected**: the base {code(plan.base.ref)} cannot be diffed from "
+            f"({escape(plan.base.reason)})."
+        )
     else:
         lines.append(f"Changes since {code(plan.base.ref)} (merge base {code(plan.base.commit[:12])}).")
     lines.append("")
@@ -280,6 +328,14 @@ def summary_markdown(plan: Plan) -> str:
         where = f", renamed to {code(removed.renamed_to)}" if removed.renamed_to else ""
         lines.append(f"\nRemoved service directory {code(removed.directory)}{where}.")
     return "\n".join(lines) + "\n"
+
+
+def _base_json(base: BaseCommit | MissingBase | None) -> dict[str, str] | None:
+    if base is None:
+        return None
+    if isinstance(base, MissingBase):
+        return {"ref": base.ref, "missing": base.reason}
+    return {"ref": base.ref, "commit": base.commit}
 
 
 def _compact(value: object) -> str:

@@ -15,8 +15,12 @@ MissingTests = Literal["fail", "skip"]
 GITHUB_MATRIX_LIMIT = 256
 """GitHub refuses a matrix with more jobs than this."""
 
-ALWAYS_AFFECTS_ALL = ("noxfile.py", "pyproject.toml", "nox_support/")
-"""Changes here affect every service (a trailing ``/`` means the whole directory)."""
+ALWAYS_AFFECTS_ALL = ("noxfile.py", "pyproject.toml", "nox_support/", ".github/workflows/", ".github/tools/")
+"""Changes here affect every service (a trailing ``/`` means the whole directory).
+
+The workflows and the pinned tool environment (``.github/tools/``) decide how every
+service is checked, so a pull request changing them must run every check.
+"""
 
 _KEYS = ("shard_size", "max_jobs", "missing_tests", "affects_all")
 

@@ -161,9 +161,29 @@ def truthy(value: Any) -> bool:
 
 
 def loose_equal(left: Any, right: Any) -> bool:
+    """GitHub's ``==``: strings case-insensitively; different types compare as numbers."""
     if isinstance(left, str) and isinstance(right, str):
         return left.lower() == right.lower()
+    if (
+        type(left) is not type(right)
+        and not isinstance(left, (dict, list))
+        and not isinstance(right, (dict, list))
+    ):
+        return to_number(left) == to_number(right)
     return bool(left == right)
+
+
+def to_number(value: Any) -> float:
+    if value is None:
+        return 0.0
+    if isinstance(value, bool):
+        return 1.0 if value else 0.0
+    if isinstance(value, (int, float)):
+        return float(value)
+    try:
+        return float(str(value).strip() or 0)
+    except ValueError:
+        return float("nan")
 
 
 def to_text(value: Any) -> str:
@@ -208,6 +228,10 @@ def condition(text: Any, context: dict[str, Any], functions: dict[str, Any]) -> 
 # Jobs
 
 
+JOB_OUTPUTS_LIMIT = 1024 * 1024
+"""A job's outputs together, counted as UTF-16."""
+
+
 @dataclass
 class JobResult:
     result: str
@@ -227,7 +251,10 @@ class JobRun:
     outputs: dict[str, str] = field(default_factory=dict)
 
 
-SKIPPED_STEPS = {"Install nox-support": "python -m pip install ."}
+SKIPPED_STEPS = {
+    "Install nox-support": "python -m pip install --require-hashes -r .github/tools/requirements.txt\n"
+    "python -m pip install --no-deps --no-build-isolation ."
+}
 """Steps that install nox-support itself: the test runs the checkout's code from the dev venv."""
 
 
@@ -239,7 +266,12 @@ class Runner:
     temp: Path
     env: dict[str, str]
     secrets: dict[str, str] = field(default_factory=dict)
+    variables: dict[str, str] = field(default_factory=dict)
     artifacts: dict[str, Path] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # The emulator runs every step as `bash -eo pipefail`: the workflow must say so too.
+        assert self.workflow.get("defaults", {}).get("run", {}).get("shell") == "bash"
 
     def run_job(self, job_id: str, needs: dict[str, JobResult]) -> JobResult:
         job = self.workflow["jobs"][job_id]
@@ -260,6 +292,11 @@ class Runner:
         result = JobResult("success" if all(r.ok for r in runs) else "failure", runs=runs)
         if len(runs) == 1:
             result.outputs = runs[0].outputs
+            size = sum(
+                len(k.encode("utf-16-le")) + len(v.encode("utf-16-le")) for k, v in result.outputs.items()
+            )
+            if size > JOB_OUTPUTS_LIMIT:  # GitHub fails the job
+                result.result = "failure"
         return result
 
     def context(self, needs: dict[str, Any], matrix: dict[str, Any], steps: dict[str, Any]) -> dict[str, Any]:
@@ -271,7 +308,7 @@ class Runner:
             "steps": steps,
             "runner": {"os": "Linux", "arch": "X64", "temp": str(self.temp)},
             "secrets": self.secrets,
-            "vars": {},
+            "vars": self.variables,
         }
 
     def functions(self, *, ok: bool, workspace: Path | None = None) -> dict[str, Any]:
@@ -376,7 +413,7 @@ class Runner:
         log.append(f"== {name} (exit {result.returncode})\n{result.stdout}\n{result.stderr}")
         return result.returncode == 0, parse_github_output(output_file.read_text(encoding="utf-8"))
 
-    def action(
+    def action(  # noqa: C901 - one branch per emulated action
         self,
         step: dict[str, Any],
         context: dict[str, Any],
@@ -396,6 +433,9 @@ class Runner:
         if action == "actions/setup-python":
             versions = to_text(inputs["python-version"]).split()
             assert versions, "setup-python without a version"
+            if "cache" in inputs:  # the pip cache is keyed on the hashed tool lock
+                assert inputs["cache"] == "pip"
+                assert (workspace / to_text(inputs["cache-dependency-path"])).is_file()
             return True, {"python-version": platform.python_version()}
         if action == "actions/cache":
             assert "restore-keys" not in inputs
@@ -411,6 +451,11 @@ class Runner:
             source = self.artifacts[to_text(inputs["name"])]
             shutil.copytree(source, to_text(inputs["path"]), dirs_exist_ok=True)
             return True, {}
+        if action == "actions/create-github-app-token":
+            assert inputs["app-id"], "App token without an App id"
+            assert inputs["private-key"], "App token without a private key"
+            assert inputs["permission-contents"] == "write"
+            return True, {"token": "minted-app-token"}
         if action == "github/codeql-action/upload-sarif":
             sarif = json.loads((workspace / to_text(inputs["sarif_file"])).read_text(encoding="utf-8"))
             assert sarif["runs"], "empty SARIF"

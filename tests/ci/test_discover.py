@@ -207,8 +207,42 @@ def test_github_output_and_summary_files(repo: Path, tmp_path: Path) -> None:
     )
     lines = output.read_text().splitlines()
     assert "tests_count=1" in lines
-    assert 'lock_diff=["lock_diff(web)"]' in lines
+    assert "lock_diff_count=1" in lines
+    assert not [line for line in lines if line.startswith("lock_diff=")]  # the job lists them itself
     assert "| web | services/web/x.py changed |" in summary.read_text()
+
+
+def test_list_prints_one_session_a_line(repo: Path) -> None:
+    change(repo, "services/web/x.py")
+    result = run_matrix(repo, "--changed-since", "origin/main", "--list", "lock_diff")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "lock_diff(web)\n"
+    everything = run_matrix(repo, "--list", "audit")
+    assert everything.stdout.splitlines() == ["audit(orders)", "audit(payments)", "audit(web)"]
+
+
+def test_a_base_missing_from_the_clone_fails_or_selects_everything(repo: Path, tmp_path: Path) -> None:
+    """A force-push: the push's `before` commit is not in the clone."""
+    gone = "1" * 40
+    strict = run_matrix(repo, "--changed-since", gone)
+    assert strict.returncode == 1
+    assert f"git ref '{gone}' does not exist in this clone" in strict.stderr
+    summary = tmp_path / "summary.md"
+    data = matrix_json(repo, "--changed-since", gone, "--if-base-missing", "all", "--summary", str(summary))
+    assert data["base"] == {"ref": gone, "missing": f"git ref '{gone}' does not exist in this clone"}
+    assert [e["id"] for e in data["matrix"]["audit"]["include"]] == ["orders", "payments", "web"]
+    assert [a["service"] for a in data["affected"]] == ["orders", "payments", "web"]
+    assert (
+        f"**Every service is selected**: the base `{gone}` cannot be diffed from "
+        f"(git ref '{gone}' does not exist in this clone)." in summary.read_text()
+    )
+
+
+def test_a_workflow_change_affects_every_service(repo: Path) -> None:
+    change(repo, ".github/workflows/ci.yml", "on: push\n")
+    data = matrix_json(repo, "--changed-since", "origin/main")
+    assert [a["service"] for a in data["affected"]] == ["orders", "payments", "web"]
+    assert data["affected"][0]["reasons"] == [".github/workflows/ci.yml changed (affects every service)"]
 
 
 def test_invalid_cli_values(repo: Path) -> None:
@@ -241,8 +275,11 @@ def test_300_services_are_sharded(tmp_path: Path) -> None:
     assert audit[0]["sessions"] == ["audit(svc000)", "audit(svc001)"]
     assert len(data["lock_diff"]) == 300
     assert elapsed < 20
-    smaller = matrix_json(root, "--changed-since", "origin/main", "--max-jobs", "10")
-    assert [len(e["services"]) for e in smaller["matrix"]["audit"]["include"]] == [30] * 10
+    smaller = matrix_json(root, "--changed-since", "origin/main", "--max-jobs", "15")
+    assert [len(e["services"]) for e in smaller["matrix"]["audit"]["include"]] == [20] * 15
+    too_small = run_matrix(root, "--changed-since", "origin/main", "--max-jobs", "10")
+    assert too_small.returncode == 2
+    assert "300 services need more than 10 jobs of at most 20 services" in too_small.stderr
 
 
 def test_monorepo_in_a_subdirectory_of_the_git_repository(tmp_path: Path) -> None:

@@ -6,7 +6,7 @@ import pytest
 
 from nox_support.ci.affected import Affected, AffectedService, OwnFile, RemovedService, everything
 from nox_support.ci.affected import ServiceInputs as Inputs
-from nox_support.ci.git import BaseCommit
+from nox_support.ci.git import BaseCommit, MissingBase
 from nox_support.ci.matrix import (
     MatrixError,
     ServiceFacts,
@@ -19,6 +19,7 @@ from nox_support.ci.matrix import (
 )
 from nox_support.ci.noxlist import NoxListError, NoxSession, parse_session_list
 from nox_support.ci.settings import CiSettings
+from nox_support.errors import ConfigError
 
 
 def sessions(*services: str, python: str = "3.11") -> tuple[NoxSession, ...]:
@@ -77,7 +78,8 @@ def test_services_without_tests_are_listed_not_run() -> None:
     assert [e.id for e in plan.matrix("tests").entries] == ["b"]
     assert [e.id for e in plan.matrix("audit").entries] == ["a", "b"]
     assert plan.untested == ("a",)
-    assert github_outputs(plan)["untested"] == '["a"]'
+    assert github_outputs(plan)["untested"] == "a"
+    assert github_outputs(plan)["untested_count"] == "1"
 
 
 def test_shards_get_safe_ids_and_combined_cache_keys() -> None:
@@ -143,7 +145,15 @@ def test_github_outputs_are_single_line_json_except_pythons() -> None:
     outputs = github_outputs(plan)
     assert json.loads(outputs["audit_matrix"])["include"][1]["python"] == "3.12"
     assert outputs["audit_count"] == "2"
-    assert outputs["lock_diff"] == '["lock_diff(a)","lock_diff(b)"]'
+    assert "lock_diff" not in outputs  # the lock-changes job lists its sessions itself
+    assert outputs["lock_diff_count"] == "2"
+    assert set(json.loads(outputs["audit_matrix"])["include"][0]) == {
+        "id",
+        "name",
+        "python",
+        "sessions",
+        "cache_key",
+    }
     assert outputs["pythons"] == "3.11\n3.12"
     text = format_github_output(outputs)
     assert "\naudit_count=2\n" in text
@@ -196,3 +206,104 @@ def test_parse_nox_list() -> None:
 def test_bad_nox_list(text: str) -> None:
     with pytest.raises(NoxListError):
         parse_session_list(text)
+
+
+def utf16_size(outputs: dict[str, str]) -> int:
+    """How GitHub counts a job's outputs against its 1 MB limit."""
+    return sum(
+        len(key.encode("utf-16-le")) + len(value.encode("utf-16-le")) for key, value in outputs.items()
+    )
+
+
+JOB_OUTPUTS_LIMIT = 1024 * 1024
+
+
+@pytest.mark.parametrize("prefix", ["svc-", "payments-settlement-recon-"])
+def test_5000_services_outputs_fit_in_a_job(prefix: str) -> None:
+    """Every service in both matrices (a manual run) fits in a job's 1 MB of outputs (names <= 30)."""
+    names = [f"{prefix}{i:04d}" for i in range(5000)]
+    plan = build_plan(
+        sessions(*names),
+        everything(Inputs(n, f"services/{n}", frozenset(), ()) for n in names),
+        facts(*names),
+        CiSettings(),
+        base=None,
+    )
+    outputs = github_outputs(plan)
+    assert outputs["audit_count"] == outputs["tests_count"] == "250"
+    assert outputs["lock_diff_count"] == "5000"
+    assert utf16_size(outputs) < JOB_OUTPUTS_LIMIT
+    # What the old outputs (every field, the lock_diff list) took: far over the limit.
+    old = sum(len(json.dumps(m.to_json())) for m in plan.matrices) + len(json.dumps(list(plan.lock_diff)))
+    assert 2 * old > JOB_OUTPUTS_LIMIT
+    assert outputs["untested"] == ""
+
+
+def test_audit_jobs_never_exceed_the_sarif_run_limit() -> None:
+    names = [f"s{i:04d}" for i in range(1000)]
+    plan = build_plan(
+        sessions(*names),
+        everything(Inputs(n, f"services/{n}", frozenset(), ()) for n in names),
+        facts(*names),
+        CiSettings(shard_size=50),
+        base=None,
+    )
+    assert {len(e.services) for e in plan.matrix("audit").entries} == {20}
+    assert len(plan.matrix("audit").entries) == 50
+    assert {len(e.services) for e in plan.matrix("tests").entries} == {50}  # no SARIF there
+
+
+def test_too_many_services_for_the_sarif_run_limit_is_a_clear_error() -> None:
+    names = [f"s{i:04d}" for i in range(201)]
+    with pytest.raises(ConfigError) as caught:
+        build_plan(
+            sessions(*names),
+            everything(Inputs(n, f"services/{n}", frozenset(), ()) for n in names),
+            facts(*names),
+            CiSettings(max_jobs=10),
+            base=None,
+        )
+    assert caught.value.message == "201 services need more than 10 jobs of at most 20 services"
+
+
+def test_untested_output_names_a_few_and_counts_all() -> None:
+    names = [f"s{i:02d}" for i in range(25)]
+    plan = build_plan(
+        sessions(*names), only(*names), facts(*names, untested=tuple(names)), CiSettings(), base=None
+    )
+    outputs = github_outputs(plan)
+    assert outputs["untested_count"] == "25"
+    assert outputs["untested"] == ", ".join(names[:20]) + " (and 5 more: see the discover job's summary)"
+    assert ", ".join(names) in summary_markdown(plan)
+
+
+def test_removed_services_are_named_for_closing_their_code_scanning_category() -> None:
+    affected = Affected(
+        (),
+        (
+            RemovedService("services/old", None),
+            RemovedService("services/moved", "teams/moved"),  # the service lives on under its name
+            RemovedService("services/renamed", "services/newname"),
+        ),
+    )
+    plan = build_plan(
+        sessions("moved", "newname"), affected, facts("moved", "newname"), CiSettings(), base=None
+    )
+    assert plan.removed_services == ("old", "renamed")
+    outputs = github_outputs(plan)
+    assert outputs["removed"] == "old renamed"
+    assert outputs["removed_count"] == "2"
+
+
+def test_summary_says_why_everything_runs_when_the_base_is_missing() -> None:
+    base = MissingBase("abc|def", "git ref 'abc' does not exist in this clone")
+    plan = build_plan(sessions("a"), only("a"), facts("a"), CiSettings(), base=base)
+    text = summary_markdown(plan)
+    assert (
+        "**Every service is selected**: the base `abc|def` cannot be diffed from "
+        "(git ref 'abc' does not exist in this clone)." in text
+    )
+    assert plan.to_json()["base"] == {
+        "ref": "abc|def",
+        "missing": "git ref 'abc' does not exist in this clone",
+    }

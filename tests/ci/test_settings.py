@@ -12,7 +12,14 @@ from tests.repos import write
 def test_defaults() -> None:
     settings = parse_ci_settings({})
     assert settings == CiSettings(shard_size=1, max_jobs=256, missing_tests="skip", affects_all=())
-    assert settings.global_paths == ALWAYS_AFFECTS_ALL == ("noxfile.py", "pyproject.toml", "nox_support/")
+    assert settings.global_paths == ALWAYS_AFFECTS_ALL
+    assert ALWAYS_AFFECTS_ALL == (
+        "noxfile.py",
+        "pyproject.toml",
+        "nox_support/",
+        ".github/workflows/",
+        ".github/tools/",
+    )
 
 
 def test_reads_the_ci_sub_table(tmp_path: Path) -> None:

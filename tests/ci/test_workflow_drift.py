@@ -9,17 +9,21 @@ install nox-support itself are replaced by the development venv.
 
 from __future__ import annotations
 
+import base64
+import dataclasses
 import json
 import os
+import shutil
 import stat
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from tests.ci.gha import JobResult, Runner, hermetic_env
+from tests.ci.gha import JobResult, Runner, evaluate, hermetic_env, to_text, truthy
 from tests.ci.helpers import BIN, git, nox, service
 from tests.repos import ROOT, local_package, monorepo, write
 
@@ -80,6 +84,9 @@ def origin(tmp_path_factory: pytest.TempPathFactory, ci_wheelhouse: Path) -> Ori
     )
     local_package(src / "libs/common", "common")
     write(src / ".gitignore", ".nox/\nreports/\n")
+    # As an adopter has them: the workflows and the hashed tool lock they install.
+    for folder in ("workflows", "tools"):
+        shutil.copytree(ROOT / ".github" / folder, src / ".github" / folder)
     locked = nox(src, "-s", "lock", env=hermetic_env(older))
     assert locked.returncode == 0, locked.stderr
     git(src, "init", "-q", "-b", "main")
@@ -104,7 +111,8 @@ def origin(tmp_path_factory: pytest.TempPathFactory, ci_wheelhouse: Path) -> Ori
     osv_db = home / "osv-db"
     record = {
         "id": "TEST-0001",
-        "modified": "2024-01-01T00:00:00Z",
+        # Fresh: the audit job caps the offline database's age (NOX_SUPPORT_MAX_DB_AGE_DAYS).
+        "modified": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "affected": [{"package": {"ecosystem": "PyPI", "name": "zeta-unused"}, "versions": ["1.0"]}],
     }
     write(osv_db / "TEST-0001.json", json.dumps(record))
@@ -138,7 +146,11 @@ def pull_request(sha: str, branch: str, *, head_repo: str = REPOSITORY) -> dict[
         "ref": "refs/pull/1/merge",
         "event": {
             "repository": {"default_branch": "main"},
-            "pull_request": {"head": {"sha": sha, "ref": branch, "repo": {"full_name": head_repo}}},
+            "pull_request": {
+                "number": 1,
+                "user": {"login": "someone"},
+                "head": {"sha": sha, "ref": branch, "repo": {"full_name": head_repo}},
+            },
         },
     }
 
@@ -147,8 +159,42 @@ def describe(result: JobResult) -> str:
     return "\n".join(line for run in result.runs for line in run.log)
 
 
+def comment_shim(directory: Path, existing: str) -> tuple[str, Path]:
+    """A fake ``gh`` for the comment job: *existing* is the id of the sticky comment ("" for none)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    log = directory / "gh.log"
+    script = directory / "gh"
+    script.write_text(
+        "#!/bin/sh\n"
+        f'echo "$*" >> {log}\n'
+        'for arg; do case "$arg" in body=@*) cat "${arg#body=@}" >> ' + f"{log}" + ";; esac; done\n"
+        f'case "$*" in *--paginate*) echo "{existing}";; esac\n'
+    )
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    return f"{directory}{os.pathsep}{BIN}{os.pathsep}{os.environ['PATH']}", log
+
+
+def check_sticky_comment(
+    gha: Runner, origin: Origin, tmp_path: Path, lock_diff: JobResult, comments: Path
+) -> None:
+    """The lock diff as one sticky comment: created the first time, then updated in place."""
+    comment = gha.run_job("lock-diff-comment", {"lock-diff": lock_diff})
+    assert comment.result == "success", describe(comment)
+    posted = comments.read_text()
+    assert f"api --method POST repos/{REPOSITORY}/issues/1/comments -F body=@" in posted
+    assert "<!-- nox-support:lock-diff -->\n## Lock changes\n" in posted
+    assert "| beta | upgraded | 1.0 | 1.1 |" in posted
+    path, comments = comment_shim(tmp_path / "shim2", "4242")
+    rerun = runner(CI, origin, tmp_path / "jobs2", pull_request(origin.feature, "feature"), PATH=path)
+    rerun.artifacts = gha.artifacts
+    again = rerun.run_job("lock-diff-comment", {"lock-diff": lock_diff})
+    assert again.result == "success", describe(again)
+    assert f"api --method PATCH repos/{REPOSITORY}/issues/comments/4242 -F body=@" in comments.read_text()
+
+
 def test_ci_pull_request_runs_end_to_end(origin: Origin, tmp_path: Path) -> None:
-    gha = runner(CI, origin, tmp_path, pull_request(origin.feature, "feature"))
+    path, comments = comment_shim(tmp_path / "shim", "")
+    gha = runner(CI, origin, tmp_path / "jobs", pull_request(origin.feature, "feature"), PATH=path)
     results: dict[str, JobResult] = {}
     results["discover"] = gha.run_job("discover", {})
     assert results["discover"].result == "success", describe(results["discover"])
@@ -157,8 +203,9 @@ def test_ci_pull_request_runs_end_to_end(origin: Origin, tmp_path: Path) -> None
     tests = json.loads(outputs["tests_matrix"])["include"]
     assert [e["id"] for e in audit] == ["api", "web"]
     assert [e["sessions"] for e in tests] == [["tests(api)"], ["tests(web)"]]
-    assert json.loads(outputs["lock_diff"]) == ["lock_diff(api)", "lock_diff(web)"]
-    assert outputs["untested"] == "[]"
+    assert outputs["lock_diff_count"] == "2"
+    assert outputs["untested"] == ""
+    assert outputs["untested_count"] == "0"
     assert (
         "| web | libs/common/NOTES.txt changed (local package libs/common) |"
         in results["discover"].runs[0].summary
@@ -167,21 +214,27 @@ def test_ci_pull_request_runs_end_to_end(origin: Origin, tmp_path: Path) -> None
     for job in ("freshness", "audit", "tests", "lock-diff"):
         results[job] = gha.run_job(job, {k: v for k, v in results.items() if k in {"discover", "freshness"}})
         assert results[job].result == "success", describe(results[job])
+    results["close-removed"] = gha.run_job("close-removed", {"discover": results["discover"]})
+    assert results["close-removed"].result == "skipped"
+
+    check_sticky_comment(gha, origin, tmp_path, results["lock-diff"], comments)
 
     # What the matrix jobs ran, and what they handed to later steps.
     for run in results["audit"].runs:
-        for name in run.matrix["services"]:
+        services = [session.removeprefix("audit(").removesuffix(")") for session in run.matrix["sessions"]]
+        for name in services:
             assert (run.workspace / f"reports/audit/{name}.json").is_file()
         assert run.workspace / "reports/audit" in run.uploads[f"audit-{run.matrix['id']}"]
         # audit_summary, queued by the audit sessions: combined Markdown and SARIF for this job only.
         sarif = run.workspace / "reports/audit.sarif"
-        assert run.uploads["sarif"] == [sarif]
+        assert "sarif" not in run.uploads  # pull requests audit only some services: no upload
+        assert "Upload SARIF to code scanning" in run.skipped_steps
         categories = [r["automationDetails"]["id"] for r in json.loads(sarif.read_text())["runs"]]
-        assert categories == [f"nox-support-audit/{name}/" for name in run.matrix["services"]]
+        assert categories == [f"nox-support-audit/{name}/" for name in services]
         assert "# Security audit" in run.summary
         assert "No combined audit report" not in run.summary
     for run in results["tests"].runs:
-        (name,) = run.matrix["services"]
+        (name,) = [session.removeprefix("tests(").removesuffix(")") for session in run.matrix["sessions"]]
         assert (run.workspace / f"reports/tests/{name}.xml").is_file()
         assert run.uploads[f"tests-{run.matrix['id']}"] == [run.workspace / "reports/tests"]
     (diff,) = results["lock-diff"].runs
@@ -195,10 +248,35 @@ def test_ci_pull_request_runs_end_to_end(origin: Origin, tmp_path: Path) -> None
     assert "audit: 2 jobs succeeded" in describe(gate)
 
 
+def last_green_shim(directory: Path, sha: str | None) -> tuple[str, Path]:
+    """A fake ``gh`` for the discover job: the last passing push run is *sha* (None: the API fails)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    log = directory / "gh.log"
+    answer = "exit 1" if sha is None else f"echo {sha}"
+    script = directory / "gh"
+    script.write_text(f'#!/bin/sh\necho "$*" >> {log}\n{answer}\n')
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    return f"{directory}{os.pathsep}{BIN}{os.pathsep}{os.environ['PATH']}", log
+
+
+def push(sha: str, before: str) -> dict[str, Any]:
+    return {
+        "event_name": "push",
+        "sha": sha,
+        "ref": "refs/heads/main",
+        "ref_name": "main",
+        "workflow_ref": f"{REPOSITORY}/.github/workflows/ci.yml@refs/heads/main",
+        "event": {"before": before, "repository": {"default_branch": "main"}},
+    }
+
+
+def discover_ids(result: JobResult, kind: str) -> list[str]:
+    return [e["id"] for e in json.loads(result.outputs[f"{kind}_matrix"])["include"]]
+
+
 @pytest.mark.parametrize(
     ("event", "audit", "tests"),
     [
-        ("push", ["api", "web", "worker"], ["api", "web"]),
         ("schedule", ["api", "web", "worker"], []),
         ("workflow_dispatch", ["api", "web", "worker"], ["api", "web"]),
     ],
@@ -210,13 +288,130 @@ def test_ci_discover_per_event(
         "event_name": event,
         "sha": origin.feature,
         "ref": "refs/heads/main",
-        "event": {"before": origin.base, "repository": {"default_branch": "main"}},
+        "event": {"schedule": "17 3 * * *", "repository": {"default_branch": "main"}},
     }
     result = runner(CI, origin, tmp_path, github).run_job("discover", {})
     assert result.result == "success", describe(result)
-    assert [e["id"] for e in json.loads(result.outputs["audit_matrix"])["include"]] == audit
-    assert [e["id"] for e in json.loads(result.outputs["tests_matrix"])["include"]] == tests
+    assert discover_ids(result, "audit") == audit
+    assert discover_ids(result, "tests") == tests
     assert result.outputs["tests_count"] == str(len(tests))
+
+
+def test_ci_weekly_schedule_tests_every_service(origin: Origin, tmp_path: Path) -> None:
+    weekly = next(entry["cron"] for entry in CI[True]["schedule"] if entry["cron"] != "17 3 * * *")
+    github: dict[str, Any] = {"event_name": "schedule", "sha": origin.base, "ref": "refs/heads/main"}
+    github["event"] = {"schedule": weekly, "repository": {"default_branch": "main"}}
+    result = runner(CI, origin, tmp_path, github).run_job("discover", {})
+    assert result.result == "success", describe(result)
+    assert discover_ids(result, "tests") == ["api", "web"]  # worker has no tests
+
+
+def test_ci_push_tests_what_changed_since_the_last_green_commit(origin: Origin, tmp_path: Path) -> None:
+    """A cancelled (or red) run never hides its commit: the next push diffs from the last green one."""
+    path, log = last_green_shim(tmp_path / "shim", origin.base)
+    # `before` is the feature commit itself: diffing from it would select nothing.
+    gha = runner(CI, origin, tmp_path / "jobs", push(origin.feature, origin.feature), PATH=path)
+    result = gha.run_job("discover", {})
+    assert result.result == "success", describe(result)
+    assert discover_ids(result, "audit") == ["api", "web", "worker"]
+    assert discover_ids(result, "tests") == ["api", "web"]
+    assert f"repos/{REPOSITORY}/actions/workflows/ci.yml/runs" in log.read_text()
+    assert "status=success" in log.read_text()
+    assert "branch=main" in log.read_text()
+    assert f"merge base `{origin.base[:12]}`" in result.runs[0].summary
+
+
+def test_ci_push_whose_base_is_not_in_the_clone_runs_everything(origin: Origin, tmp_path: Path) -> None:
+    """A force-push: the last green (or `before`) commit is gone; run everything and say why."""
+    gone = "0123456789abcdef0123456789abcdef01234567"
+    path, _ = last_green_shim(tmp_path / "shim", gone)
+    gha = runner(CI, origin, tmp_path / "jobs", push(origin.feature, gone), PATH=path)
+    result = gha.run_job("discover", {})
+    assert result.result == "success", describe(result)
+    assert discover_ids(result, "tests") == ["api", "web"]
+    assert discover_ids(result, "audit") == ["api", "web", "worker"]
+    assert (
+        f"**Every service is selected**: the base `{gone}` cannot be diffed from "
+        f"(git ref '{gone}' does not exist in this clone)." in result.runs[0].summary
+    )
+
+
+@pytest.mark.parametrize("answer", [None, ""], ids=["api-fails", "no-green-run"])
+def test_ci_push_without_a_known_green_commit_runs_everything(
+    origin: Origin, tmp_path: Path, answer: str | None
+) -> None:
+    path, _ = last_green_shim(tmp_path / "shim", answer)
+    gha = runner(CI, origin, tmp_path / "jobs", push(origin.feature, origin.base), PATH=path)
+    result = gha.run_job("discover", {})
+    assert result.result == "success", describe(result)
+    assert discover_ids(result, "tests") == ["api", "web"]
+    assert "No base ref: every service is selected." in result.runs[0].summary
+    if answer is None:
+        assert "::warning::could not ask GitHub for the last passing run of ci.yml" in describe(result)
+    else:
+        assert "No earlier run of this workflow passed on this branch" in result.runs[0].summary
+
+
+def test_ci_pushes_never_share_a_concurrency_group(origin: Origin, tmp_path: Path) -> None:
+    """GitHub drops a pending run when a newer one queues in its group: pushes get one group each."""
+
+    def group(github: dict[str, Any]) -> tuple[str, bool]:
+        gha = runner(CI, origin, tmp_path, {"workflow": "ci", **github})
+        context = gha.context({}, {}, {})
+        functions = gha.functions(ok=True)
+        concurrency = CI["concurrency"]
+        return (
+            to_text(evaluate(concurrency["group"], context, functions)),
+            truthy(evaluate(concurrency["cancel-in-progress"], context, functions)),
+        )
+
+    first, second = group(push(origin.base, "0" * 40)), group(push(origin.feature, origin.base))
+    assert first != second
+    assert first[1] is second[1] is False
+    nightly = group({"event_name": "schedule", "sha": origin.feature, "event": {}})
+    assert nightly[0] != second[0]
+    pr_one, pr_two = group(pull_request(origin.base, "a")), group(pull_request(origin.feature, "a"))
+    assert pr_one == pr_two  # a newer push to a pull request replaces the older run
+    assert pr_one[1] is True
+
+
+def test_ci_merge_queue_diffs_from_the_queue_base_and_reports_the_gate(
+    origin: Origin, tmp_path: Path
+) -> None:
+    assert "merge_group" in CI[True]
+    github = {
+        "event_name": "merge_group",
+        "sha": origin.feature,
+        "ref": "refs/heads/gh-readonly-queue/main/pr-1-" + origin.base,
+        "event": {"merge_group": {"base_sha": origin.base, "head_sha": origin.feature}},
+    }
+    gha = runner(CI, origin, tmp_path, github)
+    results = {"discover": gha.run_job("discover", {})}
+    assert results["discover"].result == "success", describe(results["discover"])
+    assert discover_ids(results["discover"], "audit") == ["api", "web"]
+    assert discover_ids(results["discover"], "tests") == ["api", "web"]
+    for job in ("freshness", "audit", "tests", "lock-diff", "close-removed"):
+        results[job] = gha.run_job(job, {k: v for k, v in results.items() if k in {"discover", "freshness"}})
+    assert results["audit"].result == "success", describe(results["audit"])
+    assert results["lock-diff"].result == results["close-removed"].result == "skipped"
+    gate = gha.run_job("all-green", results)
+    assert gate.result == "success", describe(gate)
+
+
+def test_ci_pull_request_changing_only_a_workflow_runs_every_check(origin: Origin, tmp_path: Path) -> None:
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", "-b", "main", str(origin.bare), str(clone))
+    git(clone, "switch", "-q", "-c", "workflow-only")
+    ci = clone / ".github/workflows/ci.yml"
+    ci.write_text(ci.read_text() + "# tweak\n")
+    sha = commit(clone, "tweak the workflow")
+    git(clone, "push", "-q", "origin", "workflow-only")
+    gha = runner(CI, origin, tmp_path / "jobs", pull_request(sha, "workflow-only"))
+    result = gha.run_job("discover", {})
+    assert result.result == "success", describe(result)
+    assert discover_ids(result, "audit") == ["api", "web", "worker"]
+    assert discover_ids(result, "tests") == ["api", "web"]
+    assert "| api | .github/workflows/ci.yml changed (affects every service) |" in result.runs[0].summary
 
 
 def test_ci_stale_lock_fails_freshness_and_the_gate(origin: Origin, tmp_path: Path) -> None:
@@ -225,6 +420,10 @@ def test_ci_stale_lock_fails_freshness_and_the_gate(origin: Origin, tmp_path: Pa
     freshness = gha.run_job("freshness", {"discover": discover})
     assert freshness.result == "failure"
     assert 'fix: nox -s "lock(worker)"' in describe(freshness)
+    assert (
+        "::error file=services/worker/requirements.txt,title=stale lock::services/worker/requirements.txt "
+        'does not match its inputs: run nox -s "lock(worker)" and commit it'
+    ) in describe(freshness)
     audit = gha.run_job("audit", {"discover": discover, "freshness": freshness})
     tests = gha.run_job("tests", {"discover": discover, "freshness": freshness})
     assert audit.result == "skipped"
@@ -236,6 +435,7 @@ def test_ci_stale_lock_fails_freshness_and_the_gate(origin: Origin, tmp_path: Pa
         "audit": audit,
         "tests": tests,
         "lock-diff": lock_diff,
+        "close-removed": JobResult("skipped"),
     }
     gate = gha.run_job("all-green", needs)
     assert gate.result == "failure"
@@ -246,6 +446,7 @@ def gate(tmp_path: Path, origin_path: Path, event: str, **results: tuple[str, di
     needs = {
         name.replace("_", "-"): JobResult(result, outputs) for name, (result, outputs) in results.items()
     }
+    needs.setdefault("close-removed", JobResult("skipped"))
     assert "actions/checkout" not in str(CI["jobs"]["all-green"]["steps"])  # runs without the repository
     return Runner(CI, origin_path, {"event_name": event}, tmp_path, {}).run_job("all-green", needs)
 
@@ -254,13 +455,15 @@ COUNTS = {
     "audit_count": "2",
     "tests_count": "1",
     "lock_diff_count": "2",
-    "untested": "[]",
+    "untested": "",
+    "untested_count": "0",
     "missing_tests": "skip",
+    "removed_count": "0",
 }
 
 
 NOTHING_TO_DO = {"audit_count": "0", "tests_count": "0", "lock_diff_count": "0"}
-UNTESTED = {"untested": '["worker"]'}
+UNTESTED = {"untested": "worker", "untested_count": "1"}
 
 
 @pytest.mark.parametrize(
@@ -272,6 +475,7 @@ UNTESTED = {"untested": '["worker"]'}
         ("pull_request", ("skipped", "success", "success"), {}, "failure"),
         ("pull_request", ("success", "success", "skipped"), {}, "failure"),
         ("push", ("success", "success", "skipped"), {}, "success"),
+        ("merge_group", ("success", "success", "skipped"), {}, "success"),
         ("pull_request", ("skipped", "skipped", "skipped"), NOTHING_TO_DO, "success"),
         ("pull_request", ("success", "success", "success"), UNTESTED, "success"),
         ("pull_request", ("success", "success", "success"), {**UNTESTED, "missing_tests": "fail"}, "failure"),
@@ -293,7 +497,25 @@ def test_gate_decisions(
     )
     assert result.result == expected, describe(result)
     if outputs.get("untested") and expected == "success":
-        assert "::warning::services without tests" in describe(result)
+        assert "::warning::1 services without tests" in describe(result)
+
+
+@pytest.mark.parametrize(("close_removed", "expected"), [("success", "success"), ("failure", "failure")])
+def test_gate_checks_the_closing_of_removed_services(
+    tmp_path: Path, close_removed: str, expected: str
+) -> None:
+    result = gate(
+        tmp_path,
+        tmp_path,
+        "push",
+        discover=("success", {**COUNTS, "removed_count": "2"}),
+        freshness=("success", {}),
+        audit=("success", {}),
+        tests=("success", {}),
+        lock_diff=("skipped", {}),
+        close_removed=(close_removed, {}),
+    )
+    assert result.result == expected, describe(result)
 
 
 def test_gate_fails_when_discovery_failed(tmp_path: Path) -> None:
@@ -380,3 +602,98 @@ def test_weekly_upgrade_opens_a_pull_request(origin: Origin, tmp_path: Path) -> 
     body = next(p for p in (tmp_path / "jobs").rglob("body.md") if "pull-request" in str(p))
     assert "| beta | upgraded | 1.0 | 1.1 |" in body.read_text()
     assert "| alpha | upgraded | 1.0 | 1.1 |" in body.read_text()  # worker: gamma needs alpha<2
+
+
+def test_lock_refresh_never_writes_through_a_symlinked_directory(origin: Origin, tmp_path: Path) -> None:
+    """A pull request commits `services/evil -> <outside>`; the artifact holds its requirements.txt."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", "-b", "main", str(origin.bare), str(clone))
+    git(clone, "switch", "-q", "-c", "evil")
+    (clone / "services/evil").symlink_to(outside)
+    sha = commit(clone, "a symlinked directory")
+    git(clone, "push", "-q", "origin", "evil")
+    artifact = tmp_path / "artifact"
+    write(artifact / "locks/services/evil/requirements.txt", "planted==1.0\n")
+    gha = runner(LOCK_REFRESH, origin, tmp_path / "jobs", pull_request(sha, "evil"))
+    gha.artifacts["lock-refresh"] = artifact
+    result = gha.run_job("push", {"lock": JobResult("success", {"changed": "true"})})
+    assert result.result == "failure"
+    assert "::error::refusing to write services/evil/requirements.txt (symlink or unknown directory)" in (
+        describe(result)
+    )
+    assert list(outside.iterdir()) == []
+    assert git(origin.bare, "rev-parse", "evil").strip() == sha  # nothing pushed
+
+
+def test_lock_refresh_skips_the_push_for_dependabot(origin: Origin, tmp_path: Path) -> None:
+    github = pull_request(origin.needs_lock, "dependabot/pip/x")
+    github["event"]["pull_request"]["user"] = {"login": "dependabot[bot]"}
+    gha = runner(LOCK_REFRESH, origin, tmp_path, github)
+    assert gha.run_job("push", {"lock": JobResult("success", {"changed": "true"})}).result == "skipped"
+
+
+def test_lock_refresh_mints_an_app_token_when_configured(origin: Origin, tmp_path: Path) -> None:
+    git(origin.bare, "branch", "needs-lock-app", origin.needs_lock)
+    gha = runner(LOCK_REFRESH, origin, tmp_path, pull_request(origin.needs_lock, "needs-lock-app"))
+    lock = gha.run_job("lock", {})
+    assert lock.result == "success", describe(lock)
+    gha.variables["LOCK_REFRESH_APP_ID"] = "12345"
+    gha.secrets["LOCK_REFRESH_APP_PRIVATE_KEY"] = "key"
+    pushed = gha.run_job("push", {"lock": lock})
+    assert pushed.result == "success", describe(pushed)
+    assert "Mint a push token (GitHub App, when configured)" not in pushed.runs[0].skipped_steps
+    minted = base64.b64encode(b"x-access-token:minted-app-token").decode()
+    assert f"::add-mask::{minted}" in describe(pushed)
+
+
+def test_weekly_upgrade_runs_only_from_the_default_branch(origin: Origin, tmp_path: Path) -> None:
+    github = {
+        "event_name": "workflow_dispatch",
+        "sha": origin.feature,
+        "ref": "refs/heads/feature",
+        "ref_name": "feature",
+    }
+    assert runner(LOCK_REFRESH, origin, tmp_path, github).run_job("lock", {}).result == "skipped"
+
+
+def test_weekly_upgrade_never_overwrites_a_human_fix(origin: Origin, tmp_path: Path) -> None:
+    own = tmp_path / "origin.git"  # this test's own copy: other tests push to the same branch
+    shutil.copytree(origin.bare, own)
+    origin = dataclasses.replace(origin, bare=own)
+    git(own, "update-ref", "-d", "refs/heads/nox-support/lock-upgrade")
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", "-b", "main", str(origin.bare), str(clone))
+    git(clone, "switch", "-q", "-c", "nox-support/lock-upgrade")
+    write(clone / "services/api/NOTE.txt", "a human fix\n")
+    fix = commit(clone, "a human fix on the upgrade branch")
+    git(clone, "push", "-q", "origin", "nox-support/lock-upgrade")
+    shim, _log = gh_shim(tmp_path / "shim")
+    github = {"event_name": "schedule", "sha": origin.base, "ref": "refs/heads/main"}
+    path = f"{shim}{os.pathsep}{BIN}{os.pathsep}{os.environ['PATH']}"
+    gha = runner(LOCK_REFRESH, origin, tmp_path / "jobs", github, PATH=path)
+    lock = gha.run_job("lock", {})
+    assert lock.result == "success", describe(lock)
+    opened = gha.run_job("pull-request", {"lock": lock})
+    assert opened.result == "failure"
+    assert "::error::nox-support/lock-upgrade has commits by others" in describe(opened)
+    assert git(origin.bare, "rev-parse", "nox-support/lock-upgrade").strip() == fix
+
+
+def test_ci_failed_tests_are_annotated_on_their_file(origin: Origin, tmp_path: Path) -> None:
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", "-b", "main", str(origin.bare), str(clone))
+    git(clone, "switch", "-q", "-c", "failing-test")
+    write(clone / "services/api/tests/test_broken.py", "def test_broken():\n    assert 1 == 2\n")
+    sha = commit(clone, "a failing test")
+    git(clone, "push", "-q", "origin", "failing-test")
+    gha = runner(CI, origin, tmp_path / "jobs", pull_request(sha, "failing-test"))
+    discover = gha.run_job("discover", {})
+    assert discover.result == "success", describe(discover)
+    tests = gha.run_job("tests", {"discover": discover, "freshness": JobResult("success")})
+    assert tests.result == "failure"
+    assert (
+        "::error file=services/api/tests/test_broken.py,line=2,"
+        "title=test failed%3A services.api.tests.test_broken%3A%3Atest_broken::assert 1 == 2"
+    ) in describe(tests)

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import tomllib
 import yaml
 
 from tests.repos import ROOT
@@ -87,6 +88,7 @@ def test_caches_use_exact_keys_per_os_python_and_locks() -> None:
         assert "restore-keys" not in step["with"]
         key = step["with"]["key"]
         assert f"nox-{job}-${{{{ runner.os }}}}" in key
+        assert "${{ steps.image.outputs.image }}" in key  # ImageOS-ImageVersion of the runner
         assert "${{ steps.service-python.outputs.python-version }}" in key
         assert key.endswith("${{ matrix.cache_key }}")
         assert step["with"]["path"] == ".nox"
@@ -111,9 +113,86 @@ def test_lock_refresh_never_runs_for_forks_and_never_pushes_the_default_branch()
                 assert not words or not words[0].startswith("./"), line
     upgrade = workflow["jobs"]["pull-request"]
     script = upgrade["steps"][-1]["run"]
-    assert 'push --force origin "HEAD:refs/heads/$BRANCH"' in script
+    assert 'push --force-with-lease="refs/heads/$BRANCH:$lease" origin "HEAD:refs/heads/$BRANCH"' in script
+    assert "push --force " not in script
     assert upgrade["steps"][-1]["env"]["BRANCH"] == "nox-support/lock-upgrade"
     assert "gh pr create" in script
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_every_run_step_uses_bash_with_pipefail(path: Path) -> None:
+    workflow = load(path)
+    assert workflow["defaults"] == {"run": {"shell": "bash"}}
+    for job, step in steps(workflow):
+        assert step.get("shell", "bash") == "bash", f"{path.name}: job {job}"
+
+
+def test_every_job_installs_the_hashed_tool_lock_the_same_way() -> None:
+    installs = [
+        (path.name, job, step)
+        for path in FILES
+        for job, step in steps(load(path))
+        if step.get("name") == "Install nox-support"
+    ]
+    assert len(installs) >= 6
+    expected = (
+        "python -m pip install --require-hashes -r .github/tools/requirements.txt\n"
+        "python -m pip install --no-deps --no-build-isolation .\n"
+    )
+    assert {step["run"] for _, _, step in installs} == {expected}
+    for path in FILES:
+        for job, step in steps(load(path)):
+            if step.get("with", {}).get("python-version") == "${{ env.TOOL_PYTHON }}":
+                assert step["with"]["cache"] == "pip", f"{path.name}: {job}"
+                assert step["with"]["cache-dependency-path"] == ".github/tools/requirements.txt"
+
+
+TOOLS = ROOT / ".github" / "tools"
+
+
+def test_the_tool_lock_is_hashed_and_portable() -> None:
+    text = (TOOLS / "requirements.txt").read_text(encoding="utf-8")
+    pins = re.findall(r"^([a-z0-9._-]+)==\S+ \\$", text, re.MULTILINE)
+    assert len(pins) > 10
+    blocks = re.split(r"^(?=[a-z0-9._-]+==)", text, flags=re.MULTILINE)[1:]
+    assert all("--hash=sha256:" in block for block in blocks)
+    # No index or find-links options, no machine paths, no credentials.
+    for line in text.splitlines():
+        assert not line.startswith(("-i", "--index-url", "--extra-index-url", "-f", "--find-links")), line
+        assert "file://" not in line
+        assert "/work/" not in line
+        assert "/tmp/" not in line  # noqa: S108 - looking for a machine path, not using one
+    assert "pip-compile --generate-hashes" in text
+
+
+def test_the_tool_lock_covers_nox_support_dependencies() -> None:
+    from packaging.requirements import Requirement  # noqa: PLC0415
+    from packaging.utils import canonicalize_name  # noqa: PLC0415
+
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    needed = {
+        canonicalize_name(req.name)
+        for req in map(Requirement, pyproject["project"]["dependencies"])
+        if req.marker is None or req.marker.evaluate({"python_version": "3.11"})
+    } | {"uv", "filelock", "setuptools"}
+    inputs = {
+        canonicalize_name(Requirement(line).name)
+        for line in (TOOLS / "requirements.in").read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    }
+    assert needed <= inputs
+    pinned = {
+        canonicalize_name(name)
+        for name in re.findall(
+            r"^([A-Za-z0-9._-]+)==", (TOOLS / "requirements.txt").read_text(), re.MULTILINE
+        )
+    }
+    assert inputs <= pinned
+
+
+def test_dependabot_updates_the_pinned_actions() -> None:
+    config = load(ROOT / ".github" / "dependabot.yml")
+    assert {"package-ecosystem": "github-actions", "directory": "/"}.items() <= config["updates"][0].items()
 
 
 # ---------------------------------------------------------------------------
@@ -133,7 +212,7 @@ def zizmor(*args: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.mark.parametrize("persona", ["regular", "auditor"])
 def test_zizmor_reports_nothing(persona: str) -> None:
-    result = zizmor("--persona", persona, str(WORKFLOWS))
+    result = zizmor("--persona", persona, str(WORKFLOWS), str(ROOT / ".github" / "dependabot.yml"))
     assert result.returncode == 0, result.stdout + result.stderr
     assert json.loads(result.stdout) == []
     for path in FILES:  # proof that each file was collected and audited
