@@ -112,17 +112,38 @@ def stamp_lock(root: Path, service: str, layer: str = "main") -> Path:
     For tests that build locks without a compiler: the line records the service's current
     inputs and the lock's body, so freshness, audit and tests accept the lock.
     """
-    from nox_support import lockfile  # noqa: PLC0415 - keeps this module importable without the package
-    from nox_support.lock import current_digest  # noqa: PLC0415
+    from nox_support import localfile  # noqa: PLC0415 - keeps this module importable without the package
+    from nox_support.lock import current_digest, split_local  # noqa: PLC0415
     from nox_support.project import Project  # noqa: PLC0415
 
     project = Project.load(root)
     svc = project.service(service)
     (target,) = (candidate for candidate in svc.layers if candidate.name == layer)
     current = current_digest(project.root, svc, target, project.settings, project.compiler)
-    text = target.lock.read_text(encoding="utf-8")
-    compiled_by = project.compiler.identity()
-    target.lock.write_text(
-        lockfile.with_digest_line(text, current, compiled_by=compiled_by), encoding="utf-8"
+    local_path = localfile.local_file_for(target.lock)
+    text = _with_local_lines(target.lock.read_text(encoding="utf-8"), local_path)
+    # Local path lines move to requirements.local.txt, as `nox -s lock` writes them.
+    content, local = split_local(
+        text, project.root, svc, target, current, compiled_by=project.compiler.identity()
     )
+    target.lock.write_text(content, encoding="utf-8")
+    if local is not None:
+        local_path.write_text(local, encoding="utf-8")
+    else:
+        local_path.unlink(missing_ok=True)
     return target.lock
+
+
+def _with_local_lines(text: str, local_path: Path) -> str:
+    """*text* as the compiler wrote it: a stamped lock's local file lines back in, its note out."""
+    from nox_support import digest, localfile  # noqa: PLC0415
+
+    lines = text.splitlines()
+    if any(line.startswith(localfile.NOTE_PREFIX) for line in lines):
+        at = next(i for i, line in enumerate(lines) if line.startswith(localfile.NOTE_PREFIX))
+        del lines[at : at + 2]  # the note is two comment lines
+    if local_path.exists():
+        split = digest.split(local_path.read_text(encoding="utf-8"))
+        if split is not None:
+            lines.extend(split.body)
+    return "\n".join(lines) + "\n"

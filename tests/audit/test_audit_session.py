@@ -225,15 +225,17 @@ def test_a_venv_that_cannot_match_its_lock_is_an_error(
 ) -> None:
     use_db(monkeypatch, write_osv_db(tmp_path / "db", VULNERABLE))
     lock = repo / "services/svc/requirements.txt"
-    original = lock.read_text(encoding="utf-8")
+    local = repo / "services/svc/requirements.local.txt"  # stamp_lock rewrites it too
+    original = {path: path.read_bytes() for path in (lock, local) if path.exists()}
     try:
-        lock.write_text(original.replace("alpha==1.0", "alpha==1.1"), encoding="utf-8")  # hash of 1.0 for 1.1
+        lock.write_text(original[lock].decode().replace("alpha==1.0", "alpha==1.1"), encoding="utf-8")
         stamp_lock(repo, "svc")  # a consistent digest line: the sync itself must catch it
         message, report = expect_failure(repo)
         assert report["status"] == "error"
         assert "could not be synced" in message
     finally:
-        lock.write_text(original, encoding="utf-8")
+        for path, content in original.items():
+            path.write_bytes(content)
     _, report = expect_failure(repo)
     assert report["status"] == "vulnerable"
 
