@@ -2,20 +2,20 @@
 
 When the target Python is the one running Nox, the tools installed next to
 nox-support are used directly (no venv, no install).  Otherwise a tool venv
-is created on first need by Nox's own :class:`nox.virtualenv.VirtualEnv`,
-reused afterwards, and given the *same* tool versions as this environment so
+is created on first need by Nox's own ``VirtualEnv`` (through
+:mod:`nox_support._compat`; with uv, a dependency of nox-support), reused
+afterwards, and given the *same* tool versions as this environment so
 that digests (which record the tool version) agree.
 """
 
 from __future__ import annotations
 
 import functools
-import shutil
 import sys
 from importlib import metadata
 from pathlib import Path
 
-from nox_support import cmd
+from nox_support import _compat, cmd
 from nox_support.discovery import running_python
 from nox_support.errors import NoxSupportError
 from nox_support.filelock import exclusive
@@ -42,8 +42,8 @@ def distribution_version(name: str) -> str:
 
 
 def venv_backend() -> str:
-    """``uv`` when it is installed (much faster), else ``virtualenv``."""
-    return "uv" if shutil.which("uv") else "virtualenv"
+    """``uv`` when it can be found (it is a dependency; much faster), else ``virtualenv``."""
+    return "uv" if _compat.uv_binary() else "virtualenv"
 
 
 def python_for(root: Path, python: str, *, purpose: str, packages: tuple[str, ...]) -> str:
@@ -59,8 +59,9 @@ def python_for(root: Path, python: str, *, purpose: str, packages: tuple[str, ..
         backend = venv_backend()
         _create(location, python, backend)
         interpreter = str(_bin(location) / "python")
-        if backend == "uv":  # uv venvs have no pip
-            installer: tuple[str, ...] = ("uv", "pip", "install", "--quiet", "--python", interpreter)
+        uv = _compat.uv_binary()
+        if backend == "uv" and uv:  # uv venvs have no pip
+            installer: tuple[str, ...] = (uv, "pip", "install", "--quiet", "--python", interpreter)
         else:
             installer = (interpreter, "-m", "pip", "install", "--quiet")
         cmd.run((*installer, *wanted.split()))
@@ -69,10 +70,8 @@ def python_for(root: Path, python: str, *, purpose: str, packages: tuple[str, ..
 
 
 def _create(location: Path, python: str, backend: str) -> None:
-    from nox.virtualenv import VirtualEnv  # noqa: PLC0415 - only when a foreign Python is needed
-
     try:
-        VirtualEnv(str(location), interpreter=python, reuse_existing=False, venv_backend=backend).create()
+        _compat.create_tool_venv(location, python, backend)
     except Exception as exc:  # nox raises its own types for missing interpreters
         msg = f"cannot create a Python {python} tool environment at {location}: {exc}"
         raise ToolEnvError(

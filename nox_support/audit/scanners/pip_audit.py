@@ -16,6 +16,7 @@ really have been asked of the loopback server).
 from __future__ import annotations
 
 import json
+import os
 import sys
 from importlib import metadata
 from typing import TYPE_CHECKING, Any
@@ -40,6 +41,7 @@ from nox_support.audit.interface import (
     VulnerabilitySource,
 )
 from nox_support.audit.scanners import pip_audit_library
+from nox_support.audit.server import direct_env, is_loopback_url
 from nox_support.errors import CommandError, CommandNotFoundError
 
 if TYPE_CHECKING:
@@ -111,7 +113,10 @@ class PipAuditScanner:
         )
 
     def _run_command(self, target: ScanTarget, endpoint: Endpoint, output: Path) -> tuple[Any, int, str]:
-        result = cmd.run(self.command(target, endpoint, output), check=False, timeout=_timeout(endpoint))
+        loopback = isinstance(endpoint, OsvEndpoint) and is_loopback_url(endpoint.url)
+        env = direct_env(os.environ) if loopback else None  # a proxy cannot reach our loopback server
+        command = self.command(target, endpoint, output)
+        result = cmd.run(command, check=False, env=env, timeout=_timeout(endpoint))
         try:
             data: Any = json.loads(output.read_text(encoding="utf-8"))
         except (OSError, ValueError):
