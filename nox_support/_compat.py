@@ -38,7 +38,7 @@ from nox_support.errors import NoxSupportError
 
 PIP_AUDIT_RANGE = ">=2.10,<3"
 NOX_RANGE = ">=2025.5.1,<2027"
-UV_RANGE = ">=0.5,<0.14"
+UV_RANGE = ">=0.7,<0.14"
 
 
 class CompatError(NoxSupportError):

@@ -1,9 +1,11 @@
-"""pip-audit, run from the tool environment and pointed at the service venv.
+"""pip-audit, pointed at the service venv's ``site-packages``.
 
-``pip-audit --path <venv site-packages>`` audits the distributions actually
-installed in the venv (not a requirements file), and runs with the tool
-environment's interpreter, so pip-audit's own dependencies are never part of
-the service's audit.
+By default pip-audit runs as a library inside the Nox process
+(:mod:`~nox_support.audit.scanners.pip_audit_library`), auditing the
+distributions actually installed in the venv (not a requirements file), so
+pip-audit's own dependencies are never part of the service's audit.  Given
+another ``python``, the scanner runs ``python -m pip_audit --path <venv
+site-packages>`` instead (same report, same judgement).
 
 pip-audit's exit code mixes "vulnerable" (1) with "crashed" (1), and without
 ``--strict`` it skips packages it cannot look up and still exits 0.  So the
