@@ -35,7 +35,7 @@ and :class:`Rebuilt` (venv recreated through Nox's ``create()``, see :mod:`nox_s
 packages).  Failures raise :class:`VenvError` (:class:`VenvMismatchError` when
 the venv still differs from the lock after syncing).
 
-Two runs on the same venv are serialised by an ``flock`` next to it; the
+Two runs on the same venv are serialised by a file lock next to it; the
 second waits up to ``NOX_SUPPORT_VENV_TIMEOUT`` seconds (default 600) and then
 fails with a "busy" message.
 """
@@ -260,7 +260,7 @@ def sync_venv(session: nox.Session, service: Service, locks: tuple[Path, ...], *
 
     *locks* are absolute paths (e.g. ``service.main.lock``); local paths inside
     them are relative to ``service.directory``.  *purpose* names the venv in
-    messages (``"audit"``, ``"tests"``).  Holds the venv's flock while syncing.
+    messages (``"audit"``, ``"tests"``).  Holds the venv's file lock while syncing.
     """
     with synced(session, service, locks, purpose=purpose) as result:
         return result

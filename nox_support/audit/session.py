@@ -2,8 +2,8 @@
 
 ``audit(<service>)``: sync the Nox venv to the service's lock (holding the
 venv's lock while scanning), reuse a cached scan when nothing that
-determines it changed, otherwise run the scanners from the tool
-environment; apply the ignore policy; write ``reports/audit/<service>.json``;
+determines it changed, otherwise run the scanners (pip-audit as a library
+in this process, safety 2.x as a command); apply the ignore policy; write ``reports/audit/<service>.json``;
 fail unless the verdict is ``clean``.
 
 ``audit_summary`` (queued once at the end of the run with
