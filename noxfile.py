@@ -1,6 +1,10 @@
 # /// script
-# dependencies = ["nox>=2025.5.1", "nox-support"]
+# dependencies = ["nox>=2025.5.1,<2027"]
 # ///
+# nox-support is deliberately not listed above: it is not published on any package index, so a bare
+# "nox-support" here would let Nox install whatever someone registers under that name. Install it next
+# to Nox from a pinned source (README, "Adopting it"), or list that pinned source here, for example
+# "nox-support @ https://github.com/<org>/nox-support/archive/<commit sha>.zip".
 """Dependency hygiene for every service of this monorepo, powered by nox-support.
 
 Copy this file unchanged to the root of a monorepo with ``services/<name>/requirements.in``;
@@ -13,9 +17,14 @@ from pathlib import Path
 
 import nox
 
-from nox_support import sessions
+try:
+    from nox_support import sessions
+except ImportError as exc:
+    msg = "noxfile.py needs nox-support next to Nox; install it from a pinned source (README: Adopting it)"
+    raise SystemExit(msg) from exc
 
 nox.needs_version = ">=2025.5.1"
+# Venvs are created by uv (a dependency of nox-support); virtualenv only if uv cannot be found.
 nox.options.default_venv_backend = "uv|virtualenv"
 
 ROOT = Path(__file__).resolve().parent

@@ -1,13 +1,19 @@
-"""An advisory inter-process lock with a timeout and a clear "busy" error."""
+"""An advisory inter-process lock with a timeout and a clear "busy" error.
+
+A thin wrapper over the `filelock <https://py-filelock.readthedocs.io>`_
+package (``flock`` on POSIX, ``msvcrt.locking`` on Windows), so the package
+imports and locks on every platform.  What stays here is only the
+translation of a timeout into :class:`BusyError` with a message that names
+what is busy and how to proceed.
+"""
 
 from __future__ import annotations
 
-import fcntl
-import os
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+import filelock
 
 from nox_support.errors import NoxSupportError
 
@@ -18,23 +24,18 @@ class BusyError(NoxSupportError):
 
 @contextmanager
 def exclusive(path: Path, *, timeout: float, what: str, poll: float = 0.05) -> Iterator[None]:
-    """Hold an exclusive ``flock`` on *path* (created if needed) while the block runs."""
+    """Hold an exclusive lock on *path* (created if needed) while the block runs."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    # thread_local=False: the lock belongs to the process (as flock did), not to one thread.
+    lock = filelock.FileLock(path, timeout=timeout, thread_local=False)
     try:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    msg = f"{what} is busy: another nox-support run holds {path} (waited {timeout:g} s)"
-                    raise BusyError(
-                        msg,
-                        hint="wait for the other run to finish, or remove the lock file if none is running",
-                    ) from None
-                time.sleep(poll)
+        lock.acquire(poll_interval=poll)
+    except filelock.Timeout:
+        msg = f"{what} is busy: another nox-support run holds {path} (waited {timeout:g} s)"
+        raise BusyError(
+            msg, hint="wait for the other run to finish, or remove the lock file if none is running"
+        ) from None
+    try:
         yield
     finally:
-        os.close(fd)
+        lock.release()

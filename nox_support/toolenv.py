@@ -2,8 +2,9 @@
 
 When the target Python is the one running Nox, the tools installed next to
 nox-support are used directly (no venv, no install).  Otherwise a tool venv
-is created on first need by Nox's own :class:`nox.virtualenv.VirtualEnv`,
-reused afterwards, and given the *same* tool versions as this environment so
+is created on first need by Nox's own ``VirtualEnv`` (through
+:mod:`nox_support._compat`; with uv, a dependency of nox-support), reused
+afterwards, and given the *same* tool versions as this environment so
 that digests (which record the tool version) agree.
 """
 
@@ -11,7 +12,6 @@ from __future__ import annotations
 
 import functools
 import os
-import shutil
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -20,7 +20,7 @@ from pathlib import Path
 
 from packaging.version import InvalidVersion, Version
 
-from nox_support import cmd
+from nox_support import _compat, cmd
 from nox_support.discovery import running_python
 from nox_support.errors import NoxSupportError
 from nox_support.filelock import exclusive
@@ -47,8 +47,8 @@ def distribution_version(name: str) -> str:
 
 
 def venv_backend() -> str:
-    """``uv`` when it is installed (much faster), else ``virtualenv``."""
-    return "uv" if shutil.which("uv") else "virtualenv"
+    """``uv`` when it can be found (it is a dependency; much faster), else ``virtualenv``."""
+    return "uv" if _compat.uv_binary() else "virtualenv"
 
 
 def python_for(root: Path, python: str, *, purpose: str, packages: tuple[str, ...]) -> str:
@@ -67,8 +67,9 @@ def python_for(root: Path, python: str, *, purpose: str, packages: tuple[str, ..
         backend = venv_backend()
         _create(location, str(interpreter), python, backend)
         tool_python = str(_bin(location) / "python")
-        if backend == "uv":  # uv venvs have no pip
-            installer: tuple[str, ...] = ("uv", "pip", "install", "--quiet", "--python", tool_python)
+        uv = _compat.uv_binary()
+        if backend == "uv" and uv:  # uv venvs have no pip
+            installer: tuple[str, ...] = (uv, "pip", "install", "--quiet", "--python", tool_python)
         else:
             installer = (tool_python, "-m", "pip", "install", "--quiet")
         env = cmd.clean_env()
@@ -149,12 +150,8 @@ def _missing(searched: Searched) -> ToolEnvError:
 
 
 def _create(location: Path, interpreter: str, python: str, backend: str) -> None:
-    from nox.virtualenv import VirtualEnv  # noqa: PLC0415 - only when a foreign Python is needed
-
     try:
-        VirtualEnv(
-            str(location), interpreter=interpreter, reuse_existing=False, venv_backend=backend
-        ).create()
+        _compat.create_tool_venv(location, interpreter, backend)
     except Exception as exc:  # nox raises its own types for missing interpreters
         msg = f"cannot create a Python {python} tool environment at {location}: {exc}"
         raise ToolEnvError(

@@ -11,27 +11,31 @@ A stamp inside the venv (``nox-support-sync.json``) records the digests of
 the locks, the interpreter, a fingerprint of the local packages and the list
 of installed distributions.  When everything matches, nothing runs: the
 no-op path is a handful of small file reads and one directory listing.  A
-venv without a stamp that Nox reused (an earlier creation or sync was
-interrupted), with a changed interpreter, or broken, is recreated, and the
-reason is logged on one line.
+venv without a stamp that holds more than a new venv's seed (an earlier
+creation or sync was interrupted), with a changed interpreter, or broken, is
+recreated, and the reason is logged on one line.  The decision needs nothing
+from Nox but the venv's location.
 
-Installer: ``uv pip sync`` when the venv was created by uv and uv is
-available (much faster; uv verifies every hash the lock gives); otherwise
-the pip of the tool environment, pointed at the venv with ``pip --python``
-(pip has no sync: the extras are computed here and uninstalled).  The venv
+Installer: ``uv pip sync`` (uv is a dependency of nox-support; it verifies
+every hash the lock gives and syncs whatever backend created the venv; the
+seed packages it keeps in a venv that virtualenv created are uninstalled).  pip,
+from the tool environment and pointed at the venv with ``pip --python``, is
+the fallback only where no uv binary can be found (a platform without a uv
+wheel, where installing nox-support skipped or failed to build it): pip has
+no sync, so the extras are computed here and uninstalled.  The venv
 itself therefore needs no pip, and keeps none unless the lock pins it.
 
 :func:`sync_venv` returns one of three frozen variants (``SyncResult``):
 :class:`AlreadySynced` (stamp matched, nothing ran), :class:`Synced` (installed
 in place; ``reason``: ``new venv``, ``lock changed (...)``, ``a local path
 package changed``, ``packages were installed or removed outside nox-support``)
-and :class:`Rebuilt` (venv recreated through Nox's own ``VirtualEnv.create()``;
+and :class:`Rebuilt` (venv recreated through Nox's ``create()``, see :mod:`nox_support._compat`;
 ``reason``: ``no stamp (...)``, ``interpreter changed (...)``, ``broken venv
 (...)``).  Each carries the new :class:`Stamp` (installed packages, local
 packages).  Failures raise :class:`VenvError` (:class:`VenvMismatchError` when
 the venv still differs from the lock after syncing).
 
-Two runs on the same venv are serialised by an ``flock`` next to it; the
+Two runs on the same venv are serialised by a file lock next to it; the
 second waits up to ``NOX_SUPPORT_VENV_TIMEOUT`` seconds (default 600) and then
 fails with a "busy" message.
 """
@@ -54,7 +58,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from nox_support import cmd, reqfile
+from nox_support import _compat, cmd, reqfile
 from nox_support.errors import ConfigError, NoxSupportError
 from nox_support.filelock import exclusive
 from nox_support.localfile import local_file_for
@@ -257,7 +261,7 @@ def sync_venv(session: nox.Session, service: Service, locks: tuple[Path, ...], *
 
     *locks* are absolute paths (e.g. ``service.main.lock``); local paths inside
     them are relative to ``service.directory``.  *purpose* names the venv in
-    messages (``"audit"``, ``"tests"``).  Holds the venv's flock while syncing.
+    messages (``"audit"``, ``"tests"``).  Holds the venv's file lock while syncing.
     """
     with synced(session, service, locks, purpose=purpose) as result:
         return result
@@ -409,16 +413,34 @@ def parse_dist_info_name(entry: str) -> tuple[str, str] | None:
     return None
 
 
+# What a venv holds right after its creation (virtualenv seeds these; uv seeds nothing).
+_SEED_DISTRIBUTIONS = frozenset({"pip", "setuptools", "wheel"})
+
+
 def rebuild_reason(
-    stamp: Stamp | None, *, stamp_present: bool, reused: bool, interpreter: str, broken: str | None
+    stamp: Stamp | None,
+    *,
+    stamp_present: bool,
+    contents: tuple[str, ...],
+    interpreter: str,
+    broken: str | None,
 ) -> str | None:
-    """Why the venv must be recreated from scratch, or ``None`` (pure)."""
+    """Why the venv must be recreated from scratch, or ``None`` (pure).
+
+    Decided from nox-support's stamp alone: a venv without a stamp that holds
+    anything but what a new venv is seeded with (*contents*: its
+    ``*.dist-info`` names) was being synced when a run stopped, so its files
+    cannot be trusted; a venv holding only its seed is new and is synced in place.
+    """
     if broken is not None:
         return f"broken venv ({broken})"
     if stamp is None:
         if stamp_present:
             return "unreadable stamp"
-        return "no stamp (an earlier creation or sync was interrupted)" if reused else None
+        names = (parse_dist_info_name(entry) for entry in contents)
+        if any(parsed is None or parsed[0] not in _SEED_DISTRIBUTIONS for parsed in names):
+            return "no stamp (an earlier creation or sync was interrupted)"
+        return None
     if stamp.interpreter != interpreter:
         return f"interpreter changed ({_short_interp(stamp.interpreter)} -> {_short_interp(interpreter)})"
     return None
@@ -458,7 +480,7 @@ def _sync_locked(
     reason = rebuild_reason(
         stamp,
         stamp_present=stamp_present,
-        reused=bool(getattr(session.virtualenv, "_reused", True)),
+        contents=_contents(venv.site_packages) if venv else (),
         interpreter=venv.interpreter if venv else "",
         broken=broken,
     )
@@ -527,7 +549,7 @@ def _install(  # noqa: PLR0913 - the distinct inputs of one sync
 
 
 def _uv_sync(session: nox.Session, service: Service, venv: _Venv, merged: Path, plan: LockPlan) -> None:
-    uv = _find_uv()
+    uv = _compat.uv_binary()
     if uv is None:  # pragma: no cover - _inspect only picks uv when it is found
         msg = "uv disappeared while syncing"
         raise VenvError(msg)
@@ -538,6 +560,12 @@ def _uv_sync(session: nox.Session, service: Service, venv: _Venv, merged: Path, 
             reinstall += ["--reinstall-package", dist.name]
     command = (uv, "pip", "sync", "--python", str(venv.python), "--quiet", *reinstall, str(merged))
     _run(session, command, service)
+    # uv pip sync keeps the seed packages (pip, setuptools, wheel) of a venv that virtualenv created.
+    expected = expected_packages(plan, venv.python_version)
+    _, extras, _ = compare_installed(expected, plan.local, _installed(venv.site_packages))
+    if extras:
+        names = sorted({d.name for d in extras})
+        _run(session, (uv, "pip", "uninstall", "--python", str(venv.python), "--quiet", *names), service)
 
 
 def _pip_sync(
@@ -597,7 +625,7 @@ def _inspect(location: Path) -> tuple[_Venv | None, str | None]:
     version = cfg.get("version_info") or cfg.get("version") or ""
     version = ".".join(version.split(".")[:3])
     interpreter = f"{version} {real} {stat.st_size}:{stat.st_mtime_ns}"
-    installer: Installer = "uv" if "uv" in cfg and _find_uv() is not None else "pip"
+    installer: Installer = "uv" if _compat.uv_binary() is not None else "pip"
     return _Venv(location, python, site, version, interpreter, installer), None
 
 
@@ -648,34 +676,16 @@ def _direct_url(dist_info: Path) -> str | None:
     return Path(unquote(urlparse(url).path)).resolve().as_uri()
 
 
-def _find_uv() -> str | None:
-    try:
-        from uv import find_uv_bin  # noqa: PLC0415 - optional dependency
-
-        return str(find_uv_bin())
-    except (ImportError, FileNotFoundError):
-        return shutil.which("uv")
-
-
 def _recreate(session: nox.Session, location: Path) -> None:
-    venv = session.virtualenv
     if location.exists():
         shutil.rmtree(location)
-    create = getattr(venv, "create", None)
-    if create is None:  # pragma: no cover - _venv_location checked it
-        msg = f"cannot recreate {location}"
-        raise VenvError(msg)
-    previous = getattr(venv, "reuse_existing", None)
     try:
-        if previous is not None:
-            venv.reuse_existing = False  # type: ignore[attr-defined]
-        create()
+        _compat.recreate_session_venv(session.virtualenv)
+    except _compat.CompatError:
+        raise
     except Exception as exc:  # nox raises its own types for missing interpreters
         msg = f"cannot recreate the venv at {location}: {exc}"
         raise VenvError(msg, hint="check that the service's target Python is installed") from exc
-    finally:
-        if previous is not None:
-            venv.reuse_existing = previous  # type: ignore[attr-defined]
 
 
 # ---------------------------------------------------------------------------

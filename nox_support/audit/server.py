@@ -7,14 +7,21 @@ The server binds ``127.0.0.1`` on a free port, answers only ``POST
 can check that the scanner really asked about every package.  A query it
 cannot evaluate (a version outside PEP 440 where a range needs one) gets
 HTTP 500, which makes pip-audit fail: the audit can then not say "clean".
+
+Clients must reach it directly even when ``HTTP_PROXY``/``HTTPS_PROXY`` are
+set (corporate CI): the in-process pip-audit ignores the environment's
+proxies for a loopback URL, and a pip-audit process gets :func:`direct_env`.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import threading
+from collections.abc import Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any, final
+from urllib.parse import urlparse
 
 from packaging.utils import canonicalize_name
 
@@ -28,6 +35,27 @@ _MAX_BODY = 1 << 20
 
 
 _POLL_SECONDS = 0.02
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+def is_loopback_url(url: str) -> bool:
+    """Whether *url* names this machine (``localhost`` or a loopback address) (pure)."""
+    host = urlparse(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def direct_env(environ: Mapping[str, str]) -> dict[str, str]:
+    """A copy of *environ* whose ``NO_PROXY``/``no_proxy`` also name the loopback hosts (pure)."""
+    env = dict(environ)
+    for key in ("NO_PROXY", "no_proxy"):
+        present = [h.strip() for h in env.get(key, "").split(",") if h.strip()]
+        env[key] = ",".join(present + [h for h in LOOPBACK_HOSTS if h not in present])
+    return env
 
 
 @final

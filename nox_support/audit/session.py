@@ -2,11 +2,12 @@
 
 ``audit(<service>)``: sync the Nox venv to the service's lock (holding the
 venv's lock while scanning), reuse a cached scan when nothing that
-determines it changed, otherwise run the scanners from the tool
-environment; apply the ignore policy; write ``reports/audit/<service>.json``;
-fail unless the verdict is ``clean``.  Its first step replaces the service's
-report with an ``error`` placeholder of this run, so a session that aborts
-before its verdict is never summarised with an earlier run's report.
+determines it changed, otherwise run the scanners (pip-audit as a library
+in this process, safety 2.x as a command); apply the ignore policy; write
+``reports/audit/<service>.json``; fail unless the verdict is ``clean``.  Its
+first step replaces the service's report with an ``error`` placeholder of this
+run, so a session that aborts before its verdict is never summarised with an
+earlier run's report.
 
 ``audit_summary`` (queued once at the end of the run with
 ``session.notify``): one line per service, ``reports/audit.md`` (also

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from nox_support import cmd, venv
+from nox_support import _compat, cmd, venv
 from nox_support.errors import NoxSupportError
 from nox_support.filelock import BusyError, exclusive
 from nox_support.project import Project
@@ -86,6 +86,19 @@ def test_interrupted_creation_is_rebuilt(repo: Path) -> None:
     assert (result.venv / venv.STAMP_NAME).is_file()
 
 
+def test_rebuild_is_decided_from_the_stamp_and_the_venv_contents() -> None:
+    def reason(contents: tuple[str, ...], *, stamp_present: bool = False) -> str | None:
+        return venv.rebuild_reason(
+            None, stamp_present=stamp_present, contents=contents, interpreter="3.11.7 /py 1:1", broken=None
+        )
+
+    assert reason(()) is None  # uv's new venv
+    seed = ("pip-25.0.dist-info", "setuptools-80.0.dist-info", "wheel-0.45.dist-info")
+    assert reason(seed) is None  # virtualenv's new venv
+    assert reason((*seed, "alpha-1.0.dist-info")) == "no stamp (an earlier creation or sync was interrupted)"
+    assert reason(("alpha-1.0.dist-info",), stamp_present=True) == "unreadable stamp"
+
+
 def test_interpreter_change_and_broken_venv_are_rebuilt(repo: Path) -> None:
     first = sync(repo)
     stamp = json.loads((first.venv / venv.STAMP_NAME).read_text(encoding="utf-8"))
@@ -122,7 +135,18 @@ def test_unhashed_or_unpinned_locks_are_refused(repo: Path) -> None:
         sync(repo)
 
 
-def test_pip_backend_syncs_without_pip_in_the_venv(repo: Path, offline_env: Path) -> None:
+def test_a_virtualenv_venv_is_synced_by_uv(repo: Path) -> None:
+    first = sync(repo, backend="virtualenv")
+    assert first.stamp.installer == "uv"
+    assert isinstance(first, venv.Synced)
+    assert first.reason == "new venv"  # only virtualenv's seed packages: no rebuild
+    assert site_names(first) == {"alpha-1.0.dist-info", "beta-1.0.dist-info", "acme_common-0.3.0.dist-info"}
+
+
+def test_pip_fallback_without_uv_syncs_without_pip_in_the_venv(
+    repo: Path, offline_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_compat, "uv_binary", lambda: None)  # a platform without a uv wheel
     first = sync(repo, backend="virtualenv")
     assert first.stamp.installer == "pip"
     assert site_names(first) == {"alpha-1.0.dist-info", "beta-1.0.dist-info", "acme_common-0.3.0.dist-info"}

@@ -1,9 +1,11 @@
-"""pip-audit, run from the tool environment and pointed at the service venv.
+"""pip-audit, pointed at the service venv's ``site-packages``.
 
-``pip-audit --path <venv site-packages>`` audits the distributions actually
-installed in the venv (not a requirements file), and runs with the tool
-environment's interpreter, so pip-audit's own dependencies are never part of
-the service's audit.
+By default pip-audit runs as a library inside the Nox process
+(:mod:`~nox_support.audit.scanners.pip_audit_library`), auditing the
+distributions actually installed in the venv (not a requirements file), so
+pip-audit's own dependencies are never part of the service's audit.  Given
+another ``python``, the scanner runs ``python -m pip_audit --path <venv
+site-packages>`` instead (same report, same judgement).
 
 pip-audit's exit code mixes "vulnerable" (1) with "crashed" (1), and without
 ``--strict`` it skips packages it cannot look up and still exits 0.  So the
@@ -16,6 +18,7 @@ really have been asked of the loopback server).
 from __future__ import annotations
 
 import json
+import os
 import sys
 from importlib import metadata
 from typing import TYPE_CHECKING, Any
@@ -41,6 +44,7 @@ from nox_support.audit.interface import (
     VulnerabilitySource,
 )
 from nox_support.audit.scanners import pip_audit_library
+from nox_support.audit.server import direct_env, is_loopback_url
 from nox_support.errors import CommandError, CommandNotFoundError
 from nox_support.redact import MASK, redact, redact_url
 
@@ -116,7 +120,10 @@ class PipAuditScanner:
         )
 
     def _run_command(self, target: ScanTarget, endpoint: Endpoint, output: Path) -> tuple[Any, int, str]:
-        result = cmd.run(self.command(target, endpoint, output), check=False, timeout=_timeout(endpoint))
+        loopback = isinstance(endpoint, OsvEndpoint) and is_loopback_url(endpoint.url)
+        env = direct_env(os.environ) if loopback else None  # a proxy cannot reach our loopback server
+        command = self.command(target, endpoint, output)
+        result = cmd.run(command, check=False, env=env, timeout=_timeout(endpoint))
         try:
             data: Any = json.loads(output.read_text(encoding="utf-8"))
         except (OSError, ValueError):

@@ -8,6 +8,9 @@ is paid once per run, and the venv's distributions are read directly from its
 reports).  pip-audit's :class:`Auditor`, vulnerability services and JSON
 format do the rest, so the report is the one the command line would write and
 is judged by the same :func:`~nox_support.audit.scanners.pip_audit.interpret`.
+Those are private pip-audit classes: they are reached only through
+:mod:`nox_support._compat`.  For the offline database, the loopback server is
+reached without the ``HTTP(S)_PROXY`` of the environment.
 """
 
 from __future__ import annotations
@@ -18,14 +21,13 @@ import math
 from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
+from nox_support import _compat
 from nox_support.audit.interface import DatabaseEndpoint, Endpoint, OsvEndpoint, PypiEndpoint
-
-if TYPE_CHECKING:
-    from pip_audit._service.interface import VulnerabilityService
+from nox_support.audit.server import is_loopback_url
 
 _QUIET_LOGGERS = (
     "pip_audit",
@@ -49,28 +51,21 @@ def audit(site_packages: Path, endpoint: Endpoint, *, cache_dir: Path) -> tuple[
     for name in _QUIET_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
     try:
-        from pip_audit._audit import Auditor  # noqa: PLC0415 - imported once, on first use
-        from pip_audit._dependency_source.interface import DependencySource  # noqa: PLC0415
-        from pip_audit._format import JsonFormat  # noqa: PLC0415
-        from pip_audit._service.interface import (  # noqa: PLC0415
-            Dependency,
-            ResolvedDependency,
-            SkippedDependency,
-        )
-    except ImportError as exc:
-        return None, 2, f"pip-audit cannot be imported in the Nox environment: {exc}"
+        api = _compat.pip_audit_api()
+    except _compat.CompatError as exc:
+        return None, 2, str(exc)
 
-    class VenvDistributions(DependencySource):
+    class VenvDistributions(api.dependency_source):  # type: ignore[name-defined,misc]
         """Every distribution installed in the venv's site-packages."""
 
-        def collect(self) -> Iterator[Dependency]:
+        def collect(self) -> Iterator[Any]:
             for dist in metadata.distributions(path=[str(site_packages)]):
                 name = dist.metadata["Name"]
                 try:
-                    yield ResolvedDependency(name=name, version=Version(dist.version))
+                    yield api.resolved_dependency(name=name, version=Version(dist.version))
                 except InvalidVersion:
                     reason = "Package has invalid version and could not be audited"
-                    yield SkippedDependency(name=name, skip_reason=f"{reason}: {name} ({dist.version})")
+                    yield api.skipped_dependency(name=name, skip_reason=f"{reason}: {name} ({dist.version})")
 
         def fix(self, fix_version: object) -> None:
             raise NotImplementedError
@@ -78,18 +73,16 @@ def audit(site_packages: Path, endpoint: Endpoint, *, cache_dir: Path) -> tuple[
     if isinstance(endpoint, DatabaseEndpoint):
         return None, 2, f"pip-audit cannot read the database directory {endpoint.path} directly"
     try:
-        results = dict(Auditor(_service(endpoint, cache_dir)).audit(VenvDistributions()))
-        report = json.loads(JsonFormat(output_desc=True, output_aliases=True).format(results, []))
+        results = dict(api.auditor(_service(endpoint, cache_dir)).audit(VenvDistributions()))
+        report = json.loads(api.json_format(output_desc=True, output_aliases=True).format(results, []))
     except Exception as exc:  # noqa: BLE001 - a crashed scan must become an "error" verdict
         return None, 1, f"pip-audit failed: {type(exc).__name__}: {exc}"
     found = any(dependency.get("vulns") for dependency in report.get("dependencies", []))
     return report, 1 if found else 0, ""
 
 
-def _service(endpoint: PypiEndpoint | OsvEndpoint, cache_dir: Path) -> VulnerabilityService:
-    from pip_audit._service import OsvService, PyPIService  # noqa: PLC0415
-
+def _service(endpoint: PypiEndpoint | OsvEndpoint, cache_dir: Path) -> Any:
     timeout = math.ceil(endpoint.timeout)
     if isinstance(endpoint, OsvEndpoint):
-        return OsvService(cache_dir, timeout, osv_url=endpoint.url)
-    return PyPIService(cache_dir, timeout)
+        return _compat.osv_service(endpoint.url, cache_dir, timeout, direct=is_loopback_url(endpoint.url))
+    return _compat.pypi_service(cache_dir, timeout)

@@ -1,0 +1,162 @@
+"""Every use of a dependency's private API, in one place.
+
+nox-support reaches below the public API of three dependencies; each such use
+is a function here, each dependency carries an upper bound in
+``pyproject.toml``, and ``tests/test_compat.py`` imports and checks every
+symbol so that a release that moves one fails the test suite loudly instead
+of turning audits into errors at run time:
+
+- **pip-audit** (``<3``): ``pip_audit._audit.Auditor``, the dependency-source and
+  service interfaces, ``OsvService``/``PyPIService`` and ``JsonFormat`` (the
+  in-process audit, :mod:`nox_support.audit.scanners.pip_audit_library`).
+  ``OsvService(osv_url=...)`` exists from 2.10 on, hence the floor.
+- **Nox** (``<2027``): ``nox.virtualenv.VirtualEnv`` to create tool venvs for
+  other target Pythons (:mod:`nox_support.toolenv`), and
+  ``session.virtualenv.create()`` with ``reuse_existing`` to recreate a broken
+  service venv (:mod:`nox_support.venv`).  Whether a venv must be rebuilt is
+  decided from nox-support's own stamp, not from Nox's private ``_reused``.
+- **uv** (``<0.14``): ``uv.find_uv_bin()`` is public; the bound covers the
+  decorations of ``uv pip compile``'s error output that
+  :mod:`nox_support.compile.uv` strips.
+
+Parsed output text that stays where it is parsed (same bounds, listed here so
+that one file names every fragile point): pip's resolver error text, reached
+through pip-tools (``pip-tools<8``), in :mod:`nox_support.compile.piptools`;
+uv's error decorations in :mod:`nox_support.compile.uv`.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from nox_support.errors import NoxSupportError
+
+PIP_AUDIT_RANGE = ">=2.10,<3"
+NOX_RANGE = ">=2025.5.1,<2027"
+UV_RANGE = ">=0.7,<0.14"
+
+
+class CompatError(NoxSupportError):
+    """An installed dependency no longer offers the private API nox-support uses."""
+
+
+# ---------------------------------------------------------------------------
+# pip-audit
+
+
+@dataclass(frozen=True)
+class PipAuditApi:
+    """The pip-audit classes the in-process audit is built from."""
+
+    auditor: Any
+    dependency_source: Any
+    dependency: Any
+    resolved_dependency: Any
+    skipped_dependency: Any
+    json_format: Any
+    osv_service: Any
+    pypi_service: Any
+
+
+@functools.cache
+def pip_audit_api() -> PipAuditApi:
+    """Import pip-audit's private classes once (importing pip-audit costs ~0.35 s)."""
+    try:
+        from pip_audit._audit import Auditor  # noqa: PLC0415
+        from pip_audit._dependency_source.interface import DependencySource  # noqa: PLC0415
+        from pip_audit._format import JsonFormat  # noqa: PLC0415
+        from pip_audit._service import OsvService, PyPIService  # noqa: PLC0415
+        from pip_audit._service.interface import (  # noqa: PLC0415
+            Dependency,
+            ResolvedDependency,
+            SkippedDependency,
+        )
+    except ImportError as exc:
+        raise CompatError(
+            f"this pip-audit does not offer the API nox-support uses: {exc}",
+            hint=f"install a supported pip-audit: pip install 'pip-audit{PIP_AUDIT_RANGE}'",
+        ) from exc
+    if "osv_url" not in inspect.signature(OsvService).parameters:
+        raise CompatError(
+            "this pip-audit's OsvService takes no osv_url (pip-audit 2.10 added it)",
+            hint=f"install a supported pip-audit: pip install 'pip-audit{PIP_AUDIT_RANGE}'",
+        )
+    return PipAuditApi(
+        Auditor,
+        DependencySource,
+        Dependency,
+        ResolvedDependency,
+        SkippedDependency,
+        JsonFormat,
+        OsvService,
+        PyPIService,
+    )
+
+
+def osv_service(url: str, cache_dir: Path, timeout: int, *, direct: bool) -> Any:
+    """pip-audit's OSV service pointed at *url*; *direct*: ignore the environment's proxies.
+
+    pip-audit's ``requests`` session honours ``HTTP(S)_PROXY``; a corporate proxy
+    cannot reach nox-support's loopback server, so for it the session must not
+    read the environment (``trust_env``).
+    """
+    service = pip_audit_api().osv_service(cache_dir, timeout, osv_url=url)
+    if direct:
+        service.session.trust_env = False
+    return service
+
+
+def pypi_service(cache_dir: Path, timeout: int) -> Any:
+    """pip-audit's PyPI service."""
+    return pip_audit_api().pypi_service(cache_dir, timeout)
+
+
+# ---------------------------------------------------------------------------
+# Nox
+
+
+def create_tool_venv(location: Path, python: str, backend: str) -> None:
+    """Create a fresh venv at *location* for *python* with Nox's ``VirtualEnv``."""
+    from nox.virtualenv import VirtualEnv  # noqa: PLC0415 - only when a foreign Python is needed
+
+    VirtualEnv(str(location), interpreter=python, reuse_existing=False, venv_backend=backend).create()
+
+
+def recreate_session_venv(virtualenv: object) -> None:
+    """Have Nox create the session's venv again (its directory was removed).
+
+    ``create()`` honours ``reuse_existing``; it is switched off for the call so
+    that Nox really creates the venv, then restored.
+    """
+    create = getattr(virtualenv, "create", None)
+    if create is None:
+        msg = f"this Nox's session venv ({type(virtualenv).__name__}) has no create()"
+        raise CompatError(msg, hint=f"install a supported Nox: pip install 'nox{NOX_RANGE}'")
+    previous = getattr(virtualenv, "reuse_existing", None)
+    try:
+        if previous is not None:
+            virtualenv.reuse_existing = False  # type: ignore[attr-defined]
+        create()
+    finally:
+        if previous is not None:
+            virtualenv.reuse_existing = previous  # type: ignore[attr-defined]
+
+
+# ---------------------------------------------------------------------------
+# uv
+
+
+@functools.cache
+def uv_binary() -> str | None:
+    """The uv executable: the one installed with nox-support, else ``uv`` on PATH, else ``None``."""
+    try:
+        from uv import find_uv_bin  # noqa: PLC0415 - a small import, done once
+
+        return str(find_uv_bin())
+    except (ImportError, FileNotFoundError):
+        return shutil.which("uv")
