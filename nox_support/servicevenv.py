@@ -10,16 +10,24 @@ synced raises :class:`~nox_support.venv.VenvError`: nothing is ever read from
 a venv that does not match its lock.
 
 Nox names a session's venv after the session (there is no public way to
-point a session at another session's venv), hence the two private Nox
-details used below, each with a fallback: ``nox.sessions._normalize_path``
-(the venv directory name) and the run's parsed options (the venv backend
-chosen with ``--force-venv-backend`` / ``--default-venv-backend``).
+point a session at another session's venv), hence the private Nox details,
+each in one ``_nox_*`` helper below with a fallback: the run's manifest
+(the runner of ``audit(<service>)``, whose ``envdir`` is Nox's own answer,
+long paths hashed included), the run's ``--envdir`` and the run's parsed
+options (the venv backend chosen with ``--force-venv-backend`` /
+``--default-venv-backend``).  Without the manifest, :func:`nox_env_dir`
+applies Nox's naming rule to the unresolved ``--envdir``: resolving it
+first would change the length rule's verdict and name another directory.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import logging
+import os
 import re
+import unicodedata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast
 
@@ -39,16 +47,85 @@ AUDIT_SESSION = "audit"
 """The session whose venv is shared (its ``purpose`` in :mod:`nox_support.venv` too)."""
 
 
-def audit_venv_location(envdir: Path, service: str) -> Path:
-    """Where Nox puts the venv of ``audit(<service>)`` under *envdir* (``.nox``)."""
-    name = f"{AUDIT_SESSION}({service})"
-    try:
-        from nox.sessions import _normalize_path  # noqa: PLC0415 - Nox's own naming, see module doc
+def audit_venv_location(session: nox.Session, service: str) -> Path:
+    """The directory Nox gives ``audit(<service>)`` in this run (``.nox/audit-<service>``).
 
-        return Path(_normalize_path(str(envdir), name))
-    except ImportError:  # pragma: no cover - a Nox without the helper: its documented naming rule
-        slug = re.sub(r"[-\s]+", "-", re.sub(r"[^\w\s-]", "-", name).strip().lower()).strip("-")
-        return envdir / slug
+    Nox's own answer when the run knows the audit session (its runner's
+    ``envdir``: same envdir string, signature and hashing of long paths), else
+    Nox's naming rule applied to the run's envdir and ``audit(<service>)``.
+    """
+    runner = _nox_audit_runner(session, service)
+    if runner is not None:
+        return Path(_nox_runner_envdir(runner))
+    return Path(nox_env_dir(_nox_envdir(session), f"{AUDIT_SESSION}({service})"))
+
+
+def nox_env_dir(envdir: str, signature: str) -> str:
+    """Nox's venv directory for a session *signature* under *envdir* (pure; ``nox.sessions._normalize_path``).
+
+    The name is the signature slugified; when ``<envdir>/<name>/bin/pythonX.Y``
+    would exceed 100 characters the name becomes the first 8 hex digits of its
+    SHA-1.  *envdir* is used as Nox was given it (usually the relative
+    ``.nox``), never resolved: the length rule counts its characters.
+    """
+    name = unicodedata.normalize("NFKD", signature).encode("ascii", "ignore").decode("ascii")
+    name = re.sub(r"[-\s]+", "-", re.sub(r"[^\w\s-]", "-", name).strip().lower()).strip("-")
+    if not name:
+        name = hashlib.sha1(signature.encode("utf-8")).hexdigest()[:8]  # noqa: S324 - Nox's naming, not security
+    full = os.path.join(envdir, name)  # noqa: PTH118 - the exact string Nox measures
+    if len(full) > _NOX_MAX_VENV_PATH - len("bin/pythonX.Y") and len(envdir) < _NOX_MAX_VENV_PATH - 9:
+        full = os.path.join(envdir, hashlib.sha1(name.encode("ascii")).hexdigest()[:8])  # noqa: PTH118, S324
+    return full
+
+
+_NOX_MAX_VENV_PATH = 100
+"""Nox hashes a venv name when the venv's interpreter path would be longer than this."""
+
+
+# Nox private API: every use is in the helpers below (to move into one adapter module).
+
+
+def _nox_global_config(session: nox.Session) -> Any:
+    """The run's parsed options (``session._runner.global_config``), or ``None``."""
+    return getattr(getattr(session, "_runner", None), "global_config", None)
+
+
+def _nox_envdir(session: nox.Session) -> str:
+    """The run's ``--envdir`` as Nox was given it (default ``.nox``), else the session venv's parent."""
+    envdir = getattr(_nox_global_config(session), "envdir", None)
+    return os.fspath(envdir) if envdir is not None else os.fspath(session.env_dir.parent)
+
+
+def _nox_audit_runner(session: nox.Session, service: str) -> Any:
+    """The run's session runner of ``audit(<service>)`` (from the manifest), or ``None``.
+
+    Matched on the session name and its ``service`` parameter, not on the
+    signature text: ``audit(<service>)`` is the signature only while the
+    parameter id is the service name and no Python is forced.
+    """
+    manifest = getattr(getattr(session, "_runner", None), "manifest", None)
+    listing = getattr(manifest, "list_all_sessions", None)
+    if listing is None:
+        return None
+    matches = [
+        (selected, runner)
+        for runner, selected in listing()
+        if getattr(runner, "name", None) == AUDIT_SESSION
+        and getattr(getattr(runner, "func", None), "call_spec", {}).get("service") == service
+    ]
+    # One per service, unless Pythons are forced (-P): then the one this run selected, if any.
+    return next((runner for selected, runner in matches if selected), matches[0][1] if matches else None)
+
+
+def _nox_runner_envdir(runner: Any) -> str:
+    """A runner's venv directory, computed by Nox (without its "name was hashed" warning in our log)."""
+    nox_logger = logging.getLogger("nox")
+    previous = nox_logger.level
+    nox_logger.setLevel(logging.ERROR)
+    try:
+        return str(runner.envdir)
+    finally:
+        nox_logger.setLevel(previous)
 
 
 def backend_for(location: Path, configured: str) -> tuple[str, ...]:
@@ -77,7 +154,7 @@ def synced_audit_venv(session: nox.Session, project: Project, service: Service) 
     no installer starts for a lock that is stale or was altered by hand.
     """
     require_fresh(project.root, service, (service.main,), project.settings, project.compiler)
-    location = audit_venv_location(session.env_dir.resolve().parent, service.name)
+    location = audit_venv_location(session, service.name)
     env = _open(session, location, service)
     with venv.synced(
         _OnVenv(session, env).as_nox(), service, (service.main.lock,), purpose="audit"
@@ -88,7 +165,7 @@ def synced_audit_venv(session: nox.Session, project: Project, service: Service) 
 def _open(session: nox.Session, location: Path, service: Service) -> Any:
     from nox.virtualenv import get_virtualenv  # noqa: PLC0415 - Nox is imported only inside sessions
 
-    config = getattr(getattr(session, "_runner", None), "global_config", None)
+    config = _nox_global_config(session)
     forced = getattr(config, "force_venv_backend", None)
     default = getattr(config, "default_venv_backend", None) or _noxfile_default_backend()
     configured = str(forced or default or "virtualenv")
@@ -97,7 +174,7 @@ def _open(session: nox.Session, location: Path, service: Service) -> Any:
         raise VenvError(msg, hint="run without --no-venv / --force-venv-backend none")
     download: Literal["auto", "never", "always"] = "auto"
     if getattr(config, "download_python", None) in {"never", "always"}:
-        download = config.download_python  # type: ignore[union-attr]
+        download = config.download_python
     try:
         env = get_virtualenv(
             *backend_for(location, configured),

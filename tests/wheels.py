@@ -15,6 +15,8 @@ class Dist:
     version: str
     requires: tuple[str, ...] = ()
     requires_python: str | None = None
+    license_expression: str | None = None
+    """The SPDX ``License-Expression`` (metadata 2.4) of the wheel; ``None``: no licence metadata."""
 
 
 def _record_hash(data: bytes) -> str:
@@ -28,9 +30,10 @@ def build_wheel(dist: Dist, directory: Path) -> Path:
     info = f"{module}-{dist.version}.dist-info"
     metadata = "\n".join(
         [
-            "Metadata-Version: 2.1",
+            f"Metadata-Version: {'2.4' if dist.license_expression else '2.1'}",
             f"Name: {dist.name}",
             f"Version: {dist.version}",
+            *([f"License-Expression: {dist.license_expression}"] if dist.license_expression else []),
             *(f"Requires-Dist: {req}" for req in dist.requires),
             *([f"Requires-Python: {dist.requires_python}"] if dist.requires_python else []),
             "",

@@ -4,3 +4,10 @@
 (pure); :mod:`.session` reads the lock and the venv, caches, and writes
 ``reports/sbom/<service>.cdx.json``.  See docs/supply-chain.md.
 """
+
+import logging
+
+# cyclonedx registers every model field with py-serializable, which logs each one at DEBUG the
+# moment cyclonedx is imported (hundreds of lines), and Nox shows DEBUG in CI.  Python imports this
+# package before any of its modules, so this runs before build.py imports cyclonedx.
+logging.getLogger("py_serializable").setLevel(logging.WARNING)

@@ -20,11 +20,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import logging
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 from cyclonedx.model import HashAlgorithm, HashType, Property
@@ -121,20 +118,7 @@ def build_document(data: SbomInput) -> str:
         depends = [components[n] for n in edges(package.requires, data.python_version, installed)]
         bom.register_dependency(components[package.name], depends)
     bom.register_dependency(root, [components[n] for n in sorted(set(data.direct)) if n in components])
-    with _quiet_serializer():
-        return JsonV1Dot6(bom).output_as_string(indent=2) + "\n"
-
-
-@contextlib.contextmanager
-def _quiet_serializer() -> Iterator[None]:
-    """py-serializable logs every field at DEBUG, and Nox shows DEBUG: keep the session log readable."""
-    logger = logging.getLogger("py_serializable")
-    previous = logger.level
-    logger.setLevel(logging.WARNING)
-    try:
-        yield
-    finally:
-        logger.setLevel(previous)
+    return JsonV1Dot6(bom).output_as_string(indent=2) + "\n"
 
 
 def _component(package: SbomPackage) -> Component:

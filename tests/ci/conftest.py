@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
-import shutil
+import dataclasses
 from pathlib import Path
 
 import pytest
 
 from tests.ci.helpers import PYTEST_DISTRIBUTIONS, repackage
+from tests.conftest import WHEELS
+from tests.wheels import Dist, build_all
+
+LICENSES = {"alpha": "MIT", "beta": "Apache-2.0", "gamma": "BSD-3-Clause", "delta": "MIT", "epsilon": "ISC"}
+"""The tiny wheels' licences in the CI wheelhouse: real packages on an index declare theirs."""
+COPYLEFT = Dist("copyleft", "1.0", license_expression="GPL-3.0-only")
+"""A package the CI test monorepo's licence policy denies."""
 
 
 @pytest.fixture(scope="session")
-def ci_wheelhouse(wheelhouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The shared tiny wheels plus pytest and its dependencies, as real wheels."""
+def ci_wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shared tiny wheels (with licences) and :data:`COPYLEFT`, plus pytest and its dependencies."""
     directory = tmp_path_factory.mktemp("ci-wheelhouse")
-    for wheel in wheelhouse.glob("*.whl"):
-        shutil.copy(wheel, directory)
+    licensed = [dataclasses.replace(d, license_expression=LICENSES.get(d.name)) for d in WHEELS]
+    build_all([*licensed, COPYLEFT], directory)
     for name in PYTEST_DISTRIBUTIONS:
         repackage(name, directory)
     return directory

@@ -47,6 +47,20 @@ def test_common():
     assert common is not None
 """
 
+# As an adopter configures it: a licence policy, and a reasoned exception for the in-house library
+# (libs/common declares no licence: it is never distributed).
+PYPROJECT = """
+[tool.nox_support]
+compiler = "uv"
+
+[tool.nox_support.licenses]
+deny = ["GPL-3.0-only", "GPL-3.0-or-later", "AGPL-3.0-only"]
+
+[[tool.nox_support.licenses.exception]]
+package = "common"
+reason = "our own library (libs/common), not distributed"
+"""
+
 
 @dataclass(frozen=True)
 class Origin:
@@ -73,7 +87,7 @@ def origin(tmp_path_factory: pytest.TempPathFactory, ci_wheelhouse: Path) -> Ori
     for wheel in ci_wheelhouse.glob("*.whl"):
         if not wheel.name.startswith(("alpha-1.1", "alpha-2.0", "beta-1.1")):
             (older / wheel.name).symlink_to(wheel)
-    src = monorepo(home / "src", {}, pyproject='[tool.nox_support]\ncompiler = "uv"\n')
+    src = monorepo(home / "src", {}, pyproject=PYPROJECT)
     service(src, "api", "beta\n", {"requirements-dev.in": "pytest\n", "tests/test_api.py": API_TESTS})
     service(src, "worker", "gamma\n")
     service(
@@ -233,6 +247,19 @@ def test_ci_pull_request_runs_end_to_end(origin: Origin, tmp_path: Path) -> None
         assert categories == [f"nox-support-audit/{name}/" for name in services]
         assert "# Security audit" in run.summary
         assert "No combined audit report" not in run.summary
+        # The SBOM and licence step read the audit venvs (no second venv) and keep their reports.
+        assert "SBOM and licences" not in run.skipped_steps
+        for name in services:
+            assert (run.workspace / f"reports/sbom/{name}.cdx.json").is_file()
+            report = json.loads((run.workspace / f"reports/licenses/{name}.json").read_text())
+            assert report["status"] == "compliant", report
+        venvs = sorted(p.parent.name for p in (run.workspace / ".nox").glob("*/pyvenv.cfg"))
+        assert venvs == [f"audit-{name}" for name in services]
+        assert run.uploads[f"supply-chain-{run.matrix['id']}"] == [
+            run.workspace / "reports/sbom",
+            run.workspace / "reports/licenses",
+            run.workspace / "reports/licenses.md",
+        ]
     for run in results["tests"].runs:
         (name,) = [session.removeprefix("tests(").removesuffix(")") for session in run.matrix["sessions"]]
         assert (run.workspace / f"reports/tests/{name}.xml").is_file()
@@ -440,6 +467,42 @@ def test_ci_stale_lock_fails_freshness_and_the_gate(origin: Origin, tmp_path: Pa
     gate = gha.run_job("all-green", needs)
     assert gate.result == "failure"
     assert "::error::freshness: result 'failure'" in describe(gate)
+
+
+def test_ci_licence_violation_fails_the_audit_job_and_the_gate(origin: Origin, tmp_path: Path) -> None:
+    """A pull request adding a GPL-3.0-only dependency: the policy denies it, the audit job goes red."""
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", "-b", "main", str(origin.bare), str(clone))
+    git(clone, "switch", "-q", "-c", "copyleft")
+    write(clone / "services/web/requirements.in", "epsilon\ncopyleft\n../../libs/common\n")
+    locked = nox(clone, "-s", "lock(web)", env=hermetic_env(origin.wheelhouse))
+    assert locked.returncode == 0, locked.stderr
+    sha = commit(clone, "web uses copyleft")
+    git(clone, "push", "-q", "origin", "copyleft")
+
+    gha = runner(CI, origin, tmp_path / "jobs", pull_request(sha, "copyleft"))
+    results = {"discover": gha.run_job("discover", {})}
+    assert discover_ids(results["discover"], "audit") == ["web"]
+    results["freshness"] = gha.run_job("freshness", results)
+    assert results["freshness"].result == "success", describe(results["freshness"])
+    results["audit"] = gha.run_job("audit", results)
+    assert results["audit"].result == "failure"
+    log = describe(results["audit"])
+    assert "Session audit(web) was successful" in log  # no vulnerability: the licence step fails the job
+    assert "Session licenses(web) aborted: licences of web: 1 violation" in log
+    assert "  - copyleft==1.0: GPL-3.0-only: denied: GPL-3.0-only" in log
+    (run,) = results["audit"].runs
+    report = json.loads((run.workspace / "reports/licenses/web.json").read_text())
+    assert report["status"] == "violations"
+    assert (run.workspace / "reports/sbom/web.cdx.json").is_file()
+    assert run.workspace / "reports/licenses" in run.uploads["supply-chain-web"]  # kept although red
+
+    for job in ("tests", "lock-diff"):
+        results[job] = gha.run_job(job, {k: v for k, v in results.items() if k in {"discover", "freshness"}})
+    results["close-removed"] = JobResult("skipped")
+    verdict = gha.run_job("all-green", results)
+    assert verdict.result == "failure"
+    assert "::error::audit: result 'failure'" in describe(verdict)
 
 
 def gate(tmp_path: Path, origin_path: Path, event: str, **results: tuple[str, dict[str, str]]) -> JobResult:

@@ -5,13 +5,36 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from nox.sessions import _normalize_path
 
-from nox_support.servicevenv import audit_venv_location, backend_for
+from nox_support.servicevenv import backend_for, nox_env_dir
+
+DEEP = "/home/runner/work/acme-monorepo/acme-monorepo/jobs/audit-1/workspace/checkout/.nox"
 
 
-def test_location_is_the_one_nox_gives_the_audit_session(tmp_path: Path) -> None:
-    assert audit_venv_location(tmp_path, "orders") == tmp_path / "audit-orders"
-    assert audit_venv_location(tmp_path, "Web.API_2") == tmp_path / "audit-web-api_2"
+@pytest.mark.parametrize(
+    ("envdir", "signature", "expected"),
+    [
+        (".nox", "audit(orders)", ".nox/audit-orders"),
+        (".nox", "audit(Web.API_2)", ".nox/audit-web-api_2"),
+        # Nox measures the envdir as given: a relative .nox never hashes, the resolved path does.
+        (DEEP, "audit(web)", f"{DEEP}/a53abf98"),
+        ("/short/.nox", "audit(web)", "/short/.nox/audit-web"),
+        (".nox", "audit(\u00e9\u00e9)", ".nox/audit-ee"),
+        (".nox", "\u6f22", ".nox/4f9f9d6e"),
+    ],
+)
+def test_the_venv_dir_is_named_as_nox_names_it(envdir: str, signature: str, expected: str) -> None:
+    assert nox_env_dir(envdir, signature) == expected
+
+
+@pytest.mark.parametrize("depth", range(0, 120, 7))
+@pytest.mark.parametrize(
+    "signature", ["audit(web)", "audit(a-very-long-service-name_with.dots)", "audit-3.12(x)"]
+)
+def test_the_naming_rule_agrees_with_nox_at_every_envdir_length(depth: int, signature: str) -> None:
+    envdir = "/" + "d" * depth + "/.nox"
+    assert nox_env_dir(envdir, signature) == _normalize_path(envdir, signature)
 
 
 @pytest.mark.parametrize(

@@ -78,3 +78,37 @@ def test_sbom_and_licenses_sessions_share_the_audit_venv(
     assert "shop: SBOM with 3 components -> reports/sbom/shop.cdx.json (cached: lock and venv unchanged)" in (
         again.stdout + again.stderr
     )
+
+
+def test_after_the_audit_the_sessions_reuse_its_venv_under_a_long_path(
+    tmp_path: Path, licensed_index: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A workspace whose absolute .nox is 85 characters long: Nox would hash the audit venv's name
+    # if it measured that path (87 is its limit for <envdir>/<name>), but it measures --envdir as
+    # given, the relative ``.nox``, and names it .nox/audit-shop: the CI runner's workspace case.
+    padding = 85 - len(str(tmp_path / "repo" / ".nox")) - 1
+    assert padding > 0
+    root = supply_repo(
+        tmp_path / ("w" * padding) / "repo", licensed_index, {"shop": {"mitpkg": "1.0"}}, common=False
+    )
+    assert len(str(root / ".nox")) == 85
+    monkeypatch.setenv(
+        "NOX_SUPPORT_OSV_DB",
+        str(write_osv_db(tmp_path / "db", [osv_record("PYSEC-2099-1", "unrelated", fixed="9")])),
+    )
+
+    audit = nox(root, "-s", "audit(shop)")
+    assert audit.returncode == 0, audit.stdout + audit.stderr
+    supply = nox(root, "-s", "sbom(shop)", "licenses(shop)")
+    output = supply.stdout + supply.stderr
+    assert supply.returncode == 0, output
+    assert "Creating virtual environment" not in output
+    assert "hashed" not in output
+    assert "too long" not in output
+    assert [p.parent.name for p in (root / ".nox").glob("*/pyvenv.cfg")] == ["audit-shop"]
+    assert (root / "reports" / "sbom" / "shop.cdx.json").is_file()
+
+    again = nox(root, "-s", "audit(shop)")
+    assert again.returncode == 0, again.stdout + again.stderr
+    report = json.loads((root / "reports" / "audit" / "shop.json").read_text(encoding="utf-8"))
+    assert report["venv"] == "already synced"

@@ -15,8 +15,8 @@ from nox_support.licenses.session import LicenseViolationError, run_licenses
 from nox_support.project import Project
 from nox_support.sbom.session import run_sbom
 from tests.audit.conftest import FakeSession
-from tests.repos import stamp_lock, write
-from tests.supply.conftest import NoneSession, licensed_lock, supply_repo, wheel_sha256
+from tests.repos import write
+from tests.supply.conftest import NoneSession, licensed_lock, restamp, supply_repo, wheel_sha256, write_lock
 
 POLICY = """
 [tool.nox_support.licenses]
@@ -96,10 +96,8 @@ def test_sbom_is_cached_per_lock_and_identical_on_a_rerun(repo: Path, licensed_i
     assert second_text == first_text
     assert session.logs[-1].endswith("(cached: lock and venv unchanged)")
 
-    lock = repo / "services" / "shop" / "requirements.txt"
     pins = {**SHOP, "bsdpkg": "0.9"}
-    lock.write_text(licensed_lock(licensed_index, pins, local=("../../libs/common",)), encoding="utf-8")
-    stamp_lock(repo, "shop")
+    write_lock(repo, "shop", licensed_lock(licensed_index, pins))
     session, third, _ = sbom(repo)
     assert not session.logs[-1].endswith("(cached: lock and venv unchanged)")
     assert third["serialNumber"] != first["serialNumber"]
@@ -118,7 +116,7 @@ def wrong_hash(lock: Path) -> None:
     first = next(i for i, line in enumerate(lines) if "--hash=sha256:" in line)
     lines[first] = "    --hash=sha256:" + "0" * 64
     lock.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    stamp_lock(lock.parents[2], lock.parent.name)  # a lock nox-support wrote: the installer decides
+    restamp(lock.parents[2], lock.parent.name)  # a lock nox-support wrote: the installer decides
 
 
 def test_a_hand_edited_lock_is_refused_before_any_sync(repo: Path) -> None:
@@ -145,7 +143,7 @@ def test_an_sbom_of_an_earlier_lock_is_removed_when_the_sync_fails(repo: Path) -
     lock.write_text(
         lock.read_text(encoding="utf-8").replace("apachepkg==2.0", "apachepkg==9.9"), encoding="utf-8"
     )
-    stamp_lock(repo, "shop")
+    restamp(repo, "shop")
     with pytest.raises(NoxSupportError, match=r"apachepkg==9\.9"):
         sbom(repo)
     assert not (repo / "reports" / "sbom" / "shop.cdx.json").exists()
