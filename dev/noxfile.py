@@ -18,7 +18,7 @@ nox.options.default_venv_backend = "uv"
 ROOT = Path(__file__).resolve().parent.parent
 
 # The test tools stay at their current versions: the check is about nox-support's runtime floors.
-TEST_TOOLS = ("pytest>=8", "types-PyYAML")
+TEST_TOOLS = ("pytest>=8", "hypothesis>=6.100", "types-PyYAML")
 
 # A subset that exercises every dependency whose floor is declared (nox, pip-tools, pip-audit, uv,
 # filelock, packaging, PyYAML): locking with both compilers, freshness, venv sync, the in-process

@@ -12,7 +12,6 @@ from typing import cast
 import nox
 import pytest
 
-from nox_support import localfile
 from tests.repos import local_package, monorepo, stamp_lock, write
 
 
@@ -131,39 +130,16 @@ def supply_repo(
 
 
 def write_lock(root: Path, service: str, hashed: str, *, common: bool = True) -> Path:
-    """Write *hashed* as the service's lock as ``nox -s lock`` would: stamped, libs/common beside it.
-
-    With *common*, the lock notes ``requirements.local.txt``, which lists ``../../libs/common``
-    under the lock's inputs line.
-    """
+    """Write *hashed* as the service's lock as ``nox -s lock`` would (stamped; with *common*,
+    ``../../libs/common`` goes to ``requirements.local.txt`` beside it)."""
     lock = root / "services" / service / "requirements.txt"
-    local = localfile.local_file_for(lock)
-    write(lock, hashed)
-    if common:
-        stamp_lock(root, service)  # the note goes below the inputs line
-        lock.write_text(localfile.with_note(lock.read_text(encoding="utf-8"), local.name), encoding="utf-8")
-    restamp(root, service)
-    return lock
+    write(lock, hashed + ("../../libs/common\n    # via -r requirements.in\n" if common else ""))
+    return stamp_lock(root, service)
 
 
 def restamp(root: Path, service: str) -> None:
     """Stamp the service's (edited) lock again, and its local packages file with it."""
-    lock = stamp_lock(root, service)
-    local = localfile.local_file_for(lock)
-    line = localfile.digest_line(lock.read_text(encoding="utf-8"))
-    if localfile.NOTE_PREFIX not in lock.read_text(encoding="utf-8"):
-        return
-    assert line is not None
-    local.write_text(
-        localfile.local_text(
-            ("../../libs/common",),
-            lock_name=lock.name,
-            local_name=local.name,
-            digest_line=line,
-            command="test",
-        ),
-        encoding="utf-8",
-    )
+    stamp_lock(root, service)
 
 
 class NoneSession:
