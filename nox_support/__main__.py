@@ -72,7 +72,7 @@ def _matrix(args: argparse.Namespace) -> int:
 
 
 def _freshness(args: argparse.Namespace) -> int:
-    from nox_support import freshness  # noqa: PLC0415 - keeps --help fast
+    from nox_support.lock import freshness  # noqa: PLC0415 - keeps --help fast
     from nox_support.project import Project  # noqa: PLC0415
 
     project = Project.load(Path(args.root).resolve())

@@ -6,11 +6,11 @@ import functools
 from dataclasses import dataclass
 from pathlib import Path
 
-from nox_support.compile.factory import compiler_for
-from nox_support.compile.interface import Compiler
 from nox_support.config import Settings, load_settings
 from nox_support.discovery import Service, discover
 from nox_support.errors import DiscoveryError
+from nox_support.lock.compile.factory import compiler_for
+from nox_support.lock.compile.interface import Compiler
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 from nox_support import venv
-from nox_support.freshness import require_fresh
+from nox_support.lock.freshness import require_fresh
 from nox_support.venv import VenvError
 
 if TYPE_CHECKING:

@@ -12,10 +12,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from nox_support import freshness as fresh
 from nox_support.discovery import default_python_note
 from nox_support.errors import DiscoveryError, NoxSupportError
-from nox_support.lock import Fresh, lock_service, parse_lock_args
+from nox_support.lock import freshness as fresh
+from nox_support.lock.orchestrate import Fresh, lock_service, parse_lock_args
 from nox_support.project import Project, cached_project
 from nox_support.redact import redact
 

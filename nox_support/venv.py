@@ -58,10 +58,11 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from nox_support import _compat, cmd, reqfile
+from nox_support import _compat, cmd
 from nox_support.errors import ConfigError, NoxSupportError
 from nox_support.filelock import exclusive
-from nox_support.localfile import local_file_for
+from nox_support.lock import reqfile
+from nox_support.lock.localfile import local_file_for
 from nox_support.paths import display_path
 
 if TYPE_CHECKING:
@@ -466,7 +467,7 @@ def resync_reason(stamp: Stamp, wanted: Stamp) -> str | None:
 def _sync_locked(
     session: nox.Session, service: Service, locks: tuple[Path, ...], location: Path, *, what: str
 ) -> SyncResult:
-    # Local path packages are kept next to each lock (see nox_support.localfile).
+    # Local path packages are kept next to each lock (see nox_support.lock.localfile).
     files = [*locks, *(f for lock in locks if (f := local_file_for(lock)).exists())]
     texts = tuple((display_path(lock, service.directory), _read_lock(lock, service)) for lock in files)
     lock_digests = tuple((name, hashlib.sha256(text.encode("utf-8")).hexdigest()) for name, text in texts)

@@ -112,8 +112,8 @@ def stamp_lock(root: Path, service: str, layer: str = "main") -> Path:
     For tests that build locks without a compiler: the line records the service's current
     inputs and the lock's body, so freshness, audit and tests accept the lock.
     """
-    from nox_support import localfile  # noqa: PLC0415 - keeps this module importable without the package
-    from nox_support.lock import current_digest, split_local  # noqa: PLC0415
+    from nox_support.lock import localfile  # noqa: PLC0415 - keeps this module importable without the package
+    from nox_support.lock.orchestrate import current_digest, split_local  # noqa: PLC0415
     from nox_support.project import Project  # noqa: PLC0415
 
     project = Project.load(root)
@@ -136,7 +136,7 @@ def stamp_lock(root: Path, service: str, layer: str = "main") -> Path:
 
 def _with_local_lines(text: str, local_path: Path) -> str:
     """*text* as the compiler wrote it: a stamped lock's local file lines back in, its note out."""
-    from nox_support import digest, localfile  # noqa: PLC0415
+    from nox_support.lock import digest, localfile  # noqa: PLC0415
 
     lines = text.splitlines()
     if any(line.startswith(localfile.NOTE_PREFIX) for line in lines):

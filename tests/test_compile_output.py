@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from nox_support.compile import failure, progress
-from nox_support.compile.interface import CompileRequest, CompilerError, KeepPins
-from nox_support.compile.piptools import PipToolsCompiler, conflict_cause
-from nox_support.compile.uv import UvCompiler, resolution_cause
 from nox_support.errors import ResolutionError
-from nox_support.lock import LockArgs, lock_service
+from nox_support.lock.compile import failure, progress
+from nox_support.lock.compile.interface import CompileRequest, CompilerError, KeepPins
+from nox_support.lock.compile.piptools import PipToolsCompiler, conflict_cause
+from nox_support.lock.compile.uv import UvCompiler, resolution_cause
+from nox_support.lock.orchestrate import LockArgs, lock_service
 from nox_support.project import Project
 from tests.repos import monorepo, write
 from tests.wheels import Dist, build_all
@@ -257,7 +257,7 @@ def test_uv_never_downloads_an_interpreter(tmp_path: Path, monkeypatch: pytest.M
         seen.update(env)
         raise CompilerError("stop")
 
-    monkeypatch.setattr("nox_support.compile.uv.cmd.run", fake_run)
+    monkeypatch.setattr("nox_support.lock.compile.uv.cmd.run", fake_run)
     request = CompileRequest("api", tmp_path, "requirements.in", "out.txt", (), "3.9", KeepPins(), (), "nox")
     with pytest.raises(CompilerError):
         UvCompiler(tmp_path).compile(request)

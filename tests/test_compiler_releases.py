@@ -23,8 +23,8 @@ OLD_RELEASE = "7.4.1"
 DRIVER = r"""
 import json, sys
 from pathlib import Path
-from nox_support import freshness, lockfile
-from nox_support.lock import LockArgs, KeepPins, lock_service
+from nox_support.lock import freshness, lockfile
+from nox_support.lock.orchestrate import LockArgs, KeepPins, lock_service
 from nox_support.project import Project
 
 root, action = Path(sys.argv[1]), sys.argv[2]

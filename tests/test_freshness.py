@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from nox_support import freshness as fresh
-from nox_support.compile.interface import KeepPins
 from nox_support.errors import ConfigError
-from nox_support.lock import LockArgs, lock_service, parse_lock_args
+from nox_support.lock import freshness as fresh
+from nox_support.lock.compile.interface import KeepPins
+from nox_support.lock.orchestrate import LockArgs, lock_service, parse_lock_args
 from nox_support.project import Project
 from tests.fakes import FakeCompiler
 from tests.repos import monorepo, write

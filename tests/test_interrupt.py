@@ -18,7 +18,7 @@ DRIVER = r"""
 import sys, time
 from pathlib import Path
 sys.path.insert(0, sys.argv[3])
-from nox_support import lock
+from nox_support.lock import orchestrate as lock
 from nox_support.project import Project
 from tests.fakes import FakeCompiler
 
@@ -50,7 +50,7 @@ lock.lock_service(project.root, project.service("api"), project.settings, compil
 REAL_DRIVER = r"""
 import sys
 from pathlib import Path
-from nox_support import lock
+from nox_support.lock import orchestrate as lock
 from nox_support.project import Project
 root = Path(sys.argv[1])
 project = Project.load(root)
@@ -134,8 +134,8 @@ def test_real_pip_compile_interrupted_at_any_moment(
 
 
 def test_kill_9_leftovers_are_removed_by_the_next_run(tmp_path: Path) -> None:
-    from nox_support import lock  # noqa: PLC0415
-    from nox_support.compile.interface import KeepPins  # noqa: PLC0415
+    from nox_support.lock import orchestrate as lock  # noqa: PLC0415
+    from nox_support.lock.compile.interface import KeepPins  # noqa: PLC0415
     from nox_support.project import Project  # noqa: PLC0415
     from tests.fakes import FakeCompiler  # noqa: PLC0415
 

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from nox_support import freshness as fresh
-from nox_support import localfile
-from nox_support.compile.interface import KeepPins
-from nox_support.lock import Fresh, LockArgs, Written, lock_service
+from nox_support.lock import freshness as fresh
+from nox_support.lock import localfile
+from nox_support.lock.compile.interface import KeepPins
+from nox_support.lock.orchestrate import Fresh, LockArgs, Written, lock_service
 from nox_support.project import Project
 from nox_support.venv import plan_locks
 from tests.fakes import FakeCompiler

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from nox_support import reqfile
 from nox_support.errors import RequirementsFileError
+from nox_support.lock import reqfile
 
 
 def test_parses_every_kind_of_line() -> None:

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from nox_support import freshness as fresh
-from nox_support import lockfile
-from nox_support.compile.interface import KeepPins
-from nox_support.lock import LockArgs, lock_service
+from nox_support.lock import freshness as fresh
+from nox_support.lock import lockfile
+from nox_support.lock.compile.interface import KeepPins
+from nox_support.lock.orchestrate import LockArgs, lock_service
 from nox_support.project import Project
 from tests.repos import ROOT
 

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from nox_support.compile.interface import KeepPins
 from nox_support.discovery import running_python
-from nox_support.lock import LockArgs, lock_service
+from nox_support.lock.compile.interface import KeepPins
+from nox_support.lock.orchestrate import LockArgs, lock_service
+from nox_support.lock.toolenv import TOOLS_DIR, Searched, ToolEnvError, find_interpreter, python_for
 from nox_support.project import Project
-from nox_support.toolenv import TOOLS_DIR, Searched, ToolEnvError, find_interpreter, python_for
 from tests.repos import monorepo, write
 
 
@@ -104,7 +104,7 @@ def test_a_missing_python_is_named_with_how_to_provide_it_and_nothing_is_downloa
     def no_venv(*args: object) -> None:
         pytest.fail(f"a venv (and with uv, a CPython download) was attempted: {args}")
 
-    monkeypatch.setattr("nox_support.toolenv._create", no_venv)
+    monkeypatch.setattr("nox_support.lock.toolenv._create", no_venv)
     with pytest.raises(ToolEnvError) as info:
         python_for(tmp_path, "3.7", purpose="pip-tools", packages=("pip-tools",))
     assert str(info.value) == (

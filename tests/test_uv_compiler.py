@@ -14,10 +14,12 @@ import pytest
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
-from nox_support import digest, reqfile
-from nox_support.compile.interface import CompileRequest, KeepPins, UpgradeAll, UpgradePackages
-from nox_support.compile.piptools import PipToolsCompiler
-from nox_support.compile.uv import (
+from nox_support.discovery import running_python
+from nox_support.errors import ResolutionError
+from nox_support.lock import digest, reqfile
+from nox_support.lock.compile.interface import CompileRequest, KeepPins, UpgradeAll, UpgradePackages
+from nox_support.lock.compile.piptools import PipToolsCompiler
+from nox_support.lock.compile.uv import (
     UvCompiler,
     complete_hashes,
     distribution_key,
@@ -25,9 +27,7 @@ from nox_support.compile.uv import (
     resolution_cause,
     strip_find_links,
 )
-from nox_support.discovery import running_python
-from nox_support.errors import ResolutionError
-from nox_support.lock import LockArgs, lock_service, recorded_digest
+from nox_support.lock.orchestrate import LockArgs, lock_service, recorded_digest
 from nox_support.project import Project
 from tests.repos import local_package, monorepo, write
 

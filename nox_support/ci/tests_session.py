@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from nox_support import reqfile
 from nox_support.ci.settings import load_ci_settings
 from nox_support.discovery import NoTests, Service, find_tests
 from nox_support.errors import NoxSupportError
-from nox_support.freshness import require_fresh
+from nox_support.lock import reqfile
+from nox_support.lock.freshness import require_fresh
 from nox_support.outputs import reports_dir
 from nox_support.project import Project
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from nox_support import reqfile
 from nox_support.config import Settings
 from nox_support.discovery import Layer, Service
 from nox_support.drift.locks import (
@@ -17,6 +16,7 @@ from nox_support.drift.locks import (
     parse_lock,
 )
 from nox_support.errors import NoxSupportError, RequirementsFileError
+from nox_support.lock import reqfile
 from nox_support.paths import display_path
 
 

@@ -22,9 +22,10 @@ from typing import TYPE_CHECKING
 
 from packaging.utils import canonicalize_name
 
-from nox_support import atomic, reqfile, servicevenv, sitemeta, venv
+from nox_support import atomic, servicevenv, sitemeta, venv
 from nox_support.errors import ConfigError, NoxSupportError
 from nox_support.licenses.spdx import Declared, detect
+from nox_support.lock import reqfile
 from nox_support.paths import display_path
 from nox_support.sbom.build import SbomInput, SbomPackage, build_document, serial_number
 

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from nox_support import freshness as fresh
-from nox_support import lockfile
-from nox_support.compile.interface import KeepPins
 from nox_support.errors import LockValidationError, RequirementsFileError
-from nox_support.lock import LockArgs, Written, lock_service, parse_lock_args
+from nox_support.lock import freshness as fresh
+from nox_support.lock import lockfile
+from nox_support.lock.compile.interface import KeepPins
+from nox_support.lock.orchestrate import LockArgs, Written, lock_service, parse_lock_args
 from nox_support.project import Project
 from tests.fakes import FakeCompiler
 from tests.repos import local_package, monorepo, write
@@ -137,7 +137,7 @@ def test_a_recomputed_body_digest_does_not_launder_an_index_option(tmp_path: Pat
     state = lockfile.inspect(tampered, path=LOCK)
     assert isinstance(state, lockfile.LockAltered)
     service = project.service("api")
-    from nox_support.lock import current_digest  # noqa: PLC0415
+    from nox_support.lock.orchestrate import current_digest  # noqa: PLC0415
 
     current = current_digest(project.root, service, service.main, project.settings, project.compiler)
     lock.write_text(lockfile.with_digest_line(tampered, current, compiled_by="fake==1.0"))

@@ -18,18 +18,18 @@ from packaging.utils import (
 from packaging.version import InvalidVersion, Version
 
 from nox_support import cmd
-from nox_support.compile.failure import BUILD_HINT, build_failure, original_name, rerun_command, summary
-from nox_support.compile.interface import (
+from nox_support.errors import CommandError, ResolutionError
+from nox_support.lock.compile.failure import BUILD_HINT, build_failure, original_name, rerun_command, summary
+from nox_support.lock.compile.interface import (
     CompileRequest,
     CompilerError,
     KeepPins,
     UpgradeAll,
     UpgradePackages,
 )
-from nox_support.compile.progress import PROGRESS_INTERVAL, UV_HINT, compile_progress, piptools_notice
-from nox_support.errors import CommandError, ResolutionError
+from nox_support.lock.compile.progress import PROGRESS_INTERVAL, UV_HINT, compile_progress, piptools_notice
+from nox_support.lock.toolenv import distribution_version, python_for
 from nox_support.paths import display_path
-from nox_support.toolenv import distribution_version, python_for
 
 # Options that shape the lock; recorded in the digest.
 BASE_OPTIONS = (

@@ -10,7 +10,7 @@ digest could disagree or a secret could reach the lock: abbreviated options
 (``--requirem``; pip would expand them, uv refuses them), unknown options,
 ``-r`` cycles, and credentials or ``${VARIABLE}`` references (pip-tools would
 write the expanded value into the lock).  Each file enters the digest in its
-canonical form (:func:`nox_support.reqfile.canonical_text`), so comments,
+canonical form (:func:`nox_support.lock.reqfile.canonical_text`), so comments,
 blank lines and whitespace do not make a lock stale; a layer's main lock
 enters as the pins the compiler is constrained by.
 """
@@ -23,11 +23,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from nox_support import lockfile, redact, reqfile
+from nox_support import redact
 from nox_support.config import Settings
-from nox_support.digest import InputFile, Inputs
 from nox_support.discovery import Layer, Service
 from nox_support.errors import ConfigError, RequirementsFileError
+from nox_support.lock import lockfile, reqfile
+from nox_support.lock.digest import InputFile, Inputs
 
 LOCAL_PACKAGE_METADATA = ("pyproject.toml", "setup.cfg", "setup.py")
 

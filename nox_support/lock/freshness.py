@@ -17,12 +17,12 @@ import difflib
 from dataclasses import dataclass
 from pathlib import Path
 
-from nox_support import digest, lockfile
-from nox_support.compile.interface import Compiler, KeepPins
 from nox_support.config import Settings
 from nox_support.discovery import Layer, Service
 from nox_support.errors import NoxSupportError, StaleLockError
-from nox_support.lock import (
+from nox_support.lock import digest, lockfile
+from nox_support.lock.compile.interface import Compiler, KeepPins
+from nox_support.lock.orchestrate import (
     compile_to,
     current_digest,
     local_file_problem,

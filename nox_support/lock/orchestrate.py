@@ -14,8 +14,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from nox_support import atomic, digest, localfile, lockfile
-from nox_support.compile.interface import (
+from nox_support import atomic
+from nox_support.config import Settings
+from nox_support.discovery import Layer, Service
+from nox_support.errors import RequirementsFileError
+from nox_support.filelock import exclusive
+from nox_support.lock import digest, localfile, lockfile
+from nox_support.lock.compile.interface import (
     Compiler,
     CompileRequest,
     KeepPins,
@@ -23,12 +28,8 @@ from nox_support.compile.interface import (
     UpgradeAll,
     UpgradePackages,
 )
-from nox_support.config import Settings
-from nox_support.discovery import Layer, Service
-from nox_support.errors import RequirementsFileError
-from nox_support.filelock import exclusive
-from nox_support.inputs import collect, constraint_files
-from nox_support.inputs import inputs_for as _inputs_for
+from nox_support.lock.inputs import collect, constraint_files
+from nox_support.lock.inputs import inputs_for as _inputs_for
 from nox_support.paths import display_path
 from nox_support.posargs import PosargsParser
 

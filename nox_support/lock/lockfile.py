@@ -20,9 +20,10 @@ from pathlib import Path
 from types import FrameType
 from urllib.parse import unquote
 
-from nox_support import atomic, digest, redact, reqfile
-from nox_support.digest import MARKER
+from nox_support import atomic, redact
 from nox_support.errors import LockValidationError, NoxSupportError, RequirementsFileError
+from nox_support.lock import digest, reqfile
+from nox_support.lock.digest import MARKER
 
 _FILE_URL = re.compile(
     r"(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*(\[[^\]]*\])?\s*@\s*)?file://(?P<path>/[^\s;#\\]+)"

@@ -44,18 +44,18 @@ from packaging.utils import (
 from packaging.version import InvalidVersion, Version
 
 from nox_support import cmd
-from nox_support.compile.failure import BUILD_HINT, build_failure, rerun_command, summary
-from nox_support.compile.interface import (
+from nox_support.discovery import running_python
+from nox_support.errors import CommandError, ResolutionError
+from nox_support.lock.compile.failure import BUILD_HINT, build_failure, rerun_command, summary
+from nox_support.lock.compile.interface import (
     CompileRequest,
     CompilerError,
     KeepPins,
     UpgradeAll,
     UpgradePackages,
 )
-from nox_support.compile.piptools import resolution_hint
-from nox_support.compile.progress import PROGRESS_INTERVAL, compile_progress, uv_notice
-from nox_support.discovery import running_python
-from nox_support.errors import CommandError, ResolutionError
+from nox_support.lock.compile.piptools import resolution_hint
+from nox_support.lock.compile.progress import PROGRESS_INTERVAL, compile_progress, uv_notice
 from nox_support.paths import display_path
 
 # Options that shape the lock; recorded in the digest.  uv already emits
