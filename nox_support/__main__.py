@@ -81,7 +81,7 @@ def _freshness(args: argparse.Namespace) -> int:
     for service in project.select(tuple(args.services)):
         for layer in service.layers:
             total += 1
-            verdict = freshness.check_layer(project.root, service, layer, project.settings, project.compiler)
+            verdict = freshness.check_layer(project, service, layer)
             if not isinstance(verdict, freshness.FreshLock):
                 stale += 1
                 sys.stderr.write(f"nox-support: {freshness.describe(verdict)}\n")

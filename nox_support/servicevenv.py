@@ -76,7 +76,7 @@ def synced_audit_venv(session: nox.Session, project: Project, service: Service) 
     The lock is checked first as ``audit`` checks it (body digest, lock rules, unchanged inputs):
     no installer starts for a lock that is stale or was altered by hand.
     """
-    require_fresh(project.root, service, (service.main,), project.settings, project.compiler)
+    require_fresh(project, service, (service.main,))
     location = audit_venv_location(session.env_dir.resolve().parent, service.name)
     env = _open(session, location, service)
     with venv.synced(

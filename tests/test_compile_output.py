@@ -182,7 +182,7 @@ def test_tiny_wheel_requiring_a_newer_python_is_named(
     project = Project.load(root)
     keep = LockArgs(KeepPins(), force=False)
     with pytest.raises(ResolutionError) as info:
-        lock_service(root, project.service("api"), project.settings, project.compiler, keep)
+        lock_service(project, project.service("api"), keep)
     message = str(info.value)
     expected = (
         "newpy 1.0 requires Python >=3.99" if compiler == "pip-tools" else "newpy==1.0 requires Python >=3.99"
@@ -288,7 +288,7 @@ def test_a_local_package_that_fails_to_build_is_named_without_machine_paths(
     project = Project.load(root)
     keep = LockArgs(KeepPins(), force=False)
     with pytest.raises(CompilerError) as info:
-        lock_service(root, project.service("api"), project.settings, project.compiler, keep)
+        lock_service(project, project.service("api"), keep)
     message = str(info.value)
     assert message.startswith(
         "service api: pip-compile could not build broken (getting requirements to build wheel): "

@@ -32,14 +32,14 @@ project = Project.load(root)
 service = project.service("api")
 result = {"identity": project.compiler.identity()}
 if action == "lock":
-    (outcome,) = lock_service(root, service, project.settings, project.compiler, LockArgs(KeepPins(), False))
+    (outcome,) = lock_service(project, service, LockArgs(KeepPins(), False))
     result["outcome"] = type(outcome).__name__
 else:
     result["offline"] = freshness.describe(
-        freshness.check_layer(root, service, service.main, project.settings, project.compiler)
+        freshness.check_layer(project, service, service.main)
     )
     result["deep"] = freshness.describe(
-        freshness.deep_check_layer(root, service, service.main, project.settings, project.compiler)
+        freshness.deep_check_layer(project, service, service.main)
     ).splitlines()[0]
 print(json.dumps(result))
 """

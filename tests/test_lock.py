@@ -25,7 +25,7 @@ def _project(root: Path, compiler: object | None = None) -> Project:
 
 
 def _lock(project: Project, name: str, args: LockArgs = KEEP) -> tuple[Fresh | Written, ...]:
-    return lock_service(project.root, project.service(name), project.settings, project.compiler, args)
+    return lock_service(project, project.service(name), args)
 
 
 def test_parse_lock_args() -> None:

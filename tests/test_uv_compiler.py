@@ -224,7 +224,7 @@ def _repo(root: Path, compiler: str, services: dict[str, str] = SERVICES) -> Pro
 
 def _lock_all(project: Project, args: LockArgs = KEEP) -> None:
     for service in project.services:
-        lock_service(project.root, service, project.settings, project.compiler, args)
+        lock_service(project, service, args)
 
 
 Pins = dict[str, tuple[str | None, frozenset[str]]]

@@ -112,7 +112,7 @@ def run_audit(session: nox.Session, project: Project, service: str) -> None:
     write_service_report(project.root, aborted_report(project.root, svc))
     args = parse_audit_args(session.posargs)
     settings = settings_for(project)
-    unusable = lock_error(project.root, svc, (svc.main,), project.settings, project.compiler)
+    unusable = lock_error(project, svc, (svc.main,))
     today = dt.date.today()  # noqa: DTZ011 - ignore dates are local calendar days
     report = audit_service(
         session, project.root, svc, settings, refresh=args.refresh, today=today, unusable_lock=unusable

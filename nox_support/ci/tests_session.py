@@ -63,7 +63,7 @@ def run_tests(session: nox.Session, project: Project, service_name: str) -> None
         return
     locks = locks_for_tests(service)
     layers = tuple(layer for layer in service.layers if layer.lock in locks)
-    require_fresh(project.root, service, layers, project.settings, project.compiler)
+    require_fresh(project, service, layers)
     require_pytest(service, locks)
     result = sync_venv(session, service, locks, purpose="tests")
     if "pytest" not in dict(result.stamp.packages):

@@ -39,17 +39,17 @@ def _project(root: Path, fake: FakeCompiler) -> Project:
 
 def _locked(tmp_path: Path, requirements: str = "alpha\n") -> tuple[Project, Path]:
     project = _project(monorepo(tmp_path, {"api": requirements}), FakeCompiler())
-    lock_service(project.root, project.service("api"), project.settings, project.compiler, KEEP)
+    lock_service(project, project.service("api"), KEEP)
     return project, project.root / LOCK
 
 
 def _lock(project: Project, args: LockArgs = KEEP) -> tuple[object, ...]:
-    return lock_service(project.root, project.service("api"), project.settings, project.compiler, args)
+    return lock_service(project, project.service("api"), args)
 
 
 def _verdict(project: Project) -> fresh.Verdict:
     service = project.service("api")
-    return fresh.check_layer(project.root, service, service.main, project.settings, project.compiler)
+    return fresh.check_layer(project, service, service.main)
 
 
 def _message(project: Project) -> str:
@@ -139,7 +139,7 @@ def test_a_recomputed_body_digest_does_not_launder_an_index_option(tmp_path: Pat
     service = project.service("api")
     from nox_support.lock.orchestrate import current_digest  # noqa: PLC0415
 
-    current = current_digest(project.root, service, service.main, project.settings, project.compiler)
+    current = current_digest(project, service, service.main)
     lock.write_text(lockfile.with_digest_line(tampered, current, compiled_by="fake==1.0"))
     assert _message(project) == (
         f"api: {LOCK} breaks the lock rules: line 11: has the option --index-url; "
