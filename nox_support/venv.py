@@ -63,6 +63,7 @@ from nox_support.errors import ConfigError, NoxSupportError
 from nox_support.filelock import exclusive
 from nox_support.lock import reqfile
 from nox_support.lock.localfile import local_file_for
+from nox_support.lock.regenerate import regenerate_command
 from nox_support.paths import display_path
 
 if TYPE_CHECKING:
@@ -698,7 +699,7 @@ def _read_lock(lock: Path, service: Service) -> str:
         return lock.read_text(encoding="utf-8")
     except FileNotFoundError:
         msg = f"{service.name}: lock {display_path(lock, service.directory)} does not exist"
-        raise VenvError(msg, hint=f'create it with: nox -s "lock({service.name})"') from None
+        raise VenvError(msg, hint=f"create it with: {regenerate_command(service.name)}") from None
     except (OSError, UnicodeDecodeError) as exc:
         msg = f"{service.name}: cannot read lock {display_path(lock, service.directory)}: {exc}"
         raise VenvError(msg) from exc

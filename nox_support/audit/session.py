@@ -55,6 +55,7 @@ from nox_support.errors import ConfigError, NoxSupportError
 from nox_support.filelock import BusyError
 from nox_support.lock import reqfile
 from nox_support.lock.freshness import lock_error
+from nox_support.lock.regenerate import regenerate_command
 from nox_support.outfiles import append_text, write_report
 from nox_support.outputs import OutputError, reports_dir
 from nox_support.paths import display_path
@@ -422,7 +423,7 @@ def _hint(report: ServiceReport) -> str:
             "(-- --refresh bypasses the cache)"
         )
     return (
-        f'upgrade the affected pins (nox -s "lock({report.service})" -- --upgrade-package NAME) '
+        f"upgrade the affected pins ({regenerate_command(report.service)} -- --upgrade-package NAME) "
         "or add a reasoned ignore (docs/audit.md)"
     )
 

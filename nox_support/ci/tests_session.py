@@ -20,6 +20,7 @@ from nox_support.discovery import NoTests, Service, find_tests
 from nox_support.errors import NoxSupportError
 from nox_support.lock import reqfile
 from nox_support.lock.freshness import require_fresh
+from nox_support.lock.regenerate import regenerate_command
 from nox_support.outputs import reports_dir
 from nox_support.project import Project
 
@@ -96,7 +97,7 @@ def locks_for_tests(service: Service) -> tuple[Path, ...]:
 def require_pytest(service: Service, locks: tuple[Path, ...]) -> None:
     """Raise unless one of *locks* pins pytest (read before any venv work)."""
     dev_input = f"{service.relpath}/requirements-{DEV_LAYER}.in"
-    lock_cmd = f'nox -s "lock({service.name})"'
+    lock_cmd = regenerate_command(service.name)
     for lock in locks:
         try:
             text = lock.read_text(encoding="utf-8")

@@ -29,6 +29,7 @@ from nox_support.discovery import Layer, Service
 from nox_support.errors import ConfigError, RequirementsFileError
 from nox_support.lock import lockfile, reqfile
 from nox_support.lock.digest import InputFile, Inputs
+from nox_support.lock.regenerate import regenerate_command
 
 LOCAL_PACKAGE_METADATA = ("pyproject.toml", "setup.cfg", "setup.py")
 
@@ -75,7 +76,7 @@ def collect(root: Path, service: Service, layer: Layer, settings: Settings) -> C
             layer.constrained_by,
             via=layer.source.name,
             line=None,
-            missing_hint=(f'lock the main layer first: nox -s "lock({service.name})"'),
+            missing_hint=f"lock the main layer first: {regenerate_command(service.name)}",
             canonical=lambda content: _pins(content, shown),
         )
     return CollectedInputs(

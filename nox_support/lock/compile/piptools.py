@@ -19,13 +19,10 @@ from packaging.version import InvalidVersion, Version
 
 from nox_support import cmd
 from nox_support.errors import CommandError, ResolutionError
-from nox_support.lock.compile.failure import BUILD_HINT, build_failure, original_name, rerun_command, summary
+from nox_support.lock.compile.failure import ANSI, FailedRun, explain, original_name, rerun_command
 from nox_support.lock.compile.interface import (
     CompileRequest,
     CompilerError,
-    KeepPins,
-    UpgradeAll,
-    UpgradePackages,
 )
 from nox_support.lock.compile.progress import PROGRESS_INTERVAL, UV_HINT, compile_progress, piptools_notice
 from nox_support.lock.toolenv import distribution_version, python_for
@@ -77,16 +74,7 @@ class PipToolsCompiler:
         """The argument tuple for *request* (pure)."""
         # --verbose: the progress lines report what pip-compile says it is doing.
         args = [python, "-m", "piptools", "compile", "--verbose", *self.options(request.extra_args)]
-        for constraint in request.constraints:
-            args += ["--constraint", constraint]
-        match request.upgrade:
-            case UpgradeAll():
-                args.append("--upgrade")
-            case UpgradePackages(names=names):
-                for name in names:
-                    args += ["--upgrade-package", name]
-            case KeepPins():
-                pass
+        args += request.pin_args()
         if not request.reuse_hashes:
             args.append("--no-reuse-hashes")
         args += ["--output-file", request.output, request.source]
@@ -117,35 +105,15 @@ class PipToolsCompiler:
 
 def _explain(request: CompileRequest, exc: CommandError, root: Path) -> CompilerError | ResolutionError:
     text = exc.stderr + "\n" + exc.stdout
-    cause = conflict_cause(text, lambda name: _read_lines(request.cwd / name))
-    if cause:
-        target = f"{request.source} for Python {request.python}"
-        msg = f"service {request.service}: cannot resolve {target}:\n{cause}"
-        return ResolutionError(msg, hint=resolution_hint(cause, request.python))
-    rerun = rerun_hint(request, exc.command, root)
-    built = build_failure(text)
-    if built is not None:
-        msg = f"service {request.service}: pip-compile {built.describe()}"
-        return CompilerError(
-            msg,
-            hint=BUILD_HINT.format(python=request.python, rerun=rerun),
-        )
-    msg = (
-        f"service {request.service}: pip-compile failed on {request.source} "
-        f"(exit {exc.returncode}):\n{summary(text)}"
+    run = FailedRun(
+        tool="pip-compile",
+        program="pip-compile",
+        returncode=exc.returncode,
+        output=text,
+        conflict=conflict_cause(text, lambda name: _read_lines(request.cwd / name)),
+        rerun=rerun_hint(request, exc.command, root),
     )
-    return CompilerError(msg, hint=f"to see all output: {rerun}")
-
-
-def resolution_hint(cause: str, python: str) -> str:
-    """What to do about an unresolvable input; names the target Python when a package needs another."""
-    hint = "relax the conflicting requirements (or the shared constraints) and lock again"
-    if "requires Python" in cause or "Python>=" in cause or "--python-version" in cause:
-        hint += (
-            f", or raise the service's target Python (now {python}: its .python-version, "
-            "[tool.nox_support.services.<name>] python or [tool.nox_support] python)"
-        )
-    return hint + "; the existing lock was left untouched"
+    return explain(request, run)
 
 
 def rerun_hint(request: CompileRequest, command: tuple[str, ...], root: Path) -> str:
@@ -164,7 +132,7 @@ def conflict_cause(output: str, read_input: Callable[[str], list[str]] | None = 
     that asks (hundreds of botocore requirements from as many boto3 versions make one line).
     Returns ``""`` when the output shows no resolution failure.
     """
-    lines = [_ANSI.sub("", line) for line in output.splitlines()]
+    lines = [ANSI.sub("", line) for line in output.splitlines()]
     if not any(
         "ResolutionImpossible" in line or "No matching distribution" in line or "conflicting" in line
         for line in lines
@@ -304,6 +272,3 @@ def _read_lines(path: Path) -> list[str]:
         return path.read_text(encoding="utf-8").splitlines()
     except OSError:
         return []
-
-
-_ANSI = re.compile(r"\x1b\[[0-9;]*m")

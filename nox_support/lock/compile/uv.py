@@ -46,15 +46,11 @@ from packaging.version import InvalidVersion, Version
 from nox_support import cmd
 from nox_support.discovery import running_python
 from nox_support.errors import CommandError, ResolutionError
-from nox_support.lock.compile.failure import BUILD_HINT, build_failure, rerun_command, summary
+from nox_support.lock.compile.failure import ANSI, FailedRun, explain, rerun_command
 from nox_support.lock.compile.interface import (
     CompileRequest,
     CompilerError,
-    KeepPins,
-    UpgradeAll,
-    UpgradePackages,
 )
-from nox_support.lock.compile.piptools import resolution_hint
 from nox_support.lock.compile.progress import PROGRESS_INTERVAL, compile_progress, uv_notice
 from nox_support.paths import display_path
 
@@ -81,7 +77,6 @@ _NO_SOLUTION = "No solution found when resolving dependencies"
 # Decorations of uv's fancy (tty) error format.
 _CROSS = "\u00d7"
 _TREE_ARROW = "\u2570\u2500\u25b6"
-_ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _CAUSE_PREFIX = re.compile(r"^cause:\s*")
 _LOG_LINE = re.compile(r"^\s*(?:DEBUG|TRACE|INFO|WARN) ")
 _SDIST_SUFFIXES = (".tar.gz", ".zip", ".tar.bz2", ".tbz", ".tar.xz", ".txz", ".tgz", ".tar")
@@ -113,17 +108,7 @@ class UvCompiler:
         args = [uv, "pip", "compile", "-v", "--color", "never", "--python", sys.executable]
         if request.python != running_python():
             args += ["--python-version", request.python]
-        args += [*self.options(request.extra_args), _LEARN_FIND_LINKS]
-        for constraint in request.constraints:
-            args += ["--constraint", constraint]
-        match request.upgrade:
-            case UpgradeAll():
-                args.append("--upgrade")
-            case UpgradePackages(names=names):
-                for name in names:
-                    args += ["--upgrade-package", name]
-            case KeepPins():
-                pass
+        args += [*self.options(request.extra_args), _LEARN_FIND_LINKS, *request.pin_args()]
         args += ["--output-file", request.output, request.source]
         return tuple(args)
 
@@ -321,26 +306,17 @@ def _sha256_of(path: Path, size: int, mtime_ns: int) -> str:
 
 
 def _explain(request: CompileRequest, exc: CommandError, root: Path) -> CompilerError | ResolutionError:
-    text = _ANSI.sub("", exc.stderr + "\n" + exc.stdout)
-    cause = resolution_cause(text)
-    if cause:
-        target = f"{request.source} for Python {request.python}"
-        msg = f"service {request.service}: cannot resolve {target}:\n{cause}"
-        return ResolutionError(msg, hint=resolution_hint(cause, request.python))
+    text = ANSI.sub("", exc.stderr + "\n" + exc.stdout)
     again = rerun_command(exc.command, replace_output=None)  # uv then prints the lock instead of writing it
-    rerun = f"cd {display_path(request.cwd, root)} && {cmd.display(again)}"
-    built = build_failure(text)
-    if built is not None:
-        msg = f"service {request.service}: uv {built.describe()}"
-        return CompilerError(
-            msg,
-            hint=BUILD_HINT.format(python=request.python, rerun=rerun),
-        )
-    msg = (
-        f"service {request.service}: uv pip compile failed on {request.source} "
-        f"(exit {exc.returncode}):\n{summary(text)}"
+    run = FailedRun(
+        tool="uv",
+        program="uv pip compile",
+        returncode=exc.returncode,
+        output=text,
+        conflict=resolution_cause(text),
+        rerun=f"cd {display_path(request.cwd, root)} && {cmd.display(again)}",
     )
-    return CompilerError(msg, hint=f"to see all output: {rerun}")
+    return explain(request, run)
 
 
 def resolution_cause(output: str, *, head: int = 3, tail: int = 3) -> str:
