@@ -62,6 +62,7 @@ from nox_support import _compat, cmd
 from nox_support.errors import ConfigError, NoxSupportError
 from nox_support.filelock import exclusive
 from nox_support.lock import reqfile
+from nox_support.lock.inputs import metadata_files
 from nox_support.lock.localfile import local_file_for
 from nox_support.lock.regenerate import regenerate_command
 from nox_support.paths import display_path
@@ -805,7 +806,7 @@ def _fingerprint_files(requirement: LocalRequirement) -> list[Path]:
     if root.is_file():
         return [root]
     if requirement.editable:
-        return [root / name for name in ("pyproject.toml", "setup.cfg", "setup.py")]
+        return list(metadata_files(root))
     files: list[Path] = []
     for directory, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(

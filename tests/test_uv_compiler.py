@@ -17,12 +17,12 @@ from packaging.version import Version
 from nox_support.discovery import running_python
 from nox_support.errors import ResolutionError
 from nox_support.lock import digest, reqfile
+from nox_support.lock.compile.filenames import distribution_key
 from nox_support.lock.compile.interface import CompileRequest, KeepPins, UpgradeAll, UpgradePackages
 from nox_support.lock.compile.piptools import PipToolsCompiler
 from nox_support.lock.compile.uv import (
     UvCompiler,
     complete_hashes,
-    distribution_key,
     local_directories,
     resolution_cause,
     strip_find_links,

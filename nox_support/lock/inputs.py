@@ -32,6 +32,15 @@ from nox_support.lock.digest import InputFile, Inputs
 from nox_support.lock.regenerate import regenerate_command
 
 LOCAL_PACKAGE_METADATA = ("pyproject.toml", "setup.cfg", "setup.py")
+"""The files of a local package directory that say what it depends on."""
+
+
+def metadata_files(package: Path) -> tuple[Path, ...]:
+    """The metadata files a local package directory may have (:data:`LOCAL_PACKAGE_METADATA`).
+
+    A lock's digest covers the ones that exist; a venv is re-synced when one of them changes.
+    """
+    return tuple(package / name for name in LOCAL_PACKAGE_METADATA)
 
 
 @dataclass(frozen=True)
@@ -201,9 +210,9 @@ class _Collector:
             )
         self.packages.append(LocalPackage(target, shown, line))
         if target.is_dir():
-            for meta in LOCAL_PACKAGE_METADATA:
-                if (target / meta).is_file():
-                    self.add_file(target / meta, via=shown, line=line)
+            for meta in metadata_files(target):
+                if meta.is_file():
+                    self.add_file(meta, via=shown, line=line)
         else:
             self.add_file(target, via=shown, line=line)
 

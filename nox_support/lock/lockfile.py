@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import signal
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,7 +19,7 @@ from pathlib import Path
 from types import FrameType
 from urllib.parse import unquote
 
-from nox_support import atomic, redact
+from nox_support import atomic, cmd, redact
 from nox_support.errors import LockValidationError, NoxSupportError, RequirementsFileError
 from nox_support.lock import digest, reqfile
 from nox_support.lock.digest import MARKER
@@ -313,12 +312,5 @@ def interruptible() -> Iterator[None]:
         del signum, frame
         raise Terminated
 
-    try:
-        previous = signal.signal(signal.SIGTERM, on_term)
-    except ValueError:  # not the main thread: keep the default behaviour
+    with cmd.on_sigterm(on_term):  # not the main thread: the default behaviour stays
         yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)

@@ -9,17 +9,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from packaging.utils import (
-    InvalidSdistFilename,
-    InvalidWheelFilename,
     canonicalize_name,
-    parse_sdist_filename,
-    parse_wheel_filename,
 )
-from packaging.version import InvalidVersion, Version
 
 from nox_support import cmd
 from nox_support.errors import CommandError, ResolutionError
 from nox_support.lock.compile.failure import ANSI, FailedRun, explain, original_name, rerun_command
+from nox_support.lock.compile.filenames import distribution_key
 from nox_support.lock.compile.interface import (
     CompileRequest,
     CompilerError,
@@ -27,6 +23,7 @@ from nox_support.lock.compile.interface import (
 from nox_support.lock.compile.progress import PROGRESS_INTERVAL, UV_HINT, compile_progress, piptools_notice
 from nox_support.lock.toolenv import distribution_version, python_for
 from nox_support.paths import display_path
+from nox_support.versions import version_sort_key
 
 # Options that shape the lock; recorded in the digest.
 BASE_OPTIONS = (
@@ -200,7 +197,7 @@ def _grouped(causes: list[_Cause]) -> list[str]:
         who = f"{parent} {first.parent_version}" if first.parent_version else parent
         others = {m.parent_version for m in members[1:]} - {first.parent_version}
         if others:
-            versions = sorted((v for v in others if v), key=_version_key)
+            versions = sorted((v for v in others if v), key=version_sort_key)
             span = f", {versions[0]} to {versions[-1]}," if versions else ""
             name = _requirement_name(first.requirement)
             who += f"; its {len(others)} other versions{span} also require {name}"
@@ -232,28 +229,16 @@ def _distribution(link: str) -> tuple[str, str | None]:
     """``("boto3", "1.35.0")`` from a candidate's link text (``URL (from INDEX) (requires-python:...)``)."""
     location = link.split(maxsplit=1)[0].split("#", 1)[0].rstrip("/")
     filename = location.rsplit("/", 1)[-1]
-    try:
-        if filename.endswith(".whl"):
-            name, version, _, _ = parse_wheel_filename(filename)
-            return name, str(version)
-        if filename.endswith((".tar.gz", ".zip")):
-            name, version = parse_sdist_filename(filename)
-            return name, str(version)
-    except (InvalidWheelFilename, InvalidSdistFilename, InvalidVersion):
-        pass
-    return filename, None  # a local directory: its name only, never the machine path
+    key = distribution_key(filename)
+    if key is None:
+        return filename, None  # a local directory: its name only, never the machine path
+    name, version = key
+    return name, str(version)
 
 
 def _requirement_name(requirement: str) -> str:
     match = _NAME.match(requirement.strip())
     return canonicalize_name(match.group(0)) if match else requirement
-
-
-def _version_key(version: str) -> tuple[int, Version | str]:
-    try:
-        return (0, Version(version))
-    except InvalidVersion:
-        return (1, version)
 
 
 def _expand_input_lines(error: str, read_input: Callable[[str], list[str]]) -> str:

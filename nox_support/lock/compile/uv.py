@@ -34,12 +34,8 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from packaging.utils import (
-    InvalidSdistFilename,
-    InvalidWheelFilename,
     NormalizedName,
     canonicalize_name,
-    parse_sdist_filename,
-    parse_wheel_filename,
 )
 from packaging.version import InvalidVersion, Version
 
@@ -47,6 +43,7 @@ from nox_support import cmd
 from nox_support.discovery import running_python
 from nox_support.errors import CommandError, ResolutionError
 from nox_support.lock.compile.failure import ANSI, FailedRun, explain, rerun_command
+from nox_support.lock.compile.filenames import distribution_key
 from nox_support.lock.compile.interface import (
     CompileRequest,
     CompilerError,
@@ -79,7 +76,6 @@ _CROSS = "\u00d7"
 _TREE_ARROW = "\u2570\u2500\u25b6"
 _CAUSE_PREFIX = re.compile(r"^cause:\s*")
 _LOG_LINE = re.compile(r"^\s*(?:DEBUG|TRACE|INFO|WARN) ")
-_SDIST_SUFFIXES = (".tar.gz", ".zip", ".tar.bz2", ".tbz", ".tar.xz", ".txz", ".tgz", ".tar")
 
 HashesFor = Callable[[NormalizedName, Version], frozenset[str]]
 
@@ -271,23 +267,6 @@ def _listing(directory: Path, mtime_ns: int) -> tuple[tuple[tuple[NormalizedName
             if key is not None and entry.is_file():
                 found.append((key, Path(entry.path)))
     return tuple(sorted(found, key=lambda item: item[1].name))
-
-
-def distribution_key(filename: str) -> tuple[NormalizedName, Version] | None:
-    """``(name, version)`` of a wheel or sdist file name, ``None`` for anything else (pure)."""
-    try:
-        if filename.endswith(".whl"):
-            name, version, _, _ = parse_wheel_filename(filename)
-            return name, version
-        if filename.endswith((".tar.gz", ".zip")):
-            return parse_sdist_filename(filename)
-        for suffix in _SDIST_SUFFIXES:
-            if filename.endswith(suffix):
-                stem, dash, version_text = filename.removesuffix(suffix).rpartition("-")
-                return (canonicalize_name(stem), Version(version_text)) if dash and stem else None
-    except (InvalidWheelFilename, InvalidSdistFilename, InvalidVersion):
-        return None
-    return None
 
 
 def _sha256(path: Path) -> str:
