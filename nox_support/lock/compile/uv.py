@@ -25,7 +25,6 @@ import functools
 import hashlib
 import os
 import re
-import shutil
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -39,7 +38,7 @@ from packaging.utils import (
 )
 from packaging.version import InvalidVersion, Version
 
-from nox_support import cmd
+from nox_support import _compat, cmd
 from nox_support.discovery import running_python
 from nox_support.errors import CommandError, ResolutionError
 from nox_support.lock.compile.failure import ANSI, FailedRun, explain, rerun_command
@@ -137,27 +136,33 @@ class _UvBinary:
 
 @functools.cache
 def _uv() -> _UvBinary:
-    """The uv binary and its version, found once per process.
+    """The uv binary (:func:`nox_support._compat.uv_binary`) and its version, found once per process.
 
-    The copy installed as a Python package next to nox-support wins (its
-    version comes from metadata, no subprocess); else ``uv`` on PATH is asked
-    for its version once.
+    The version of the copy installed as a Python package next to nox-support comes from its
+    metadata (no subprocess); ``uv`` on PATH is asked for its version once.
     """
-    try:
-        from uv import find_uv_bin  # noqa: PLC0415 - optional dependency
-
-        return _UvBinary(find_uv_bin(), metadata.version("uv"))
-    except (ImportError, FileNotFoundError, metadata.PackageNotFoundError):
-        pass
-    found = shutil.which("uv")
+    found = _compat.uv_binary()
     if found is None:
         msg = '[tool.nox_support] compiler = "uv", but uv is not installed'
         raise CompilerError(msg, hint='pip install "nox-support[uv]" (or uv), or use compiler = "pip-tools"')
+    bundled = _bundled_version(found)
+    if bundled is not None:
+        return _UvBinary(found, bundled)
     words = cmd.run((found, "--version")).stdout.split()
     if len(words) < 2 or words[0] != "uv":  # noqa: PLR2004 - "uv X.Y.Z (...)"
         msg = f"cannot read the version of {found} from {' '.join(words)!r}"
         raise CompilerError(msg, hint="reinstall uv")
     return _UvBinary(found, words[1])
+
+
+def _bundled_version(binary: str) -> str | None:
+    """The ``uv`` distribution's version when *binary* is the executable it ships."""
+    try:
+        from uv import find_uv_bin  # noqa: PLC0415 - optional dependency
+
+        return metadata.version("uv") if str(find_uv_bin()) == binary else None
+    except (ImportError, FileNotFoundError, metadata.PackageNotFoundError):
+        return None
 
 
 def _names_option(args: tuple[str, ...], option: str) -> bool:
