@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from nox_support.discovery import Layer, Service
@@ -171,6 +172,16 @@ def check_layer(project: Project, service: Service, layer: Layer) -> Verdict:
             if problem is not None:
                 return StaleLocalFile(service.name, lock, problem)
             return FreshLock(service.name, lock)
+
+
+def check_services(
+    project: Project, services: tuple[Service, ...], *, deep: bool = False
+) -> Iterator[Verdict]:
+    """The verdict of every lock of *services*, one at a time (re-resolving each with *deep*)."""
+    check = deep_check_layer if deep else check_layer
+    for service in services:
+        for layer in service.layers:
+            yield check(project, service, layer)
 
 
 def lock_error(project: Project, service: Service, layers: tuple[Layer, ...]) -> StaleLockError | None:

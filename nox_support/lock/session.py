@@ -52,16 +52,13 @@ def run_freshness(session: nox.Session, project: Project) -> None:
         globs = ", ".join(project.settings.service_globs)
         msg = f"no services found: no directory matching {globs} holds a requirements.in"
         raise DiscoveryError(msg, hint="add services or set [tool.nox_support] service_globs")
-    check = fresh.deep_check_layer if args.deep else fresh.check_layer
     bad = 0
     total = 0
-    for svc in project.select(args.services):
-        for layer in svc.layers:
-            total += 1
-            verdict = check(project, svc, layer)
-            if not isinstance(verdict, fresh.FreshLock):
-                bad += 1
-                session.warn(fresh.describe(verdict))
+    for verdict in fresh.check_services(project, project.select(args.services), deep=args.deep):
+        total += 1
+        if not isinstance(verdict, fresh.FreshLock):
+            bad += 1
+            session.warn(fresh.describe(verdict))
     if bad:
         msg = f"{bad} of {total} locks are not fresh (see above)"
         raise StaleLockError(msg)
