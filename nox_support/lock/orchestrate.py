@@ -158,7 +158,7 @@ def _is_fresh(state: lockfile.LockState, current: digest.InputDigest) -> bool:
 def compile_layer(
     target: Target, args: LockArgs, current: digest.InputDigest, state: lockfile.LockState
 ) -> Written:
-    """Compile *layer* into a temporary file, validate it, then rename it over the lock."""
+    """Compile the target layer into a temporary file, validate it, then rename it over the lock."""
     root, service, layer = target.project.root, target.service, target.layer
     if isinstance(state, lockfile.LockDirectory):
         _remove_directory(layer.lock, target.shown, service.name, force=args.force)
