@@ -36,7 +36,7 @@ def reinstall(session: nox.Session, service: str) -> None:
 
 
 def _named_lines(lock: Path) -> list[str]:
-    from nox_support import reqfile  # noqa: PLC0415
+    from nox_support.lock import reqfile  # noqa: PLC0415
 
     entries = reqfile.parse(lock.read_text(encoding="utf-8"), path=str(lock))
     return [

@@ -16,7 +16,7 @@ from typing import Any
 
 from benchmarks import synth
 from benchmarks.measure import NOX, BenchmarkError, Timing, fresh_caches, last_output, repeat, run
-from nox_support import reqfile
+from nox_support.lock import reqfile
 
 Pins = dict[str, tuple[str | None, frozenset[str]]]
 

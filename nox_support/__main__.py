@@ -72,19 +72,17 @@ def _matrix(args: argparse.Namespace) -> int:
 
 
 def _freshness(args: argparse.Namespace) -> int:
-    from nox_support import freshness  # noqa: PLC0415 - keeps --help fast
+    from nox_support.lock import freshness  # noqa: PLC0415 - keeps --help fast
     from nox_support.project import Project  # noqa: PLC0415
 
     project = Project.load(Path(args.root).resolve())
     stale = 0
     total = 0
-    for service in project.select(tuple(args.services)):
-        for layer in service.layers:
-            total += 1
-            verdict = freshness.check_layer(project.root, service, layer, project.settings, project.compiler)
-            if not isinstance(verdict, freshness.FreshLock):
-                stale += 1
-                sys.stderr.write(f"nox-support: {freshness.describe(verdict)}\n")
+    for verdict in freshness.check_services(project, project.select(tuple(args.services))):
+        total += 1
+        if not isinstance(verdict, freshness.FreshLock):
+            stale += 1
+            sys.stderr.write(f"nox-support: {freshness.describe(verdict)}\n")
     if stale:
         sys.stderr.write(f"nox-support: {stale} of {total} locks are not fresh\n")
         return EXIT_ERROR

@@ -11,18 +11,18 @@ of turning audits into errors at run time:
   in-process audit, :mod:`nox_support.audit.scanners.pip_audit_library`).
   ``OsvService(osv_url=...)`` exists from 2.10 on, hence the floor.
 - **Nox** (``<2027``): ``nox.virtualenv.VirtualEnv`` to create tool venvs for
-  other target Pythons (:mod:`nox_support.toolenv`), and
+  other target Pythons (:mod:`nox_support.lock.toolenv`), and
   ``session.virtualenv.create()`` with ``reuse_existing`` to recreate a broken
   service venv (:mod:`nox_support.venv`).  Whether a venv must be rebuilt is
   decided from nox-support's own stamp, not from Nox's private ``_reused``.
 - **uv** (``<0.14``): ``uv.find_uv_bin()`` is public; the bound covers the
   decorations of ``uv pip compile``'s error output that
-  :mod:`nox_support.compile.uv` strips.
+  :mod:`nox_support.lock.compile.uv` strips.
 
 Parsed output text that stays where it is parsed (same bounds, listed here so
 that one file names every fragile point): pip's resolver error text, reached
-through pip-tools (``pip-tools<8``), in :mod:`nox_support.compile.piptools`;
-uv's error decorations in :mod:`nox_support.compile.uv`.
+through pip-tools (``pip-tools<8``), in :mod:`nox_support.lock.compile.piptools`;
+uv's error decorations in :mod:`nox_support.lock.compile.uv`.
 """
 
 from __future__ import annotations

@@ -175,6 +175,7 @@ def _kill_group(proc: subprocess.Popen[str]) -> None:
 @contextlib.contextmanager
 def _killed_on_sigterm(proc: subprocess.Popen[str]) -> Iterator[None]:
     """While the block runs, SIGTERM first kills *proc*'s group, then does what it did before."""
+    previous = signal.getsignal(signal.SIGTERM)
 
     def on_term(signum: int, frame: FrameType | None) -> None:
         # No waiting here: the interrupted frame may hold the Popen's wait lock.  A handler
@@ -187,9 +188,20 @@ def _killed_on_sigterm(proc: subprocess.Popen[str]) -> Iterator[None]:
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             os.kill(os.getpid(), signal.SIGTERM)
 
+    # Not the main thread: Ctrl-C and the caller's handlers still kill the group.
+    with on_sigterm(on_term):
+        yield
+
+
+@contextlib.contextmanager
+def on_sigterm(handler: Callable[[int, FrameType | None], None]) -> Iterator[None]:
+    """Call *handler* on SIGTERM while the block runs, then restore the previous handler.
+
+    Python lets only the main thread install handlers; elsewhere nothing changes.
+    """
     try:
-        previous = signal.signal(signal.SIGTERM, on_term)
-    except ValueError:  # not the main thread: Ctrl-C and the caller's handlers still kill the group
+        previous = signal.signal(signal.SIGTERM, handler)
+    except ValueError:
         yield
         return
     try:

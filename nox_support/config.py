@@ -14,14 +14,13 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Literal
 
 from nox_support.errors import ConfigError
+from nox_support.lock.compile.registry import COMPILERS, DEFAULT_COMPILER
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
-CompilerName = Literal["pip-tools", "uv"]
-COMPILERS: tuple[CompilerName, ...] = ("pip-tools", "uv")
 
 ServiceNaming = Literal["directory", "path"]
 """How a service is named: its directory's name, or its path with ``/`` replaced by ``-``."""
@@ -65,7 +64,7 @@ class Settings:
 
     service_globs: tuple[str, ...] = ("services/*",)
     constraints: tuple[str, ...] = ()
-    compiler: CompilerName = "pip-tools"
+    compiler: str = DEFAULT_COMPILER
     compile_args: tuple[str, ...] = ()
     python: str | None = None
     services: Mapping[str, ServiceOverride] = field(default_factory=dict)

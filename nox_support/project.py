@@ -6,11 +6,11 @@ import functools
 from dataclasses import dataclass
 from pathlib import Path
 
-from nox_support.compile.factory import compiler_for
-from nox_support.compile.interface import Compiler
 from nox_support.config import Settings, load_settings
 from nox_support.discovery import Service, discover
 from nox_support.errors import DiscoveryError
+from nox_support.lock.compile.interface import Compiler
+from nox_support.lock.compile.registry import compiler_for
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,7 @@ class Project:
         """Read settings and discover services under *root*."""
         root = root.resolve()
         settings = load_settings(root)
-        return cls(root, settings, discover(root, settings), compiler_for(root, settings))
+        return cls(root, settings, discover(root, settings), compiler_for(root, settings.compiler))
 
     def service(self, name: str) -> Service:
         """The service called *name*."""

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 from nox_support import venv
-from nox_support.freshness import require_fresh
+from nox_support.lock.freshness import require_fresh
 from nox_support.venv import VenvError
 
 if TYPE_CHECKING:
@@ -153,7 +153,7 @@ def synced_audit_venv(session: nox.Session, project: Project, service: Service) 
     The lock is checked first as ``audit`` checks it (body digest, lock rules, unchanged inputs):
     no installer starts for a lock that is stale or was altered by hand.
     """
-    require_fresh(project.root, service, (service.main,), project.settings, project.compiler)
+    require_fresh(project, service, (service.main,))
     location = audit_venv_location(session, service.name)
     env = _open(session, location, service)
     with venv.synced(

@@ -12,10 +12,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from nox_support import freshness as fresh
-from nox_support.discovery import default_python_note
-from nox_support.errors import DiscoveryError, NoxSupportError
-from nox_support.lock import Fresh, lock_service, parse_lock_args
+from nox_support.errors import NoxSupportError
+from nox_support.lock.session import run_freshness, run_lock
 from nox_support.project import Project, cached_project
 from nox_support.redact import redact
 
@@ -57,56 +55,16 @@ def project(root: Path) -> Project:
     return cached_project(root.resolve())
 
 
-_PYTHON_NOTED: set[Path] = set()
-"""Roots whose default target Python was already named: Nox runs every session of a run in one
-process, so ``nox -s lock`` over fifty services says it once."""
-
-
 def lock(session: nox.Session, root: Path, service: str) -> None:
     """Body of ``lock(<service>)``."""
     with boundary(session):
-        proj = project(root)
-        svc = proj.service(service)
-        if proj.root not in _PYTHON_NOTED:
-            _PYTHON_NOTED.add(proj.root)
-            note = default_python_note(proj.services)
-            if note:
-                session.warn(note)
-        args = parse_lock_args(session.posargs)
-        for outcome in lock_service(proj.root, svc, proj.settings, proj.compiler, args):
-            lock_path = outcome.layer.lock.relative_to(proj.root).as_posix()
-            if isinstance(outcome, Fresh):
-                session.log(f"{service}: {lock_path} is up to date (inputs unchanged)")
-            elif outcome.changed:
-                if outcome.note:
-                    session.warn(f"{service}: {lock_path} {outcome.note}")
-                session.log(f"{service}: wrote {lock_path}")
-            else:
-                session.log(f"{service}: {lock_path} recompiled, no change")
+        run_lock(session, project(root), service)
 
 
 def freshness(session: nox.Session, root: Path) -> None:
     """Body of ``freshness``: every lock of every (selected) service."""
     with boundary(session):
-        proj = project(root)
-        args = fresh.parse_freshness_args(session.posargs)
-        if not proj.services:
-            globs = ", ".join(proj.settings.service_globs)
-            msg = f"no services found: no directory matching {globs} holds a requirements.in"
-            raise DiscoveryError(msg, hint="add services or set [tool.nox_support] service_globs")
-        check = fresh.deep_check_layer if args.deep else fresh.check_layer
-        bad = 0
-        total = 0
-        for svc in proj.select(args.services):
-            for layer in svc.layers:
-                total += 1
-                verdict = check(proj.root, svc, layer, proj.settings, proj.compiler)
-                if not isinstance(verdict, fresh.FreshLock):
-                    bad += 1
-                    session.warn(fresh.describe(verdict))
-        if bad:
-            session.error(f"{bad} of {total} locks are not fresh (see above)")
-        session.log(f"all {total} locks are fresh")
+        run_freshness(session, project(root))
 
 
 def audit(session: nox.Session, root: Path, service: str) -> None:

@@ -58,10 +58,13 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from nox_support import _compat, cmd, reqfile
+from nox_support import _compat, cmd
 from nox_support.errors import ConfigError, NoxSupportError
 from nox_support.filelock import exclusive
-from nox_support.localfile import local_file_for
+from nox_support.lock import reqfile
+from nox_support.lock.inputs import metadata_files
+from nox_support.lock.localfile import local_file_for
+from nox_support.lock.regenerate import regenerate_command
 from nox_support.paths import display_path
 
 if TYPE_CHECKING:
@@ -466,7 +469,7 @@ def resync_reason(stamp: Stamp, wanted: Stamp) -> str | None:
 def _sync_locked(
     session: nox.Session, service: Service, locks: tuple[Path, ...], location: Path, *, what: str
 ) -> SyncResult:
-    # Local path packages are kept next to each lock (see nox_support.localfile).
+    # Local path packages are kept next to each lock (see nox_support.lock.localfile).
     files = [*locks, *(f for lock in locks if (f := local_file_for(lock)).exists())]
     texts = tuple((display_path(lock, service.directory), _read_lock(lock, service)) for lock in files)
     lock_digests = tuple((name, hashlib.sha256(text.encode("utf-8")).hexdigest()) for name, text in texts)
@@ -697,7 +700,7 @@ def _read_lock(lock: Path, service: Service) -> str:
         return lock.read_text(encoding="utf-8")
     except FileNotFoundError:
         msg = f"{service.name}: lock {display_path(lock, service.directory)} does not exist"
-        raise VenvError(msg, hint=f'create it with: nox -s "lock({service.name})"') from None
+        raise VenvError(msg, hint=f"create it with: {regenerate_command(service.name)}") from None
     except (OSError, UnicodeDecodeError) as exc:
         msg = f"{service.name}: cannot read lock {display_path(lock, service.directory)}: {exc}"
         raise VenvError(msg) from exc
@@ -803,7 +806,7 @@ def _fingerprint_files(requirement: LocalRequirement) -> list[Path]:
     if root.is_file():
         return [root]
     if requirement.editable:
-        return [root / name for name in ("pyproject.toml", "setup.cfg", "setup.py")]
+        return list(metadata_files(root))
     files: list[Path] = []
     for directory, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(

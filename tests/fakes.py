@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from nox_support.compile.interface import CompileRequest
+from nox_support.lock.compile.interface import CompileRequest
 
 
 @dataclass

@@ -112,19 +112,19 @@ def stamp_lock(root: Path, service: str, layer: str = "main") -> Path:
     For tests that build locks without a compiler: the line records the service's current
     inputs and the lock's body, so freshness, audit and tests accept the lock.
     """
-    from nox_support import localfile  # noqa: PLC0415 - keeps this module importable without the package
-    from nox_support.lock import current_digest, split_local  # noqa: PLC0415
+    from nox_support.lock import localfile  # noqa: PLC0415 - keeps this module importable without the package
+    from nox_support.lock.orchestrate import Target, current_digest, split_local  # noqa: PLC0415
     from nox_support.project import Project  # noqa: PLC0415
 
     project = Project.load(root)
     svc = project.service(service)
     (target,) = (candidate for candidate in svc.layers if candidate.name == layer)
-    current = current_digest(project.root, svc, target, project.settings, project.compiler)
+    current = current_digest(project, svc, target)
     local_path = localfile.local_file_for(target.lock)
     text = _with_local_lines(target.lock.read_text(encoding="utf-8"), local_path)
     # Local path lines move to requirements.local.txt, as `nox -s lock` writes them.
     content, local = split_local(
-        text, project.root, svc, target, current, compiled_by=project.compiler.identity()
+        text, Target(project, svc, target), current, compiled_by=project.compiler.identity()
     )
     target.lock.write_text(content, encoding="utf-8")
     if local is not None:
@@ -136,7 +136,7 @@ def stamp_lock(root: Path, service: str, layer: str = "main") -> Path:
 
 def _with_local_lines(text: str, local_path: Path) -> str:
     """*text* as the compiler wrote it: a stamped lock's local file lines back in, its note out."""
-    from nox_support import digest, localfile  # noqa: PLC0415
+    from nox_support.lock import digest, localfile  # noqa: PLC0415
 
     lines = text.splitlines()
     if any(line.startswith(localfile.NOTE_PREFIX) for line in lines):

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from nox_support.compile import failure, progress
-from nox_support.compile.interface import CompileRequest, CompilerError, KeepPins
-from nox_support.compile.piptools import PipToolsCompiler, conflict_cause
-from nox_support.compile.uv import UvCompiler, resolution_cause
 from nox_support.errors import ResolutionError
-from nox_support.lock import LockArgs, lock_service
+from nox_support.lock.compile import failure, progress
+from nox_support.lock.compile.interface import CompileRequest, CompilerError, KeepPins
+from nox_support.lock.compile.piptools import PipToolsCompiler, conflict_cause
+from nox_support.lock.compile.uv import UvCompiler, resolution_cause
+from nox_support.lock.orchestrate import LockArgs, lock_service
 from nox_support.project import Project
 from tests.repos import monorepo, write
 from tests.wheels import Dist, build_all
@@ -182,7 +182,7 @@ def test_tiny_wheel_requiring_a_newer_python_is_named(
     project = Project.load(root)
     keep = LockArgs(KeepPins(), force=False)
     with pytest.raises(ResolutionError) as info:
-        lock_service(root, project.service("api"), project.settings, project.compiler, keep)
+        lock_service(project, project.service("api"), keep)
     message = str(info.value)
     expected = (
         "newpy 1.0 requires Python >=3.99" if compiler == "pip-tools" else "newpy==1.0 requires Python >=3.99"
@@ -257,7 +257,7 @@ def test_uv_never_downloads_an_interpreter(tmp_path: Path, monkeypatch: pytest.M
         seen.update(env)
         raise CompilerError("stop")
 
-    monkeypatch.setattr("nox_support.compile.uv.cmd.run", fake_run)
+    monkeypatch.setattr("nox_support.lock.compile.uv.cmd.run", fake_run)
     request = CompileRequest("api", tmp_path, "requirements.in", "out.txt", (), "3.9", KeepPins(), (), "nox")
     with pytest.raises(CompilerError):
         UvCompiler(tmp_path).compile(request)
@@ -288,7 +288,7 @@ def test_a_local_package_that_fails_to_build_is_named_without_machine_paths(
     project = Project.load(root)
     keep = LockArgs(KeepPins(), force=False)
     with pytest.raises(CompilerError) as info:
-        lock_service(root, project.service("api"), project.settings, project.compiler, keep)
+        lock_service(project, project.service("api"), keep)
     message = str(info.value)
     assert message.startswith(
         "service api: pip-compile could not build broken (getting requirements to build wheel): "

@@ -23,8 +23,8 @@ OLD_RELEASE = "7.4.1"
 DRIVER = r"""
 import json, sys
 from pathlib import Path
-from nox_support import freshness, lockfile
-from nox_support.lock import LockArgs, KeepPins, lock_service
+from nox_support.lock import freshness, lockfile
+from nox_support.lock.orchestrate import LockArgs, KeepPins, lock_service
 from nox_support.project import Project
 
 root, action = Path(sys.argv[1]), sys.argv[2]
@@ -32,14 +32,14 @@ project = Project.load(root)
 service = project.service("api")
 result = {"identity": project.compiler.identity()}
 if action == "lock":
-    (outcome,) = lock_service(root, service, project.settings, project.compiler, LockArgs(KeepPins(), False))
+    (outcome,) = lock_service(project, service, LockArgs(KeepPins(), False))
     result["outcome"] = type(outcome).__name__
 else:
     result["offline"] = freshness.describe(
-        freshness.check_layer(root, service, service.main, project.settings, project.compiler)
+        freshness.check_layer(project, service, service.main)
     )
     result["deep"] = freshness.describe(
-        freshness.deep_check_layer(root, service, service.main, project.settings, project.compiler)
+        freshness.deep_check_layer(project, service, service.main)
     ).splitlines()[0]
 print(json.dumps(result))
 """

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from nox_support import digest
-from nox_support.digest import Change, InputFile, Inputs
+from nox_support.lock import digest
+from nox_support.lock.digest import Change, InputFile, Inputs
 
 
 def _inputs(**overrides: object) -> Inputs:

@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from nox_support import freshness as fresh
-from nox_support.compile.interface import KeepPins
 from nox_support.errors import ConfigError
-from nox_support.lock import LockArgs, lock_service, parse_lock_args
+from nox_support.lock import freshness as fresh
+from nox_support.lock.compile.interface import KeepPins
+from nox_support.lock.orchestrate import LockArgs, lock_service, parse_lock_args
 from nox_support.project import Project
 from tests.fakes import FakeCompiler
 from tests.repos import monorepo, write
@@ -21,15 +21,13 @@ def _setup(tmp_path: Path, fake: FakeCompiler | None = None) -> Project:
     loaded = Project.load(root)
     project = Project(loaded.root, loaded.settings, loaded.services, fake or FakeCompiler())
     for service in project.services:
-        lock_service(
-            project.root, service, project.settings, project.compiler, LockArgs(KeepPins(), force=False)
-        )
+        lock_service(project, service, LockArgs(KeepPins(), force=False))
     return project
 
 
 def _check(project: Project, name: str) -> fresh.Verdict:
     service = project.service(name)
-    return fresh.check_layer(project.root, service, service.main, project.settings, project.compiler)
+    return fresh.check_layer(project, service, service.main)
 
 
 def test_fresh_after_lock(tmp_path: Path) -> None:
@@ -101,16 +99,16 @@ def test_deep_drift_names_a_command_that_repairs_it(
     root = monorepo(tmp_path / "repo", {"api": "beta\n"})
     project = Project.load(root)
     service = project.service("api")
-    lock_service(root, service, project.settings, project.compiler, LockArgs(KeepPins(), force=False))
+    lock_service(project, service, LockArgs(KeepPins(), force=False))
     lock = root / "services/api/requirements.txt"
     assert isinstance(
-        fresh.deep_check_layer(root, service, service.main, project.settings, project.compiler),
+        fresh.deep_check_layer(project, service, service.main),
         fresh.FreshLock,
     )
 
     # The index now serves other bytes for the pinned beta 1.1: the lock is intact, but stale.
     build_wheel(Dist("beta", "1.1", ("alpha>=1.0",)), index)
-    verdict = fresh.deep_check_layer(root, service, service.main, project.settings, project.compiler)
+    verdict = fresh.deep_check_layer(project, service, service.main)
     assert isinstance(verdict, fresh.DriftedLock)
     message = fresh.describe(verdict)
     assert message.startswith(
@@ -123,8 +121,8 @@ def test_deep_drift_names_a_command_that_repairs_it(
     assert [p.name for p in lock.parent.iterdir() if p.name.startswith(".nox-support-")] == []
 
     # The suggested command repairs it.
-    lock_service(root, service, project.settings, project.compiler, parse_lock_args(["--force"]))
+    lock_service(project, service, parse_lock_args(["--force"]))
     assert isinstance(
-        fresh.deep_check_layer(root, service, service.main, project.settings, project.compiler),
+        fresh.deep_check_layer(project, service, service.main),
         fresh.FreshLock,
     )

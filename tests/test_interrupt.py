@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -16,9 +17,10 @@ from tests.repos import ROOT, monorepo
 # Runs lock_service in a child process; PHASE decides where it blocks until signalled.
 DRIVER = r"""
 import sys, time
+from dataclasses import replace
 from pathlib import Path
 sys.path.insert(0, sys.argv[3])
-from nox_support import lock
+from nox_support.lock import orchestrate as lock
 from nox_support.project import Project
 from tests.fakes import FakeCompiler
 
@@ -44,19 +46,19 @@ if phase == "write":
 
 project = Project.load(root)
 args = lock.LockArgs(lock.KeepPins(), force=True)
-lock.lock_service(project.root, project.service("api"), project.settings, compiler, args)
+lock.lock_service(replace(project, compiler=compiler), project.service("api"), args)
 """
 
 REAL_DRIVER = r"""
 import sys
 from pathlib import Path
-from nox_support import lock
+from nox_support.lock import orchestrate as lock
 from nox_support.project import Project
 root = Path(sys.argv[1])
 project = Project.load(root)
 args = lock.LockArgs(lock.KeepPins(), force=True)
 (root / "ready").write_text("x")
-lock.lock_service(project.root, project.service("api"), project.settings, project.compiler, args)
+lock.lock_service(project, project.service("api"), args)
 """
 
 OLD_LOCK = b"# the committed lock, which must survive\nalpha==1.0 --hash=sha256:0\n"
@@ -134,8 +136,8 @@ def test_real_pip_compile_interrupted_at_any_moment(
 
 
 def test_kill_9_leftovers_are_removed_by_the_next_run(tmp_path: Path) -> None:
-    from nox_support import lock  # noqa: PLC0415
-    from nox_support.compile.interface import KeepPins  # noqa: PLC0415
+    from nox_support.lock import orchestrate as lock  # noqa: PLC0415
+    from nox_support.lock.compile.interface import KeepPins  # noqa: PLC0415
     from nox_support.project import Project  # noqa: PLC0415
     from tests.fakes import FakeCompiler  # noqa: PLC0415
 
@@ -155,5 +157,5 @@ def test_kill_9_leftovers_are_removed_by_the_next_run(tmp_path: Path) -> None:
 
     project = Project.load(root)
     args = lock.LockArgs(KeepPins(), force=False)
-    lock.lock_service(project.root, project.service("api"), project.settings, FakeCompiler(), args)
+    lock.lock_service(replace(project, compiler=FakeCompiler()), project.service("api"), args)
     assert sorted(p.name for p in service_dir.iterdir()) == ["requirements.in", "requirements.txt"]

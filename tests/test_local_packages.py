@@ -5,14 +5,15 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from nox_support import freshness as fresh
-from nox_support import localfile
-from nox_support.compile.interface import KeepPins
-from nox_support.lock import Fresh, LockArgs, Written, lock_service
+from nox_support.lock import freshness as fresh
+from nox_support.lock import localfile
+from nox_support.lock.compile.interface import KeepPins
+from nox_support.lock.orchestrate import Fresh, LockArgs, Written, lock_service
 from nox_support.project import Project
 from nox_support.venv import plan_locks
 from tests.fakes import FakeCompiler
@@ -93,7 +94,7 @@ def _fake_project(tmp_path: Path) -> tuple[Project, FakeCompiler]:
 def test_lock_writes_the_pair_and_freshness_checks_it(tmp_path: Path) -> None:
     project, fake = _fake_project(tmp_path)
     service = project.service("api")
-    (outcome,) = lock_service(project.root, service, project.settings, fake, KEEP)
+    (outcome,) = lock_service(replace(project, compiler=fake), service, KEEP)
     assert outcome == Written(service.main, changed=True)
     lock = service.directory / "requirements.txt"
     local = service.directory / "requirements.local.txt"
@@ -104,7 +105,7 @@ def test_lock_writes_the_pair_and_freshness_checks_it(tmp_path: Path) -> None:
     assert local_content.endswith(
         "../../libs/common\n    # via -r requirements.in\n-e ../../libs/edit\n    # via -r requirements.in\n"
     )
-    verdict = fresh.check_layer(project.root, service, service.main, project.settings, fake)
+    verdict = fresh.check_layer(replace(project, compiler=fake), service, service.main)
     assert verdict == fresh.FreshLock("api", "services/api/requirements.txt")
 
     # The venv sync still installs the local packages: it reads both files.
@@ -112,26 +113,26 @@ def test_lock_writes_the_pair_and_freshness_checks_it(tmp_path: Path) -> None:
     assert [r.path.name for r in plan.local] == ["common", "edit"]
 
     local.unlink()
-    verdict = fresh.check_layer(project.root, service, service.main, project.settings, fake)
+    verdict = fresh.check_layer(replace(project, compiler=fake), service, service.main)
     assert fresh.describe(verdict) == (
         "api: services/api/requirements.txt is fresh but requirements.local.txt, which holds its local "
         'packages, is missing; fix: nox -s "lock(api)" and commit services/api/requirements.txt '
         "and its local packages file"
     )
     # lock notices it too, although the inputs did not change.
-    (again,) = lock_service(project.root, service, project.settings, fake, KEEP)
+    (again,) = lock_service(replace(project, compiler=fake), service, KEEP)
     assert again == Written(service.main, changed=True)
     assert local.read_text() == local_content
-    assert lock_service(project.root, service, project.settings, fake, KEEP) == (Fresh(service.main),)
+    assert lock_service(replace(project, compiler=fake), service, KEEP) == (Fresh(service.main),)
 
 
 def test_a_lock_without_local_packages_removes_the_old_file(tmp_path: Path) -> None:
     project, fake = _fake_project(tmp_path)
     service = project.service("api")
-    lock_service(project.root, service, project.settings, fake, KEEP)
+    lock_service(replace(project, compiler=fake), service, KEEP)
     write(service.directory / "requirements.in", "alpha\n")
     fake.body = f"alpha==1.0 \\\n    {HASH}\n    # via -r requirements.in\n"
-    lock_service(project.root, service, project.settings, fake, KEEP)
+    lock_service(replace(project, compiler=fake), service, KEEP)
     assert not (service.directory / "requirements.local.txt").exists()
     assert "local path packages" not in (service.directory / "requirements.txt").read_text()
 
@@ -143,7 +144,7 @@ def test_plain_pip_installs_the_lock_then_the_local_packages(tmp_path: Path) -> 
     local_package(root / "libs/common", "common", requires=("gamma",))
     project = Project.load(root)
     service = project.service("api")
-    lock_service(project.root, service, project.settings, project.compiler, KEEP)
+    lock_service(project, service, KEEP)
     venv = tmp_path / "deploy-venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     python = venv / "bin" / "python"
@@ -180,7 +181,7 @@ def test_a_planted_symlink_at_the_local_file_is_replaced_not_written_through(tmp
     outside.write_text("precious\n")
     (service.directory / "requirements.local.txt").symlink_to(outside)
 
-    lock_service(project.root, service, project.settings, fake, KEEP)
+    lock_service(replace(project, compiler=fake), service, KEEP)
 
     assert outside.read_text() == "precious\n"
     local = service.directory / "requirements.local.txt"

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from nox_support.compile.interface import KeepPins, UpgradeAll, UpgradePackages
-from nox_support.compile.piptools import PipToolsCompiler
 from nox_support.errors import ConfigError, LockValidationError, ResolutionError
-from nox_support.lock import Fresh, LockArgs, Written, lock_service, parse_lock_args
+from nox_support.lock.compile.interface import KeepPins, UpgradeAll, UpgradePackages
+from nox_support.lock.compile.piptools import PipToolsCompiler
+from nox_support.lock.orchestrate import Fresh, LockArgs, Written, lock_service, parse_lock_args
 from nox_support.project import Project
 from tests.fakes import FakeCompiler
 from tests.repos import local_package, monorepo, write
@@ -25,7 +25,7 @@ def _project(root: Path, compiler: object | None = None) -> Project:
 
 
 def _lock(project: Project, name: str, args: LockArgs = KEEP) -> tuple[Fresh | Written, ...]:
-    return lock_service(project.root, project.service(name), project.settings, project.compiler, args)
+    return lock_service(project, project.service(name), args)
 
 
 def test_parse_lock_args() -> None:

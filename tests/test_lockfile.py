@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from nox_support import digest, lockfile
 from nox_support.errors import LockValidationError
+from nox_support.lock import digest, lockfile
 
 HASH = "--hash=sha256:" + "a" * 64
 HEADER = (

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from nox_support.compile.interface import CompileRequest, KeepPins, UpgradePackages
-from nox_support.compile.piptools import PipToolsCompiler, conflict_cause
+from nox_support.lock.compile.interface import CompileRequest, KeepPins, UpgradePackages
+from nox_support.lock.compile.piptools import PipToolsCompiler, conflict_cause
 
 # Captured from pip-compile 7.6 (pip 26) on a conflict, trimmed.
 CONFLICT = """\

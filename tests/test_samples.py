@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from nox_support import freshness as fresh
-from nox_support import lockfile
-from nox_support.compile.interface import KeepPins
-from nox_support.lock import LockArgs, lock_service
+from nox_support.lock import freshness as fresh
+from nox_support.lock import lockfile
+from nox_support.lock.compile.interface import KeepPins
+from nox_support.lock.orchestrate import LockArgs, lock_service
 from nox_support.project import Project
 from tests.repos import ROOT
 
@@ -35,7 +35,7 @@ def test_committed_sample_locks_are_fresh_valid_and_portable() -> None:
     project = Project.load(ROOT)
     for service in project.services:
         for layer in service.layers:
-            verdict = fresh.check_layer(ROOT, service, layer, project.settings, project.compiler)
+            verdict = fresh.check_layer(project, service, layer)
             assert isinstance(verdict, fresh.FreshLock), fresh.describe(verdict)
             text = layer.lock.read_text(encoding="utf-8")
             lockfile.validate(text, path=str(layer.lock), forbidden=lockfile.machine_paths(ROOT))
@@ -49,7 +49,7 @@ def test_relocking_the_samples_from_pypi_is_byte_identical(tmp_path: Path) -> No
     shutil.copytree(ROOT, copy, ignore=ignore)
     project = Project.load(copy)
     for service in project.services:
-        lock_service(copy, service, project.settings, project.compiler, LockArgs(KeepPins(), force=True))
+        lock_service(project, service, LockArgs(KeepPins(), force=True))
         for layer in service.layers:
             committed = (ROOT / layer.lock.relative_to(copy)).read_bytes()
             assert layer.lock.read_bytes() == committed, layer.lock

@@ -14,20 +14,20 @@ import pytest
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
-from nox_support import digest, reqfile
-from nox_support.compile.interface import CompileRequest, KeepPins, UpgradeAll, UpgradePackages
-from nox_support.compile.piptools import PipToolsCompiler
-from nox_support.compile.uv import (
+from nox_support.discovery import running_python
+from nox_support.errors import ResolutionError
+from nox_support.lock import digest, reqfile
+from nox_support.lock.compile.filenames import distribution_key
+from nox_support.lock.compile.interface import CompileRequest, KeepPins, UpgradeAll, UpgradePackages
+from nox_support.lock.compile.piptools import PipToolsCompiler
+from nox_support.lock.compile.uv import (
     UvCompiler,
     complete_hashes,
-    distribution_key,
     local_directories,
     resolution_cause,
     strip_find_links,
 )
-from nox_support.discovery import running_python
-from nox_support.errors import ResolutionError
-from nox_support.lock import LockArgs, lock_service, recorded_digest
+from nox_support.lock.orchestrate import LockArgs, lock_service, recorded_digest
 from nox_support.project import Project
 from tests.repos import local_package, monorepo, write
 
@@ -224,7 +224,7 @@ def _repo(root: Path, compiler: str, services: dict[str, str] = SERVICES) -> Pro
 
 def _lock_all(project: Project, args: LockArgs = KEEP) -> None:
     for service in project.services:
-        lock_service(project.root, service, project.settings, project.compiler, args)
+        lock_service(project, service, args)
 
 
 Pins = dict[str, tuple[str | None, frozenset[str]]]

@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from nox_support import reqfile, venv
+from nox_support import venv
 from nox_support.audit.cache import ScanCache, cache_key, cacheable
 from nox_support.audit.config import AuditSettings, load_audit_settings
 from nox_support.audit.interface import (
@@ -53,7 +53,9 @@ from nox_support.audit.verdict import ReportContext, ServiceReport, decide, erro
 from nox_support.config import load_tool_table
 from nox_support.errors import ConfigError, NoxSupportError
 from nox_support.filelock import BusyError
-from nox_support.freshness import lock_error
+from nox_support.lock import reqfile
+from nox_support.lock.freshness import lock_error
+from nox_support.lock.regenerate import regenerate_command
 from nox_support.outfiles import append_text, write_report
 from nox_support.outputs import OutputError, reports_dir
 from nox_support.paths import display_path
@@ -111,7 +113,7 @@ def run_audit(session: nox.Session, project: Project, service: str) -> None:
     write_service_report(project.root, aborted_report(project.root, svc))
     args = parse_audit_args(session.posargs)
     settings = settings_for(project)
-    unusable = lock_error(project.root, svc, (svc.main,), project.settings, project.compiler)
+    unusable = lock_error(project, svc, (svc.main,))
     today = dt.date.today()  # noqa: DTZ011 - ignore dates are local calendar days
     report = audit_service(
         session, project.root, svc, settings, refresh=args.refresh, today=today, unusable_lock=unusable
@@ -140,7 +142,7 @@ def audit_service(  # noqa: PLR0913 - the inputs of one audit
 ) -> ServiceReport:
     """Sync, scan (or reuse the cache) and decide the verdict of *service*.
 
-    With *unusable_lock* (see :func:`nox_support.freshness.lock_error`) the verdict is
+    With *unusable_lock* (see :func:`nox_support.lock.freshness.lock_error`) the verdict is
     ``error`` and nothing is installed.
     """
     lock = service.main.lock
@@ -421,7 +423,7 @@ def _hint(report: ServiceReport) -> str:
             "(-- --refresh bypasses the cache)"
         )
     return (
-        f'upgrade the affected pins (nox -s "lock({report.service})" -- --upgrade-package NAME) '
+        f"upgrade the affected pins ({regenerate_command(report.service)} -- --upgrade-package NAME) "
         "or add a reasoned ignore (docs/audit.md)"
     )
 

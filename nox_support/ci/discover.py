@@ -17,7 +17,7 @@ from nox_support.ci.noxlist import MATRIX_SESSIONS, list_sessions
 from nox_support.ci.settings import CiSettings, load_ci_settings
 from nox_support.discovery import FoundTests, Service, find_tests
 from nox_support.errors import DiscoveryError, NoxSupportError
-from nox_support.inputs import collect
+from nox_support.lock.inputs import collect
 from nox_support.paths import display_path
 from nox_support.project import Project
 

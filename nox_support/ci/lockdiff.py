@@ -14,7 +14,7 @@ from typing import Literal
 
 from packaging.version import InvalidVersion, Version
 
-from nox_support import reqfile
+from nox_support.lock import reqfile
 from nox_support.markdown import code, escape
 
 ChangeKind = Literal["added", "removed", "upgraded", "downgraded", "changed", "rehashed"]

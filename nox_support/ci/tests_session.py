@@ -15,11 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from nox_support import reqfile
 from nox_support.ci.settings import load_ci_settings
 from nox_support.discovery import NoTests, Service, find_tests
 from nox_support.errors import NoxSupportError
-from nox_support.freshness import require_fresh
+from nox_support.lock import reqfile
+from nox_support.lock.freshness import require_fresh
+from nox_support.lock.regenerate import regenerate_command
 from nox_support.outputs import reports_dir
 from nox_support.project import Project
 
@@ -63,7 +64,7 @@ def run_tests(session: nox.Session, project: Project, service_name: str) -> None
         return
     locks = locks_for_tests(service)
     layers = tuple(layer for layer in service.layers if layer.lock in locks)
-    require_fresh(project.root, service, layers, project.settings, project.compiler)
+    require_fresh(project, service, layers)
     require_pytest(service, locks)
     result = sync_venv(session, service, locks, purpose="tests")
     if "pytest" not in dict(result.stamp.packages):
@@ -96,7 +97,7 @@ def locks_for_tests(service: Service) -> tuple[Path, ...]:
 def require_pytest(service: Service, locks: tuple[Path, ...]) -> None:
     """Raise unless one of *locks* pins pytest (read before any venv work)."""
     dev_input = f"{service.relpath}/requirements-{DEV_LAYER}.in"
-    lock_cmd = f'nox -s "lock({service.name})"'
+    lock_cmd = regenerate_command(service.name)
     for lock in locks:
         try:
             text = lock.read_text(encoding="utf-8")

@@ -15,6 +15,7 @@ from nox_support.conflicts.search import search
 from nox_support.drift.collect import read_lock_or_problem
 from nox_support.drift.locks import ServiceLock
 from nox_support.errors import NoxSupportError
+from nox_support.lock.regenerate import regenerate_command
 from nox_support.posargs import PosargsParser
 from nox_support.project import Project
 
@@ -99,8 +100,8 @@ def run_conflicts(session: nox.Session, project: Project) -> None:
             lines += [f"    {line.strip()}" for line in conflict.explanation.splitlines()[:8]]
         name = alone[0].services[0]
         hint = (
-            f'their committed locks resolved once: check the index and the network; nox -s "lock({name})" '
-            "-- --force shows the same failure"
+            "their committed locks resolved once: check the index and the network; "
+            f"{regenerate_command(name, force=True)} shows the same failure"
         )
         raise CouldNotTellError("\n".join(lines), hint=hint)
     if report.problems:

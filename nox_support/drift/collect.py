@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from nox_support import reqfile
 from nox_support.config import Settings
 from nox_support.discovery import Layer, Service
 from nox_support.drift.locks import (
@@ -17,6 +16,8 @@ from nox_support.drift.locks import (
     parse_lock,
 )
 from nox_support.errors import NoxSupportError, RequirementsFileError
+from nox_support.lock import reqfile
+from nox_support.lock.regenerate import regenerate_command
 from nox_support.paths import display_path
 
 
@@ -40,7 +41,7 @@ def read_lock(root: Path, service: Service, layer: Layer, settings: Settings) ->
         raise RequirementsFileError(
             f"service {service.name} has no lock",
             path=shown,
-            hint=f'run nox -s "lock({service.name})" and commit {layer.lock.name}',
+            hint=f"run {regenerate_command(service.name)} and commit {layer.lock.name}",
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise RequirementsFileError(

@@ -17,8 +17,8 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from nox_support import reqfile
 from nox_support.errors import RequirementsFileError
+from nox_support.lock import reqfile
 
 
 @dataclass(frozen=True)

@@ -22,9 +22,11 @@ from typing import TYPE_CHECKING
 
 from packaging.utils import canonicalize_name
 
-from nox_support import atomic, reqfile, servicevenv, sitemeta, venv
+from nox_support import atomic, servicevenv, sitemeta, venv
 from nox_support.errors import ConfigError, NoxSupportError
 from nox_support.licenses.spdx import Declared, detect
+from nox_support.lock import reqfile
+from nox_support.lock.regenerate import regenerate_command
 from nox_support.paths import display_path
 from nox_support.sbom.build import SbomInput, SbomPackage, build_document, serial_number
 
@@ -150,7 +152,7 @@ def gather(  # noqa: PLR0913 - the inputs of one document
         if name not in local and not hashes.get(name):
             where = display_path(lock, root)
             msg = f"{service.name}: {name}=={meta.version} is installed but has no sha256 hash in {where}"
-            raise SbomError(msg, hint=f'regenerate the lock: nox -s "lock({service.name})"')
+            raise SbomError(msg, hint=f"regenerate the lock: {regenerate_command(service.name)}")
         detected = detect(meta)
         packages.append(
             SbomPackage(

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from nox_support import freshness as fresh
-from nox_support import lockfile
-from nox_support.compile.interface import KeepPins
 from nox_support.errors import LockValidationError, RequirementsFileError
-from nox_support.lock import LockArgs, Written, lock_service, parse_lock_args
+from nox_support.lock import freshness as fresh
+from nox_support.lock import lockfile
+from nox_support.lock.compile.interface import KeepPins
+from nox_support.lock.orchestrate import LockArgs, Written, lock_service, parse_lock_args
 from nox_support.project import Project
 from tests.fakes import FakeCompiler
 from tests.repos import local_package, monorepo, write
@@ -39,17 +39,17 @@ def _project(root: Path, fake: FakeCompiler) -> Project:
 
 def _locked(tmp_path: Path, requirements: str = "alpha\n") -> tuple[Project, Path]:
     project = _project(monorepo(tmp_path, {"api": requirements}), FakeCompiler())
-    lock_service(project.root, project.service("api"), project.settings, project.compiler, KEEP)
+    lock_service(project, project.service("api"), KEEP)
     return project, project.root / LOCK
 
 
 def _lock(project: Project, args: LockArgs = KEEP) -> tuple[object, ...]:
-    return lock_service(project.root, project.service("api"), project.settings, project.compiler, args)
+    return lock_service(project, project.service("api"), args)
 
 
 def _verdict(project: Project) -> fresh.Verdict:
     service = project.service("api")
-    return fresh.check_layer(project.root, service, service.main, project.settings, project.compiler)
+    return fresh.check_layer(project, service, service.main)
 
 
 def _message(project: Project) -> str:
@@ -77,6 +77,11 @@ def _message(project: Project) -> str:
             lambda t: t + "--ind=https://evil.example/simple\n",
             ": line 11: has the option --ind (pip reads it as --index-url)",
         ),
+        (lambda t: t + "--no-require-hashes\n", ": line 11: has the option --no-require-hashes"),
+        (
+            lambda t: t + "--no-req\n",  # pip 26.3 reads it as --no-require-hashes; older pips refuse it
+            ": line 11: has the option --no-req (pip reads it as --no-require-hashes)",
+        ),
         (lambda t: t + "-r /etc/other.txt\n", ": line 11: includes another file (-r /etc/other.txt)"),
         (
             lambda t: t + "-r https://user:s3cret@evil.example/x.txt\n",
@@ -96,6 +101,8 @@ def _message(project: Project) -> str:
         "find-links",
         "editable-url",
         "abbreviated-index-url",
+        "no-require-hashes",
+        "abbreviated-no-require-hashes",
         "include",
         "include-with-credentials",
     ],
@@ -137,9 +144,9 @@ def test_a_recomputed_body_digest_does_not_launder_an_index_option(tmp_path: Pat
     state = lockfile.inspect(tampered, path=LOCK)
     assert isinstance(state, lockfile.LockAltered)
     service = project.service("api")
-    from nox_support.lock import current_digest  # noqa: PLC0415
+    from nox_support.lock.orchestrate import current_digest  # noqa: PLC0415
 
-    current = current_digest(project.root, service, service.main, project.settings, project.compiler)
+    current = current_digest(project, service, service.main)
     lock.write_text(lockfile.with_digest_line(tampered, current, compiled_by="fake==1.0"))
     assert _message(project) == (
         f"api: {LOCK} breaks the lock rules: line 11: has the option --index-url; "

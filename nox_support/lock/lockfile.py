@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import signal
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,9 +19,10 @@ from pathlib import Path
 from types import FrameType
 from urllib.parse import unquote
 
-from nox_support import atomic, digest, redact, reqfile
-from nox_support.digest import MARKER
+from nox_support import atomic, cmd, redact
 from nox_support.errors import LockValidationError, NoxSupportError, RequirementsFileError
+from nox_support.lock import digest, reqfile
+from nox_support.lock.digest import MARKER
 
 _FILE_URL = re.compile(
     r"(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*(\[[^\]]*\])?\s*@\s*)?file://(?P<path>/[^\s;#\\]+)"
@@ -312,12 +312,5 @@ def interruptible() -> Iterator[None]:
         del signum, frame
         raise Terminated
 
-    try:
-        previous = signal.signal(signal.SIGTERM, on_term)
-    except ValueError:  # not the main thread: keep the default behaviour
+    with cmd.on_sigterm(on_term):  # not the main thread: the default behaviour stays
         yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)

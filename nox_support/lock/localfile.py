@@ -24,8 +24,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from nox_support import digest, reqfile
-from nox_support.digest import MARKER
+from nox_support.lock import digest, reqfile
+from nox_support.lock.digest import MARKER
 
 NOTE_PREFIX = "# local path packages: "
 _NOTE = re.compile(r"^# local path packages: (?P<file>\S+)", re.MULTILINE)

@@ -10,7 +10,7 @@ digest could disagree or a secret could reach the lock: abbreviated options
 (``--requirem``; pip would expand them, uv refuses them), unknown options,
 ``-r`` cycles, and credentials or ``${VARIABLE}`` references (pip-tools would
 write the expanded value into the lock).  Each file enters the digest in its
-canonical form (:func:`nox_support.reqfile.canonical_text`), so comments,
+canonical form (:func:`nox_support.lock.reqfile.canonical_text`), so comments,
 blank lines and whitespace do not make a lock stale; a layer's main lock
 enters as the pins the compiler is constrained by.
 """
@@ -23,13 +23,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from nox_support import lockfile, redact, reqfile
+from nox_support import redact
 from nox_support.config import Settings
-from nox_support.digest import InputFile, Inputs
 from nox_support.discovery import Layer, Service
 from nox_support.errors import ConfigError, RequirementsFileError
+from nox_support.lock import lockfile, reqfile
+from nox_support.lock.digest import InputFile, Inputs
+from nox_support.lock.regenerate import regenerate_command
 
 LOCAL_PACKAGE_METADATA = ("pyproject.toml", "setup.cfg", "setup.py")
+"""The files of a local package directory that say what it depends on."""
+
+
+def metadata_files(package: Path) -> tuple[Path, ...]:
+    """The metadata files a local package directory may have (:data:`LOCAL_PACKAGE_METADATA`).
+
+    A lock's digest covers the ones that exist; a venv is re-synced when one of them changes.
+    """
+    return tuple(package / name for name in LOCAL_PACKAGE_METADATA)
 
 
 @dataclass(frozen=True)
@@ -74,7 +85,7 @@ def collect(root: Path, service: Service, layer: Layer, settings: Settings) -> C
             layer.constrained_by,
             via=layer.source.name,
             line=None,
-            missing_hint=(f'lock the main layer first: nox -s "lock({service.name})"'),
+            missing_hint=f"lock the main layer first: {regenerate_command(service.name)}",
             canonical=lambda content: _pins(content, shown),
         )
     return CollectedInputs(
@@ -199,9 +210,9 @@ class _Collector:
             )
         self.packages.append(LocalPackage(target, shown, line))
         if target.is_dir():
-            for meta in LOCAL_PACKAGE_METADATA:
-                if (target / meta).is_file():
-                    self.add_file(target / meta, via=shown, line=line)
+            for meta in metadata_files(target):
+                if meta.is_file():
+                    self.add_file(meta, via=shown, line=line)
         else:
             self.add_file(target, via=shown, line=line)
 

@@ -9,27 +9,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from packaging.utils import (
-    InvalidSdistFilename,
-    InvalidWheelFilename,
     canonicalize_name,
-    parse_sdist_filename,
-    parse_wheel_filename,
 )
-from packaging.version import InvalidVersion, Version
 
 from nox_support import cmd
-from nox_support.compile.failure import BUILD_HINT, build_failure, original_name, rerun_command, summary
-from nox_support.compile.interface import (
+from nox_support.errors import CommandError, ResolutionError
+from nox_support.lock.compile.failure import ANSI, FailedRun, explain, original_name, rerun_command
+from nox_support.lock.compile.filenames import distribution_key
+from nox_support.lock.compile.interface import (
     CompileRequest,
     CompilerError,
-    KeepPins,
-    UpgradeAll,
-    UpgradePackages,
 )
-from nox_support.compile.progress import PROGRESS_INTERVAL, UV_HINT, compile_progress, piptools_notice
-from nox_support.errors import CommandError, ResolutionError
+from nox_support.lock.compile.progress import PROGRESS_INTERVAL, UV_HINT, compile_progress, piptools_notice
+from nox_support.lock.toolenv import distribution_version, python_for
 from nox_support.paths import display_path
-from nox_support.toolenv import distribution_version, python_for
+from nox_support.versions import version_sort_key
 
 # Options that shape the lock; recorded in the digest.
 BASE_OPTIONS = (
@@ -77,16 +71,7 @@ class PipToolsCompiler:
         """The argument tuple for *request* (pure)."""
         # --verbose: the progress lines report what pip-compile says it is doing.
         args = [python, "-m", "piptools", "compile", "--verbose", *self.options(request.extra_args)]
-        for constraint in request.constraints:
-            args += ["--constraint", constraint]
-        match request.upgrade:
-            case UpgradeAll():
-                args.append("--upgrade")
-            case UpgradePackages(names=names):
-                for name in names:
-                    args += ["--upgrade-package", name]
-            case KeepPins():
-                pass
+        args += request.pin_args()
         if not request.reuse_hashes:
             args.append("--no-reuse-hashes")
         args += ["--output-file", request.output, request.source]
@@ -117,35 +102,15 @@ class PipToolsCompiler:
 
 def _explain(request: CompileRequest, exc: CommandError, root: Path) -> CompilerError | ResolutionError:
     text = exc.stderr + "\n" + exc.stdout
-    cause = conflict_cause(text, lambda name: _read_lines(request.cwd / name))
-    if cause:
-        target = f"{request.source} for Python {request.python}"
-        msg = f"service {request.service}: cannot resolve {target}:\n{cause}"
-        return ResolutionError(msg, hint=resolution_hint(cause, request.python))
-    rerun = rerun_hint(request, exc.command, root)
-    built = build_failure(text)
-    if built is not None:
-        msg = f"service {request.service}: pip-compile {built.describe()}"
-        return CompilerError(
-            msg,
-            hint=BUILD_HINT.format(python=request.python, rerun=rerun),
-        )
-    msg = (
-        f"service {request.service}: pip-compile failed on {request.source} "
-        f"(exit {exc.returncode}):\n{summary(text)}"
+    run = FailedRun(
+        tool="pip-compile",
+        program="pip-compile",
+        returncode=exc.returncode,
+        output=text,
+        conflict=conflict_cause(text, lambda name: _read_lines(request.cwd / name)),
+        rerun=rerun_hint(request, exc.command, root),
     )
-    return CompilerError(msg, hint=f"to see all output: {rerun}")
-
-
-def resolution_hint(cause: str, python: str) -> str:
-    """What to do about an unresolvable input; names the target Python when a package needs another."""
-    hint = "relax the conflicting requirements (or the shared constraints) and lock again"
-    if "requires Python" in cause or "Python>=" in cause or "--python-version" in cause:
-        hint += (
-            f", or raise the service's target Python (now {python}: its .python-version, "
-            "[tool.nox_support.services.<name>] python or [tool.nox_support] python)"
-        )
-    return hint + "; the existing lock was left untouched"
+    return explain(request, run)
 
 
 def rerun_hint(request: CompileRequest, command: tuple[str, ...], root: Path) -> str:
@@ -164,7 +129,7 @@ def conflict_cause(output: str, read_input: Callable[[str], list[str]] | None = 
     that asks (hundreds of botocore requirements from as many boto3 versions make one line).
     Returns ``""`` when the output shows no resolution failure.
     """
-    lines = [_ANSI.sub("", line) for line in output.splitlines()]
+    lines = [ANSI.sub("", line) for line in output.splitlines()]
     if not any(
         "ResolutionImpossible" in line or "No matching distribution" in line or "conflicting" in line
         for line in lines
@@ -232,7 +197,7 @@ def _grouped(causes: list[_Cause]) -> list[str]:
         who = f"{parent} {first.parent_version}" if first.parent_version else parent
         others = {m.parent_version for m in members[1:]} - {first.parent_version}
         if others:
-            versions = sorted((v for v in others if v), key=_version_key)
+            versions = sorted((v for v in others if v), key=version_sort_key)
             span = f", {versions[0]} to {versions[-1]}," if versions else ""
             name = _requirement_name(first.requirement)
             who += f"; its {len(others)} other versions{span} also require {name}"
@@ -264,28 +229,16 @@ def _distribution(link: str) -> tuple[str, str | None]:
     """``("boto3", "1.35.0")`` from a candidate's link text (``URL (from INDEX) (requires-python:...)``)."""
     location = link.split(maxsplit=1)[0].split("#", 1)[0].rstrip("/")
     filename = location.rsplit("/", 1)[-1]
-    try:
-        if filename.endswith(".whl"):
-            name, version, _, _ = parse_wheel_filename(filename)
-            return name, str(version)
-        if filename.endswith((".tar.gz", ".zip")):
-            name, version = parse_sdist_filename(filename)
-            return name, str(version)
-    except (InvalidWheelFilename, InvalidSdistFilename, InvalidVersion):
-        pass
-    return filename, None  # a local directory: its name only, never the machine path
+    key = distribution_key(filename)
+    if key is None:
+        return filename, None  # a local directory: its name only, never the machine path
+    name, version = key
+    return name, str(version)
 
 
 def _requirement_name(requirement: str) -> str:
     match = _NAME.match(requirement.strip())
     return canonicalize_name(match.group(0)) if match else requirement
-
-
-def _version_key(version: str) -> tuple[int, Version | str]:
-    try:
-        return (0, Version(version))
-    except InvalidVersion:
-        return (1, version)
 
 
 def _expand_input_lines(error: str, read_input: Callable[[str], list[str]]) -> str:
@@ -304,6 +257,3 @@ def _read_lines(path: Path) -> list[str]:
         return path.read_text(encoding="utf-8").splitlines()
     except OSError:
         return []
-
-
-_ANSI = re.compile(r"\x1b\[[0-9;]*m")

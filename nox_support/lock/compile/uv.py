@@ -25,7 +25,6 @@ import functools
 import hashlib
 import os
 import re
-import shutil
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -34,28 +33,21 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from packaging.utils import (
-    InvalidSdistFilename,
-    InvalidWheelFilename,
     NormalizedName,
     canonicalize_name,
-    parse_sdist_filename,
-    parse_wheel_filename,
 )
 from packaging.version import InvalidVersion, Version
 
-from nox_support import cmd
-from nox_support.compile.failure import BUILD_HINT, build_failure, rerun_command, summary
-from nox_support.compile.interface import (
-    CompileRequest,
-    CompilerError,
-    KeepPins,
-    UpgradeAll,
-    UpgradePackages,
-)
-from nox_support.compile.piptools import resolution_hint
-from nox_support.compile.progress import PROGRESS_INTERVAL, compile_progress, uv_notice
+from nox_support import _compat, cmd
 from nox_support.discovery import running_python
 from nox_support.errors import CommandError, ResolutionError
+from nox_support.lock.compile.failure import ANSI, FailedRun, explain, rerun_command
+from nox_support.lock.compile.filenames import distribution_key
+from nox_support.lock.compile.interface import (
+    CompileRequest,
+    CompilerError,
+)
+from nox_support.lock.compile.progress import PROGRESS_INTERVAL, compile_progress, uv_notice
 from nox_support.paths import display_path
 
 # Options that shape the lock; recorded in the digest.  uv already emits
@@ -81,10 +73,8 @@ _NO_SOLUTION = "No solution found when resolving dependencies"
 # Decorations of uv's fancy (tty) error format.
 _CROSS = "\u00d7"
 _TREE_ARROW = "\u2570\u2500\u25b6"
-_ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _CAUSE_PREFIX = re.compile(r"^cause:\s*")
 _LOG_LINE = re.compile(r"^\s*(?:DEBUG|TRACE|INFO|WARN) ")
-_SDIST_SUFFIXES = (".tar.gz", ".zip", ".tar.bz2", ".tbz", ".tar.xz", ".txz", ".tgz", ".tar")
 
 HashesFor = Callable[[NormalizedName, Version], frozenset[str]]
 
@@ -113,17 +103,7 @@ class UvCompiler:
         args = [uv, "pip", "compile", "-v", "--color", "never", "--python", sys.executable]
         if request.python != running_python():
             args += ["--python-version", request.python]
-        args += [*self.options(request.extra_args), _LEARN_FIND_LINKS]
-        for constraint in request.constraints:
-            args += ["--constraint", constraint]
-        match request.upgrade:
-            case UpgradeAll():
-                args.append("--upgrade")
-            case UpgradePackages(names=names):
-                for name in names:
-                    args += ["--upgrade-package", name]
-            case KeepPins():
-                pass
+        args += [*self.options(request.extra_args), _LEARN_FIND_LINKS, *request.pin_args()]
         args += ["--output-file", request.output, request.source]
         return tuple(args)
 
@@ -156,27 +136,33 @@ class _UvBinary:
 
 @functools.cache
 def _uv() -> _UvBinary:
-    """The uv binary and its version, found once per process.
+    """The uv binary (:func:`nox_support._compat.uv_binary`) and its version, found once per process.
 
-    The copy installed as a Python package next to nox-support wins (its
-    version comes from metadata, no subprocess); else ``uv`` on PATH is asked
-    for its version once.
+    The version of the copy installed as a Python package next to nox-support comes from its
+    metadata (no subprocess); ``uv`` on PATH is asked for its version once.
     """
-    try:
-        from uv import find_uv_bin  # noqa: PLC0415 - optional dependency
-
-        return _UvBinary(find_uv_bin(), metadata.version("uv"))
-    except (ImportError, FileNotFoundError, metadata.PackageNotFoundError):
-        pass
-    found = shutil.which("uv")
+    found = _compat.uv_binary()
     if found is None:
         msg = '[tool.nox_support] compiler = "uv", but uv is not installed'
         raise CompilerError(msg, hint='pip install "nox-support[uv]" (or uv), or use compiler = "pip-tools"')
+    bundled = _bundled_version(found)
+    if bundled is not None:
+        return _UvBinary(found, bundled)
     words = cmd.run((found, "--version")).stdout.split()
     if len(words) < 2 or words[0] != "uv":  # noqa: PLR2004 - "uv X.Y.Z (...)"
         msg = f"cannot read the version of {found} from {' '.join(words)!r}"
         raise CompilerError(msg, hint="reinstall uv")
     return _UvBinary(found, words[1])
+
+
+def _bundled_version(binary: str) -> str | None:
+    """The ``uv`` distribution's version when *binary* is the executable it ships."""
+    try:
+        from uv import find_uv_bin  # noqa: PLC0415 - optional dependency
+
+        return metadata.version("uv") if str(find_uv_bin()) == binary else None
+    except (ImportError, FileNotFoundError, metadata.PackageNotFoundError):
+        return None
 
 
 def _names_option(args: tuple[str, ...], option: str) -> bool:
@@ -288,23 +274,6 @@ def _listing(directory: Path, mtime_ns: int) -> tuple[tuple[tuple[NormalizedName
     return tuple(sorted(found, key=lambda item: item[1].name))
 
 
-def distribution_key(filename: str) -> tuple[NormalizedName, Version] | None:
-    """``(name, version)`` of a wheel or sdist file name, ``None`` for anything else (pure)."""
-    try:
-        if filename.endswith(".whl"):
-            name, version, _, _ = parse_wheel_filename(filename)
-            return name, version
-        if filename.endswith((".tar.gz", ".zip")):
-            return parse_sdist_filename(filename)
-        for suffix in _SDIST_SUFFIXES:
-            if filename.endswith(suffix):
-                stem, dash, version_text = filename.removesuffix(suffix).rpartition("-")
-                return (canonicalize_name(stem), Version(version_text)) if dash and stem else None
-    except (InvalidWheelFilename, InvalidSdistFilename, InvalidVersion):
-        return None
-    return None
-
-
 def _sha256(path: Path) -> str:
     stat = path.stat()
     return _sha256_of(path, stat.st_size, stat.st_mtime_ns)
@@ -321,26 +290,17 @@ def _sha256_of(path: Path, size: int, mtime_ns: int) -> str:
 
 
 def _explain(request: CompileRequest, exc: CommandError, root: Path) -> CompilerError | ResolutionError:
-    text = _ANSI.sub("", exc.stderr + "\n" + exc.stdout)
-    cause = resolution_cause(text)
-    if cause:
-        target = f"{request.source} for Python {request.python}"
-        msg = f"service {request.service}: cannot resolve {target}:\n{cause}"
-        return ResolutionError(msg, hint=resolution_hint(cause, request.python))
+    text = ANSI.sub("", exc.stderr + "\n" + exc.stdout)
     again = rerun_command(exc.command, replace_output=None)  # uv then prints the lock instead of writing it
-    rerun = f"cd {display_path(request.cwd, root)} && {cmd.display(again)}"
-    built = build_failure(text)
-    if built is not None:
-        msg = f"service {request.service}: uv {built.describe()}"
-        return CompilerError(
-            msg,
-            hint=BUILD_HINT.format(python=request.python, rerun=rerun),
-        )
-    msg = (
-        f"service {request.service}: uv pip compile failed on {request.source} "
-        f"(exit {exc.returncode}):\n{summary(text)}"
+    run = FailedRun(
+        tool="uv",
+        program="uv pip compile",
+        returncode=exc.returncode,
+        output=text,
+        conflict=resolution_cause(text),
+        rerun=f"cd {display_path(request.cwd, root)} && {cmd.display(again)}",
     )
-    return CompilerError(msg, hint=f"to see all output: {rerun}")
+    return explain(request, run)
 
 
 def resolution_cause(output: str, *, head: int = 3, tail: int = 3) -> str:

@@ -1,6 +1,8 @@
-"""Explain a compiler failure that is not a resolution conflict (pure).
+"""Explain a compiler failure (pure): one message and hint for every compiler.
 
-A build failure (an sdist whose build backend crashes while pip or uv asks it
+Each compiler finds the resolution conflict in its own output (pip and uv word it
+differently); :func:`explain` turns that, a build failure or any other failure into the
+error the user sees.  A build failure (an sdist whose build backend crashes while pip or uv asks it
 for metadata) prints a long traceback; the cause is one line inside the
 captured build output (``AttributeError: 'build_ext' object has no attribute
 'cython_sources'``) and the package is named elsewhere, if at all.  The rerun
@@ -14,6 +16,11 @@ import re
 from dataclasses import dataclass
 
 from nox_support.atomic import TEMP_PREFIX
+from nox_support.errors import ResolutionError
+from nox_support.lock.compile.interface import CompileRequest, CompilerError
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+"""Colour codes, which some compilers print even when asked not to."""
 
 _BLOCK_START = re.compile(r"\[\d+ lines? of output\]")
 _BLOCK_END = "[end of output]"
@@ -35,6 +42,51 @@ BUILD_HINT = (
     "for a release from an index, require a version that publishes wheels for Python {python} "
     "(or install what its build needs); to see all output: {rerun}"
 )
+
+
+@dataclass(frozen=True)
+class FailedRun:
+    """What one failed compiler run printed, read by the compiler that ran it."""
+
+    tool: str
+    """The compiler's name in messages (``pip-compile``, ``uv``)."""
+    program: str
+    """The command's name in messages (``pip-compile``, ``uv pip compile``)."""
+    returncode: int
+    output: str
+    """stderr and stdout, colour codes removed."""
+    conflict: str
+    """The compiler's explanation of a resolution conflict, ``""`` when the output shows none."""
+    rerun: str
+    """A shell command that reruns the compilation without writing the lock."""
+
+
+def explain(request: CompileRequest, run: FailedRun) -> CompilerError | ResolutionError:
+    """The error for a failed compilation: a conflict, a build failure, or the output's summary."""
+    if run.conflict:
+        target = f"{request.source} for Python {request.python}"
+        msg = f"service {request.service}: cannot resolve {target}:\n{run.conflict}"
+        return ResolutionError(msg, hint=resolution_hint(run.conflict, request.python))
+    built = build_failure(run.output)
+    if built is not None:
+        msg = f"service {request.service}: {run.tool} {built.describe()}"
+        return CompilerError(msg, hint=BUILD_HINT.format(python=request.python, rerun=run.rerun))
+    msg = (
+        f"service {request.service}: {run.program} failed on {request.source} "
+        f"(exit {run.returncode}):\n{summary(run.output)}"
+    )
+    return CompilerError(msg, hint=f"to see all output: {run.rerun}")
+
+
+def resolution_hint(cause: str, python: str) -> str:
+    """What to do about an unresolvable input; names the target Python when a package needs another."""
+    hint = "relax the conflicting requirements (or the shared constraints) and lock again"
+    if "requires Python" in cause or "Python>=" in cause or "--python-version" in cause:
+        hint += (
+            f", or raise the service's target Python (now {python}: its .python-version, "
+            "[tool.nox_support.services.<name>] python or [tool.nox_support] python)"
+        )
+    return hint + "; the existing lock was left untouched"
 
 
 @dataclass(frozen=True)

@@ -71,6 +71,10 @@ _EDITABLE_FLAGS = ("--editable",)
 # long option (``--requirem=x`` is ``--requirement=x``): :func:`canonical_option` reads
 # them the same way, so every rule applies to what pip would do.
 PIP_LONG_OPTIONS = (
+    # Every option any supported pip reads in a requirements file (pip 26.3 added the first, the
+    # "--no-require-hashes" and "--only-final" ones and dropped "--global-option"): an option one
+    # pip knows must never pass as "unknown text" here, nor a prefix of it as another option.
+    "--all-releases",
     "--config-settings",
     "--constraint",
     "--editable",
@@ -81,7 +85,9 @@ PIP_LONG_OPTIONS = (
     "--index-url",
     "--no-binary",
     "--no-index",
+    "--no-require-hashes",
     "--only-binary",
+    "--only-final",
     "--pre",
     "--prefer-binary",
     "--pypi-url",
@@ -98,7 +104,17 @@ PIP_SHORT_OPTIONS = {
     "-i": "--index-url",
     "-r": "--requirement",
 }
-_FLAGS_WITHOUT_VALUE = frozenset({"--no-index", "--pre", "--prefer-binary", "--require-hashes"})
+_FLAGS_WITHOUT_VALUE = frozenset(
+    {
+        "--all-releases",
+        "--no-index",
+        "--no-require-hashes",
+        "--only-final",
+        "--pre",
+        "--prefer-binary",
+        "--require-hashes",
+    }
+)
 # pip's own pattern (pip/_internal/req/req_file.py): a comment starts a line or follows whitespace.
 _COMMENT = re.compile(r"(^|\s+)#.*$")
 _BOM = "\ufeff"

@@ -14,23 +14,24 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from nox_support import atomic, digest, localfile, lockfile
-from nox_support.compile.interface import (
-    Compiler,
+from nox_support import atomic
+from nox_support.discovery import Layer, Service
+from nox_support.errors import RequirementsFileError
+from nox_support.filelock import exclusive
+from nox_support.lock import digest, localfile, lockfile
+from nox_support.lock.compile.interface import (
     CompileRequest,
     KeepPins,
     Upgrade,
     UpgradeAll,
     UpgradePackages,
 )
-from nox_support.config import Settings
-from nox_support.discovery import Layer, Service
-from nox_support.errors import RequirementsFileError
-from nox_support.filelock import exclusive
-from nox_support.inputs import collect, constraint_files
-from nox_support.inputs import inputs_for as _inputs_for
+from nox_support.lock.inputs import collect, constraint_files
+from nox_support.lock.inputs import inputs_for as _inputs_for
+from nox_support.lock.regenerate import regenerate_command
 from nox_support.paths import display_path
 from nox_support.posargs import PosargsParser
+from nox_support.project import Project
 
 
 @dataclass(frozen=True)
@@ -61,14 +62,22 @@ class Written:
 LayerOutcome = Fresh | Written
 
 
+@dataclass(frozen=True)
+class Target:
+    """One layer of one service of a loaded project: what compiling a lock works on."""
+
+    project: Project
+    service: Service
+    layer: Layer
+
+    @property
+    def shown(self) -> str:
+        """The lock's path as shown to users (relative to the project root)."""
+        return display_path(self.layer.lock, self.project.root)
+
+
 LOCK_TIMEOUT = 900.0
 """Seconds to wait for another run locking the same service."""
-
-
-def regenerate_command(service: str, *, force: bool = False) -> str:
-    """The command users run to regenerate a service's locks."""
-    command = f'nox -s "lock({service})"'
-    return f"{command} -- --force" if force else command
 
 
 def parse_lock_args(posargs: list[str] | tuple[str, ...]) -> LockArgs:
@@ -90,17 +99,16 @@ def parse_lock_args(posargs: list[str] | tuple[str, ...]) -> LockArgs:
     return LockArgs(upgrade=upgrade, force=bool(ns.force) or not isinstance(upgrade, KeepPins))
 
 
-def current_digest(
-    root: Path, service: Service, layer: Layer, settings: Settings, compiler: Compiler
-) -> digest.InputDigest:
+def current_digest(project: Project, service: Service, layer: Layer) -> digest.InputDigest:
     """The digest of *layer*'s inputs as they are on disk now."""
-    collected = collect(root, service, layer, settings)
+    collected = collect(project.root, service, layer, project.settings)
+    compiler = project.compiler
     return digest.compute(
         _inputs_for(
             collected,
             python=service.python,
             compiler=compiler.identity(),
-            options=compiler.options(settings.compile_args),
+            options=compiler.options(project.settings.compile_args),
         )
     )
 
@@ -113,19 +121,18 @@ def recorded_digest(lock: Path) -> digest.InputDigest | None:
     return None
 
 
-def lock_service(
-    root: Path, service: Service, settings: Settings, compiler: Compiler, args: LockArgs
-) -> tuple[LayerOutcome, ...]:
+def lock_service(project: Project, service: Service, args: LockArgs) -> tuple[LayerOutcome, ...]:
     """Lock every layer of *service* in order (the main lock first)."""
     outcomes: list[LayerOutcome] = []
-    with service_lock(root, service):
+    with service_lock(project.root, service):
         for layer in service.layers:
-            current = current_digest(root, service, layer, settings, compiler)
-            state = lockfile.read_state(layer.lock, shown=display_path(layer.lock, root))
+            target = Target(project, service, layer)
+            current = current_digest(project, service, layer)
+            state = lockfile.read_state(layer.lock, shown=target.shown)
             if not args.force and _is_fresh(state, current) and local_file_problem(layer) is None:
                 outcomes.append(Fresh(layer))
                 continue
-            outcomes.append(compile_layer(root, service, layer, settings, compiler, args, current, state))
+            outcomes.append(compile_layer(target, args, current, state))
     return tuple(outcomes)
 
 
@@ -148,39 +155,24 @@ def _is_fresh(state: lockfile.LockState, current: digest.InputDigest) -> bool:
     return isinstance(state, lockfile.LockIntact) and not state.problems and state.recorded.inputs == current
 
 
-def compile_layer(  # noqa: PLR0913 - each argument is a distinct input of a compilation
-    root: Path,
-    service: Service,
-    layer: Layer,
-    settings: Settings,
-    compiler: Compiler,
-    args: LockArgs,
-    current: digest.InputDigest,
-    state: lockfile.LockState,
+def compile_layer(
+    target: Target, args: LockArgs, current: digest.InputDigest, state: lockfile.LockState
 ) -> Written:
-    """Compile *layer* into a temporary file, validate it, then rename it over the lock."""
-    shown = display_path(layer.lock, root)
+    """Compile the target layer into a temporary file, validate it, then rename it over the lock."""
+    root, service, layer = target.project.root, target.service, target.layer
     if isinstance(state, lockfile.LockDirectory):
-        _remove_directory(layer.lock, shown, service.name, force=args.force)
+        _remove_directory(layer.lock, target.shown, service.name, force=args.force)
     seed, note = _seed(state, current)
     old = state.text if isinstance(state, lockfile.LockIntact) else None
     with lockfile.interruptible():
         temp = lockfile.temporary_sibling(layer.lock)
         try:
-            text = compile_to(
-                temp,
-                root,
-                service,
-                layer,
-                settings,
-                compiler,
-                args.upgrade,
-                seed,
-                reuse_hashes=not args.force and isinstance(state, lockfile.LockIntact),
-            )
-            content, local = split_local(text, root, service, layer, current, compiled_by=compiler.identity())
+            reuse_hashes = not args.force and isinstance(state, lockfile.LockIntact)
+            text = compile_to(temp, target, args.upgrade, seed, reuse_hashes=reuse_hashes)
+            compiled_by = target.project.compiler.identity()
+            content, local = split_local(text, target, current, compiled_by=compiled_by)
             forbidden = lockfile.machine_paths(root)
-            lockfile.validate(content, path=shown, forbidden=forbidden)
+            lockfile.validate(content, path=target.shown, forbidden=forbidden)
             local_path = localfile.local_file_for(layer.lock)
             if local is not None:
                 lockfile.validate(local, path=display_path(local_path, root), forbidden=forbidden)
@@ -253,21 +245,16 @@ def local_file_problem(layer: Layer) -> str | None:
     return localfile.problem(lock_text, local_content, local_path.name)
 
 
-def split_local(  # noqa: PLR0913 - the inputs of one split, as compile_layer has them
-    text: str,
-    root: Path,
-    service: Service,
-    layer: Layer,
-    current: digest.InputDigest,
-    *,
-    compiled_by: str,
+def split_local(
+    text: str, target: Target, current: digest.InputDigest, *, compiled_by: str
 ) -> tuple[str, str | None]:
     """The hash-checked lock and the local packages file (``None`` when there are none).
 
     The note naming the local file sits below the digest line, so the body digest covers it;
     the local file repeats the lock's whole digest line, which ties it to this exact lock.
     """
-    parts = localfile.split(text, path=display_path(layer.lock, root))
+    layer = target.layer
+    parts = localfile.split(text, path=target.shown)
     content = lockfile.with_digest_line(parts.hashed, current, compiled_by=compiled_by)
     if not parts.local:
         return content, None
@@ -280,7 +267,7 @@ def split_local(  # noqa: PLR0913 - the inputs of one split, as compile_layer ha
         lock_name=layer.lock.name,
         local_name=local_name,
         digest_line=localfile.digest_line(content) or "",
-        command=regenerate_command(service.name),
+        command=regenerate_command(target.service.name),
     )
     return content, local
 
@@ -294,22 +281,19 @@ def _read_optional(path: Path) -> str | None:
         return ""  # unreadable: never equal to what is about to be written
 
 
-def compile_to(  # noqa: PLR0913 - each argument is a distinct input of a compilation
-    temp: Path,
-    root: Path,
-    service: Service,
-    layer: Layer,
-    settings: Settings,
-    compiler: Compiler,
-    upgrade: Upgrade,
-    seed: bytes | None,
-    *,
-    reuse_hashes: bool = True,
+def compile_to(
+    temp: Path, target: Target, upgrade: Upgrade, seed: bytes | None, *, reuse_hashes: bool = True
 ) -> str:
-    """Run *compiler* for *layer* into *temp* (seeded with *seed* as pin preferences).
+    """Run the project's compiler for the target layer into *temp* (seeded with *seed* as pin preferences).
 
     Returns the compiled text with local paths made relative.
     """
+    root, settings, service, layer = (
+        target.project.root,
+        target.project.settings,
+        target.service,
+        target.layer,
+    )
     temp.write_bytes(seed or b"")
     constraints = [_relative(p, service.directory) for p in constraint_files(root, settings)]
     pinned = None
@@ -327,7 +311,7 @@ def compile_to(  # noqa: PLR0913 - each argument is a distinct input of a compil
                 encoding="utf-8",
             )
             constraints.append(_relative(pinned, service.directory))
-        compiler.compile(
+        target.project.compiler.compile(
             CompileRequest(
                 service=service.name,
                 cwd=service.directory,

@@ -53,6 +53,21 @@ class CompileRequest:
     reuse_hashes: bool = True
     """``False`` recomputes every hash instead of trusting the ones in the output file."""
 
+    def pin_args(self) -> tuple[str, ...]:
+        """``--constraint`` and ``--upgrade``/``--upgrade-package`` options (pip-compile and uv agree)."""
+        args: list[str] = []
+        for constraint in self.constraints:
+            args += ["--constraint", constraint]
+        match self.upgrade:
+            case UpgradeAll():
+                args.append("--upgrade")
+            case UpgradePackages(names=names):
+                for name in names:
+                    args += ["--upgrade-package", name]
+            case KeepPins():
+                pass
+        return tuple(args)
+
 
 class CompilerError(NoxSupportError):
     """Base of compiler failures."""

@@ -14,24 +14,25 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
-from nox_support import digest, lockfile
-from nox_support.compile.interface import Compiler, KeepPins
-from nox_support.config import Settings
 from nox_support.discovery import Layer, Service
 from nox_support.errors import NoxSupportError, StaleLockError
-from nox_support.lock import (
+from nox_support.lock import digest, lockfile
+from nox_support.lock.compile.interface import KeepPins
+from nox_support.lock.orchestrate import (
+    Target,
     compile_to,
     current_digest,
     local_file_problem,
-    regenerate_command,
     service_lock,
     split_local,
 )
+from nox_support.lock.regenerate import regenerate_command
 from nox_support.paths import display_path
 from nox_support.posargs import PosargsParser
+from nox_support.project import Project
 from nox_support.redact import redact
 
 
@@ -144,13 +145,11 @@ def parse_freshness_args(posargs: list[str] | tuple[str, ...]) -> FreshnessArgs:
     return FreshnessArgs(deep=bool(ns.deep), services=tuple(ns.services))
 
 
-def check_layer(
-    root: Path, service: Service, layer: Layer, settings: Settings, compiler: Compiler
-) -> Verdict:
+def check_layer(project: Project, service: Service, layer: Layer) -> Verdict:
     """Offline verdict for one lock."""
-    lock = display_path(layer.lock, root)
+    lock = display_path(layer.lock, project.root)
     try:
-        current = current_digest(root, service, layer, settings, compiler)
+        current = current_digest(project, service, layer)
     except NoxSupportError as exc:
         return BrokenInputs(service.name, lock, exc)
     state = lockfile.read_state(layer.lock, shown=lock)
@@ -175,9 +174,17 @@ def check_layer(
             return FreshLock(service.name, lock)
 
 
-def lock_error(
-    root: Path, service: Service, layers: tuple[Layer, ...], settings: Settings, compiler: Compiler
-) -> StaleLockError | None:
+def check_services(
+    project: Project, services: tuple[Service, ...], *, deep: bool = False
+) -> Iterator[Verdict]:
+    """The verdict of every lock of *services*, one at a time (re-resolving each with *deep*)."""
+    check = deep_check_layer if deep else check_layer
+    for service in services:
+        for layer in service.layers:
+            yield check(project, service, layer)
+
+
+def lock_error(project: Project, service: Service, layers: tuple[Layer, ...]) -> StaleLockError | None:
     """Why the locks of *layers* must not be installed from, or ``None`` when they may.
 
     A lock may be installed from when its body matches its digest, it follows the lock rules
@@ -186,7 +193,7 @@ def lock_error(
     installer process starts for a lock that names another index or lost a hash.
     """
     for layer in layers:
-        verdict = check_layer(root, service, layer, settings, compiler)
+        verdict = check_layer(project, service, layer)
         if isinstance(verdict, StaleLock):
             what = "; ".join(change.describe() for change in verdict.changes)
             msg = f"stale lock: run {regenerate_command(service.name)} and commit {verdict.lock} ({what})"
@@ -196,51 +203,38 @@ def lock_error(
     return None
 
 
-def require_fresh(
-    root: Path, service: Service, layers: tuple[Layer, ...], settings: Settings, compiler: Compiler
-) -> None:
+def require_fresh(project: Project, service: Service, layers: tuple[Layer, ...]) -> None:
     """Raise :func:`lock_error`'s error, if any."""
-    error = lock_error(root, service, layers, settings, compiler)
+    error = lock_error(project, service, layers)
     if error is not None:
         raise error
 
 
-def deep_check_layer(
-    root: Path, service: Service, layer: Layer, settings: Settings, compiler: Compiler
-) -> Verdict:
+def deep_check_layer(project: Project, service: Service, layer: Layer) -> Verdict:
     """Re-resolve *layer* into a temporary file and diff it against the committed lock."""
-    verdict = check_layer(root, service, layer, settings, compiler)
+    verdict = check_layer(project, service, layer)
     if not isinstance(verdict, FreshLock):
         return verdict
     state = lockfile.read_state(layer.lock, shown=verdict.lock)
     if not isinstance(state, lockfile.LockIntact):  # pragma: no cover - changed since the check
         return verdict
     committed = state.text
-    current = current_digest(root, service, layer, settings, compiler)
+    current = current_digest(project, service, layer)
+    target = Target(project, service, layer)
     try:
-        with service_lock(root, service), lockfile.interruptible():
+        with service_lock(project.root, service), lockfile.interruptible():
             temp = lockfile.temporary_sibling(layer.lock)
             try:
                 # Hashes are recomputed, as `lock -- --force` does.
-                text = compile_to(
-                    temp,
-                    root,
-                    service,
-                    layer,
-                    settings,
-                    compiler,
-                    KeepPins(),
-                    committed.encode(),
-                    reuse_hashes=False,
-                )
+                text = compile_to(temp, target, KeepPins(), committed.encode(), reuse_hashes=False)
             finally:
                 with contextlib.suppress(FileNotFoundError):
                     temp.unlink()
     except NoxSupportError as exc:
         return BrokenInputs(service.name, verdict.lock, exc)
     # The exact compiler version is information only: keep the committed one out of the diff.
-    compiled_by = state.recorded.compiled_by or compiler.identity()
-    resolved, _ = split_local(text, root, service, layer, current, compiled_by=compiled_by)
+    compiled_by = state.recorded.compiled_by or project.compiler.identity()
+    resolved, _ = split_local(text, target, current, compiled_by=compiled_by)
     if resolved == committed:
         return verdict
     diff = "".join(

@@ -1,1 +1,0 @@
-"""Lock compilers behind one Protocol (:mod:`nox_support.compile.interface`)."""

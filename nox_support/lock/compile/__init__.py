@@ -1,0 +1,1 @@
+"""Lock compilers behind one Protocol (:mod:`nox_support.lock.compile.interface`)."""

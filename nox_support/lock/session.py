@@ -1,0 +1,65 @@
+"""Bodies of the ``lock(<service>)`` and ``freshness`` sessions.
+
+They raise :class:`~nox_support.errors.NoxSupportError`; :mod:`nox_support.sessions` turns it
+into ``session.error()``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from nox_support.discovery import default_python_note
+from nox_support.errors import DiscoveryError, StaleLockError
+from nox_support.lock import freshness as fresh
+from nox_support.lock.orchestrate import Fresh, lock_service, parse_lock_args
+from nox_support.project import Project
+
+if TYPE_CHECKING:
+    import nox
+
+
+_PYTHON_NOTED: set[Path] = set()
+"""Roots whose default target Python was already named: Nox runs every session of a run in one
+process, so ``nox -s lock`` over fifty services says it once."""
+
+
+def run_lock(session: nox.Session, project: Project, service: str) -> None:
+    """Lock every layer of *service*, logging what was (not) written."""
+    svc = project.service(service)
+    if project.root not in _PYTHON_NOTED:
+        _PYTHON_NOTED.add(project.root)
+        note = default_python_note(project.services)
+        if note:
+            session.warn(note)
+    args = parse_lock_args(session.posargs)
+    for outcome in lock_service(project, svc, args):
+        lock_path = outcome.layer.lock.relative_to(project.root).as_posix()
+        if isinstance(outcome, Fresh):
+            session.log(f"{service}: {lock_path} is up to date (inputs unchanged)")
+        elif outcome.changed:
+            if outcome.note:
+                session.warn(f"{service}: {lock_path} {outcome.note}")
+            session.log(f"{service}: wrote {lock_path}")
+        else:
+            session.log(f"{service}: {lock_path} recompiled, no change")
+
+
+def run_freshness(session: nox.Session, project: Project) -> None:
+    """Check every lock of every (selected) service; one warning per lock that is not fresh."""
+    args = fresh.parse_freshness_args(session.posargs)
+    if not project.services:
+        globs = ", ".join(project.settings.service_globs)
+        msg = f"no services found: no directory matching {globs} holds a requirements.in"
+        raise DiscoveryError(msg, hint="add services or set [tool.nox_support] service_globs")
+    bad = 0
+    total = 0
+    for verdict in fresh.check_services(project, project.select(args.services), deep=args.deep):
+        total += 1
+        if not isinstance(verdict, fresh.FreshLock):
+            bad += 1
+            session.warn(fresh.describe(verdict))
+    if bad:
+        msg = f"{bad} of {total} locks are not fresh (see above)"
+        raise StaleLockError(msg)
+    session.log(f"all {total} locks are fresh")
