@@ -18,13 +18,14 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from nox_support import atomic
-from nox_support.audit.interface import ScanCompleted, SkippedPackage, SourceInfo, Vulnerability
-from nox_support.audit.verdict import source_from_json, source_to_json
+from nox_support.audit.codec import source_from_json, source_to_json
+from nox_support.audit.scanners.interface import ScanCompleted, SkippedPackage, Vulnerability
+from nox_support.audit.sources.interface import SourceInfo
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from nox_support.venv import Stamp
+    from nox_support.venv.values import Stamp
 
 CACHE_FORMAT = 1
 

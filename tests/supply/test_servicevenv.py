@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from nox_support.servicevenv import audit_venv_location, backend_for
+from nox_support.venv.shared import audit_venv_location, backend_for
 
 
 def test_location_is_the_one_nox_gives_the_audit_session(tmp_path: Path) -> None:

@@ -28,23 +28,27 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from nox_support import cmd
-from nox_support.audit.interface import (
+from nox_support.audit.scanners import pip_audit_library
+from nox_support.audit.scanners.interface import (
+    ScanCompleted,
+    ScanFailed,
+    Scanner,
+    ScannerInputs,
+    ScanOutcome,
+    ScanTarget,
+    SkippedPackage,
+    Vulnerability,
+)
+from nox_support.audit.server import direct_env, is_loopback_url
+from nox_support.audit.sources.interface import (
     DatabaseEndpoint,
     Endpoint,
     OsvEndpoint,
     PypiEndpoint,
-    ScanCompleted,
-    ScanFailed,
-    ScanOutcome,
-    ScanTarget,
-    SkippedPackage,
     SourceInfo,
     SourceUnavailableError,
-    Vulnerability,
     VulnerabilitySource,
 )
-from nox_support.audit.scanners import pip_audit_library
-from nox_support.audit.server import direct_env, is_loopback_url
 from nox_support.errors import CommandError, CommandNotFoundError
 from nox_support.redact import MASK, redact, redact_url
 
@@ -55,6 +59,11 @@ NAME = "pip-audit"
 _STDERR_LINES = 12
 _MIN_SECRET = 4
 """Credential values shorter than this are masked only where the URL's own parts appear."""
+
+
+def build(inputs: ScannerInputs) -> Scanner:
+    """pip-audit, pointed at the configured source."""
+    return PipAuditScanner(inputs.source, cache_dir=inputs.state_dir / "pip-audit-cache")
 
 
 class PipAuditScanner:
@@ -107,7 +116,6 @@ class PipAuditScanner:
             return ScanFailed(NAME, version, info, str(exc))
         except (CommandError, CommandNotFoundError) as exc:
             return ScanFailed(NAME, version, info, f"pip-audit could not run: {_scrub(str(exc), endpoint)}")
-        failures = getattr(self._source, "failures", lambda: ())()
         return interpret(
             data,
             returncode=returncode,
@@ -116,7 +124,7 @@ class PipAuditScanner:
             scanner_version=version,
             source=info,
             queried=self._source.queried(),
-            source_failures=tuple(failures),
+            source_failures=self._source.failures(),
         )
 
     def _run_command(self, target: ScanTarget, endpoint: Endpoint, output: Path) -> tuple[Any, int, str]:
