@@ -9,7 +9,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from nox_support.audit.policy import Finding
-from nox_support.audit.scanners.interface import LocalPackage, SkippedPackage
+from nox_support.audit.scanners.interface import LocalPackage, ScanCompleted, SkippedPackage, Vulnerability
 from nox_support.audit.sources.interface import SourceInfo
 from nox_support.audit.verdict import NOT_AUDITED_REASON, ScannerRun, ServiceReport
 from nox_support.redact import redact
@@ -151,4 +151,50 @@ def report_from_json(text: str) -> ServiceReport:
         unmatched_ignores=tuple(data["unmatched_ignores"]),
         venv=data["venv"],
         warnings=tuple(str(w) for w in data.get("warnings") or ()),
+    )
+
+
+def outcome_to_json(outcome: ScanCompleted) -> dict[str, Any]:
+    """JSON form of a completed scan (the verdict cache's entries)."""
+    return {
+        "scanner": outcome.scanner,
+        "scanner_version": outcome.scanner_version,
+        "source": source_to_json(outcome.source),
+        "vulnerabilities": [
+            {
+                "package": v.package,
+                "version": v.version,
+                "id": v.id,
+                "aliases": list(v.aliases),
+                "fix_versions": list(v.fix_versions),
+                "scanner": v.scanner,
+                "summary": v.summary,
+            }
+            for v in outcome.vulnerabilities
+        ],
+        "skipped": [[s.package, s.version, s.reason, s.scanner] for s in outcome.skipped],
+        "problems": list(outcome.problems),
+    }
+
+
+def outcome_from_json(data: dict[str, Any]) -> ScanCompleted:
+    """Inverse of :func:`outcome_to_json`."""
+    return ScanCompleted(
+        scanner=str(data["scanner"]),
+        scanner_version=str(data["scanner_version"]),
+        source=source_from_json(data["source"]),
+        vulnerabilities=tuple(
+            Vulnerability(
+                package=v["package"],
+                version=v["version"],
+                id=v["id"],
+                aliases=tuple(v["aliases"]),
+                fix_versions=tuple(v["fix_versions"]),
+                scanner=v["scanner"],
+                summary=v["summary"],
+            )
+            for v in data["vulnerabilities"]
+        ),
+        skipped=tuple(SkippedPackage(*s) for s in data["skipped"]),
+        problems=tuple(data["problems"]),
     )

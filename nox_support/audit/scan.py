@@ -17,15 +17,16 @@ from nox_support.audit.scanners.interface import (
     ScannerInputs,
     ScanOutcome,
     ScanTarget,
+    source_info,
 )
 from nox_support.audit.scanners.registry import SCANNERS
-from nox_support.audit.sources.interface import SourceInfo, SourceUnavailableError, VulnerabilitySource
+from nox_support.audit.sources.interface import SourceInfo, VulnerabilitySource
 from nox_support.audit.sources.offline import OfflineOsvSource
 from nox_support.audit.sources.osv import OsvSource
 from nox_support.audit.sources.pypi import PypiSource
 from nox_support.errors import ConfigError, NoxSupportError
 from nox_support.venv import values as venv_values
-from nox_support.venv.inspect import site_packages
+from nox_support.venv.sitemeta import site_packages
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -74,10 +75,9 @@ def scan_cached(  # noqa: PLR0913 - one scan's inputs
 ) -> tuple[ScanOutcome, bool]:
     """Scan *target* with *scanner*, or reuse the cached outcome; ``True`` when it was reused."""
     version = scanner.version()
-    try:
-        info = scanner.source().info()
-    except SourceUnavailableError as exc:
-        return ScanFailed(scanner.name, version, SourceInfo("unavailable", "", "", None), str(exc)), False
+    info = source_info(scanner.name, version, scanner.source())
+    if isinstance(info, ScanFailed):
+        return info, False
     key = cache_key(stamp, scanner.name, version, info)
     if not refresh:
         cached = cache.get(target.service, scanner.name, key)

@@ -13,7 +13,7 @@ from urllib.parse import unquote, urlparse
 from packaging.utils import canonicalize_name
 
 from nox_support import _compat
-from nox_support.venv.values import InstalledDist, Installer, LocalRequirement, VenvError
+from nox_support.venv.values import InstalledDist, Installer, LocalRequirement
 
 _SKIPPED_DIRS = frozenset({"__pycache__", "build", "dist", "node_modules"})
 
@@ -56,15 +56,6 @@ def find_site_packages(location: Path) -> Path | None:
     found = sorted(location.glob("lib/*/site-packages")) or sorted(location.glob("Lib/site-packages"))
     found = [path for path in found if path.is_dir()]
     return found[-1] if found else None
-
-
-def site_packages(location: Path) -> Path:
-    """Like :func:`find_site_packages`, but a venv without one raises :class:`VenvError`."""
-    site = find_site_packages(location)
-    if site is None:
-        msg = f"{location} has no site-packages"
-        raise VenvError(msg, hint=f"delete {location} and run again")
-    return site
 
 
 def contents(site: Path) -> tuple[str, ...]:

@@ -9,6 +9,7 @@ from packaging.markers import Marker, default_environment
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.version import InvalidVersion, Version
 
+from nox_support.versions import same_version
 from nox_support import reqfile
 from nox_support.venv.inspect import parse_dist_info_name
 from nox_support.venv.values import InstalledDist, LocalRequirement, LockedPackage, LockPlan, Stamp, VenvError
@@ -107,7 +108,7 @@ def compare_installed(
             problems.append(f"{name} is installed {len(candidates)} times")
         dist = candidates[0]
         matched.add(dist.dist_info)
-        if not _same_version(dist.version, version):
+        if not same_version(dist.version, version):
             problems.append(f"{name} is {dist.version}, the lock pins {version}")
     extras = tuple(d for d in installed if d.dist_info not in matched)
     return tuple(problems), extras, tuple(local_dists)
@@ -183,7 +184,7 @@ def _merge_named(packages: dict[str, LockedPackage], package: LockedPackage) -> 
     if previous is None:
         packages[package.name] = package
         return
-    if not _same_version(previous.version, package.version):
+    if not same_version(previous.version, package.version):
         msg = (
             f"{package.lock}:{package.line}: {package.name}=={package.version} conflicts with "
             f"{package.name}=={previous.version} in {previous.lock}:{previous.line}"
@@ -210,12 +211,6 @@ def _local_line(requirement: LocalRequirement) -> str:
     target = f"{requirement.path}{requirement.extras}"
     return f"-e {target}" if requirement.editable else target
 
-
-def _same_version(a: str, b: str) -> bool:
-    try:
-        return Version(a) == Version(b)
-    except InvalidVersion:
-        return a == b
 
 
 def _short_interp(interpreter: str) -> str:

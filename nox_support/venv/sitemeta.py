@@ -36,7 +36,7 @@ class DistMetadata:
 
 
 def site_packages(venv_dir: Path) -> Path:
-    """The ``site-packages`` of *venv_dir*."""
+    """The ``site-packages`` of *venv_dir*; a venv without one raises :class:`MetadataError`."""
     found = find_site_packages(venv_dir)
     if found is None:
         msg = f"{venv_dir} has no site-packages"

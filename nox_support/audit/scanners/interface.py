@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
-from nox_support.audit.sources.interface import SourceInfo, VulnerabilitySource
+from nox_support.audit.sources.interface import SourceInfo, SourceUnavailableError, VulnerabilitySource
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -124,3 +124,16 @@ class Scanner(Protocol):
     def scan(self, target: ScanTarget) -> ScanOutcome:
         """Scan *target*; never raises for scanner or source failures (returns :class:`ScanFailed`)."""
         ...
+
+
+def source_info(
+    scanner: str, version: str, source: VulnerabilitySource, *, kind: str = "unavailable"
+) -> SourceInfo | ScanFailed:
+    """*source*'s info, or the :class:`ScanFailed` of *scanner* when the source cannot answer at all.
+
+    *kind* names the source in that failure (its info is what failed).
+    """
+    try:
+        return source.info()
+    except SourceUnavailableError as exc:
+        return ScanFailed(scanner, version, SourceInfo(kind, "", "", None), str(exc))

@@ -34,6 +34,7 @@ from nox_support.audit.scanners.interface import (
     ScanOutcome,
     ScanTarget,
     Vulnerability,
+    source_info,
 )
 from nox_support.audit.sources.interface import (
     DatabaseEndpoint,
@@ -89,10 +90,9 @@ class SafetyScanner:
     def scan(self, target: ScanTarget) -> ScanOutcome:
         """Run safety over the venv's exact pins."""
         version = self.version()
-        try:
-            info = self._source.info()
-        except SourceUnavailableError as exc:
-            return ScanFailed(NAME, version, SourceInfo("safety-db", "", "", None), str(exc))
+        info = source_info(NAME, version, self._source, kind="safety-db")
+        if isinstance(info, ScanFailed):
+            return info
         problem = availability_problem(version)
         if problem is not None:
             return ScanFailed(NAME, version, info, problem)
