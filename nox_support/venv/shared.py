@@ -4,7 +4,7 @@
 audit scans, so they never create a venv of their own: they run with
 ``venv_backend="none"`` and open ``audit(<service>)``'s venv here (the path
 Nox gives that session, ``.nox/audit-<service>``), create it the way Nox
-would when it does not exist yet, and sync it through :func:`venv_sync.synced`
+would when it does not exist yet, and sync it through :func:`nox_support.venv.sync.synced`
 with the same lock, stamp and ``flock`` as the audit.  A venv that cannot be
 synced raises :class:`~nox_support.venv.values.VenvError`: nothing is ever read from
 a venv that does not match its lock.
