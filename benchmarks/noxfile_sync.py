@@ -10,7 +10,8 @@ from pathlib import Path
 
 import nox
 
-from nox_support import sessions, venv
+from nox_support import sessions
+from nox_support.venv import sync as venv_sync
 
 ROOT = Path(__file__).resolve().parent
 
@@ -21,7 +22,7 @@ def sync(session: nox.Session, service: str) -> None:
     """Sync the service's venv to its main lock."""
     with sessions.boundary(session):
         svc = sessions.project(ROOT).service(service)
-        result = venv.sync_venv(session, svc, (svc.main.lock,), purpose="bench")
+        result = venv_sync.sync_venv(session, svc, (svc.main.lock,), purpose="bench")
         session.log(f"{service}: {type(result).__name__}")
 
 

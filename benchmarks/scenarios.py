@@ -410,7 +410,7 @@ def _change_one_lock(bench: Bench, repo: Path) -> None:
 
 def _naive_audit(bench: Bench, repo: Path, db: Path, k: int) -> float:
     """Install each lock and run pip-audit on it, every time: the path without stamps or caches."""
-    from nox_support.audit.interface import OsvEndpoint  # noqa: PLC0415 - only when auditing
+    from nox_support.audit.sources.interface import OsvEndpoint  # noqa: PLC0415 - only when auditing
     from nox_support.audit.sources.offline import OfflineOsvSource  # noqa: PLC0415
 
     total = 0.0

@@ -54,7 +54,7 @@ def _matrix(args: argparse.Namespace) -> int:
         max_jobs=None if args.max_jobs is None else max_jobs(args.max_jobs, "--max-jobs"),
         all_if_base_missing=args.if_base_missing == "all",
     )
-    from nox_support.outfiles import append_text  # noqa: PLC0415
+    from nox_support.outputs import append_text  # noqa: PLC0415
 
     result = plan(request)
     if args.list:

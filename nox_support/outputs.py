@@ -4,10 +4,20 @@ Reports are build output: a ``.gitignore`` holding ``*`` is written into ``repor
 none, so ``git status`` stays clean without touching the repository's own ``.gitignore``.  A
 repository that wants to commit its reports puts its own ``reports/.gitignore`` there (an empty
 one will do); an existing file, or a link, is never replaced.
+
+Writing reports and CI output files: whole or not at all, with one clear error.
+
+Reports (``reports/audit/<service>.json``, ``reports/audit.md`` ...) are replaced atomically
+through :mod:`nox_support.atomic`, so a planted symlink is replaced, not written through.
+Files that CI owns and other steps append to (``$GITHUB_STEP_SUMMARY``, ``$GITHUB_OUTPUT``,
+``--summary``, ``--markdown``) are appended to in one write; when that fails (disk full, a
+directory, no permission) the file is cut back to its old length.  Either way the caller gets
+an :class:`OutputError` naming the file and the cause, never a traceback.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -48,3 +58,46 @@ def output_dir(root: Path, directory: Path) -> Path:
         msg = f"cannot create {display_path(directory, root)}/: {culprit}{exc.strerror or exc}"
         raise OutputDirError(msg, hint="make the directory writable, or remove what is in its way") from None
     return directory
+
+
+def write_report(path: Path, text: str, *, root: Path) -> None:
+    """Replace *path* (a report under *root*) with *text* atomically."""
+    try:
+        output_dir(root, path.parent)
+        atomic.write_text(path, text)
+    except OSError as exc:
+        shown = display_path(path, root)
+        msg = f"cannot write {shown}: {_reason(exc)}"
+        raise OutputError(
+            msg, hint=f"make {display_path(path.parent, root)} writable, then run again"
+        ) from None
+
+
+def append_text(path: Path, text: str, *, what: str) -> None:
+    """Append *text* to *path* (named *what* in messages) in one piece, or not at all."""
+    data = text.encode("utf-8")
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o666)
+    except OSError as exc:
+        raise _append_error(path, what, exc) from None
+    try:
+        size = os.fstat(fd).st_size
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, size)
+            raise _append_error(path, what, exc) from None
+    finally:
+        os.close(fd)
+
+
+def _append_error(path: Path, what: str, exc: OSError) -> OutputError:
+    msg = f"cannot append to {what} {path}: {_reason(exc)}"
+    return OutputError(msg, hint=f"{what} must name a writable file (nothing was written to it)")
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror or str(exc)

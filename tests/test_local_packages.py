@@ -15,7 +15,7 @@ from nox_support.lock import localfile
 from nox_support.lock.compile.interface import KeepPins
 from nox_support.lock.orchestrate import Fresh, LockArgs, Written, lock_service
 from nox_support.project import Project
-from nox_support.venv import plan_locks
+from nox_support.venv.plan import plan_locks
 from tests.fakes import FakeCompiler
 from tests.repos import local_package, monorepo, write
 

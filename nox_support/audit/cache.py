@@ -15,16 +15,17 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from nox_support import atomic
-from nox_support.audit.interface import ScanCompleted, SkippedPackage, SourceInfo, Vulnerability
-from nox_support.audit.verdict import source_from_json, source_to_json
+from nox_support.audit.codec import outcome_from_json, outcome_to_json
+from nox_support.audit.scanners.interface import ScanCompleted
+from nox_support.audit.sources.interface import SourceInfo
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from nox_support.venv import Stamp
+    from nox_support.venv.values import Stamp
 
 CACHE_FORMAT = 1
 
@@ -62,7 +63,7 @@ class ScanCache:
         if not isinstance(data, dict) or data.get("format") != CACHE_FORMAT or data.get("key") != key:
             return None
         try:
-            outcome = _outcome_from_json(data["outcome"])
+            outcome = outcome_from_json(data["outcome"])
             created = float(data["created"])
         except (KeyError, TypeError, ValueError):
             return None
@@ -80,53 +81,9 @@ class ScanCache:
             "format": CACHE_FORMAT,
             "key": key,
             "created": time.time() if now is None else now,
-            "outcome": _outcome_to_json(outcome),
+            "outcome": outcome_to_json(outcome),
         }
         atomic.write_text(path, json.dumps(data))
 
     def _path(self, service: str, scanner: str) -> Path:
         return self.directory / f"{service}.{scanner}.json"
-
-
-def _outcome_to_json(outcome: ScanCompleted) -> dict[str, Any]:
-    return {
-        "scanner": outcome.scanner,
-        "scanner_version": outcome.scanner_version,
-        "source": source_to_json(outcome.source),
-        "vulnerabilities": [
-            {
-                "package": v.package,
-                "version": v.version,
-                "id": v.id,
-                "aliases": list(v.aliases),
-                "fix_versions": list(v.fix_versions),
-                "scanner": v.scanner,
-                "summary": v.summary,
-            }
-            for v in outcome.vulnerabilities
-        ],
-        "skipped": [[s.package, s.version, s.reason, s.scanner] for s in outcome.skipped],
-        "problems": list(outcome.problems),
-    }
-
-
-def _outcome_from_json(data: dict[str, Any]) -> ScanCompleted:
-    return ScanCompleted(
-        scanner=str(data["scanner"]),
-        scanner_version=str(data["scanner_version"]),
-        source=source_from_json(data["source"]),
-        vulnerabilities=tuple(
-            Vulnerability(
-                package=v["package"],
-                version=v["version"],
-                id=v["id"],
-                aliases=tuple(v["aliases"]),
-                fix_versions=tuple(v["fix_versions"]),
-                scanner=v["scanner"],
-                summary=v["summary"],
-            )
-            for v in data["vulnerabilities"]
-        ),
-        skipped=tuple(SkippedPackage(*s) for s in data["skipped"]),
-        problems=tuple(data["problems"]),
-    )

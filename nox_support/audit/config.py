@@ -39,6 +39,7 @@ from typing import Literal
 
 from packaging.utils import canonicalize_name
 
+from nox_support.audit.scanners import registry
 from nox_support.config import reject_unknown_keys
 from nox_support.errors import ConfigError
 
@@ -49,7 +50,8 @@ else:  # pragma: no cover - exercised on 3.10 only
 
 SourceKind = Literal["pypi", "osv", "offline"]
 SOURCES: tuple[SourceKind, ...] = ("pypi", "osv", "offline")
-SCANNERS = ("pip-audit", "safety")
+SCANNERS = tuple(registry.SCANNERS)
+"""Scanner names, in the order they run."""
 DEFAULT_OSV_URL = "https://api.osv.dev/v1/query"
 UNTIL_FIXED = "until-fixed"
 

@@ -34,7 +34,7 @@ from packaging.utils import canonicalize_name
 
 from nox_support import atomic
 from nox_support.audit import osv
-from nox_support.audit.interface import SourceUnavailableError
+from nox_support.audit.sources.interface import SourceUnavailableError
 
 CACHE_DIR = Path(".nox") / "nox-support" / "osv-db"
 INDEX_FORMAT = 2

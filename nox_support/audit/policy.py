@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     import datetime as dt
     from collections.abc import Mapping
 
-    from nox_support.audit.interface import Vulnerability
+    from nox_support.audit.scanners.interface import Vulnerability
 
 
 @dataclass(frozen=True)

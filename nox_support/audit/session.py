@@ -24,55 +24,45 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from nox_support import venv
-from nox_support.audit.cache import ScanCache, cache_key, cacheable
+from nox_support.audit.cache import ScanCache
 from nox_support.audit.config import AuditSettings, load_audit_settings
-from nox_support.audit.interface import (
-    AuditedPackage,
-    AuditError,
-    LocalPackage,
-    ScanCompleted,
-    ScanFailed,
-    Scanner,
-    ScanOutcome,
-    ScanTarget,
-    SourceInfo,
-    SourceUnavailableError,
-    VulnerabilitySource,
-)
+from nox_support.audit.errors import AuditError
 from nox_support.audit.reports.json_report import read_service_report, write_service_report
 from nox_support.audit.reports.markdown import MarkdownReporter, truncate
 from nox_support.audit.reports.sarif import SarifReporter
-from nox_support.audit.scanners.pip_audit import PipAuditScanner
-from nox_support.audit.scanners.safety import SafetyScanner
-from nox_support.audit.sources.offline import OfflineOsvSource
-from nox_support.audit.sources.osv import OsvSource
-from nox_support.audit.sources.pypi import PypiSource
-from nox_support.audit.sources.safety_db import SafetyDbSource
+from nox_support.audit.scan import (
+    STATE_DIR,
+    build_scanners,
+    describe_sync,
+    pin_lines,
+    safe_info,
+    scan_cached,
+    scan_target,
+)
+from nox_support.audit.scanners.interface import (
+    LocalPackage,
+)
+from nox_support.audit.sources.interface import SourceInfo
 from nox_support.audit.verdict import ReportContext, ServiceReport, decide, error_report
 from nox_support.config import load_tool_table
 from nox_support.errors import ConfigError, NoxSupportError
 from nox_support.filelock import BusyError
-from nox_support.lock import reqfile
 from nox_support.lock.freshness import lock_error
 from nox_support.lock.regenerate import regenerate_command
-from nox_support.outfiles import append_text, write_report
-from nox_support.outputs import OutputError, reports_dir
+from nox_support.outputs import OutputError, append_text, reports_dir, write_report
 from nox_support.paths import display_path
 from nox_support.posargs import PosargsParser
 from nox_support.redact import redact
+from nox_support.venv import sync as venv_sync
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
-
     import nox
 
-    from nox_support.audit.interface import Reporter
+    from nox_support.audit.reports.interface import Reporter
     from nox_support.discovery import Service
     from nox_support.project import Project
 
 SUMMARY_SESSION = "audit_summary"
-STATE_DIR = Path(".nox") / "nox-support"
 STEP_SUMMARY_LIMIT = 1024 * 1024
 RUN_ID = f"{os.getpid()}-{time.time_ns()}"
 """Nox runs every session of a run in one process, so this names the run."""
@@ -158,25 +148,26 @@ def audit_service(  # noqa: PLR0913 - the inputs of one audit
         lines={},
     )
     if unusable_lock is not None:
-        return error_report(context, _safe_info(scanners[0].source()), str(unusable_lock))
+        return error_report(context, safe_info(scanners[0].source()), str(unusable_lock))
     try:
-        with venv.synced(session, service, (lock,), purpose="audit") as sync:
+        with venv_sync.synced(session, service, (lock,), purpose="audit") as sync:
             context = replace(
                 context,
-                venv=_describe_sync(sync),
+                venv=describe_sync(sync),
                 not_audited=tuple(LocalPackage(p.name, p.version, p.path) for p in sync.stamp.local_packages),
-                lines=_pin_lines(lock),
+                lines=pin_lines(lock),
             )
-            target = _target(root, service, sync, context.lines)
+            target = scan_target(root, service, sync, context.lines)
             cache = ScanCache(root / STATE_DIR / "audit-cache")
             outcomes = tuple(
-                _scan(s, target, sync.stamp, cache, refresh=refresh, warn=session.warn) for s in scanners
+                scan_cached(s, target, sync.stamp, cache, refresh=refresh, warn=session.warn)
+                for s in scanners
             )
     except BusyError:
         raise
     except NoxSupportError as exc:
         return error_report(
-            context, _safe_info(scanners[0].source()), f"the audit venv could not be synced: {exc}"
+            context, safe_info(scanners[0].source()), f"the audit venv could not be synced: {exc}"
         )
     return decide(context, outcomes, settings.ignores, today=today)
 
@@ -197,38 +188,6 @@ def aborted_report(root: Path, service: Service) -> ServiceReport:
         f"audit({service.name}) started in this run but stopped before its verdict (see its session log)"
     )
     return error_report(context, SourceInfo("none", "", "", None), message)
-
-
-def build_scanners(settings: AuditSettings, root: Path) -> tuple[Scanner, ...]:
-    """The enabled scanners, pip-audit first."""
-    state = root / STATE_DIR
-    scanners: list[Scanner] = [
-        PipAuditScanner(build_source(settings, root), cache_dir=state / "pip-audit-cache")
-    ]
-    if "safety" in settings.scanners:
-        scanners.append(SafetyScanner(SafetyDbSource(settings.safety_db)))
-    return tuple(scanners)
-
-
-def build_source(settings: AuditSettings, root: Path) -> VulnerabilitySource:
-    """The vulnerability source pip-audit is pointed at."""
-    match settings.source:
-        case "offline":
-            if settings.osv_db is None:  # pragma: no cover - config validation refuses this
-                msg = "no offline OSV database configured"
-                raise ConfigError(msg)
-            return OfflineOsvSource(
-                settings.osv_db,
-                cache_root=root,
-                timeout=settings.timeout,
-                max_age_days=settings.max_db_age_days,
-            )
-        case "osv":
-            return OsvSource(
-                settings.osv_url, timeout=settings.timeout, ttl_seconds=settings.cache_ttl_seconds
-            )
-        case "pypi":
-            return PypiSource(timeout=settings.timeout, ttl_seconds=settings.cache_ttl_seconds)
 
 
 def failure_message(report: ServiceReport) -> str:
@@ -326,87 +285,6 @@ def append_step_summary(markdown: str, path: str | None) -> None:
     if budget <= 200:  # noqa: PLR2004 - not even a truncation note fits
         return
     append_text(target, truncate(markdown, budget), what="$GITHUB_STEP_SUMMARY")
-
-
-# ---------------------------------------------------------------------------
-
-
-def _scan(  # noqa: PLR0913 - one scan's inputs
-    scanner: Scanner,
-    target: ScanTarget,
-    stamp: venv.Stamp,
-    cache: ScanCache,
-    *,
-    refresh: bool,
-    warn: Callable[[str], object],
-) -> tuple[ScanOutcome, bool]:
-    version = scanner.version()
-    try:
-        info = scanner.source().info()
-    except SourceUnavailableError as exc:
-        return ScanFailed(scanner.name, version, SourceInfo("unavailable", "", "", None), str(exc)), False
-    key = cache_key(stamp, scanner.name, version, info)
-    if not refresh:
-        cached = cache.get(target.service, scanner.name, key)
-        if cached is not None:
-            return replace(cached, source=info), True
-    outcome = scanner.scan(target)
-    if isinstance(outcome, ScanCompleted) and cacheable(outcome):
-        try:
-            cache.put(target.service, key, outcome)
-        except OSError as exc:
-            # The verdict stands; only its reuse is lost.  The atomic writer left nothing behind.
-            reason = exc.strerror or str(exc)
-            warn(f"{target.service}: {scanner.name} verdict not cached ({reason}); the next run rescans")
-    return outcome, False
-
-
-def _target(root: Path, service: Service, sync: venv.SyncResult, lines: Mapping[str, int]) -> ScanTarget:
-    stamp = sync.stamp
-    venv_dir = sync.venv
-    return ScanTarget(
-        service=service.name,
-        site_packages=_site_packages(venv_dir),
-        python=venv_dir / "bin" / "python",
-        packages=tuple(AuditedPackage(n, v, lines.get(n)) for n, v in stamp.packages),
-        local_packages=tuple(LocalPackage(p.name, p.version, p.path) for p in stamp.local_packages),
-        work_dir=root / STATE_DIR / "audit" / service.name,
-    )
-
-
-def _site_packages(venv_dir: Path) -> Path:
-    found = sorted(venv_dir.glob("lib/*/site-packages"))
-    if not found:
-        msg = f"{venv_dir} has no site-packages"
-        raise venv.VenvError(msg, hint=f"delete {venv_dir} and run again")
-    return found[-1]
-
-
-def _pin_lines(lock: Path) -> dict[str, int]:
-    try:
-        text = lock.read_text(encoding="utf-8")
-    except OSError:
-        return {}
-    return {
-        e.name: e.line for e in reqfile.parse(text, path=lock.name) if isinstance(e, reqfile.NamedRequirement)
-    }
-
-
-def _describe_sync(result: venv.SyncResult) -> str:
-    match result:
-        case venv.AlreadySynced():
-            return "already synced"
-        case venv.Synced():
-            return f"synced ({result.reason})"
-        case venv.Rebuilt():
-            return f"rebuilt ({result.reason})"
-
-
-def _safe_info(source: VulnerabilitySource) -> SourceInfo:
-    try:
-        return source.info()
-    except NoxSupportError:
-        return SourceInfo("unavailable", "", "", None)
 
 
 def _notify_summary(session: nox.Session) -> None:

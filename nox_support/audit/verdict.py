@@ -13,19 +13,18 @@ locations never carry a credential into a report, a cache file or a log.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
-from nox_support.audit.interface import (
+from nox_support.audit.policy import Finding, PolicyResult, apply_policy
+from nox_support.audit.scanners.interface import (
     LocalPackage,
     ScanCompleted,
     ScanFailed,
     ScanOutcome,
     SkippedPackage,
-    SourceInfo,
 )
-from nox_support.audit.policy import Finding, PolicyResult, apply_policy
+from nox_support.audit.sources.interface import SourceInfo
 from nox_support.redact import redact
 
 if TYPE_CHECKING:
@@ -35,7 +34,6 @@ if TYPE_CHECKING:
     from nox_support.audit.config import Ignore
 
 Status = Literal["clean", "vulnerable", "error"]
-REPORT_FORMAT = 1
 NOT_AUDITED_REASON = "local path package: not published, so no source can audit it"
 
 
@@ -224,141 +222,3 @@ def _unique(outcome: ScanCompleted) -> list[Any]:
             seen.add(key)
             out.append(vulnerability)
     return out
-
-
-# ---------------------------------------------------------------------------
-# JSON
-
-
-def source_to_json(source: SourceInfo) -> dict[str, Any]:
-    """JSON form of a :class:`SourceInfo`."""
-    return {
-        "kind": source.kind,
-        "location": redact(source.location),
-        "identity": source.identity,
-        "ttl_seconds": source.ttl_seconds,
-        "details": dict(source.details),
-        "warnings": [redact(w) for w in source.warnings],
-    }
-
-
-def source_from_json(data: Mapping[str, Any]) -> SourceInfo:
-    """Inverse of :func:`source_to_json`."""
-    ttl = data.get("ttl_seconds")
-    return SourceInfo(
-        kind=str(data["kind"]),
-        location=str(data["location"]),
-        identity=str(data["identity"]),
-        ttl_seconds=None if ttl is None else float(ttl),
-        details=tuple((str(k), str(v)) for k, v in dict(data.get("details") or {}).items()),
-        warnings=tuple(str(w) for w in data.get("warnings") or ()),
-    )
-
-
-def report_to_json(report: ServiceReport) -> str:
-    """``reports/audit/<service>.json``."""
-    data = {
-        "format": REPORT_FORMAT,
-        "service": report.service,
-        "status": report.status,
-        "counts": {
-            "vulnerable": report.vulnerable_count,
-            "ignored": report.ignored_count,
-            "errors": len(report.errors),
-            "not_audited": len(report.not_audited),
-        },
-        "lock": report.lock,
-        "lock_sha256": report.lock_sha256,
-        "generated_at": report.generated_at,
-        "run": report.run,
-        "source": source_to_json(report.source),
-        "scanners": [
-            {
-                "name": r.name,
-                "version": r.version,
-                "outcome": r.outcome,
-                "cached": r.cached,
-                "source": source_to_json(r.source),
-                "reason": r.reason,
-            }
-            for r in report.scanners
-        ],
-        "findings": [
-            {
-                "package": f.package,
-                "version": f.version,
-                "id": f.id,
-                "aliases": list(f.aliases),
-                "fix_versions": list(f.fix_versions),
-                "scanner": f.scanner,
-                "summary": f.summary,
-                "ignored": f.ignored,
-                "ignore_reason": f.ignore_reason,
-                "note": f.note,
-                "line": f.line,
-            }
-            for f in report.findings
-        ],
-        "not_audited": [
-            {"package": p.name, "version": p.version, "path": p.path, "reason": NOT_AUDITED_REASON}
-            for p in report.not_audited
-        ],
-        "skipped": [
-            {"package": s.package, "version": s.version, "reason": s.reason, "scanner": s.scanner}
-            for s in report.skipped
-        ],
-        "errors": list(report.errors),
-        "expired_ignores": list(report.expired_ignores),
-        "unmatched_ignores": list(report.unmatched_ignores),
-        "venv": report.venv,
-        "warnings": list(report.warnings),
-    }
-    return json.dumps(data, indent=2) + "\n"
-
-
-def report_from_json(text: str) -> ServiceReport:
-    """Inverse of :func:`report_to_json`; raises ``ValueError``/``KeyError`` when malformed."""
-    data = json.loads(text)
-    if data.get("format") != REPORT_FORMAT:
-        msg = "unknown report format"
-        raise ValueError(msg)
-    return ServiceReport(
-        service=data["service"],
-        status=data["status"],
-        lock=data["lock"],
-        lock_sha256=data["lock_sha256"],
-        generated_at=data["generated_at"],
-        run=str(data.get("run", "")),
-        source=source_from_json(data["source"]),
-        scanners=tuple(
-            ScannerRun(
-                r["name"], r["version"], r["outcome"], r["cached"], source_from_json(r["source"]), r["reason"]
-            )
-            for r in data["scanners"]
-        ),
-        findings=tuple(
-            Finding(
-                package=f["package"],
-                version=f["version"],
-                id=f["id"],
-                aliases=tuple(f["aliases"]),
-                fix_versions=tuple(f["fix_versions"]),
-                scanner=f["scanner"],
-                summary=f["summary"],
-                ignored=f["ignored"],
-                ignore_reason=f["ignore_reason"],
-                note=f["note"],
-                line=f["line"],
-            )
-            for f in data["findings"]
-        ),
-        not_audited=tuple(LocalPackage(p["package"], p["version"], p["path"]) for p in data["not_audited"]),
-        skipped=tuple(
-            SkippedPackage(s["package"], s["version"], s["reason"], s["scanner"]) for s in data["skipped"]
-        ),
-        errors=tuple(data["errors"]),
-        expired_ignores=tuple(data["expired_ignores"]),
-        unmatched_ignores=tuple(data["unmatched_ignores"]),
-        venv=data["venv"],
-        warnings=tuple(str(w) for w in data.get("warnings") or ()),
-    )

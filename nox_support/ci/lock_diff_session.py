@@ -16,8 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from nox_support.ci import git, lockdiff
-from nox_support.outfiles import append_text, write_report
-from nox_support.outputs import output_dir
+from nox_support.outputs import append_text, output_dir, write_report
 from nox_support.posargs import PosargsParser
 from nox_support.project import Project
 

@@ -54,7 +54,7 @@ class PytestCounts:
 
 def run_tests(session: nox.Session, project: Project, service_name: str) -> None:
     """Sync the venv, then run pytest on the service's tests location (``tests/`` by default)."""
-    from nox_support.venv import sync_venv  # noqa: PLC0415 - venv needs nox at import time
+    from nox_support.venv.sync import sync_venv  # noqa: PLC0415 - venv needs nox at import time
 
     service = project.service(service_name)
     settings = load_ci_settings(project.root)

@@ -1,7 +1,7 @@
 """Session body of ``licenses(<service>)``.
 
 Syncs the audit venv of the service (never a venv of its own, see
-:mod:`nox_support.servicevenv`), reads each installed distribution's licence
+:mod:`nox_support.venv.shared`), reads each installed distribution's licence
 metadata, applies ``[tool.nox_support.licenses]``, writes
 ``reports/licenses/<service>.json`` and rewrites the combined
 ``reports/licenses.md`` from every service's current report, and fails on a
@@ -15,7 +15,6 @@ import hashlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from nox_support import servicevenv, sitemeta
 from nox_support.config import load_tool_table
 from nox_support.errors import NoxSupportError
 from nox_support.licenses.config import LicenseSettings, parse_license_settings
@@ -32,7 +31,8 @@ from nox_support.licenses.report import (
 )
 from nox_support.licenses.spdx import detect
 from nox_support.paths import display_path
-from nox_support.venv import SyncResult
+from nox_support.venv import shared, sitemeta
+from nox_support.venv.values import SyncResult
 
 if TYPE_CHECKING:
     import nox
@@ -54,7 +54,7 @@ def run_licenses(session: nox.Session, project: Project, service: str) -> None:
     settings = settings_for(project)
     svc = project.service(service)
     try:
-        with servicevenv.synced_audit_venv(session, project, svc) as sync:
+        with shared.synced_audit_venv(session, project, svc) as sync:
             packages = installed_licenses(sync)
     except NoxSupportError:
         # A report of an earlier lock must not pass for this one.

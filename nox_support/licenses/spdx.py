@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Literal
 from license_expression import ExpressionError, Licensing, get_spdx_licensing
 
 if TYPE_CHECKING:
-    from nox_support.sitemeta import DistMetadata
+    from nox_support.venv.sitemeta import DistMetadata
 
 Source = Literal["License-Expression", "License", "classifiers"]
 

@@ -1,7 +1,7 @@
 """Session body of ``sbom(<service>)``.
 
 Syncs the audit venv of the service (the same venv, lock and stamp as
-``audit(<service>)``, see :mod:`nox_support.servicevenv`; a venv that cannot
+``audit(<service>)``, see :mod:`nox_support.venv.shared`; a venv that cannot
 be synced fails the session: no SBOM is ever written from a partial venv),
 then writes ``reports/sbom/<service>.cdx.json``.  The document is cached in
 ``.nox/nox-support/sbom-cache/`` under a key of everything it depends on
@@ -22,13 +22,16 @@ from typing import TYPE_CHECKING
 
 from packaging.utils import canonicalize_name
 
-from nox_support import atomic, servicevenv, sitemeta, venv
+from nox_support import atomic
 from nox_support.errors import ConfigError, NoxSupportError
 from nox_support.licenses.spdx import Declared, detect
 from nox_support.lock import reqfile
 from nox_support.lock.regenerate import regenerate_command
 from nox_support.paths import display_path
 from nox_support.sbom.build import SbomInput, SbomPackage, build_document, serial_number
+from nox_support.venv import plan as venv_plan
+from nox_support.venv import shared, sitemeta
+from nox_support.venv import values as venv_values
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -54,7 +57,7 @@ def run_sbom(session: nox.Session, project: Project, service: str) -> None:
     timestamp, epoch = document_time(os.environ)
     path = project.root / REPORT_DIR / f"{svc.name}.cdx.json"
     try:
-        with servicevenv.synced_audit_venv(session, project, svc) as sync:
+        with shared.synced_audit_venv(session, project, svc) as sync:
             direct = direct_requirements(svc)
             key = cache_key(sync.stamp, direct, epoch)
             cache = project.root / CACHE_DIR / f"{svc.name}.json"
@@ -90,7 +93,7 @@ def document_time(environ: Mapping[str, str]) -> tuple[dt.datetime, str]:
         ) from None
 
 
-def cache_key(stamp: venv.Stamp, direct: tuple[str, ...], epoch: str) -> str:
+def cache_key(stamp: venv_values.Stamp, direct: tuple[str, ...], epoch: str) -> str:
     """Everything the document depends on, hashed (pure apart from installed tool versions)."""
     data = {
         "format": CACHE_FORMAT,
@@ -126,7 +129,7 @@ def write_cache(path: Path, key: str, document: str) -> None:
 def gather(  # noqa: PLR0913 - the inputs of one document
     root: Path,
     service: Service,
-    sync: venv.SyncResult,
+    sync: venv_values.SyncResult,
     direct: tuple[str, ...],
     *,
     key: str,
@@ -135,7 +138,9 @@ def gather(  # noqa: PLR0913 - the inputs of one document
     """Read the lock's hashes and the venv's metadata into an :class:`SbomInput`."""
     lock = service.main.lock
     text = lock.read_text(encoding="utf-8")
-    plan = venv.plan_locks(((display_path(lock, service.directory), text),), service_dir=service.directory)
+    plan = venv_plan.plan_locks(
+        ((display_path(lock, service.directory), text),), service_dir=service.directory
+    )
     hashes = {
         p.name: tuple(h.partition(":")[2] for h in p.hashes if h.startswith("sha256:")) for p in plan.packages
     }

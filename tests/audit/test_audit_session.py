@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from nox_support.audit.interface import (
+from nox_support.audit.scanners.interface import (
     AuditedPackage,
     LocalPackage,
     ScanCompleted,

@@ -5,20 +5,21 @@ import json
 from pathlib import Path
 
 from nox_support.audit.cache import ScanCache, cache_key, cacheable
+from nox_support.audit.codec import report_from_json, report_to_json
 from nox_support.audit.config import ExpiresOn, Ignore
-from nox_support.audit.interface import (
+from nox_support.audit.reports.markdown import MarkdownReporter, truncate
+from nox_support.audit.reports.sarif import SarifReporter
+from nox_support.audit.scanners.interface import (
     LocalPackage,
     ScanCompleted,
     ScanFailed,
     SkippedPackage,
-    SourceInfo,
     Vulnerability,
 )
-from nox_support.audit.reports.markdown import MarkdownReporter, truncate
-from nox_support.audit.reports.sarif import SarifReporter
 from nox_support.audit.session import append_step_summary, stale_ignores
-from nox_support.audit.verdict import ReportContext, decide, report_from_json, report_to_json
-from nox_support.venv import Stamp
+from nox_support.audit.sources.interface import SourceInfo
+from nox_support.audit.verdict import ReportContext, decide
+from nox_support.venv.values import Stamp
 
 ONLINE = SourceInfo("osv", "https://api.osv.dev/v1/query", "osv https://api.osv.dev/v1/query", 3600)
 OFFLINE = SourceInfo("offline", "/db", "offline sha256:abc", None, (("records", "3"),))

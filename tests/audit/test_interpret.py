@@ -5,15 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from nox_support.audit.interface import (
+from nox_support.audit.scanners import pip_audit, safety
+from nox_support.audit.scanners.interface import (
     AuditedPackage,
     LocalPackage,
     ScanCompleted,
     ScanFailed,
     ScanTarget,
-    SourceInfo,
 )
-from nox_support.audit.scanners import pip_audit, safety
+from nox_support.audit.sources.interface import SourceInfo
 
 SOURCE = SourceInfo("offline", "/db", "offline sha256:x", None)
 TARGET = ScanTarget(

@@ -3,8 +3,8 @@ from __future__ import annotations
 import datetime as dt
 
 from nox_support.audit.config import ExpiresOn, Ignore, UntilFixed
-from nox_support.audit.interface import Vulnerability
 from nox_support.audit.policy import apply_policy
+from nox_support.audit.scanners.interface import Vulnerability
 
 TODAY = dt.date(2025, 3, 1)
 LATER = ExpiresOn(dt.date(2025, 6, 1))

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from nox_support.audit.interface import AuditedPackage, LocalPackage, ScanCompleted, ScanTarget
+from nox_support.audit.scanners.interface import AuditedPackage, LocalPackage, ScanCompleted, ScanTarget
 from nox_support.audit.scanners.pip_audit import PipAuditScanner
 from nox_support.audit.server import direct_env, is_loopback_url
 from nox_support.audit.session import AuditFailedError, run_audit

@@ -10,7 +10,7 @@ import json
 import sys
 from pathlib import Path
 
-from nox_support.audit.interface import AuditedPackage, ScanCompleted, ScanFailed, ScanTarget
+from nox_support.audit.scanners.interface import AuditedPackage, ScanCompleted, ScanFailed, ScanTarget
 from nox_support.audit.scanners.safety import SafetyScanner
 from nox_support.audit.sources.safety_db import SafetyDbSource
 

@@ -10,25 +10,29 @@ from pathlib import Path
 
 import pytest
 
-from nox_support import _compat, cmd, venv
+from nox_support import _compat, cmd
 from nox_support.errors import NoxSupportError
 from nox_support.filelock import BusyError, exclusive
 from nox_support.project import Project
+from nox_support.venv import plan as venv_plan
+from nox_support.venv import stamp as venv_stamp
+from nox_support.venv import sync as venv_sync
+from nox_support.venv import values as venv_values
 from tests.audit.conftest import FakeSession, hashed_lock, make_repo
 from tests.repos import write
 
 pytestmark = pytest.mark.slow
 
 
-def site_names(result: venv.SyncResult) -> set[str]:
+def site_names(result: venv_values.SyncResult) -> set[str]:
     site = next(result.venv.glob("lib/*/site-packages"))
     return {p.name for p in site.iterdir() if p.name.endswith(".dist-info")}
 
 
-def sync(root: Path, service: str = "svc", backend: str = "uv") -> venv.SyncResult:
+def sync(root: Path, service: str = "svc", backend: str = "uv") -> venv_values.SyncResult:
     svc = Project.load(root).service(service)
     session = FakeSession(root / ".nox" / f"audit-{service}", backend=backend)
-    return venv.sync_venv(session.as_nox(), svc, (svc.main.lock,), purpose="audit")
+    return venv_sync.sync_venv(session.as_nox(), svc, (svc.main.lock,), purpose="audit")
 
 
 @pytest.fixture
@@ -42,7 +46,7 @@ def set_lock(root: Path, wheelhouse: Path, pins: dict[str, str]) -> None:
 
 def test_new_venv_holds_exactly_the_lock_then_is_a_no_op(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     first = sync(repo)
-    assert isinstance(first, venv.Synced)
+    assert isinstance(first, venv_values.Synced)
     assert first.reason == "new venv"
     assert site_names(first) == {"alpha-1.0.dist-info", "beta-1.0.dist-info", "acme_common-0.3.0.dist-info"}
     assert [(p.name, p.path) for p in first.stamp.local_packages] == [("acme-common", "../../libs/common")]
@@ -52,7 +56,7 @@ def test_new_venv_holds_exactly_the_lock_then_is_a_no_op(repo: Path, monkeypatch
 
     monkeypatch.setattr(cmd, "run", no_process)
     second = sync(repo)
-    assert isinstance(second, venv.AlreadySynced)
+    assert isinstance(second, venv_values.AlreadySynced)
     assert second.stamp == first.stamp
 
 
@@ -60,7 +64,7 @@ def test_lock_change_resyncs_and_removes_what_the_lock_dropped(repo: Path, offli
     sync(repo)
     set_lock(repo, offline_env, {"alpha": "1.1"})
     result = sync(repo)
-    assert isinstance(result, venv.Synced)
+    assert isinstance(result, venv_values.Synced)
     assert result.reason == "lock changed (requirements.txt)"
     assert site_names(result) == {"alpha-1.1.dist-info", "acme_common-0.3.0.dist-info"}
 
@@ -72,23 +76,23 @@ def test_packages_installed_by_hand_are_removed(repo: Path) -> None:
         env=cmd.clean_env(extra={"PATH": str(Path(sys.executable).parent)}),
     )
     result = sync(repo)
-    assert isinstance(result, venv.Synced)
+    assert isinstance(result, venv_values.Synced)
     assert "outside nox-support" in result.reason
     assert "epsilon-0.5.dist-info" not in site_names(result)
 
 
 def test_interrupted_creation_is_rebuilt(repo: Path) -> None:
     first = sync(repo)
-    (first.venv / venv.STAMP_NAME).unlink()
+    (first.venv / venv_stamp.STAMP_NAME).unlink()
     result = sync(repo)
-    assert isinstance(result, venv.Rebuilt)
+    assert isinstance(result, venv_values.Rebuilt)
     assert "no stamp" in result.reason
-    assert (result.venv / venv.STAMP_NAME).is_file()
+    assert (result.venv / venv_stamp.STAMP_NAME).is_file()
 
 
 def test_rebuild_is_decided_from_the_stamp_and_the_venv_contents() -> None:
     def reason(contents: tuple[str, ...], *, stamp_present: bool = False) -> str | None:
-        return venv.rebuild_reason(
+        return venv_plan.rebuild_reason(
             None, stamp_present=stamp_present, contents=contents, interpreter="3.11.7 /py 1:1", broken=None
         )
 
@@ -101,19 +105,19 @@ def test_rebuild_is_decided_from_the_stamp_and_the_venv_contents() -> None:
 
 def test_interpreter_change_and_broken_venv_are_rebuilt(repo: Path) -> None:
     first = sync(repo)
-    stamp = json.loads((first.venv / venv.STAMP_NAME).read_text(encoding="utf-8"))
+    stamp = json.loads((first.venv / venv_stamp.STAMP_NAME).read_text(encoding="utf-8"))
     stamp["interpreter"] = "3.11.0 /opt/old/python 1:1"
-    (first.venv / venv.STAMP_NAME).write_text(json.dumps(stamp), encoding="utf-8")
+    (first.venv / venv_stamp.STAMP_NAME).write_text(json.dumps(stamp), encoding="utf-8")
     changed = sync(repo)
-    assert isinstance(changed, venv.Rebuilt)
+    assert isinstance(changed, venv_values.Rebuilt)
     assert changed.reason.startswith("interpreter changed (3.11.0 /opt/old/python -> ")
 
     # A venv Nox still reuses but that cannot hold packages any more.
     shutil.rmtree(next(changed.venv.glob("lib/*/site-packages")))
     broken = sync(repo)
-    assert isinstance(broken, venv.Rebuilt)
+    assert isinstance(broken, venv_values.Rebuilt)
     assert broken.reason == "broken venv (site-packages is missing)"
-    assert isinstance(sync(repo), venv.AlreadySynced)
+    assert isinstance(sync(repo), venv_values.AlreadySynced)
 
 
 def test_hash_mismatch_refuses_to_install(repo: Path, offline_env: Path) -> None:
@@ -123,22 +127,22 @@ def test_hash_mismatch_refuses_to_install(repo: Path, offline_env: Path) -> None
     lock.write_text(good.split("--hash=")[0] + "--hash=" + other, encoding="utf-8")
     with pytest.raises(NoxSupportError, match=r"(?i)hash"):
         sync(repo)
-    assert not (repo / ".nox/audit-svc" / venv.STAMP_NAME).exists()
+    assert not (repo / ".nox/audit-svc" / venv_stamp.STAMP_NAME).exists()
 
 
 def test_unhashed_or_unpinned_locks_are_refused(repo: Path) -> None:
     write(repo / "services/svc/requirements.txt", "alpha==1.0\n")
-    with pytest.raises(venv.VenvError, match="has no --hash"):
+    with pytest.raises(venv_values.VenvError, match="has no --hash"):
         sync(repo)
     write(repo / "services/svc/requirements.txt", "alpha>=1.0 --hash=sha256:00\n")
-    with pytest.raises(venv.VenvError, match="not pinned"):
+    with pytest.raises(venv_values.VenvError, match="not pinned"):
         sync(repo)
 
 
 def test_a_virtualenv_venv_is_synced_by_uv(repo: Path) -> None:
     first = sync(repo, backend="virtualenv")
     assert first.stamp.installer == "uv"
-    assert isinstance(first, venv.Synced)
+    assert isinstance(first, venv_values.Synced)
     assert first.reason == "new venv"  # only virtualenv's seed packages: no rebuild
     assert site_names(first) == {"alpha-1.0.dist-info", "beta-1.0.dist-info", "acme_common-0.3.0.dist-info"}
 
@@ -178,4 +182,4 @@ def test_concurrent_syncs_in_two_processes_serialise(repo: Path, offline_env: Pa
     outputs = sorted(p.communicate(timeout=120)[0].strip() for p in procs)
     assert [p.returncode for p in procs] == [0, 0]
     assert outputs == ["AlreadySynced", "Synced"]
-    assert isinstance(sync(repo), venv.AlreadySynced)
+    assert isinstance(sync(repo), venv_values.AlreadySynced)

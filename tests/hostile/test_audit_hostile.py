@@ -17,28 +17,29 @@ import pytest
 
 from nox_support.audit import osvdb
 from nox_support.audit.cache import ScanCache, cache_key
+from nox_support.audit.codec import report_to_json
 from nox_support.audit.config import ENV_MAX_DB_AGE, parse_audit_settings
-from nox_support.audit.interface import (
+from nox_support.audit.reports.markdown import MarkdownReporter
+from nox_support.audit.reports.sarif import SarifReporter
+from nox_support.audit.scan import scan_cached as _scan
+from nox_support.audit.scanners.interface import (
     AuditedPackage,
     ScanCompleted,
     ScanFailed,
     ScanOutcome,
     ScanTarget,
-    SourceInfo,
-    VulnerabilitySource,
 )
-from nox_support.audit.reports.markdown import MarkdownReporter
-from nox_support.audit.reports.sarif import SarifReporter
 from nox_support.audit.scanners.pip_audit import scrub
 from nox_support.audit.server import OsvServer
-from nox_support.audit.session import AuditFailedError, _scan, run_audit, run_audit_summary
+from nox_support.audit.session import AuditFailedError, run_audit, run_audit_summary
+from nox_support.audit.sources.interface import SourceInfo, VulnerabilitySource
 from nox_support.audit.sources.offline import DatabaseTooOldError, OfflineOsvSource
 from nox_support.audit.sources.osv import OsvSource
-from nox_support.audit.verdict import ReportContext, decide, report_to_json
+from nox_support.audit.verdict import ReportContext, decide
 from nox_support.errors import ConfigError
 from nox_support.project import Project
 from nox_support.redact import redact_url
-from nox_support.venv import Stamp
+from nox_support.venv.values import Stamp
 from tests.audit.conftest import FakeSession, make_repo, osv_record, write_osv_db
 
 RECORD = """\

@@ -203,14 +203,14 @@ def test_a_hand_downgraded_pin_is_repaired_by_lock_force(tmp_path: Path) -> None
 def test_tests_session_refuses_an_altered_lock_before_any_install(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from nox_support import venv  # noqa: PLC0415
     from nox_support.ci.tests_session import run_tests  # noqa: PLC0415
     from nox_support.errors import StaleLockError  # noqa: PLC0415
+    from nox_support.venv import sync as venv_sync  # noqa: PLC0415
 
     def no_install(*_args: object, **_kwargs: object) -> None:
         pytest.fail("an installer was started")
 
-    monkeypatch.setattr(venv, "sync_venv", no_install)
+    monkeypatch.setattr(venv_sync, "sync_venv", no_install)
     project, lock = _locked(tmp_path)
     write(project.root / "services/api/tests/test_x.py", "def test_x(): pass\n")
     lock.write_text(lock.read_text() + "--index-url https://evil.example/simple\n")
@@ -280,13 +280,13 @@ def test_audit_is_an_error_and_installs_nothing_from_an_unusable_lock(
 ) -> None:
     import json  # noqa: PLC0415
 
-    from nox_support import venv  # noqa: PLC0415
     from nox_support.audit.session import AuditFailedError, run_audit  # noqa: PLC0415
+    from nox_support.venv import sync as venv_sync  # noqa: PLC0415
 
     def no_install(*_args: object, **_kwargs: object) -> None:
         pytest.fail("an installer was started")
 
-    monkeypatch.setattr(venv, "synced", no_install)
+    monkeypatch.setattr(venv_sync, "synced", no_install)
     project = _locked(tmp_path)[0]
     monkeypatch.chdir(project.root)
     edit(project.root)  # type: ignore[operator]

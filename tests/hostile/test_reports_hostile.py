@@ -19,10 +19,11 @@ import nox
 import pytest
 
 from nox_support.__main__ import main
-from nox_support.audit.interface import LocalPackage, ScanCompleted, SourceInfo, Vulnerability
 from nox_support.audit.reports.json_report import service_report_path, write_service_report
 from nox_support.audit.reports.markdown import MarkdownReporter
+from nox_support.audit.scanners.interface import LocalPackage, ScanCompleted, Vulnerability
 from nox_support.audit.session import RUN_ID, AuditFailedError, run_audit, run_audit_summary
+from nox_support.audit.sources.interface import SourceInfo
 from nox_support.audit.verdict import ReportContext, ServiceReport, decide
 from nox_support.ci import discover
 from nox_support.ci.affected import Affected, AffectedService, OwnFile, RemovedService
@@ -31,8 +32,7 @@ from nox_support.ci.matrix import Plan, ServiceFacts, build_plan, summary_markdo
 from nox_support.ci.noxlist import NoxSession
 from nox_support.ci.settings import CiSettings
 from nox_support.markdown import code, escape
-from nox_support.outfiles import append_text
-from nox_support.outputs import OutputError
+from nox_support.outputs import OutputError, append_text
 from nox_support.project import Project
 from tests.repos import monorepo, write
 
@@ -278,7 +278,7 @@ def test_a_full_disk_while_appending_leaves_the_file_as_it_was(
             return real_write(fd, bytes(data[: len(data) // 2]))
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr("nox_support.outfiles.os.write", half_then_full)
+    monkeypatch.setattr("nox_support.outputs.os.write", half_then_full)
     with pytest.raises(OutputError, match="No space left on device"):
         append_text(target, "## a long section\n" * 20, what="--summary")
     monkeypatch.undo()

@@ -18,7 +18,7 @@ from nox_support.licenses.policy import (
     offending,
 )
 from nox_support.licenses.spdx import Declared, Unknown, detect, normalise
-from nox_support.sitemeta import DistMetadata, parse_metadata
+from nox_support.venv.sitemeta import DistMetadata, parse_metadata
 
 TODAY = dt.date(2025, 3, 1)
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from nox.sessions import _normalize_path
 
-from nox_support.servicevenv import backend_for, nox_env_dir
+from nox_support.venv.shared import backend_for, nox_env_dir
 
 DEEP = "/home/runner/work/acme-monorepo/acme-monorepo/jobs/audit-1/workspace/checkout/.nox"
 

@@ -9,11 +9,12 @@ import pytest
 from cyclonedx.schema import SchemaVersion
 from cyclonedx.validation.json import JsonStrictValidator
 
-from nox_support import venv
 from nox_support.errors import NoxSupportError
 from nox_support.licenses.session import LicenseViolationError, run_licenses
 from nox_support.project import Project
 from nox_support.sbom.session import run_sbom
+from nox_support.venv import sync as venv_sync
+from nox_support.venv import values as venv_values
 from tests.audit.conftest import FakeSession
 from tests.repos import write
 from tests.supply.conftest import NoneSession, licensed_lock, restamp, supply_repo, wheel_sha256, write_lock
@@ -86,8 +87,8 @@ def test_sbom_reads_the_audit_venv_and_lists_every_locked_package(repo: Path, li
     # The audit session then finds its venv synced: one venv per service.
     audit_session = FakeSession(repo / ".nox" / "audit-shop")
     service = Project.load(repo).service("shop")
-    result = venv.sync_venv(audit_session.as_nox(), service, (service.main.lock,), purpose="audit")
-    assert isinstance(result, venv.AlreadySynced)
+    result = venv_sync.sync_venv(audit_session.as_nox(), service, (service.main.lock,), purpose="audit")
+    assert isinstance(result, venv_values.AlreadySynced)
 
 
 def test_sbom_is_cached_per_lock_and_identical_on_a_rerun(repo: Path, licensed_index: Path) -> None:

@@ -1,17 +1,35 @@
-"""``reports/audit/<service>.json``: one report per service, read back by the summary."""
+"""``reports/audit/<service>.json``: one report per service, read back by the summary.
+
+:class:`JsonReporter` is the :class:`~nox_support.audit.reports.interface.Reporter` of one
+service's report; its schema is :func:`nox_support.audit.codec.report_to_json`.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from nox_support.audit.verdict import ServiceReport, report_from_json, report_to_json
-from nox_support.outfiles import write_report
+from nox_support.audit.codec import report_from_json, report_to_json
+from nox_support.audit.verdict import ServiceReport
+from nox_support.outputs import write_report
 
 if TYPE_CHECKING:
     from pathlib import Path
 
 REPORTS_DIR = "reports"
 SERVICE_DIR = "audit"
+
+
+class JsonReporter:
+    """The JSON report of one service (``audit/<service>.json`` under the reports directory)."""
+
+    def __init__(self, service: str) -> None:
+        """Render the report of *service*."""
+        self.filename = f"{SERVICE_DIR}/{service}.json"
+
+    def render(self, reports: tuple[ServiceReport, ...], *, root: Path) -> str:  # noqa: ARG002 - part of the interface
+        """The JSON of the one report of this reporter's service."""
+        (report,) = reports
+        return report_to_json(report)
 
 
 def service_report_path(root: Path, service: str) -> Path:
@@ -21,8 +39,9 @@ def service_report_path(root: Path, service: str) -> Path:
 
 def write_service_report(root: Path, report: ServiceReport) -> Path:
     """Write *report* atomically (never through a planted symlink) and return its path."""
-    path = service_report_path(root, report.service)
-    write_report(path, report_to_json(report), root=root)
+    reporter = JsonReporter(report.service)
+    path = root / REPORTS_DIR / reporter.filename
+    write_report(path, reporter.render((report,), root=root), root=root)
     return path
 
 

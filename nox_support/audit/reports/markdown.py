@@ -13,7 +13,7 @@ from nox_support.markdown import escape
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from nox_support.audit.interface import SourceInfo
+    from nox_support.audit.sources.interface import SourceInfo
     from nox_support.audit.verdict import ServiceReport
 
 MAX_BYTES = 1024 * 1024 - 4096

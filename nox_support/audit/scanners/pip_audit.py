@@ -25,28 +25,33 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
 from packaging.utils import canonicalize_name
-from packaging.version import InvalidVersion, Version
 
 from nox_support import cmd
-from nox_support.audit.interface import (
+from nox_support.audit.scanners import pip_audit_library
+from nox_support.audit.scanners.interface import (
+    ScanCompleted,
+    ScanFailed,
+    Scanner,
+    ScannerInputs,
+    ScanOutcome,
+    ScanTarget,
+    SkippedPackage,
+    Vulnerability,
+    source_info,
+)
+from nox_support.audit.server import direct_env, is_loopback_url
+from nox_support.audit.sources.interface import (
     DatabaseEndpoint,
     Endpoint,
     OsvEndpoint,
     PypiEndpoint,
-    ScanCompleted,
-    ScanFailed,
-    ScanOutcome,
-    ScanTarget,
-    SkippedPackage,
     SourceInfo,
     SourceUnavailableError,
-    Vulnerability,
     VulnerabilitySource,
 )
-from nox_support.audit.scanners import pip_audit_library
-from nox_support.audit.server import direct_env, is_loopback_url
 from nox_support.errors import CommandError, CommandNotFoundError
 from nox_support.redact import MASK, redact, redact_url
+from nox_support.versions import same_version
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -55,6 +60,11 @@ NAME = "pip-audit"
 _STDERR_LINES = 12
 _MIN_SECRET = 4
 """Credential values shorter than this are masked only where the URL's own parts appear."""
+
+
+def build(inputs: ScannerInputs) -> Scanner:
+    """pip-audit, pointed at the configured source."""
+    return PipAuditScanner(inputs.source, cache_dir=inputs.state_dir / "pip-audit-cache")
 
 
 class PipAuditScanner:
@@ -83,10 +93,9 @@ class PipAuditScanner:
     def scan(self, target: ScanTarget) -> ScanOutcome:
         """Run pip-audit over the venv of *target* and interpret its JSON report."""
         version = self.version()
-        try:
-            info = self._source.info()
-        except SourceUnavailableError as exc:
-            return ScanFailed(NAME, version, SourceInfo("unavailable", "", "", None), str(exc))
+        info = source_info(NAME, version, self._source)
+        if isinstance(info, ScanFailed):
+            return info
         if version == "unavailable":
             return ScanFailed(
                 NAME, version, info, "pip-audit is not installed next to nox-support (pip install pip-audit)"
@@ -107,7 +116,6 @@ class PipAuditScanner:
             return ScanFailed(NAME, version, info, str(exc))
         except (CommandError, CommandNotFoundError) as exc:
             return ScanFailed(NAME, version, info, f"pip-audit could not run: {_scrub(str(exc), endpoint)}")
-        failures = getattr(self._source, "failures", lambda: ())()
         return interpret(
             data,
             returncode=returncode,
@@ -116,7 +124,7 @@ class PipAuditScanner:
             scanner_version=version,
             source=info,
             queried=self._source.queried(),
-            source_failures=tuple(failures),
+            source_failures=self._source.failures(),
         )
 
     def _run_command(self, target: ScanTarget, endpoint: Endpoint, output: Path) -> tuple[Any, int, str]:
@@ -239,7 +247,7 @@ class _Reading:
         if pinned is None:
             self.problems.append(f"pip-audit found {name} {version} in the venv, which the lock does not pin")
             return
-        if version and not _same(version, pinned):
+        if version and not same_version(version, pinned):
             self.problems.append(f"pip-audit saw {name} {version}, the lock pins {pinned}")
         if "skip_reason" in dependency:
             self.skipped.append(SkippedPackage(name, pinned, str(dependency["skip_reason"]), NAME))
@@ -259,13 +267,6 @@ def _vulnerability(name: str, version: str, vuln: dict[str, Any]) -> Vulnerabili
         scanner=NAME,
         summary=" ".join(str(vuln.get("description") or "").split())[:300],
     )
-
-
-def _same(a: str, b: str) -> bool:
-    try:
-        return Version(a) == Version(b)
-    except InvalidVersion:
-        return a == b
 
 
 def scrub(text: str, url: str) -> str:

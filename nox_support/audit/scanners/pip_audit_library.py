@@ -26,8 +26,8 @@ from typing import Any
 from packaging.version import InvalidVersion, Version
 
 from nox_support import _compat
-from nox_support.audit.interface import DatabaseEndpoint, Endpoint, OsvEndpoint, PypiEndpoint
 from nox_support.audit.server import is_loopback_url
+from nox_support.audit.sources.interface import DatabaseEndpoint, Endpoint, OsvEndpoint, PypiEndpoint
 
 _QUIET_LOGGERS = (
     "pip_audit",

@@ -26,17 +26,23 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from nox_support import cmd
-from nox_support.audit.interface import (
-    DatabaseEndpoint,
+from nox_support.audit.scanners.interface import (
     ScanCompleted,
     ScanFailed,
+    Scanner,
+    ScannerInputs,
     ScanOutcome,
     ScanTarget,
+    Vulnerability,
+    source_info,
+)
+from nox_support.audit.sources.interface import (
+    DatabaseEndpoint,
     SourceInfo,
     SourceUnavailableError,
-    Vulnerability,
     VulnerabilitySource,
 )
+from nox_support.audit.sources.safety_db import SafetyDbSource
 from nox_support.errors import CommandError, CommandNotFoundError
 
 if TYPE_CHECKING:
@@ -45,6 +51,11 @@ if TYPE_CHECKING:
 NAME = "safety"
 EXIT_VULNERABLE = 64
 _VERSION = re.compile(r"(\d+(?:\.\d+)+)")
+
+
+def build(inputs: ScannerInputs) -> Scanner:
+    """Safety 2.x, reading its own offline database."""
+    return SafetyScanner(SafetyDbSource(inputs.safety_db))
 
 
 class SafetyScanner:
@@ -79,10 +90,9 @@ class SafetyScanner:
     def scan(self, target: ScanTarget) -> ScanOutcome:
         """Run safety over the venv's exact pins."""
         version = self.version()
-        try:
-            info = self._source.info()
-        except SourceUnavailableError as exc:
-            return ScanFailed(NAME, version, SourceInfo("safety-db", "", "", None), str(exc))
+        info = source_info(NAME, version, self._source, kind="safety-db")
+        if isinstance(info, ScanFailed):
+            return info
         problem = availability_problem(version)
         if problem is not None:
             return ScanFailed(NAME, version, info, problem)

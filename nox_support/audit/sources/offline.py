@@ -15,8 +15,8 @@ import contextlib
 from typing import TYPE_CHECKING
 
 from nox_support.audit import osvdb
-from nox_support.audit.interface import Endpoint, OsvEndpoint, SourceInfo, SourceUnavailableError
 from nox_support.audit.server import OsvServer
+from nox_support.audit.sources.interface import Endpoint, OsvEndpoint, SourceInfo, SourceUnavailableError
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

@@ -6,7 +6,7 @@ import contextlib
 import hashlib
 from typing import TYPE_CHECKING
 
-from nox_support.audit.interface import Endpoint, OsvEndpoint, SourceInfo
+from nox_support.audit.sources.interface import Endpoint, OsvEndpoint, SourceInfo
 from nox_support.redact import redact_url
 
 if TYPE_CHECKING:
@@ -40,3 +40,7 @@ class OsvSource:
     def queried(self) -> frozenset[tuple[str, str]] | None:
         """Unknown: the queries go straight to the API."""
         return None
+
+    def failures(self) -> tuple[str, ...]:
+        """Nothing is evaluated here: the scanner reports what the service could not answer."""
+        return ()

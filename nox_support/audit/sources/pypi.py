@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 from typing import TYPE_CHECKING
 
-from nox_support.audit.interface import Endpoint, PypiEndpoint, SourceInfo
+from nox_support.audit.sources.interface import Endpoint, PypiEndpoint, SourceInfo
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -37,3 +37,7 @@ class PypiSource:
     def queried(self) -> frozenset[tuple[str, str]] | None:
         """Unknown: the queries go straight from pip-audit to PyPI."""
         return None
+
+    def failures(self) -> tuple[str, ...]:
+        """Nothing is evaluated here: the scanner reports what the service could not answer."""
+        return ()

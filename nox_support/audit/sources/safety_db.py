@@ -6,7 +6,7 @@ import contextlib
 import hashlib
 from typing import TYPE_CHECKING
 
-from nox_support.audit.interface import DatabaseEndpoint, Endpoint, SourceInfo, SourceUnavailableError
+from nox_support.audit.sources.interface import DatabaseEndpoint, Endpoint, SourceInfo, SourceUnavailableError
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -45,6 +45,10 @@ class SafetyDbSource:
     def queried(self) -> frozenset[tuple[str, str]] | None:
         """Unknown: safety reads the files itself."""
         return None
+
+    def failures(self) -> tuple[str, ...]:
+        """Nothing is evaluated here: the scanner reports what the service could not answer."""
+        return ()
 
 
 def _read(path: Path) -> bytes:

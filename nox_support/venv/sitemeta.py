@@ -14,7 +14,7 @@ from pathlib import Path
 from packaging.utils import canonicalize_name
 
 from nox_support.errors import NoxSupportError
-from nox_support.venv import parse_dist_info_name
+from nox_support.venv.inspect import find_site_packages, parse_dist_info_name
 
 
 class MetadataError(NoxSupportError):
@@ -36,12 +36,12 @@ class DistMetadata:
 
 
 def site_packages(venv_dir: Path) -> Path:
-    """The ``site-packages`` of *venv_dir*."""
-    found = sorted(venv_dir.glob("lib/*/site-packages")) or sorted(venv_dir.glob("Lib/site-packages"))
-    if not found:
+    """The ``site-packages`` of *venv_dir*; a venv without one raises :class:`MetadataError`."""
+    found = find_site_packages(venv_dir)
+    if found is None:
         msg = f"{venv_dir} has no site-packages"
         raise MetadataError(msg, hint=f"delete {venv_dir} and run again")
-    return found[-1]
+    return found
 
 
 def dist_info_index(contents: tuple[str, ...]) -> dict[str, str]:

@@ -4,9 +4,9 @@
 audit scans, so they never create a venv of their own: they run with
 ``venv_backend="none"`` and open ``audit(<service>)``'s venv here (the path
 Nox gives that session, ``.nox/audit-<service>``), create it the way Nox
-would when it does not exist yet, and sync it through :func:`venv.synced`
+would when it does not exist yet, and sync it through :func:`nox_support.venv.sync.synced`
 with the same lock, stamp and ``flock`` as the audit.  A venv that cannot be
-synced raises :class:`~nox_support.venv.VenvError`: nothing is ever read from
+synced raises :class:`~nox_support.venv.values.VenvError`: nothing is ever read from
 a venv that does not match its lock.
 
 Nox names a session's venv after the session (there is no public way to
@@ -31,9 +31,10 @@ import unicodedata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast
 
-from nox_support import venv
 from nox_support.lock.freshness import require_fresh
-from nox_support.venv import VenvError
+from nox_support.venv import sync as venv_sync
+from nox_support.venv import values as venv_values
+from nox_support.venv.values import VenvError
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -147,7 +148,9 @@ def backend_for(location: Path, configured: str) -> tuple[str, ...]:
 
 
 @contextlib.contextmanager
-def synced_audit_venv(session: nox.Session, project: Project, service: Service) -> Iterator[venv.SyncResult]:
+def synced_audit_venv(
+    session: nox.Session, project: Project, service: Service
+) -> Iterator[venv_values.SyncResult]:
     """Sync the audit venv of *service* to its main lock and hold its lock while the block reads it.
 
     The lock is checked first as ``audit`` checks it (body digest, lock rules, unchanged inputs):
@@ -156,7 +159,7 @@ def synced_audit_venv(session: nox.Session, project: Project, service: Service) 
     require_fresh(project, service, (service.main,))
     location = audit_venv_location(session, service.name)
     env = _open(session, location, service)
-    with venv.synced(
+    with venv_sync.synced(
         _OnVenv(session, env).as_nox(), service, (service.main.lock,), purpose="audit"
     ) as result:
         yield result

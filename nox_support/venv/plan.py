@@ -1,0 +1,217 @@
+"""What the locks ask for, and whether a venv must be rebuilt or re-synced (pure: no I/O)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from packaging.markers import Marker, default_environment
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.version import InvalidVersion, Version
+
+from nox_support.lock import reqfile
+from nox_support.venv.inspect import parse_dist_info_name
+from nox_support.venv.values import InstalledDist, LocalRequirement, LockedPackage, LockPlan, Stamp, VenvError
+from nox_support.versions import same_version
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from pathlib import Path
+
+# What a venv holds right after its creation (virtualenv seeds these; uv seeds nothing).
+_SEED_DISTRIBUTIONS = frozenset({"pip", "setuptools", "wheel"})
+
+
+def plan_locks(texts: tuple[tuple[str, str], ...], *, service_dir: Path) -> LockPlan:
+    """Merge the named and local requirements of locks given as (display name, text).
+
+    Raises :class:`VenvError` for a requirement that is not pinned with
+    ``==`` and hashed, for ``-r``/``-c`` inside a lock, and for two locks
+    pinning one package differently.
+    """
+    packages: dict[str, LockedPackage] = {}
+    local: dict[Path, LocalRequirement] = {}
+    options: list[str] = []
+    for display, text in texts:
+        for entry in reqfile.parse(text, path=display):
+            match entry:
+                case reqfile.NamedRequirement():
+                    _merge_named(packages, _locked(entry, display))
+                case reqfile.LocalPath():
+                    requirement = _local(entry, display, service_dir)
+                    local.setdefault(requirement.path, requirement)
+                case reqfile.Include():
+                    msg = f"{display}:{entry.line}: a lock must not include other files (-r/-c)"
+                    raise VenvError(msg, hint="regenerate the lock with `nox -s lock`")
+                case reqfile.Option():
+                    option = f"{entry.name} {entry.value}".strip()
+                    if option not in options:
+                        options.append(option)
+    return LockPlan(tuple(packages.values()), tuple(local.values()), tuple(options))
+
+
+def requirements_text(plan: LockPlan) -> str:
+    """One requirements file with every locked package and local path (absolute)."""
+    lines = list(plan.options)
+    for package in plan.packages:
+        hashes = " ".join(f"--hash={h}" for h in package.hashes)
+        lines.append(f"{package.requirement} {hashes}")
+    lines += [_local_line(r) for r in plan.local]
+    return "\n".join(lines) + "\n"
+
+
+def expected_packages(plan: LockPlan, python_version: str) -> dict[str, str]:
+    """Canonical name -> version of the locked packages whose markers apply to *python_version*."""
+    environment: dict[str, str] = {k: str(v) for k, v in default_environment().items()}
+    environment["python_full_version"] = python_version
+    environment["python_version"] = ".".join(python_version.split(".")[:2])
+    expected: dict[str, str] = {}
+    for package in plan.packages:
+        if package.marker is None or Marker(package.marker).evaluate(environment):
+            expected[package.name] = package.version
+    return expected
+
+
+def compare_installed(
+    expected: Mapping[str, str], local: tuple[LocalRequirement, ...], installed: tuple[InstalledDist, ...]
+) -> tuple[tuple[str, ...], tuple[InstalledDist, ...], tuple[InstalledDist, ...]]:
+    """Diff the venv against the plan.
+
+    Returns ``(problems, extras, local_dists)``: human-readable problems
+    (missing or wrong versions, missing local packages), installed
+    distributions that nothing in the locks asks for, and the installed
+    distributions that come from the locks' local paths.
+    """
+    problems: list[str] = []
+    by_name: dict[str, list[InstalledDist]] = {}
+    for dist in installed:
+        by_name.setdefault(dist.name, []).append(dist)
+    matched: set[str] = set()
+    local_dists: list[InstalledDist] = []
+    wanted_urls = {r.path.as_uri(): r for r in local}
+    for dist in installed:
+        if dist.direct_url is not None and dist.direct_url in wanted_urls:
+            matched.add(dist.dist_info)
+            local_dists.append(dist)
+    found_urls = {d.direct_url for d in local_dists}
+    for url, requirement in wanted_urls.items():
+        if url not in found_urls:
+            problems.append(
+                f"local package {requirement.path} ({requirement.lock}:{requirement.line}) is not installed"
+            )
+    for name, version in sorted(expected.items()):
+        candidates = [d for d in by_name.get(name, []) if d.dist_info not in matched]
+        if not candidates:
+            problems.append(f"{name}=={version} is not installed")
+            continue
+        if len(candidates) > 1:
+            problems.append(f"{name} is installed {len(candidates)} times")
+        dist = candidates[0]
+        matched.add(dist.dist_info)
+        if not same_version(dist.version, version):
+            problems.append(f"{name} is {dist.version}, the lock pins {version}")
+    extras = tuple(d for d in installed if d.dist_info not in matched)
+    return tuple(problems), extras, tuple(local_dists)
+
+
+def rebuild_reason(
+    stamp: Stamp | None,
+    *,
+    stamp_present: bool,
+    contents: tuple[str, ...],
+    interpreter: str,
+    broken: str | None,
+) -> str | None:
+    """Why the venv must be recreated from scratch, or ``None`` (pure).
+
+    Decided from nox-support's stamp alone: a venv without a stamp that holds
+    anything but what a new venv is seeded with (*contents*: its
+    ``*.dist-info`` names) was being synced when a run stopped, so its files
+    cannot be trusted; a venv holding only its seed is new and is synced in place.
+    """
+    if broken is not None:
+        return f"broken venv ({broken})"
+    if stamp is None:
+        if stamp_present:
+            return "unreadable stamp"
+        names = (parse_dist_info_name(entry) for entry in contents)
+        if any(parsed is None or parsed[0] not in _SEED_DISTRIBUTIONS for parsed in names):
+            return "no stamp (an earlier creation or sync was interrupted)"
+        return None
+    if stamp.interpreter != interpreter:
+        return f"interpreter changed ({_short_interp(stamp.interpreter)} -> {_short_interp(interpreter)})"
+    return None
+
+
+def resync_reason(stamp: Stamp, wanted: Stamp) -> str | None:
+    """Why an intact venv must be re-synced in place, or ``None`` when it is in sync (pure)."""
+    if stamp.locks != wanted.locks:
+        before, after = dict(stamp.locks), dict(wanted.locks)
+        changed = sorted(n for n in before.keys() | after.keys() if before.get(n) != after.get(n))
+        return f"lock changed ({', '.join(changed)})"
+    if stamp.local_fingerprint != wanted.local_fingerprint:
+        return "a local path package changed"
+    if stamp.contents != wanted.contents:
+        return "packages were installed or removed outside nox-support"
+    return None
+
+
+def _locked(entry: reqfile.NamedRequirement, display: str) -> LockedPackage:
+    where = f"{display}:{entry.line}"
+    if entry.pin is None or entry.url is not None:
+        msg = f"{where}: {entry.text!r} is not pinned with =="
+        raise VenvError(msg, hint="regenerate the lock with `nox -s lock`")
+    if not entry.hashes:
+        msg = f"{where}: {entry.text!r} has no --hash, so it cannot be installed with hash checking"
+        raise VenvError(msg, hint="regenerate the lock with `nox -s lock` (pip-compile --generate-hashes)")
+    try:
+        marker = Requirement(entry.text).marker
+    except InvalidRequirement as exc:  # pragma: no cover - reqfile parsed it already
+        raise VenvError(f"{where}: {exc}") from exc
+    return LockedPackage(
+        name=entry.name,
+        version=entry.pin,
+        requirement=entry.text,
+        hashes=entry.hashes,
+        marker=None if marker is None else str(marker),
+        lock=display,
+        line=entry.line,
+    )
+
+
+def _merge_named(packages: dict[str, LockedPackage], package: LockedPackage) -> None:
+    previous = packages.get(package.name)
+    if previous is None:
+        packages[package.name] = package
+        return
+    if not same_version(previous.version, package.version):
+        msg = (
+            f"{package.lock}:{package.line}: {package.name}=={package.version} conflicts with "
+            f"{package.name}=={previous.version} in {previous.lock}:{previous.line}"
+        )
+        raise VenvError(msg, hint="lock the layers again so they agree: nox -s lock")
+    hashes = previous.hashes + tuple(h for h in package.hashes if h not in previous.hashes)
+    packages[package.name] = replace(previous, hashes=hashes)
+
+
+def _local(entry: reqfile.LocalPath, display: str, service_dir: Path) -> LocalRequirement:
+    raw = entry.path.removeprefix("file://") if entry.path.startswith("file://") else entry.path
+    path_part, bracket, rest = raw.partition("[")
+    extras = f"[{rest}" if bracket else ""
+    return LocalRequirement(
+        path=(service_dir / path_part).resolve(),
+        extras=extras,
+        editable=entry.editable,
+        lock=display,
+        line=entry.line,
+    )
+
+
+def _local_line(requirement: LocalRequirement) -> str:
+    target = f"{requirement.path}{requirement.extras}"
+    return f"-e {target}" if requirement.editable else target
+
+
+def _short_interp(interpreter: str) -> str:
+    parts = interpreter.split()
+    return " ".join(parts[:2]) if parts else "unknown"

@@ -1,0 +1,72 @@
+"""The stamp a synced venv keeps (``nox-support-sync.json``): its JSON codec and file I/O."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+from nox_support import atomic
+from nox_support.venv.values import LocalInstall, Stamp
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+STAMP_NAME = "nox-support-sync.json"
+STAMP_FORMAT = 1
+
+
+def to_json(stamp: Stamp) -> str:
+    """Serialise *stamp* for the stamp file."""
+    data = {
+        "format": STAMP_FORMAT,
+        "locks": [list(x) for x in stamp.locks],
+        "interpreter": stamp.interpreter,
+        "python_version": stamp.python_version,
+        "local_fingerprint": stamp.local_fingerprint,
+        "contents": list(stamp.contents),
+        "packages": [list(x) for x in stamp.packages],
+        "local_packages": [
+            {"name": p.name, "version": p.version, "path": p.path, "lock": p.lock, "line": p.line}
+            for p in stamp.local_packages
+        ],
+        "installer": stamp.installer,
+    }
+    return json.dumps(data, indent=1, sort_keys=True) + "\n"
+
+
+def from_json(text: str) -> Stamp | None:
+    """Parse a stamp; ``None`` when it is not one this version wrote."""
+    try:
+        data = json.loads(text)
+        if data.get("format") != STAMP_FORMAT:
+            return None
+        return Stamp(
+            locks=tuple((str(a), str(b)) for a, b in data["locks"]),
+            interpreter=str(data["interpreter"]),
+            python_version=str(data["python_version"]),
+            local_fingerprint=str(data["local_fingerprint"]),
+            contents=tuple(str(x) for x in data["contents"]),
+            packages=tuple((str(a), str(b)) for a, b in data["packages"]),
+            local_packages=tuple(
+                LocalInstall(
+                    str(p["name"]), str(p["version"]), str(p["path"]), str(p["lock"]), int(p["line"])
+                )
+                for p in data["local_packages"]
+            ),
+            installer="uv" if data["installer"] == "uv" else "pip",
+        )
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def read_stamp(venv: Path) -> Stamp | None:
+    """Read the stamp of a synced venv (``None`` when absent or unreadable)."""
+    try:
+        return from_json((venv / STAMP_NAME).read_text(encoding="utf-8"))
+    except OSError:
+        return None
+
+
+def write_stamp(venv: Path, stamp: Stamp) -> None:
+    """Replace the stamp of *venv* atomically."""
+    atomic.write_text(venv / STAMP_NAME, to_json(stamp))
