@@ -29,6 +29,15 @@ def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_all(WHEELS, tmp_path_factory.mktemp("wheelhouse"))
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Keep PYTEST_ADDOPTS (``.ci/run`` adds ``--cov`` there) from the pytest runs tests start.
+
+    This run has already read it; the service venvs those runs use have no pytest-cov.
+    """
+    del config
+    os.environ.pop("PYTEST_ADDOPTS", None)
+
+
 @pytest.fixture(autouse=True)
 def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
     """No PIP_*/UV_* settings or pip config from the machine leak into a test."""

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from nox_support import cmd
-from nox_support.errors import CommandError
+from nox_support.errors import CommandError, CommandNotFoundError
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -103,3 +103,49 @@ def test_children_die_with_the_session(tmp_path: Path, signum: signal.Signals) -
         if pidfile.exists() and _alive(int(pidfile.read_text())):
             os.kill(int(pidfile.read_text()), signal.SIGKILL)
     assert session.returncode != 0
+
+
+def test_a_failing_command_raises_with_its_exit_code_and_stderr_tail(tmp_path: Path) -> None:
+    script = (
+        "import sys; print('partial output'); sys.stderr.write('line 1\\nboom: it broke\\n'); sys.exit(3)"
+    )
+    with pytest.raises(CommandError) as info:
+        cmd.run((sys.executable, "-c", script), cwd=tmp_path)
+    error = info.value
+    assert error.returncode == 3
+    assert error.stdout == "partial output\n"
+    shown = cmd.display((sys.executable, "-c", script))
+    assert str(error) == f"command failed with exit code 3: {shown}\nline 1\nboom: it broke"
+    result = cmd.run((sys.executable, "-c", script), cwd=tmp_path, check=False)
+    assert (result.returncode, result.stdout, result.stderr) == (
+        3,
+        "partial output\n",
+        "line 1\nboom: it broke\n",
+    )
+
+
+def test_a_missing_executable_names_the_path_it_searched(tmp_path: Path) -> None:
+    with pytest.raises(CommandNotFoundError) as info:
+        cmd.run(("no-such-tool-xyz", "--version"), env={"PATH": str(tmp_path)})
+    assert str(info.value) == (
+        f"executable 'no-such-tool-xyz' not found on PATH ({tmp_path})\n"
+        "  hint: install no-such-tool-xyz or add its directory to PATH"
+    )
+    with pytest.raises(CommandNotFoundError, match=r"executable not found: /nowhere/bin/python"):
+        cmd.run(("/nowhere/bin/python", "-V"))
+
+
+def test_clean_env_drops_prefixes_and_adds_extras() -> None:
+    base = {"PIP_INDEX_URL": "file:///x", "UV_CACHE_DIR": "/c", "PATH": "/bin", "HOME": "/h"}
+    assert cmd.clean_env(base, drop_prefixes=("PIP_", "UV_"), extra={"PATH": "/venv/bin"}) == {
+        "PATH": "/venv/bin",
+        "HOME": "/h",
+    }
+    assert cmd.clean_env(base) == base
+    assert cmd.clean_env(base) is not base
+
+
+def test_display_quotes_for_a_shell() -> None:
+    assert cmd.display(("pip", "install", "a b", "x;rm -rf /", Path("/p q"))) == (  # type: ignore[arg-type]
+        "pip install 'a b' 'x;rm -rf /' '/p q'"
+    )

@@ -229,8 +229,19 @@ def test_real_layer_is_constrained_by_the_main_lock(tmp_path: Path) -> None:
         "requirements.local.txt",
         "requirements.txt",
     ]
-    # The layer's digest covers the main lock: re-locking main with new pins makes dev stale.
     assert [type(o) for o in _lock(project, "api")] == [Fresh, Fresh]
+    # The layer's digest covers the main lock: re-locking main with new pins makes dev stale,
+    # though requirements-dev.in did not change.
+    dev_in = (root / "services/api/requirements-dev.in").read_bytes()
+    dev_before = (root / "services/api/requirements-dev.txt").read_text()
+    write(root / "services/api/requirements.in", "gamma\nbeta\n../../libs/common\n")
+    main, dev = _lock(project, "api")
+    assert (root / "services/api/requirements-dev.in").read_bytes() == dev_in
+    assert isinstance(main, Written)
+    assert main.changed
+    assert "beta==1.1 " in (root / "services/api/requirements.txt").read_text()
+    assert isinstance(dev, Written)
+    assert (root / "services/api/requirements-dev.txt").read_text() != dev_before  # a new digest line
 
 
 def test_a_new_target_python_does_not_prefer_the_old_pins(tmp_path: Path) -> None:

@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -15,18 +14,6 @@ from tests.audit.conftest import hashed_lock, make_repo, osv_record, write_osv_d
 from tests.repos import stamp_lock, write
 
 pytestmark = pytest.mark.slow
-
-# The session the lead is asked to add to noxfile.py (see docs/audit.md).
-SUMMARY_SESSION = '''
-
-@nox.session(venv_backend="none", default=False, tags=["audit"])
-def audit_summary(session: nox.Session) -> None:
-    """One line per audited service; reports/audit.md and reports/audit.sarif."""
-    from nox_support.audit.session import run_audit_summary
-
-    with sessions.boundary(session):
-        run_audit_summary(session, sessions.project(ROOT))
-'''
 
 
 def nox(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -46,8 +33,6 @@ def repo(tmp_path: Path, offline_env: Path, monkeypatch: pytest.MonkeyPatch) -> 
     root = make_repo(
         tmp_path / "repo", offline_env, {"shop": {"alpha": "1.1"}, "billing": {"alpha": "1.0", "beta": "1.0"}}
     )
-    with (root / "noxfile.py").open("a", encoding="utf-8") as handle:
-        handle.write(SUMMARY_SESSION)
     db = write_osv_db(
         tmp_path / "db", [osv_record("PYSEC-2099-7", "alpha", fixed="1.1", aliases=("CVE-2099-7",))]
     )
@@ -59,24 +44,23 @@ def test_audit_all_services_summary_and_a_warm_no_op(repo: Path) -> None:
     first = nox(repo, "-s", "audit")
     output = first.stdout + first.stderr
     assert first.returncode != 0, output
-    assert (
-        "audit(billing) aborted: audit of billing: vulnerable" in output or "audit(billing) failed" in output
-    )
+    assert "Session audit(billing) aborted: audit of billing: vulnerable" in output
     assert "billing: vulnerable (1 vulnerable, 0 ignored, 0 errors, 1 not audited)" in output
     assert "shop: clean (0 vulnerable, 0 ignored, 0 errors, 1 not audited)" in output
+    # The shipped noxfile's audit_summary, queued by the audit sessions, combined the reports.
     assert "Running session audit_summary" in output
+    assert "Session audit_summary aborted: audit: 1 of 2 services are not clean: billing" in output
     assert (repo / "reports" / "audit.md").is_file()
     sarif = json.loads((repo / "reports" / "audit.sarif").read_text(encoding="utf-8"))
     assert [r["properties"]["service"] for r in sarif["runs"]] == ["billing", "shop"]
 
-    start = time.perf_counter()
     second = nox(repo, "-s", "audit(shop)")
-    elapsed = time.perf_counter() - start
     assert second.returncode == 0, second.stdout + second.stderr
     report = json.loads((repo / "reports" / "audit" / "shop.json").read_text(encoding="utf-8"))
     assert report["venv"] == "already synced"
     assert report["scanners"][0]["cached"] is True
-    assert elapsed < 10  # includes Nox and interpreter start-up; no pip, uv or pip-audit process ran
+    # No pip, uv or pip-audit process ran (its wall time is measured in benchmarks/, not here).
+    assert "syncing the audit venv" not in second.stdout + second.stderr
 
 
 def test_two_runs_on_one_service_at_once(repo: Path, offline_env: Path) -> None:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from nox_support.ci.affected import (
+    AffectedService,
     Everything,
     GlobalChange,
     InputFile,
@@ -166,17 +167,21 @@ def test_parse_name_status() -> None:
     assert parse_name_status("") == ()
 
 
-def test_5000_changed_files_against_500_services_is_fast() -> None:
-    import time  # noqa: PLC0415
-
+def test_5000_changed_files_against_500_services() -> None:
+    # Its wall time is measured by benchmarks/ci_scale.py; a test asserts behaviour only.
     services = tuple(
         ServiceInputs(f"s{i}", f"services/s{i}", frozenset({f"libs/l{i % 20}/x.in"}), (f"libs/p{i % 7}",))
         for i in range(500)
     )
     changes = tuple(PathChange("M", f"services/s{i % 500}/deep/er/f{i}.py") for i in range(5000))
-    start = time.perf_counter()
     result = affected_services(
         changes, services, global_paths=ALWAYS_AFFECTS_ALL, service_globs=("services/*",)
     )
-    assert time.perf_counter() - start < 1.0
+    assert {s.name for s in result.services} == {f"s{i}" for i in range(500)}
     assert len(result.services) == 500
+    assert result.removed == ()
+    # Each service names its own files, the first few only.
+    assert result.services[0] == AffectedService(
+        "s0",
+        tuple(OwnFile(f"services/s0/deep/er/f{n}.py") for n in (0, 1000, 1500)),
+    )
