@@ -9,6 +9,7 @@ what is busy and how to proceed.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,6 +17,9 @@ from pathlib import Path
 import filelock
 
 from nox_support.errors import NoxSupportError
+
+# filelock logs every acquire and release at DEBUG, and Nox shows DEBUG: keep session logs readable.
+logging.getLogger("filelock").setLevel(logging.WARNING)
 
 
 class BusyError(NoxSupportError):

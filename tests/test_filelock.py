@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import subprocess
 import sys
 import textwrap
@@ -65,3 +66,10 @@ def test_the_lock_is_not_reentrant_within_a_process(tmp_path: Path) -> None:
         exclusive(path, timeout=0.1, what="x"),
     ):
         pass
+
+
+def test_acquiring_logs_nothing_at_debug(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    with exclusive(tmp_path / "x.lock", timeout=1, what="x"):
+        pass
+    assert [r for r in caplog.records if r.name == "filelock"] == []

@@ -65,6 +65,10 @@ if TYPE_CHECKING:
 SUMMARY_SESSION = "audit_summary"
 STEP_SUMMARY_LIMIT = 1024 * 1024
 RUN_ID = f"{os.getpid()}-{time.time_ns()}"
+# The reports this process wrote, by repository root and service.  audit_summary combines these
+# rather than re-reading reports/audit/<service>.json alone: a concurrent run in the same checkout
+# may have rewritten a file since (its own placeholder or verdict), which must not stand for ours.
+_THIS_RUN: dict[Path, dict[str, ServiceReport]] = {}
 """Nox runs every session of a run in one process, so this names the run."""
 
 
@@ -100,7 +104,7 @@ def run_audit(session: nox.Session, project: Project, service: str) -> None:
     """Body of ``audit(<service>)``."""
     _notify_summary(session)
     svc = project.service(service)
-    write_service_report(project.root, aborted_report(project.root, svc))
+    _write_and_record(project.root, aborted_report(project.root, svc))
     args = parse_audit_args(session.posargs)
     settings = settings_for(project)
     unusable = lock_error(project, svc, (svc.main,))
@@ -108,7 +112,7 @@ def run_audit(session: nox.Session, project: Project, service: str) -> None:
     report = audit_service(
         session, project.root, svc, settings, refresh=args.refresh, today=today, unusable_lock=unusable
     )
-    path = write_service_report(project.root, report)
+    path = _write_and_record(project.root, report)
     session.log(f"{report.summary_line()} -> {path.relative_to(project.root).as_posix()}")
     for message in (
         *report.warnings,
@@ -244,12 +248,20 @@ def run_audit_summary(session: nox.Session, project: Project) -> None:
         raise step_problem
 
 
+def _write_and_record(root: Path, report: ServiceReport) -> Path:
+    _THIS_RUN.setdefault(root, {})[report.service] = report
+    return write_service_report(root, report)
+
+
 def select_reports(project: Project) -> tuple[list[ServiceReport], list[str]]:
     """The reports to combine, and why some service has none."""
     found = {s.name: read_service_report(project.root, s.name) for s in project.services}
-    this_run = [r for r in found.values() if isinstance(r, ServiceReport) and r.run == RUN_ID]
+    this_run = {
+        **{r.service: r for r in found.values() if isinstance(r, ServiceReport) and r.run == RUN_ID},
+        **_THIS_RUN.get(project.root, {}),
+    }
     if this_run:
-        return this_run, []
+        return [this_run[s.name] for s in project.services if s.name in this_run], []
     reports: list[ServiceReport] = []
     problems: list[str] = []
     for service in project.services:

@@ -8,6 +8,7 @@ message, and each failed on the code before the fix.
 
 from __future__ import annotations
 
+import datetime as dt
 import errno
 import json
 import os
@@ -234,6 +235,19 @@ def test_an_aborted_audit_is_an_error_not_an_earlier_clean_report(
     with pytest.raises(AuditFailedError, match="1 of 1 services are not clean: svc"):
         run_audit_summary(later.as_nox(), proj)
     assert later.logs[0] == "svc: error (0 vulnerable, 0 ignored, 1 errors, 0 not audited)"
+
+
+def test_a_concurrent_run_rewriting_the_report_does_not_stand_for_this_run(tmp_path: Path) -> None:
+    proj = project(tmp_path, "svc", pyproject="[tool.nox_support.audit]\nsource = 'nowhere'\n")
+    with pytest.raises(Exception, match="source = 'nowhere' is not an audit source"):
+        run_audit(Session().as_nox(), proj, "svc")  # this run: svc stands as an error
+    # Another nox process in the same checkout then writes its own clean verdict for svc.
+    theirs = decide(context(run="another-process"), (), (), today=dt.date(2025, 1, 1))
+    write_service_report(proj.root, ServiceReport(**{**theirs.__dict__, "status": "clean", "errors": ()}))
+    summary = Session()
+    with pytest.raises(AuditFailedError, match="1 of 1 services are not clean: svc"):
+        run_audit_summary(summary.as_nox(), proj)
+    assert summary.logs[0] == "svc: error (0 vulnerable, 0 ignored, 1 errors, 0 not audited)"
 
 
 # ---------------------------------------------------------------------------
