@@ -12,8 +12,8 @@ from urllib.parse import unquote, urlparse
 
 from packaging.utils import canonicalize_name
 
-from nox_support.lock.inputs import metadata_files
 from nox_support import _compat
+from nox_support.lock.inputs import metadata_files
 from nox_support.venv.values import InstalledDist, Installer, LocalRequirement
 
 _SKIPPED_DIRS = frozenset({"__pycache__", "build", "dist", "node_modules"})

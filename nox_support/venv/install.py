@@ -8,8 +8,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from nox_support import _compat, cmd
+from nox_support.venv import record
 from nox_support.venv.inspect import contents, installed
-from nox_support.venv.plan import compare_installed, expected_packages, requirements_text
+from nox_support.venv.plan import compare_installed, expected_packages, pin_hashes, requirements_text
 from nox_support.venv.values import (
     InstalledDist,
     LocalInstall,
@@ -39,16 +40,20 @@ def install(  # noqa: PLR0913 - the distinct inputs of one sync
     *,
     lock_digests: tuple[tuple[str, str], ...],
     fingerprint: str,
+    reinstall: tuple[str, ...] = (),
 ) -> Stamp:
-    """Install *plan* into *venv*, check the result, and return the stamp describing it."""
+    """Install *plan* into *venv*, check the result, and return the stamp describing it.
+
+    *reinstall* names installed packages to install again (their locked hashes changed).
+    """
     merged = venv.location / _MERGED_NAME
     merged.write_text(requirements_text(plan), encoding="utf-8")
     expected = expected_packages(plan, venv.python_version)
     try:
         if venv.installer == "uv":
-            _uv_sync(session, service, venv, merged, plan)
+            _uv_sync(session, service, venv, merged, plan, reinstall)
         else:
-            _pip_sync(session, service, venv, plan, expected)
+            _pip_sync(session, service, venv, plan, expected, reinstall)
     finally:
         merged.unlink(missing_ok=True)
     found = installed(venv.site_packages)
@@ -57,6 +62,7 @@ def install(  # noqa: PLR0913 - the distinct inputs of one sync
     if problems:
         msg = f"the venv of {service.name} does not match its lock after syncing:\n  " + "\n  ".join(problems)
         raise VenvMismatchError(msg, problems=problems, hint=f"delete {venv.location} and run again")
+    files = record.fingerprint(venv.site_packages)
     return Stamp(
         locks=lock_digests,
         interpreter=venv.interpreter,
@@ -66,19 +72,27 @@ def install(  # noqa: PLR0913 - the distinct inputs of one sync
         packages=tuple(sorted((d.name, d.version) for d in found if d not in local_dists)),
         local_packages=_local_installs(plan.local, local_dists, service),
         installer=venv.installer,
+        records=files.records,
+        unlisted=files.unlisted,
+        pin_hashes=pin_hashes(plan),
     )
 
 
-def _uv_sync(session: nox.Session, service: Service, venv: VenvInfo, merged: Path, plan: LockPlan) -> None:
+def _uv_sync(  # noqa: PLR0913 - the distinct inputs of one sync
+    session: nox.Session,
+    service: Service,
+    venv: VenvInfo,
+    merged: Path,
+    plan: LockPlan,
+    again: tuple[str, ...],
+) -> None:
     uv = _compat.uv_binary()
     if uv is None:  # pragma: no cover - _inspect only picks uv when it is found
         msg = "uv disappeared while syncing"
         raise VenvError(msg)
-    reinstall: list[str] = []
     local_urls = {r.path.as_uri() for r in plan.local}
-    for dist in installed(venv.site_packages):
-        if dist.direct_url in local_urls:
-            reinstall += ["--reinstall-package", dist.name]
+    names = [d.name for d in installed(venv.site_packages) if d.direct_url in local_urls]
+    reinstall = [arg for name in [*names, *again] for arg in ("--reinstall-package", name)]
     command = (uv, "pip", "sync", "--python", str(venv.python), "--quiet", *reinstall, str(merged))
     _run(session, command, service)
     # uv pip sync keeps the seed packages (pip, setuptools, wheel) of a venv that virtualenv created.
@@ -89,13 +103,21 @@ def _uv_sync(session: nox.Session, service: Service, venv: VenvInfo, merged: Pat
         _run(session, (uv, "pip", "uninstall", "--python", str(venv.python), "--quiet", *names), service)
 
 
-def _pip_sync(
-    session: nox.Session, service: Service, venv: VenvInfo, plan: LockPlan, expected: Mapping[str, str]
+def _pip_sync(  # noqa: PLR0913 - the distinct inputs of one sync
+    session: nox.Session,
+    service: Service,
+    venv: VenvInfo,
+    plan: LockPlan,
+    expected: Mapping[str, str],
+    again: tuple[str, ...],
 ) -> None:
     pip = (sys.executable, "-m", "pip", "--python", str(venv.python))
-    _, extras, _ = compare_installed(expected, plan.local, installed(venv.site_packages))
-    if extras:
-        _run(session, (*pip, "uninstall", "--yes", *sorted({d.name for d in extras})), service)
+    found = installed(venv.site_packages)
+    _, extras, _ = compare_installed(expected, plan.local, found)
+    # pip skips a requirement that is already satisfied: uninstall what must be installed again.
+    removed = {d.name for d in extras} | {d.name for d in found if d.name in again}
+    if removed:
+        _run(session, (*pip, "uninstall", "--yes", *sorted(removed)), service)
     named = venv.location / "nox-support-hashed.txt"
     named.write_text(requirements_text(LockPlan(plan.packages, (), plan.options)), encoding="utf-8")
     try:

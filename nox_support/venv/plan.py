@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from packaging.markers import Marker, default_environment
 from packaging.requirements import InvalidRequirement, Requirement
-from packaging.version import InvalidVersion, Version
 
 from nox_support.lock import reqfile
 from nox_support.venv.inspect import parse_dist_info_name
@@ -58,6 +58,21 @@ def requirements_text(plan: LockPlan) -> str:
         lines.append(f"{package.requirement} {hashes}")
     lines += [_local_line(r) for r in plan.local]
     return "\n".join(lines) + "\n"
+
+
+def pin_hashes(plan: LockPlan) -> tuple[tuple[str, str], ...]:
+    """(name, sha256 over the sorted ``--hash`` values) of every locked package (pure)."""
+    return tuple(
+        sorted(
+            (p.name, hashlib.sha256(" ".join(sorted(p.hashes)).encode()).hexdigest()) for p in plan.packages
+        )
+    )
+
+
+def changed_pins(before: tuple[tuple[str, str], ...], after: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
+    """Packages locked before and after whose hashes changed: they must be installed again (pure)."""
+    old = dict(before)
+    return tuple(name for name, digest in after if name in old and old[name] != digest)
 
 
 def expected_packages(plan: LockPlan, python_version: str) -> dict[str, str]:

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 STAMP_NAME = "nox-support-sync.json"
-STAMP_FORMAT = 1
+STAMP_FORMAT = 2
 
 
 def to_json(stamp: Stamp) -> str:
@@ -30,6 +30,9 @@ def to_json(stamp: Stamp) -> str:
             for p in stamp.local_packages
         ],
         "installer": stamp.installer,
+        "records": [list(x) for x in stamp.records],
+        "unlisted": [list(x) for x in stamp.unlisted],
+        "pin_hashes": [list(x) for x in stamp.pin_hashes],
     }
     return json.dumps(data, indent=1, sort_keys=True) + "\n"
 
@@ -41,12 +44,12 @@ def from_json(text: str) -> Stamp | None:
         if data.get("format") != STAMP_FORMAT:
             return None
         return Stamp(
-            locks=tuple((str(a), str(b)) for a, b in data["locks"]),
+            locks=_pairs(data["locks"]),
             interpreter=str(data["interpreter"]),
             python_version=str(data["python_version"]),
             local_fingerprint=str(data["local_fingerprint"]),
             contents=tuple(str(x) for x in data["contents"]),
-            packages=tuple((str(a), str(b)) for a, b in data["packages"]),
+            packages=_pairs(data["packages"]),
             local_packages=tuple(
                 LocalInstall(
                     str(p["name"]), str(p["version"]), str(p["path"]), str(p["lock"]), int(p["line"])
@@ -54,9 +57,16 @@ def from_json(text: str) -> Stamp | None:
                 for p in data["local_packages"]
             ),
             installer="uv" if data["installer"] == "uv" else "pip",
+            records=_pairs(data["records"]),
+            unlisted=_pairs(data["unlisted"]),
+            pin_hashes=_pairs(data["pin_hashes"]),
         )
     except (ValueError, KeyError, TypeError, AttributeError):
         return None
+
+
+def _pairs(raw: list[list[object]]) -> tuple[tuple[str, str], ...]:
+    return tuple((str(a), str(b)) for a, b in raw)
 
 
 def read_stamp(venv: Path) -> Stamp | None:

@@ -56,11 +56,12 @@ from nox_support.filelock import exclusive
 from nox_support.lock.localfile import local_file_for
 from nox_support.lock.regenerate import regenerate_command
 from nox_support.paths import display_path
+from nox_support.venv import record
 from nox_support.venv.inspect import contents, inspect_venv, local_fingerprint
 from nox_support.venv.install import install
-from nox_support.venv.plan import plan_locks, rebuild_reason, resync_reason
+from nox_support.venv.plan import changed_pins, pin_hashes, plan_locks, rebuild_reason, resync_reason
 from nox_support.venv.stamp import STAMP_NAME, read_stamp, write_stamp
-from nox_support.venv.values import AlreadySynced, Rebuilt, Synced, SyncResult, VenvError
+from nox_support.venv.values import AlreadySynced, Rebuilt, Stamp, Synced, SyncResult, VenvError
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping
@@ -68,6 +69,7 @@ if TYPE_CHECKING:
     import nox
 
     from nox_support.discovery import Service
+    from nox_support.venv.inspect import VenvInfo
 
 TIMEOUT_ENV = "NOX_SUPPORT_VENV_TIMEOUT"
 DEFAULT_TIMEOUT = 600.0
@@ -135,11 +137,17 @@ def _sync_locked(
         interpreter=venv.interpreter if venv else "",
         broken=broken,
     )
+    # A venv this machine did not sync or verify (restored from a cache) is checked file by file.
+    trusted = stamp is not None and record.is_marked(location, stamp_path)
+    if reason is None and stamp is not None and venv is not None and not trusted:
+        reason = _tamper_reason(session, service, venv, stamp, what=what)
     if reason is None and stamp is not None and venv is not None:
         current = replace(
             stamp, locks=lock_digests, local_fingerprint=fingerprint, contents=contents(venv.site_packages)
         )
         if resync_reason(stamp, current) is None:
+            if not trusted:
+                record.mark_verified(location, stamp_path)
             return AlreadySynced(location, stamp)
         sync_reason = resync_reason(stamp, current) or "out of sync"
     else:
@@ -157,11 +165,31 @@ def _sync_locked(
         session.log(f"{service.name}: syncing {what}: {sync_reason}")
 
     stamp_path.unlink(missing_ok=True)
-    new_stamp = install(session, service, venv, plan, lock_digests=lock_digests, fingerprint=fingerprint)
+    # uv pip sync keeps an installed pin whose locked hashes changed: install those again.
+    again = changed_pins(stamp.pin_hashes, pin_hashes(plan)) if reason is None and stamp is not None else ()
+    if again:
+        session.log(f"{service.name}: installing again (their locked hashes changed): {', '.join(again)}")
+    new_stamp = install(
+        session, service, venv, plan, lock_digests=lock_digests, fingerprint=fingerprint, reinstall=again
+    )
     write_stamp(location, new_stamp)
+    record.mark_verified(location, stamp_path)
     if reason is not None:
         return Rebuilt(location, new_stamp, reason)
     return Synced(location, new_stamp, sync_reason)
+
+
+def _tamper_reason(
+    session: nox.Session, service: Service, venv: VenvInfo, stamp: Stamp, *, what: str
+) -> str | None:
+    """Verify the files of a venv against its RECORD files and stamp: why to rebuild, or ``None``."""
+    session.log(f"{service.name}: verifying the files of {what} against their RECORD (restored or copied)")
+    fingerprint = record.Fingerprint(stamp.records, stamp.unlisted)
+    problems = record.verify(venv.location, venv.site_packages, fingerprint)
+    if not problems:
+        return None
+    more = f" and {len(problems) - 1} more" if len(problems) > 1 else ""
+    return f"its files do not match their RECORD ({problems[0]!r}{more})"
 
 
 def _venv_location(session: nox.Session, service: Service, purpose: str) -> Path:

@@ -96,6 +96,12 @@ class Stamp:
     """(canonical name, version) of every locked named package installed."""
     local_packages: tuple[LocalInstall, ...]
     installer: Installer
+    records: tuple[tuple[str, str], ...] = ()
+    """(``*.dist-info`` name, sha256 of its RECORD): see :mod:`nox_support.venv.record`."""
+    unlisted: tuple[tuple[str, str], ...] = ()
+    """(path in ``site-packages``, sha256) of the files no RECORD hashes."""
+    pin_hashes: tuple[tuple[str, str], ...] = ()
+    """(canonical name, sha256 over the lock's sorted ``--hash`` values) per locked package."""
 
 
 @dataclass(frozen=True)

@@ -249,6 +249,8 @@ class JobRun:
     uploads: dict[str, list[Path]]
     skipped_steps: list[str]
     outputs: dict[str, str] = field(default_factory=dict)
+    cache_saves: list[tuple[str, Path]] = field(default_factory=list)
+    restored_keys: list[str] = field(default_factory=list)
 
 
 SKIPPED_STEPS = {
@@ -268,6 +270,8 @@ class Runner:
     secrets: dict[str, str] = field(default_factory=dict)
     variables: dict[str, str] = field(default_factory=dict)
     artifacts: dict[str, Path] = field(default_factory=dict)
+    caches: dict[str, Path] = field(default_factory=dict)
+    """actions/cache entries by key, in the order they were saved (entries are immutable)."""
 
     def __post_init__(self) -> None:
         # The emulator runs every step as `bash -eo pipefail`: the workflow must say so too.
@@ -368,6 +372,11 @@ class Runner:
                 steps[step["id"]] = {"outputs": outputs}
             run.ok = run.ok and ok
         run.summary = summary.read_text(encoding="utf-8")
+        for key, path in run.cache_saves if run.ok else ():  # actions/cache's post step
+            if key not in self.caches and path.exists():
+                stored = self.temp / "actions-cache" / f"{len(self.caches)}"
+                shutil.copytree(path, stored, symlinks=True)
+                self.caches[key] = stored
         context = self.context(needs, matrix, steps)
         run.outputs = {
             key: to_text(evaluate(value, context, self.functions(ok=run.ok)))
@@ -413,6 +422,26 @@ class Runner:
         log.append(f"== {name} (exit {result.returncode})\n{result.stdout}\n{result.stderr}")
         return result.returncode == 0, parse_github_output(output_file.read_text(encoding="utf-8"))
 
+    def restore_cache(
+        self, inputs: dict[str, Any], workspace: Path, run: JobRun
+    ) -> tuple[bool, dict[str, str]]:
+        """actions/cache: the exact key, else the newest entry starting with a restore key."""
+        key = to_text(inputs["key"])
+        path = workspace / to_text(inputs["path"])
+        prefixes = [p.strip() for p in to_text(inputs.get("restore-keys")).splitlines() if p.strip()]
+        matched = key if key in self.caches else None
+        for prefix in prefixes if matched is None else ():
+            found = [k for k in self.caches if k.startswith(prefix)]
+            if found:
+                matched = found[-1]
+                break
+        if matched is not None:
+            shutil.copytree(self.caches[matched], path, symlinks=True, dirs_exist_ok=True)
+            run.restored_keys.append(matched)
+        if matched != key:
+            run.cache_saves.append((key, path))
+        return True, {"cache-hit": str(matched == key).lower(), "cache-matched-key": matched or ""}
+
     def action(  # noqa: C901 - one branch per emulated action
         self,
         step: dict[str, Any],
@@ -438,8 +467,7 @@ class Runner:
                 assert (workspace / to_text(inputs["cache-dependency-path"])).is_file()
             return True, {"python-version": platform.python_version()}
         if action == "actions/cache":
-            assert "restore-keys" not in inputs
-            return True, {"cache-hit": "false"}
+            return self.restore_cache(inputs, workspace, run)
         if action == "actions/upload-artifact":
             paths = [workspace / p.strip() for p in to_text(inputs["path"]).splitlines() if p.strip()]
             existing = [p for p in paths if p.exists()]
