@@ -1,10 +1,13 @@
-"""Fakes that implement nox-support's real interfaces."""
+"""Fakes that implement nox-support's real interfaces, and one fake of the Nox session API."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
+
+import nox
 
 from nox_support.lock.compile.interface import CompileRequest
 
@@ -37,3 +40,31 @@ class FakeCompiler:
         output.write_text(header + self.body, encoding="utf-8")
         if self.on_compile is not None:
             self.on_compile(request, output)
+
+
+class RecordingSession:
+    """The session API every body uses, recording its messages."""
+
+    def __init__(self, *, posargs: Iterable[str] = ()) -> None:
+        self.posargs = list(posargs)
+        self.logs: list[str] = []
+        self.warnings: list[str] = []
+        self.notified: list[str] = []
+
+    def log(self, message: str) -> None:
+        self.logs.append(message)
+
+    def warn(self, message: str) -> None:
+        self.warnings.append(message)
+
+    def debug(self, message: str) -> None:
+        self.logs.append(message)
+
+    def notify(self, target: str) -> None:
+        self.notified.append(target)
+
+    def error(self, message: str) -> None:
+        raise AssertionError(message)
+
+    def as_nox(self) -> nox.Session:
+        return cast("nox.Session", self)

@@ -5,19 +5,19 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
-import nox
 import pytest
 import yaml
 from nox.virtualenv import VirtualEnv
 
+from tests.fakes import RecordingSession
 from tests.repos import local_package, monorepo, stamp_lock, write
 
 SHARED_ADVISORY_DB = Path(__file__).resolve().parents[2].parent / "shared" / "advisory-db"
 
 
-class FakeSession:
+class FakeSession(RecordingSession):
     """The parts of ``nox.Session`` the audit uses, around a real Nox ``VirtualEnv``.
 
     Creating it does what Nox does before a session body runs: create the
@@ -25,30 +25,9 @@ class FakeSession:
     """
 
     def __init__(self, location: Path, *, posargs: tuple[str, ...] = (), backend: str = "uv") -> None:
+        super().__init__(posargs=posargs)
         self.virtualenv = VirtualEnv(str(location), reuse_existing=True, venv_backend=backend)
         self.virtualenv.create()
-        self.posargs = list(posargs)
-        self.logs: list[str] = []
-        self.warnings: list[str] = []
-        self.notified: list[str] = []
-
-    def log(self, message: str) -> None:
-        self.logs.append(message)
-
-    def warn(self, message: str) -> None:
-        self.warnings.append(message)
-
-    def debug(self, message: str) -> None:
-        self.logs.append(message)
-
-    def notify(self, target: str) -> None:
-        self.notified.append(target)
-
-    def error(self, message: str) -> None:
-        raise AssertionError(message)
-
-    def as_nox(self) -> nox.Session:
-        return cast("nox.Session", self)
 
 
 def wheel_hash(wheelhouse: Path, name: str, version: str) -> str:

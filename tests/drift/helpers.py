@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import cast
 
-import nox
-
+from tests.fakes import RecordingSession
 from tests.repos import monorepo, write
 
 
@@ -33,22 +31,8 @@ def repo_with_locks(
 DIRECT = "-r requirements.in"
 
 
-class FakeSession:
+class FakeSession(RecordingSession):
     """The parts of ``nox.Session`` the drift and conflicts sessions use."""
 
     def __init__(self, *posargs: str) -> None:
-        self.posargs = list(posargs)
-        self.logs: list[str] = []
-        self.warnings: list[str] = []
-
-    def log(self, message: str) -> None:
-        self.logs.append(message)
-
-    def warn(self, message: str) -> None:
-        self.warnings.append(message)
-
-    def error(self, message: str) -> None:
-        raise AssertionError(message)
-
-    def as_nox(self) -> nox.Session:
-        return cast("nox.Session", self)
+        super().__init__(posargs=posargs)

@@ -14,9 +14,7 @@ import json
 import os
 import re
 from pathlib import Path
-from typing import cast
 
-import nox
 import pytest
 
 from nox_support.__main__ import main
@@ -35,6 +33,7 @@ from nox_support.ci.settings import CiSettings
 from nox_support.markdown import code, escape
 from nox_support.outputs import OutputError, append_text
 from nox_support.project import Project
+from tests.fakes import RecordingSession
 from tests.repos import monorepo, write
 
 HOSTILE_ID = "<img src=x onerror=alert(1)>"
@@ -43,28 +42,8 @@ HOSTILE_VERSION = "1.0|injected cell"
 HOSTILE_SUMMARY = "`rm -rf /` <script>alert(1)</script>"
 
 
-class Session:
+class Session(RecordingSession):
     """The parts of ``nox.Session`` the audit and summary bodies use (no venv)."""
-
-    def __init__(self) -> None:
-        self.posargs: list[str] = []
-        self.logs: list[str] = []
-        self.warnings: list[str] = []
-
-    def log(self, message: str) -> None:
-        self.logs.append(message)
-
-    def warn(self, message: str) -> None:
-        self.warnings.append(message)
-
-    def debug(self, message: str) -> None:
-        self.logs.append(message)
-
-    def notify(self, target: str) -> None:
-        self.logs.append(f"notify {target}")
-
-    def as_nox(self) -> nox.Session:
-        return cast("nox.Session", self)
 
 
 def context(service: str = "svc", run: str = RUN_ID, lock_sha256: str = "") -> ReportContext:

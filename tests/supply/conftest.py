@@ -7,11 +7,11 @@ import hashlib
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import cast
 
 import nox
 import pytest
 
+from tests.fakes import RecordingSession
 from tests.repos import local_package, monorepo, stamp_lock, write
 
 
@@ -142,26 +142,9 @@ def restamp(root: Path, service: str) -> None:
     stamp_lock(root, service)
 
 
-class NoneSession:
+class NoneSession(RecordingSession):
     """The parts of ``nox.Session`` a ``venv_backend="none"`` session body uses."""
 
     def __init__(self, root: Path, name: str, *, posargs: tuple[str, ...] = ()) -> None:
+        super().__init__(posargs=posargs)
         self.env_dir = root / ".nox" / name
-        self.posargs = list(posargs)
-        self.logs: list[str] = []
-        self.warnings: list[str] = []
-
-    def log(self, message: str) -> None:
-        self.logs.append(message)
-
-    def warn(self, message: str) -> None:
-        self.warnings.append(message)
-
-    def debug(self, message: str) -> None:
-        self.logs.append(message)
-
-    def error(self, message: str) -> None:
-        raise AssertionError(message)
-
-    def as_nox(self) -> nox.Session:
-        return cast("nox.Session", self)
