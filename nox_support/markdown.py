@@ -47,3 +47,11 @@ def code(text: str) -> str:
     fence = "`" * (longest + 1)
     pad = " " if flat.startswith("`") or flat.endswith("`") else ""
     return f"{fence}{pad}{flat}{pad}{fence}"
+
+
+def cell_code(text: str) -> str:
+    """:func:`code` for a table cell, with every ``|`` escaped.
+
+    GitHub splits a cell at ``|`` even inside a code span, and shows an escaped one as ``|``.
+    """
+    return code(text).replace("|", "\\|")

@@ -101,3 +101,30 @@ def _append_error(path: Path, what: str, exc: OSError) -> OutputError:
 
 def _reason(exc: OSError) -> str:
     return exc.strerror or str(exc)
+
+
+STEP_SUMMARY_LIMIT = 1024 * 1024
+"""GitHub rejects a step summary over 1 MiB."""
+
+
+def step_summary_room(path: Path) -> int:
+    """Bytes ``$GITHUB_STEP_SUMMARY`` at *path* can still take under GitHub's limit."""
+    try:
+        used = path.stat().st_size
+    except OSError:
+        used = 0  # missing: created; unreadable: append_text names the problem
+    return STEP_SUMMARY_LIMIT - used
+
+
+def append_step_summary(text: str, path: str | None) -> bool:
+    """Append *text* whole to ``$GITHUB_STEP_SUMMARY`` (when set) if it fits; whether it did.
+
+    A file that cannot be appended to is an :class:`OutputError`, never a traceback.
+    """
+    if not path:
+        return False
+    target = Path(path)
+    if len(text.encode("utf-8")) > step_summary_room(target):
+        return False
+    append_text(target, text, what="$GITHUB_STEP_SUMMARY")
+    return True

@@ -49,7 +49,13 @@ from nox_support.errors import ConfigError, NoxSupportError
 from nox_support.filelock import BusyError
 from nox_support.lock.freshness import lock_error
 from nox_support.lock.regenerate import regenerate_command
-from nox_support.outputs import OutputError, append_text, reports_dir, write_report
+from nox_support.outputs import (
+    OutputError,
+    append_step_summary,
+    reports_dir,
+    step_summary_room,
+    write_report,
+)
 from nox_support.paths import display_path
 from nox_support.posargs import PosargsParser
 from nox_support.redact import redact
@@ -63,7 +69,6 @@ if TYPE_CHECKING:
     from nox_support.project import Project
 
 SUMMARY_SESSION = "audit_summary"
-STEP_SUMMARY_LIMIT = 1024 * 1024
 RUN_ID = f"{os.getpid()}-{time.time_ns()}"
 # The reports this process wrote, by repository root and service.  audit_summary combines these
 # rather than re-reading reports/audit/<service>.json alone: a concurrent run in the same checkout
@@ -233,7 +238,7 @@ def run_audit_summary(session: nox.Session, project: Project) -> None:
     session.log(f"wrote {', '.join(f'reports/{name}' for name in rendered)}")
     step_problem: OutputError | None = None
     try:
-        append_step_summary(rendered[MarkdownReporter.filename], os.environ.get("GITHUB_STEP_SUMMARY"))
+        append_audit_summary(rendered[MarkdownReporter.filename], os.environ.get("GITHUB_STEP_SUMMARY"))
     except OutputError as exc:
         step_problem = exc
     for stale in stale_ignores(reports):
@@ -284,19 +289,14 @@ def stale_ignores(reports: list[ServiceReport]) -> tuple[str, ...]:
     return tuple(sorted(everywhere))
 
 
-def append_step_summary(markdown: str, path: str | None) -> None:
-    """Append *markdown* to ``$GITHUB_STEP_SUMMARY``, keeping the file under 1 MiB."""
+def append_audit_summary(markdown: str, path: str | None) -> None:
+    """Append *markdown* to ``$GITHUB_STEP_SUMMARY``, truncated to what fits under 1 MiB."""
     if not path:
         return
-    target = Path(path)
-    try:
-        used = target.stat().st_size
-    except OSError:
-        used = 0  # missing: created; unreadable: append_text names the problem
-    budget = STEP_SUMMARY_LIMIT - used - 1
+    budget = step_summary_room(Path(path)) - 1
     if budget <= 200:  # noqa: PLR2004 - not even a truncation note fits
         return
-    append_text(target, truncate(markdown, budget), what="$GITHUB_STEP_SUMMARY")
+    append_step_summary(truncate(markdown, budget), path)
 
 
 def _notify_summary(session: nox.Session) -> None:

@@ -28,7 +28,7 @@ from typing import Any
 
 from nox_support.conflicts.explain import Cause, Difference, Side
 from nox_support.conflicts.search import SearchResult
-from nox_support.drift.markdown import code, escape
+from nox_support.markdown import cell_code, code, escape
 
 SCHEMA = "nox-support/conflicts"
 SCHEMA_VERSION = 1
@@ -153,7 +153,8 @@ def to_markdown(report: ConflictsReport) -> str:
         if report.differences:
             lines += ["", "| service | package | own lock | shared |", "| --- | --- | --- | --- |"]
             lines += [
-                f"| {escape(d.service)} | {code(d.package)} | {code(d.locked)} | {code(d.shared)} |"
+                f"| {escape(d.service)} | {cell_code(d.package)} | "
+                f"{cell_code(d.locked)} | {cell_code(d.shared)} |"
                 for d in report.differences
             ]
         return _with_problems(lines, report)

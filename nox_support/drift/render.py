@@ -38,7 +38,7 @@ from nox_support.drift.analysis import (
     VersionGroup,
 )
 from nox_support.drift.locks import DirectRequirement
-from nox_support.drift.markdown import code, escape
+from nox_support.markdown import cell_code, code, escape
 
 SCHEMA = "nox-support/drift"
 SCHEMA_VERSION = 1
@@ -164,10 +164,11 @@ def to_markdown(report: DriftReport) -> str:
 
 
 def _row(drift: Drift) -> str:
-    name = code(drift.name) + (" **(same\\_version)**" if drift.same_version else "")
+    name = cell_code(drift.name) + (" **(same\\_version)**" if drift.same_version else "")
     versions = "<br>".join(_version_cell(g) for g in drift.versions)
     audit = "<br>".join(
-        f"{escape(f.id)} in {escape(f.service)} at {code(g.version)}" + (" (ignored)" if f.ignored else "")
+        f"{escape(f.id)} in {escape(f.service)} at {cell_code(g.version)}"
+        + (" (ignored)" if f.ignored else "")
         for g in drift.versions
         for f in g.findings
     )
@@ -175,11 +176,11 @@ def _row(drift: Drift) -> str:
 
 
 def _version_cell(group: VersionGroup) -> str:
-    return f"{code(group.version)}: " + ", ".join(escape(h.lock) for h in group.holders)
+    return f"{cell_code(group.version)}: " + ", ".join(escape(h.lock) for h in group.holders)
 
 
 def _convergence_text(drift: Drift, *, markdown: bool) -> str:
-    show = code if markdown else str
+    show = cell_code if markdown else str  # Markdown: a table cell
     name = escape if markdown else str
     match drift.convergence:
         case FitsAll(version=version, locked=locked, transitive=transitive):

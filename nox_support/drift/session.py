@@ -14,8 +14,8 @@ from nox_support.drift.analysis import DriftReport, analyse
 from nox_support.drift.collect import read_audit_findings, read_lock_or_problem
 from nox_support.drift.config import parse_drift_settings
 from nox_support.drift.locks import ServiceLock
-from nox_support.drift.markdown import append_step_summary
 from nox_support.errors import NoxSupportError
+from nox_support.outputs import append_step_summary
 from nox_support.posargs import PosargsParser
 from nox_support.project import Project
 
@@ -83,7 +83,7 @@ def run_drift(session: nox.Session, project: Project) -> None:
     args = parse_drift_args(session.posargs)
     report = build_report(project, args)
     markdown = write_reports(project.root, report)
-    append_step_summary(markdown, os.environ.get("GITHUB_STEP_SUMMARY"))
+    append_step_summary(markdown + "\n", os.environ.get("GITHUB_STEP_SUMMARY"))
     for line in render.summary_lines(report):
         session.log(line)
     session.log(f"wrote {JSON_REPORT} and {MARKDOWN_REPORT}")

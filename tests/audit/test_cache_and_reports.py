@@ -16,7 +16,7 @@ from nox_support.audit.scanners.interface import (
     SkippedPackage,
     Vulnerability,
 )
-from nox_support.audit.session import append_step_summary, stale_ignores
+from nox_support.audit.session import append_audit_summary, stale_ignores
 from nox_support.audit.sources.interface import SourceInfo
 from nox_support.audit.verdict import ReportContext, decide
 from nox_support.venv.values import Stamp
@@ -166,7 +166,7 @@ def test_markdown_stays_under_one_mebibyte(tmp_path: Path) -> None:
     assert "truncated" in text
     summary = tmp_path / "step-summary.md"
     summary.write_text("x" * (1024 * 1024 - 5000), encoding="utf-8")
-    append_step_summary(text, str(summary))
+    append_audit_summary(text, str(summary))
     assert summary.stat().st_size < 1024 * 1024
     assert truncate("short", 100) == "short"
 

@@ -15,9 +15,10 @@ from nox_support.drift.analysis import FitsAll, NoCommonVersion, OnlyTransitive,
 from nox_support.drift.collect import AuditFinding
 from nox_support.drift.config import parse_drift_settings
 from nox_support.drift.locks import ServiceLock, parse_lock
-from nox_support.drift.markdown import code, escape
 from nox_support.drift.session import DriftArgs, DriftError, build_report, run_drift
 from nox_support.errors import ConfigError
+from nox_support.markdown import cell_code, escape
+from nox_support.outputs import OutputError
 from nox_support.project import Project
 from tests.drift.helpers import DIRECT, FakeSession, lock_text, repo_with_locks
 from tests.repos import NOXFILE, write
@@ -184,7 +185,7 @@ def test_audit_findings_mark_the_version_they_were_found_in() -> None:
     assert [g.findings for g in drift.versions] == [(), (findings[0],)]
     assert drift.convergence == OnlyTransitive()
     markdown = render.to_markdown(analyse(locks, findings=findings))
-    assert "| GHSA\\-1 in api at `1.0` |" in markdown
+    assert "| GHSA-1 in api at `1.0` |" in markdown
 
 
 # --- hostile input in Markdown -----------------------------------------------------------------
@@ -192,9 +193,9 @@ def test_audit_findings_mark_the_version_they_were_found_in() -> None:
 
 def test_escape_neutralises_markup_html_and_row_breaks() -> None:
     assert escape("a|b\n| x <img src=x onerror=alert(1)> [l](http://e)") == (
-        "a\\|b \\| x \\<img src=x onerror=alert\\(1\\)\\> \\[l\\]\\(http\\://e\\)"
+        "a\\|b \\| x &lt;img src=x onerror=alert(1)&gt; \\[l\\](http://e)"
     )
-    assert code("x`y|z") == "``x`y\\|z``"
+    assert cell_code("x`y|z") == "``x`y\\|z``"
 
 
 def test_text_from_a_hostile_lock_cannot_break_the_markdown_table(tmp_path: Path) -> None:
@@ -207,7 +208,7 @@ def test_text_from_a_hostile_lock_cannot_break_the_markdown_table(tmp_path: Path
     markdown = (root / "reports/drift.md").read_text()
     assert "<b>" not in markdown
     assert "|x" not in markdown.replace("\\|x", "")
-    assert "\\<b\\>bold\\|x" in markdown
+    assert "&lt;b&gt;bold\\|x" in markdown
 
 
 def test_report_replaces_a_planted_symlink_instead_of_writing_through_it(tmp_path: Path) -> None:
@@ -256,3 +257,17 @@ def test_noxfile_sessions_exit_zero_on_drift_and_one_with_a_clear_message(tmp_pa
     )
     assert "drift: 1 services could not be read and are not in the report" in failed.stderr
     assert "Traceback" not in failed.stderr
+
+
+def test_a_directory_as_step_summary_is_one_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = three_services(tmp_path / "repo")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(tmp_path))
+    with pytest.raises(OutputError) as info:
+        run_drift(FakeSession().as_nox(), Project.load(root))
+    assert str(info.value) == (
+        f"cannot append to $GITHUB_STEP_SUMMARY {tmp_path}: Is a directory\n"
+        "  hint: $GITHUB_STEP_SUMMARY must name a writable file (nothing was written to it)"
+    )
+    assert (root / "reports/drift.md").is_file()  # the reports were written first
