@@ -164,11 +164,11 @@ def check_layer(project: Project, service: Service, layer: Layer) -> Verdict:
             return AlteredLock(service.name, lock, lockfile.describe_state(state))
         case lockfile.LockIntact(problems=problems) if problems:
             return AlteredLock(service.name, lock, lockfile.describe_state(state))
-        case lockfile.LockIntact(recorded=recorded):
+        case lockfile.LockIntact(recorded=recorded, text=text):
             changes = digest.compare(recorded.inputs, current)
             if changes:
                 return StaleLock(service.name, lock, changes)
-            problem = local_file_problem(layer)
+            problem = local_file_problem(layer, text)
             if problem is not None:
                 return StaleLocalFile(service.name, lock, problem)
             return FreshLock(service.name, lock)

@@ -13,6 +13,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeGuard
 
 from nox_support import atomic
 from nox_support.discovery import Layer, Service
@@ -129,7 +130,7 @@ def lock_service(project: Project, service: Service, args: LockArgs) -> tuple[La
             target = Target(project, service, layer)
             current = current_digest(project, service, layer)
             state = lockfile.read_state(layer.lock, shown=target.shown)
-            if not args.force and _is_fresh(state, current) and local_file_problem(layer) is None:
+            if not args.force and _is_fresh(state, current) and local_file_problem(layer, state.text) is None:
                 outcomes.append(Fresh(layer))
                 continue
             outcomes.append(compile_layer(target, args, current, state))
@@ -151,7 +152,7 @@ def service_lock(root: Path, service: Service) -> Iterator[None]:
         yield
 
 
-def _is_fresh(state: lockfile.LockState, current: digest.InputDigest) -> bool:
+def _is_fresh(state: lockfile.LockState, current: digest.InputDigest) -> TypeGuard[lockfile.LockIntact]:
     return isinstance(state, lockfile.LockIntact) and not state.problems and state.recorded.inputs == current
 
 
@@ -234,12 +235,17 @@ def _remove_directory(path: Path, shown: str, service: str, *, force: bool) -> N
         raise lockfile.LockFileError(msg, hint="move it away (nothing was written), then lock again") from exc
 
 
-def local_file_problem(layer: Layer) -> str | None:
-    """What is wrong with the local packages file next to *layer*'s lock (``None``: nothing)."""
+def local_file_problem(layer: Layer, lock_text: str) -> str | None:
+    """What is wrong with the local packages file next to *layer*'s lock (``None``: nothing).
+
+    *lock_text* is the lock as the caller already read it (no second read on the no-op path).
+    """
     local_path = localfile.local_file_for(layer.lock)
+    local_content: str | None
     try:
-        lock_text = layer.lock.read_text(encoding="utf-8")
-        local_content = local_path.read_text(encoding="utf-8") if local_path.exists() else None
+        local_content = local_path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        local_content = None
     except (OSError, UnicodeDecodeError) as exc:
         return f"cannot be read: {exc}"
     return localfile.problem(lock_text, local_content, local_path.name)
