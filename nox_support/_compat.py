@@ -11,7 +11,10 @@ of turning audits into errors at run time:
   in-process audit, :mod:`nox_support.audit.scanners.pip_audit_library`).
   ``OsvService(osv_url=...)`` exists from 2.10 on, hence the floor.
 - **Nox** (``<2027``): ``nox.virtualenv.VirtualEnv`` to create tool venvs for
-  other target Pythons (:mod:`nox_support.lock.toolenv`), and
+  other target Pythons (:mod:`nox_support.lock.toolenv`); the session's runner
+  (``session._runner``: its ``global_config``, the run's ``manifest`` and each
+  runner's ``envdir``) and ``nox.virtualenv.get_virtualenv`` to open the audit
+  venv that ``sbom``/``licenses`` share (:mod:`nox_support.venv.shared`); and
   ``session.virtualenv.create()`` with ``reuse_existing`` to recreate a broken
   service venv (:mod:`nox_support.venv`).  Whether a venv must be rebuilt is
   decided from nox-support's own stamp, not from Nox's private ``_reused``.
@@ -29,6 +32,8 @@ from __future__ import annotations
 
 import functools
 import inspect
+import logging
+import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -160,3 +165,58 @@ def uv_binary() -> str | None:
         return str(find_uv_bin())
     except (ImportError, FileNotFoundError):
         return shutil.which("uv")
+
+
+def nox_global_config(session: object) -> Any:
+    """The run's parsed options (``session._runner.global_config``), or ``None``."""
+    return getattr(getattr(session, "_runner", None), "global_config", None)
+
+
+def nox_envdir(session: Any) -> str:
+    """The run's ``--envdir`` as Nox was given it (default ``.nox``), else the session venv's parent."""
+    envdir = getattr(nox_global_config(session), "envdir", None)
+    return str(os.fspath(envdir if envdir is not None else session.env_dir.parent))
+
+
+def nox_session_runner(session: object, name: str, **params: str) -> Any:
+    """The run's session runner of session *name* with call parameters *params*, or ``None``.
+
+    Matched on the name and parameters (from the run's manifest), not on the signature text,
+    which changes with parameter ids and forced Pythons (``-P``); among several (one per
+    forced Python), the one this run selected, if any.
+    """
+    manifest = getattr(getattr(session, "_runner", None), "manifest", None)
+    listing = getattr(manifest, "list_all_sessions", None)
+    if listing is None:
+        return None
+    matches = [
+        (selected, runner)
+        for runner, selected in listing()
+        if getattr(runner, "name", None) == name
+        and all(
+            getattr(getattr(runner, "func", None), "call_spec", {}).get(k) == v for k, v in params.items()
+        )
+    ]
+    return next((runner for selected, runner in matches if selected), matches[0][1] if matches else None)
+
+
+def _call_spec(runner: object) -> dict[str, Any]:
+    return dict(getattr(getattr(runner, "func", None), "call_spec", {}))
+
+
+def nox_runner_envdir(runner: Any) -> str:
+    """A runner's venv directory, computed by Nox (without its "name was hashed" warning in our log)."""
+    nox_logger = logging.getLogger("nox")
+    previous = nox_logger.level
+    nox_logger.setLevel(logging.ERROR)
+    try:
+        return str(runner.envdir)
+    finally:
+        nox_logger.setLevel(previous)
+
+
+def nox_virtualenv(*backends: str, **options: Any) -> Any:
+    """``nox.virtualenv.get_virtualenv(*backends, **options)``: a venv object as Nox builds one."""
+    from nox.virtualenv import get_virtualenv  # noqa: PLC0415 - Nox is imported only inside sessions
+
+    return get_virtualenv(*backends, **options)

@@ -70,3 +70,16 @@ def test_recreate_refuses_a_venv_without_create() -> None:
 
 def test_uv_binary_is_the_bundled_one() -> None:
     assert _compat.uv_binary() == str(find_uv_bin())
+
+
+def test_nox_session_runner_api_is_there() -> None:
+    import nox.manifest  # noqa: PLC0415
+    import nox.sessions  # noqa: PLC0415
+    import nox.virtualenv  # noqa: PLC0415
+
+    # What nox_session_runner, nox_runner_envdir and nox_virtualenv reach for.
+    assert callable(nox.manifest.Manifest.list_all_sessions)
+    assert isinstance(inspect.getattr_static(nox.sessions.SessionRunner, "envdir"), property)
+    assert callable(nox.virtualenv.get_virtualenv)
+    assert "self._runner = runner" in inspect.getsource(nox.sessions.Session.__init__)
+    assert "global_config" in inspect.signature(nox.sessions.SessionRunner).parameters

@@ -11,7 +11,7 @@ a venv that does not match its lock.
 
 Nox names a session's venv after the session (there is no public way to
 point a session at another session's venv), hence the private Nox details,
-each in one ``_nox_*`` helper below with a fallback: the run's manifest
+each a function of :mod:`nox_support._compat` with a fallback: the run's manifest
 (the runner of ``audit(<service>)``, whose ``envdir`` is Nox's own answer,
 long paths hashed included), the run's ``--envdir`` and the run's parsed
 options (the venv backend chosen with ``--force-venv-backend`` /
@@ -31,6 +31,7 @@ import unicodedata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast
 
+from nox_support import _compat
 from nox_support.lock.freshness import require_fresh
 from nox_support.venv import sync as venv_sync
 from nox_support.venv import values as venv_values
@@ -55,10 +56,10 @@ def audit_venv_location(session: nox.Session, service: str) -> Path:
     ``envdir``: same envdir string, signature and hashing of long paths), else
     Nox's naming rule applied to the run's envdir and ``audit(<service>)``.
     """
-    runner = _nox_audit_runner(session, service)
+    runner = _compat.nox_session_runner(session, AUDIT_SESSION, service=service)
     if runner is not None:
-        return Path(_nox_runner_envdir(runner))
-    return Path(nox_env_dir(_nox_envdir(session), f"{AUDIT_SESSION}({service})"))
+        return Path(_compat.nox_runner_envdir(runner))
+    return Path(nox_env_dir(_compat.nox_envdir(session), f"{AUDIT_SESSION}({service})"))
 
 
 def nox_env_dir(envdir: str, signature: str) -> str:
@@ -81,52 +82,6 @@ def nox_env_dir(envdir: str, signature: str) -> str:
 
 _NOX_MAX_VENV_PATH = 100
 """Nox hashes a venv name when the venv's interpreter path would be longer than this."""
-
-
-# Nox private API: every use is in the helpers below (to move into one adapter module).
-
-
-def _nox_global_config(session: nox.Session) -> Any:
-    """The run's parsed options (``session._runner.global_config``), or ``None``."""
-    return getattr(getattr(session, "_runner", None), "global_config", None)
-
-
-def _nox_envdir(session: nox.Session) -> str:
-    """The run's ``--envdir`` as Nox was given it (default ``.nox``), else the session venv's parent."""
-    envdir = getattr(_nox_global_config(session), "envdir", None)
-    return os.fspath(envdir) if envdir is not None else os.fspath(session.env_dir.parent)
-
-
-def _nox_audit_runner(session: nox.Session, service: str) -> Any:
-    """The run's session runner of ``audit(<service>)`` (from the manifest), or ``None``.
-
-    Matched on the session name and its ``service`` parameter, not on the
-    signature text: ``audit(<service>)`` is the signature only while the
-    parameter id is the service name and no Python is forced.
-    """
-    manifest = getattr(getattr(session, "_runner", None), "manifest", None)
-    listing = getattr(manifest, "list_all_sessions", None)
-    if listing is None:
-        return None
-    matches = [
-        (selected, runner)
-        for runner, selected in listing()
-        if getattr(runner, "name", None) == AUDIT_SESSION
-        and getattr(getattr(runner, "func", None), "call_spec", {}).get("service") == service
-    ]
-    # One per service, unless Pythons are forced (-P): then the one this run selected, if any.
-    return next((runner for selected, runner in matches if selected), matches[0][1] if matches else None)
-
-
-def _nox_runner_envdir(runner: Any) -> str:
-    """A runner's venv directory, computed by Nox (without its "name was hashed" warning in our log)."""
-    nox_logger = logging.getLogger("nox")
-    previous = nox_logger.level
-    nox_logger.setLevel(logging.ERROR)
-    try:
-        return str(runner.envdir)
-    finally:
-        nox_logger.setLevel(previous)
 
 
 def backend_for(location: Path, configured: str) -> tuple[str, ...]:
@@ -166,9 +121,7 @@ def synced_audit_venv(
 
 
 def _open(session: nox.Session, location: Path, service: Service) -> Any:
-    from nox.virtualenv import get_virtualenv  # noqa: PLC0415 - Nox is imported only inside sessions
-
-    config = _nox_global_config(session)
+    config = _compat.nox_global_config(session)
     forced = getattr(config, "force_venv_backend", None)
     default = getattr(config, "default_venv_backend", None) or _noxfile_default_backend()
     configured = str(forced or default or "virtualenv")
@@ -179,7 +132,7 @@ def _open(session: nox.Session, location: Path, service: Service) -> Any:
     if getattr(config, "download_python", None) in {"never", "always"}:
         download = config.download_python
     try:
-        env = get_virtualenv(
+        env = _compat.nox_virtualenv(
             *backend_for(location, configured),
             download_python=download,
             envdir=str(location),
