@@ -109,6 +109,19 @@ def test_build_failure_names_the_package_and_the_error_line() -> None:
     assert failure.build_failure(_recorded("piptools-boto3-1.35.0-botocore-old.stderr")) is None
 
 
+@pytest.mark.parametrize(
+    "recorded",
+    ["piptools-local-build-failure-pip25.3.stderr", "piptools-local-build-failure-pip26.3.stderr"],
+)
+def test_a_local_package_build_failure_is_named_by_its_directory(recorded: str) -> None:
+    # pip quotes the package it could not build as a file:// URL ("Failed to build
+    # 'file:///home/dev/repo/libs/broken'"); the name is the directory's, never the URL's scheme.
+    found = failure.build_failure(_recorded(recorded))
+    assert found == failure.BuildFailure(
+        "broken", "Getting requirements to build wheel", "AttributeError: boom"
+    )
+
+
 def test_rerun_command_names_the_lock_not_the_deleted_temporary_file() -> None:
     command = (
         "python",

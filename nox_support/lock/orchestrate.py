@@ -300,6 +300,11 @@ def compile_to(
         target.service,
         target.layer,
     )
+    if seed and not reuse_hashes:
+        # pip >= 26.2 checks a seeded lock's hashes against the files it downloads, so a file whose
+        # bytes changed on the index would fail the compilation instead of getting its new hash.
+        # Without reuse, the old lock offers its pins alone; every hash is computed anew.
+        seed = lockfile.pins_as_constraints(seed.decode("utf-8"), path=target.shown).encode("utf-8")
     temp.write_bytes(seed or b"")
     constraints = [_relative(p, service.directory) for p in constraint_files(root, settings)]
     pinned = None
