@@ -95,6 +95,12 @@ def require_interpreter(python: str, *, service: str | None = None) -> Path:
     return found
 
 
+def interpreter_error(python: str, *, service: str) -> InterpreterNotFoundError | None:
+    """Why *service* cannot have a venv of Python *python* (it is installed nowhere), or ``None``."""
+    found = find_interpreter(python)
+    return missing_error(found, service=service) if isinstance(found, Searched) else None
+
+
 def missing_error(searched: Searched, *, service: str | None = None) -> InterpreterNotFoundError:
     """The error for an interpreter that is nowhere: what, where it was looked for, how to provide it."""
     python = searched.python

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -15,6 +16,8 @@ from nox_support.interpreters import (
     require_interpreter,
     without_downloads,
 )
+from nox_support.sessions import service_params
+from tests.repos import monorepo, write
 
 
 def _fake_python(path: Path) -> Path:
@@ -101,3 +104,22 @@ def test_downloads_are_off_unless_the_user_chose_otherwise() -> None:
     assert without_downloads({"UV_PYTHON_DOWNLOADS": ""})["UV_PYTHON_DOWNLOADS"] == "never"
     chosen = {"UV_PYTHON_DOWNLOADS": "automatic"}
     assert without_downloads(chosen) == chosen
+
+
+def test_sessions_get_the_path_found_and_a_missing_python_gets_no_venv_instead_of_a_skip(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    monkeypatch.setenv("UV_PYTHON_DOWNLOADS", "")
+    root = monorepo(tmp_path / "repo", {"api": "alpha\n", "legacy": "alpha\n"})
+    write(root / "services/legacy/.python-version", "3.99\n")
+    write(root / "services/api/.python-version", f"{running_python()}\n")
+
+    params = service_params(root)
+
+    assert [(p.args, p.id) for p in params] == [  # type: ignore[attr-defined]
+        ((sys.executable, "api"), "api"),
+        ((False, "legacy"), "legacy"),
+    ]
+    assert os.environ["UV_PYTHON_DOWNLOADS"] == "never"  # Nox's uv venvs and every uv run after it
