@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from nox_support import _compat
 from nox_support.discovery import running_python
 from nox_support.interpreters import (
     InterpreterNotFoundError,
@@ -123,3 +124,14 @@ def test_sessions_get_the_path_found_and_a_missing_python_gets_no_venv_instead_o
         ((False, "legacy"), "legacy"),
     ]
     assert os.environ["UV_PYTHON_DOWNLOADS"] == "never"  # Nox's uv venvs and every uv run after it
+
+
+def test_nox_is_told_never_to_download_where_it_has_that_option() -> None:
+    def newer(envdir: str, download_python: str = "auto") -> None:
+        del envdir, download_python
+
+    def older(envdir: str) -> None:
+        del envdir
+
+    assert _compat._without_downloads(newer, {"envdir": "x"}) == {"envdir": "x", "download_python": "never"}
+    assert _compat._without_downloads(older, {"envdir": "x"}) == {"envdir": "x"}

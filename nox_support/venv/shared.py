@@ -133,7 +133,6 @@ def _open(session: nox.Session, location: Path, service: Service) -> Any:
     try:
         env = _compat.nox_virtualenv(
             *backend_for(location, configured),
-            download_python="never",
             envdir=str(location),
             reuse_existing=True,
             interpreter=str(interpreter),
