@@ -99,8 +99,8 @@ def python_for(root: Path, python: str, *, purpose: str, packages: tuple[str, ..
     wanted = tuple(series_requirement(f"{name}=={distribution_version(name)}") for name in packages)
     with exclusive(location.with_suffix(".lock"), timeout=600, what=f"tool venv {location.name}"):
         stamped = read_stamp(location)
-        if stamped is not None and stamped[0] == wanted:
-            return ToolPython(str(_bin(location) / "python"), stamped[1])
+        if stamped is not None and stamped.requirements == wanted:
+            return ToolPython(str(_bin(location) / "python"), stamped.releases)
         backend = venv_backend()
         _create(location, str(interpreter), python, backend)
         tool_python = str(_bin(location) / "python")
@@ -113,8 +113,18 @@ def python_for(root: Path, python: str, *, purpose: str, packages: tuple[str, ..
     return ToolPython(tool_python, releases)
 
 
-def read_stamp(location: Path) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
-    """``(requirements, releases)`` the tool venv at *location* was made with, or ``None``."""
+@dataclass(frozen=True)
+class ToolStamp:
+    """What a tool venv was made with (its ``nox-support-tools.txt``)."""
+
+    requirements: tuple[str, ...]
+    """What was asked for (``pip-tools>=7,<8``)."""
+    releases: tuple[str, ...]
+    """What the installer chose (``pip-tools==7.5.2``)."""
+
+
+def read_stamp(location: Path) -> ToolStamp | None:
+    """What the tool venv at *location* was made with, or ``None`` (none yet, or unusable)."""
     try:
         lines = (location / STAMP_NAME).read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError):
@@ -123,7 +133,7 @@ def read_stamp(location: Path) -> tuple[tuple[str, ...], tuple[str, ...]] | None
     requirements = tuple(line for line in lines if line and not line.startswith("#"))
     if not releases or not (_bin(location) / "python").exists():
         return None
-    return requirements, releases
+    return ToolStamp(requirements, releases)
 
 
 def installed_releases(location: Path, packages: tuple[str, ...]) -> tuple[str, ...]:

@@ -67,7 +67,7 @@ class PipToolsCompiler:
     def release_for(self, python: str) -> str:
         """The pip-tools release that compiles for *python*: this one, or its tool venv's."""
         stamped = None if python == running_python() else read_stamp(tool_venv(self.root, python, self.name))
-        return stamped[1][0] if stamped else self.identity()
+        return stamped.releases[0] if stamped else self.identity()
 
     def options(self, extra_args: tuple[str, ...]) -> tuple[str, ...]:
         """Fixed options plus the configured ``compile_args``."""
