@@ -118,7 +118,7 @@ def test_audit_uses_the_interpreter_lock_finds_and_a_missing_one_fails_the_run(
     )
     assert list((tmp_path / "uv-pythons").iterdir()) == []  # nothing was downloaded
 
-    with_ci = nox(root, {**env, "CI": "true"}, "-s", "audit(legacy)", "tests(legacy)")
+    with_ci = nox(root, {**env, "CI": "true"}, "-s", "audit(legacy)", "tests(legacy)", "sbom(legacy)")
     output = with_ci.stdout + with_ci.stderr
     assert with_ci.returncode != 0, output
     assert ": skipped" not in output
@@ -126,6 +126,9 @@ def test_audit_uses_the_interpreter_lock_finds_and_a_missing_one_fails_the_run(
     assert (
         "Session tests(legacy) aborted: service 'legacy' targets Python 3.99, which is not installed"
     ) in output
+    assert (
+        "Session sbom(legacy) aborted: service 'legacy' targets Python 3.99, which is not installed" in output
+    )
     assert list((tmp_path / "uv-pythons").iterdir()) == []
 
 
