@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from nox_support import _compat
+from nox_support.ci.noxlist import parse_session_list
 from nox_support.discovery import running_python
 from nox_support.interpreters import (
     InterpreterNotFoundError,
@@ -135,3 +137,13 @@ def test_nox_is_told_never_to_download_where_it_has_that_option() -> None:
 
     assert _compat._without_downloads(newer, {"envdir": "x"}) == {"envdir": "x", "download_python": "never"}
     assert _compat._without_downloads(older, {"envdir": "x"}) == {"envdir": "x"}
+
+
+def test_the_ci_matrix_never_takes_an_interpreter_path_for_a_python_version() -> None:
+    listed = [
+        {"session": "audit(a)", "name": "audit", "python": "/home/me/.pyenv/versions/3.12.1/bin/python3.12"},
+        {"session": "audit(b)", "name": "audit", "python": "C:\\Python312\\python.exe"},
+        {"session": "audit(c)", "name": "audit", "python": False},
+        {"session": "tests-3.13(a)", "name": "tests", "python": "3.13"},  # forced with -P: kept
+    ]
+    assert [s.python for s in parse_session_list(json.dumps(listed))] == [None, None, None, "3.13"]
