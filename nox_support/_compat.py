@@ -126,10 +126,14 @@ def pypi_service(cache_dir: Path, timeout: int) -> Any:
 
 
 def create_tool_venv(location: Path, python: str, backend: str) -> None:
-    """Create a fresh venv at *location* for *python* with Nox's ``VirtualEnv``."""
+    """Create a fresh venv at *location* for the interpreter *python* (a path) with Nox's ``VirtualEnv``.
+
+    The interpreter was found by :mod:`nox_support.interpreters`: Nox never downloads one.
+    """
     from nox.virtualenv import VirtualEnv  # noqa: PLC0415 - only when a foreign Python is needed
 
-    VirtualEnv(str(location), interpreter=python, reuse_existing=False, venv_backend=backend).create()
+    options = _without_downloads(VirtualEnv, {"reuse_existing": False, "venv_backend": backend})
+    VirtualEnv(str(location), interpreter=python, **options).create()
 
 
 def recreate_session_venv(virtualenv: object) -> None:
@@ -216,7 +220,18 @@ def nox_runner_envdir(runner: Any) -> str:
 
 
 def nox_virtualenv(*backends: str, **options: Any) -> Any:
-    """``nox.virtualenv.get_virtualenv(*backends, **options)``: a venv object as Nox builds one."""
+    """``nox.virtualenv.get_virtualenv(*backends, **options)``: a venv object as Nox builds one.
+
+    With ``download_python="never"`` where Nox has that option: the interpreter is a path found
+    by :mod:`nox_support.interpreters`.
+    """
     from nox.virtualenv import get_virtualenv  # noqa: PLC0415 - Nox is imported only inside sessions
 
-    return get_virtualenv(*backends, **options)
+    return get_virtualenv(*backends, **_without_downloads(get_virtualenv, options))
+
+
+def _without_downloads(factory: Any, options: dict[str, Any]) -> dict[str, Any]:
+    """*options* plus ``download_python="never"`` when *factory* takes it (Nox releases since 2025.5.1)."""
+    if "download_python" in inspect.signature(factory).parameters:
+        return {**options, "download_python": "never"}
+    return options

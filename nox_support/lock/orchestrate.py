@@ -170,7 +170,7 @@ def compile_layer(
         try:
             reuse_hashes = not args.force and isinstance(state, lockfile.LockIntact)
             text = compile_to(temp, target, args.upgrade, seed, reuse_hashes=reuse_hashes)
-            compiled_by = target.project.compiler.identity()
+            compiled_by = target.project.compiler.release_for(service.python)
             content, local = split_local(text, target, current, compiled_by=compiled_by)
             forbidden = lockfile.machine_paths(root)
             lockfile.validate(content, path=target.shown, forbidden=forbidden)
