@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from nox_support import _compat
 from nox_support.errors import NoxSupportError
 from nox_support.interpreters import Searched, find_interpreter, require_interpreter, without_downloads
 from nox_support.lock.session import run_freshness, run_lock
@@ -51,6 +52,8 @@ def _nox_python(found: Path | Searched) -> str | bool:
 
 
 def _loaded_or_exit(root: Path) -> Project:
+    # The noxfile is loading: Nox builds its manifest of every parametrized session next.
+    _compat.speed_up_nox_manifest()
     try:
         return cached_project(root.resolve())
     except NoxSupportError as exc:
