@@ -106,11 +106,16 @@ def _manifest(count: int, monkeypatch: pytest.MonkeyPatch) -> Any:
 def test_nox_manifest_registration_is_linear_and_keeps_noxs_semantics(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # The methods this patch replaces are still Nox's own: a release that changes them fails here.
+    import nox.manifest  # noqa: PLC0415
     from nox.manifest import Manifest  # noqa: PLC0415
 
-    # The methods this patch replaces are still Nox's own: a release that changes them fails here.
-    for name in ("add_session", "list_all_sessions"):
+    for name in ("add_session", "list_all_sessions", "filter_by_name"):
         monkeypatch.setattr(Manifest, name, getattr(Manifest, name))
+    original = getattr(nox.manifest._normalized_session_match, "__wrapped__", None)
+    monkeypatch.setattr(
+        nox.manifest, "_normalized_session_match", original or nox.manifest._normalized_session_match
+    )
     monkeypatch.delattr(Manifest, "_nox_support_linear", raising=False)
     before = _manifest(50, monkeypatch)
     listed_before = [(s.signatures, selected) for s, selected in before.list_all_sessions()]
@@ -123,9 +128,11 @@ def test_nox_manifest_registration_is_linear_and_keeps_noxs_semantics(
     after.add_session(first)
     assert after._all_sessions.count(first) == 1
     assert after._queue.count(first) == 1
-    after.filter_by_name(["audit(service='s3')"])
-    assert [(s.signatures, selected) for s, selected in after.list_all_sessions()][3][1] is True
-    assert sum(selected for _, selected in after.list_all_sessions()) == 1
+    after.filter_by_name(["audit(service='s3')", 'audit(service = "s4")'])
+    selected = [s.signatures for s, chosen in after.list_all_sessions() if chosen]
+    assert selected == [["audit(service='s3')"], ["audit(service='s4')"]]
+    with pytest.raises(KeyError, match="Sessions not found: audit.service='s99'., nope"):
+        _manifest(50, monkeypatch).filter_by_name(["audit(service='s99')", "nope", "audit"])
 
 
 def test_the_nox_manifest_patch_leaves_another_nox_alone(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -139,3 +146,39 @@ def test_the_nox_manifest_patch_leaves_another_nox_alone(monkeypatch: pytest.Mon
     monkeypatch.delattr(Manifest, "_nox_support_linear", raising=False)
     assert _compat.speed_up_nox_manifest() is False
     assert Manifest.add_session is add_session
+
+
+def test_a_plain_session_name_is_matched_as_nox_matches_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    import nox.manifest  # noqa: PLC0415
+
+    original: Any = getattr(nox.manifest._normalized_session_match, "__wrapped__", None)
+    original = original or nox.manifest._normalized_session_match
+    quick = _compat._quick_session_match(original)
+    monkeypatch.setattr(nox.manifest, "_normalized_session_match", original)
+    sessions = [
+        _Signed("tests", ("tests-3.11(service='x')", "tests(service='x')")),
+        _Signed("freshness", ("freshness",)),
+        _Signed("lock", ("lock(service='orders')",)),
+    ]
+    names = [
+        "tests",
+        "freshness",
+        "lock",
+        "tests(service='x')",
+        'tests(service="x")',
+        "tests( service = 'x' )",
+        "lock(service='orders')",
+        "lock(service = 'payments')",
+        "tests-3.11(service='x')",
+        "(freshness)",
+        "missing",
+    ]
+    for session in sessions:
+        for name in names:
+            assert quick(name, session) == original(name, session), (name, session.signatures)
+
+
+class _Signed:
+    def __init__(self, name: str, signatures: tuple[str, ...]) -> None:
+        self.name = name
+        self.signatures = list(signatures)
