@@ -370,3 +370,23 @@ def unused_pyproject_note(services: Iterable[Service]) -> str | None:
         f"{names}: requirements.in is locked; the [project] dependencies of pyproject.toml next to it are "
         "not (remove requirements.in to lock from pyproject.toml)"
     )
+
+
+NO_SERVICE = "none"
+"""The one parameter Nox gets when discovery finds no service: the session then fails with
+:func:`no_services_error` instead of being skipped ("no parameters") with exit code 0."""
+
+
+def no_services_error(settings: Settings) -> DiscoveryError:
+    """The error of any session in a repository where discovery finds no service (pure)."""
+    globs = ", ".join(settings.service_globs)
+    msg = (
+        f"no services found: no directory matching {globs} holds a requirements.in "
+        "or a pyproject.toml with [project] dependencies"
+    )
+    return DiscoveryError(
+        msg,
+        hint="with hand-written requirements.txt files, run `nox-support adopt` to see the plan "
+        "(`nox-support adopt --write` applies it); or set [tool.nox_support] service_globs "
+        "to where the services are",
+    )
