@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -15,8 +16,10 @@ from nox_support.lock.compile.interface import KeepPins
 from nox_support.lock.compile.piptools import PipToolsCompiler
 from nox_support.lock.orchestrate import Fresh, LockArgs, Written, lock_service
 from nox_support.project import Project
+from tests.ci.conftest import ci_offline_index, ci_wheelhouse  # noqa: F401 - fixtures used below
+from tests.ci.helpers import nox
 from tests.fakes import FakeCompiler
-from tests.repos import write
+from tests.repos import monorepo, write
 
 KEEP = LockArgs(upgrade=KeepPins(), force=False)
 
@@ -241,3 +244,43 @@ def test_real_pyproject_service_locks_main_and_layers(tmp_path: Path) -> None:
         isinstance(v, freshness.FreshLock) for v in freshness.check_services(project, project.services)
     )
     print(f"adopt shape pyproject: 4 locks in {elapsed:.1f}s")  # noqa: T201 - timing for the report
+
+
+# ---------------------------------------------------------------------------
+# tests(<service>) installs the configured test layers (real uv venvs, local wheels)
+
+TESTED = """
+[project]
+name = "reports"
+version = "0.1.0"
+dependencies = ["beta"]
+
+[dependency-groups]
+test = ["pytest"]
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("ci_offline_index")
+def test_tests_session_installs_the_test_layers_setting(tmp_path: Path) -> None:
+    wheelhouse = os.environ["UV_FIND_LINKS"]  # set by ci_offline_index
+    root = monorepo(tmp_path, {}, pyproject='[tool.nox_support]\ncompiler = "uv"\n')
+    write(root / "services/reports/pyproject.toml", TESTED)
+    write(root / "services/reports/tests/test_it.py", "import beta\n\ndef test_it():\n    assert beta\n")
+    env = {"UV_OFFLINE": "1", "UV_NO_INDEX": "1", "UV_FIND_LINKS": wheelhouse, "PIP_NO_INDEX": "1"}
+    assert nox(root, "-s", "lock", env=env).returncode == 0
+    default = nox(root, "-s", "tests(reports)", env=env)
+    assert default.returncode == 1
+    assert "reports has tests but no dev lock to run them with" in default.stderr
+    # [tool.nox_support] test_layers names the group; the setting is not an input of any lock.
+    write(root / "pyproject.toml", '[tool.nox_support]\ncompiler = "uv"\ntest_layers = ["test"]\n')
+    configured = nox(root, "-s", "tests(reports)", env=env)
+    assert configured.returncode == 0, configured.stderr
+    assert "reports: 1 passed, 0 skipped" in configured.stderr
+
+
+def test_sbom_direct_dependencies_of_a_pyproject_service(tmp_path: Path) -> None:
+    from nox_support.sbom.session import direct_requirements  # noqa: PLC0415 - only this test needs it
+
+    root = _repo(tmp_path, SERVICE.replace('["gamma"]', '["Gamma>=1", "beta; python_version > \'3\'"]'))
+    assert direct_requirements(Project.load(root).service("billing")) == ("beta", "gamma")

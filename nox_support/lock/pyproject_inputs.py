@@ -219,6 +219,11 @@ def _extra(data: Mapping[str, object], name: str, by: Section, where: str) -> Op
     return OptionalDependencies(matches[0])
 
 
+def requirement_name(line: str) -> str:
+    """The distribution name of a requirement string already checked by :func:`requirements`."""
+    return Requirement(line).name
+
+
 def requires_python(data: Mapping[str, object]) -> str | None:
     """``[project] requires-python`` as written, or ``None``."""
     project = data.get("project")

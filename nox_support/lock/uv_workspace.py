@@ -138,3 +138,9 @@ def _shown(path: Path, repo_root: Path) -> str:
         return path.relative_to(repo_root).as_posix()
     except ValueError:
         return str(path)
+
+
+def declared_names(pyproject: Path, section: pp.Section, shown: str) -> tuple[str, ...]:
+    """Canonical names of the requirements *section* of *pyproject* declares (its direct dependencies)."""
+    written = pp.requirements(read_toml(pyproject, shown), section, shown)
+    return tuple(sorted({canonicalize_name(pp.requirement_name(line)) for line in written}))
