@@ -141,7 +141,7 @@ def dev_include_notes(texts: Mapping[str, str]) -> tuple[str, ...]:
 def describe(adopt: Plan, *, written: bool) -> str:
     """The plan as printed (pure)."""
     lines = []
-    count = f"{len(adopt.services)} services, {len(adopt.renames)} renames"
+    count = f"{_count(len(adopt.services), 'service')}, {_count(len(adopt.renames), 'rename')}"
     if written:
         lines.append(f"nox-support adopt: {count}, applied with git mv")
     else:
@@ -160,6 +160,10 @@ def describe(adopt: Plan, *, written: bool) -> str:
         "pins you wrote"
     )
     return "\n".join(lines) + "\n"
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 def tracked_files(root: Path) -> tuple[str, ...]:
