@@ -284,3 +284,18 @@ def test_sbom_direct_dependencies_of_a_pyproject_service(tmp_path: Path) -> None
 
     root = _repo(tmp_path, SERVICE.replace('["gamma"]', '["Gamma>=1", "beta; python_version > \'3\'"]'))
     assert direct_requirements(Project.load(root).service("billing")) == ("beta", "gamma")
+
+
+def test_drift_and_conflicts_read_the_declared_requirements(tmp_path: Path) -> None:
+    from nox_support.drift.collect import read_lock  # noqa: PLC0415 - only this test needs it
+
+    root = _repo(tmp_path)
+    project = _project(root, FakeCompiler())
+    service = project.service("billing")
+    lock_service(project, service, KEEP)
+    main = read_lock(root, service, service.main, project.settings)
+    assert [(r.name, r.file, r.line) for r in main.requirements] == [
+        ("gamma", "services/billing/pyproject.toml [project] dependencies", 1)
+    ]
+    dev = read_lock(root, service, service.layers[1], project.settings)
+    assert [r.name for r in dev.requirements] == ["pytest-stub", "alpha"]
