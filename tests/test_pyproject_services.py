@@ -18,7 +18,7 @@ from nox_support.lock.orchestrate import Fresh, LockArgs, Written, lock_service
 from nox_support.project import Project
 from tests.ci.conftest import ci_offline_index, ci_wheelhouse  # noqa: F401 - fixtures used below
 from tests.ci.helpers import nox
-from tests.fakes import FakeCompiler
+from tests.fakes import FakeCompiler, RecordingSession
 from tests.repos import monorepo, write
 
 KEEP = LockArgs(upgrade=KeepPins(), force=False)
@@ -299,3 +299,18 @@ def test_drift_and_conflicts_read_the_declared_requirements(tmp_path: Path) -> N
     ]
     dev = read_lock(root, service, service.layers[1], project.settings)
     assert [r.name for r in dev.requirements] == ["pytest-stub", "alpha"]
+
+
+def test_lock_says_once_that_requirements_in_wins(tmp_path: Path) -> None:
+    from nox_support.lock.session import run_lock  # noqa: PLC0415 - only this test needs it
+
+    root = _repo(tmp_path)
+    write(root / "services/billing/requirements.in", "alpha\n")
+    write(root / "services/api/requirements.in", "alpha\n")
+    project = _project(root, FakeCompiler())
+    session = RecordingSession()
+    run_lock(session.as_nox(), project, "api")
+    run_lock(session.as_nox(), project, "billing")
+    said = [w for w in session.warnings if "requirements.in is locked" in w]
+    assert len(said) == 1
+    assert said[0].startswith("services/billing: requirements.in is locked; the [project] dependencies")
