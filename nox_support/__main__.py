@@ -78,6 +78,10 @@ def _freshness(args: argparse.Namespace) -> int:
     from nox_support.project import Project  # noqa: PLC0415
 
     project = Project.load(Path(args.root).resolve())
+    if not project.services:  # as the freshness session: nothing checked is never "all fresh"
+        from nox_support.discovery import no_services_error  # noqa: PLC0415
+
+        raise no_services_error(project.settings)
     stale = 0
     total = 0
     for verdict in freshness.check_services(project, project.select(tuple(args.services))):

@@ -165,3 +165,12 @@ def test_every_session_fails_with_a_hint_where_no_service_is_found(tmp_path: Pat
     )
     assert "run `nox-support adopt` to see the plan" in result.stderr
     assert "no parameters" not in result.stderr
+
+
+@pytest.mark.slow
+def test_the_freshness_hook_fails_where_no_service_is_found(tmp_path: Path) -> None:
+    write(tmp_path / "services/api/requirements.txt", "alpha==1.0\n")
+    result = _run(tmp_path, "-m", "nox_support", "freshness", "--root", str(tmp_path))
+    assert result.returncode == 1
+    assert "nox-support: error: no services found" in result.stderr
+    assert "all 0 locks are fresh" not in result.stdout
