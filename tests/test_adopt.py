@@ -174,3 +174,12 @@ def test_the_freshness_hook_fails_where_no_service_is_found(tmp_path: Path) -> N
     assert result.returncode == 1
     assert "nox-support: error: no services found" in result.stderr
     assert "all 0 locks are fresh" not in result.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("offline_index")
+def test_the_ci_matrix_of_a_repository_without_services_is_empty(tmp_path: Path) -> None:
+    root = monorepo(tmp_path, {})
+    result = _run(root, "-m", "nox_support", "matrix", "--list", "tests")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""
