@@ -54,7 +54,8 @@ class LocalPackage:
 
     path: Path
     declared_in: str
-    line: int
+    line: int | None
+    """``None`` when declared in a TOML table (``[project] dependencies``, ``[tool.uv.sources]``)."""
 
 
 @dataclass(frozen=True)
@@ -146,10 +147,10 @@ class _Collector:
         _refuse_credentials(self.declared, shown)
         entries = reqfile.parse(self.declared, path=f"{shown} {section.label}")
         for local in reqfile.local_paths(entries):
-            self.add_local_package(local.path, shown, 0)
+            self.add_local_package(local.path, shown, None)
         for named in entries:
             if isinstance(named, reqfile.NamedRequirement) and named.url and named.url.startswith("file:"):
-                self.add_local_package(named.url, shown, 0)
+                self.add_local_package(named.url, shown, None)
 
     def sourced(
         self,
@@ -186,7 +187,7 @@ class _Collector:
             if value is not None:
                 self.add_part(path, f"[tool.uv.{key}]", pp.canonical_json(value))
 
-    def follow(self, package: Path, shown: str, line: int) -> None:
+    def follow(self, package: Path) -> None:
         """Every local package uv reaches from *package* through path and workspace sources."""
         if package in self.followed or not (package / pp.PYPROJECT).is_file():
             return
@@ -199,8 +200,9 @@ class _Collector:
         for name, (source, base) in uvw.effective_sources(package, data, workspace, self.root).items():
             if isinstance(source, pp.OtherSource) or (wanted is not None and name not in wanted):
                 continue
+            declared = f"{self.display(base / pp.PYPROJECT)} [tool.uv.sources] {name}"
             target = uvw.source_directory(name, source, base, workspace, self.display(base / pp.PYPROJECT))
-            self.add_local_package(str(target), shown, line)
+            self.add_local_package(self.name(target), declared, None)
 
     def name(self, path: Path) -> str:
         return Path(os.path.relpath(path, self.service.directory)).as_posix()
@@ -283,7 +285,7 @@ class _Collector:
             if isinstance(named, reqfile.NamedRequirement) and named.url and named.url.startswith("file:"):
                 self.add_local_package(named.url, shown, named.line)
 
-    def add_local_package(self, written: str, shown: str, line: int) -> None:
+    def add_local_package(self, written: str, shown: str, line: int | None) -> None:
         # pip resolves bare paths against the working directory, which is the
         # service directory when nox-support runs the compiler.
         raw = _local_path(written.split("[", maxsplit=1)[0])
@@ -310,7 +312,7 @@ class _Collector:
                 if meta.is_file():
                     self.add_file(meta, via=shown, line=line)
             if self.follow_uv_sources:
-                self.follow(target, shown, line)
+                self.follow(target)
         else:
             self.add_file(target, via=shown, line=line)
 

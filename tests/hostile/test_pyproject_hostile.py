@@ -80,3 +80,16 @@ def test_a_source_reached_only_through_a_local_package_cannot_change_unseen(tmp_
     (verdict,) = freshness.check_services(project, project.services)
     assert isinstance(verdict, freshness.StaleLock)
     assert "../../libs/b/pyproject.toml changed" in freshness.describe(verdict)
+
+
+def test_a_missing_path_source_is_named_where_declared_without_machine_paths(tmp_path: Path) -> None:
+    root = monorepo(tmp_path, {"web": "../../libs/a\n"}, pyproject='[tool.nox_support]\ncompiler = "uv"\n')
+    local_package(root / "libs/a", "a", requires=("b",))
+    path = root / "libs/a/pyproject.toml"
+    path.write_text(path.read_text() + '\n[tool.uv.sources]\nb = { path = "../gone" }\n')
+    with pytest.raises(NoxSupportError) as caught:
+        _lock(root)
+    assert str(caught.value).startswith(
+        "libs/a/pyproject.toml [tool.uv.sources] b: local path '../../libs/gone' does not exist"
+    )
+    assert str(tmp_path) not in str(caught.value)
