@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from nox_support import _compat
+from nox_support.discovery import NO_SERVICE, no_services_error
 from nox_support.errors import NoxSupportError
 from nox_support.interpreters import Searched, find_interpreter, require_interpreter, without_downloads
 from nox_support.lock.session import run_freshness, run_lock
@@ -25,8 +26,12 @@ if TYPE_CHECKING:
 
 
 def service_names(root: Path) -> list[str]:
-    """Service names for ``@nox.parametrize``; a discovery error stops Nox with its message."""
-    return [s.name for s in _loaded_or_exit(root).services]
+    """Service names for ``@nox.parametrize``; a discovery error stops Nox with its message.
+
+    With no service, the one name :data:`~nox_support.discovery.NO_SERVICE`: Nox would skip a
+    session without parameters and exit 0; this way the session runs and fails with a hint.
+    """
+    return [s.name for s in _loaded_or_exit(root).services] or [NO_SERVICE]
 
 
 def service_params(root: Path) -> list[object]:
@@ -42,6 +47,8 @@ def service_params(root: Path) -> list[object]:
 
     os.environ.update(without_downloads(os.environ))
     services = _loaded_or_exit(root).services
+    if not services:  # see service_names: no venv (python=False); the session fails with the hint
+        return [nox.param(False, NO_SERVICE, id=NO_SERVICE)]
     found = {python: find_interpreter(python) for python in {s.python for s in services}}
     return [nox.param(_nox_python(found[s.python]), s.name, id=s.name) for s in services]
 
@@ -71,8 +78,11 @@ def boundary(session: nox.Session) -> Iterator[None]:
 
 
 def project(root: Path) -> Project:
-    """The project at *root* (cached per process)."""
-    return cached_project(root.resolve())
+    """The project at *root* (cached per process); no service at all is an error for every session."""
+    loaded = cached_project(root.resolve())
+    if not loaded.services:
+        raise no_services_error(loaded.settings)
+    return loaded
 
 
 def lock(session: nox.Session, root: Path, service: str) -> None:

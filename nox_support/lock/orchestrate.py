@@ -308,7 +308,13 @@ def compile_to(
     temp.write_bytes(seed or b"")
     constraints = [_relative(p, service.directory) for p in constraint_files(root, settings)]
     pinned = None
+    declared = None
     try:
+        if layer.section is not None:
+            # A layer declared in pyproject.toml is compiled from a temporary requirements file
+            # holding exactly the digested requirements (never a build of the project itself).
+            declared = lockfile.temporary_sibling(layer.lock)
+            declared.write_text(collect(root, service, layer, settings).declared or "", encoding="utf-8")
         if layer.constrained_by is not None:
             # pip refuses unnamed (local path) requirements as constraints, so a layer is
             # constrained by the main lock's pins only, under a temporary name that is
@@ -326,7 +332,7 @@ def compile_to(
             CompileRequest(
                 service=service.name,
                 cwd=service.directory,
-                source=_relative(layer.source, service.directory),
+                source=_relative(declared or layer.source, service.directory),
                 output=temp.name,
                 constraints=tuple(constraints),
                 python=service.python,
@@ -337,10 +343,13 @@ def compile_to(
             )
         )
     finally:
-        if pinned is not None:
-            with contextlib.suppress(FileNotFoundError):
-                pinned.unlink()
+        for temporary in (pinned, declared):
+            if temporary is not None:
+                with contextlib.suppress(FileNotFoundError):
+                    temporary.unlink()
     text = temp.read_text(encoding="utf-8")
+    if declared is not None:
+        text = text.replace(_relative(declared, service.directory), layer.source.name)
     if pinned is not None and layer.constrained_by is not None:
         text = text.replace(
             _relative(pinned, service.directory), _relative(layer.constrained_by, service.directory)

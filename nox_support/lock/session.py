@@ -9,8 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from nox_support.discovery import default_python_note
-from nox_support.errors import DiscoveryError, StaleLockError
+from nox_support.discovery import default_python_note, no_services_error, unused_pyproject_note
+from nox_support.errors import StaleLockError
 from nox_support.lock import freshness as fresh
 from nox_support.lock.orchestrate import Fresh, lock_service, parse_lock_args
 from nox_support.project import Project
@@ -29,9 +29,9 @@ def run_lock(session: nox.Session, project: Project, service: str) -> None:
     svc = project.service(service)
     if project.root not in _PYTHON_NOTED:
         _PYTHON_NOTED.add(project.root)
-        note = default_python_note(project.services)
-        if note:
-            session.warn(note)
+        for note in (default_python_note(project.services), unused_pyproject_note(project.services)):
+            if note:
+                session.warn(note)
     args = parse_lock_args(session.posargs)
     for outcome in lock_service(project, svc, args):
         lock_path = outcome.layer.lock.relative_to(project.root).as_posix()
@@ -49,9 +49,7 @@ def run_freshness(session: nox.Session, project: Project) -> None:
     """Check every lock of every (selected) service; one warning per lock that is not fresh."""
     args = fresh.parse_freshness_args(session.posargs)
     if not project.services:
-        globs = ", ".join(project.settings.service_globs)
-        msg = f"no services found: no directory matching {globs} holds a requirements.in"
-        raise DiscoveryError(msg, hint="add services or set [tool.nox_support] service_globs")
+        raise no_services_error(project.settings)
     bad = 0
     total = 0
     for verdict in fresh.check_services(project, project.select(args.services), deep=args.deep):

@@ -27,6 +27,7 @@ from nox_support.errors import ConfigError, NoxSupportError
 from nox_support.licenses.spdx import Declared, detect
 from nox_support.lock import reqfile
 from nox_support.lock.regenerate import regenerate_command
+from nox_support.lock.uv_workspace import declared_names
 from nox_support.paths import display_path
 from nox_support.sbom.build import SbomInput, SbomPackage, build_document, serial_number
 from nox_support.venv import plan as venv_plan
@@ -191,6 +192,8 @@ def direct_requirements(service: Service) -> tuple[str, ...]:
     A local path is returned as ``path:<absolute path>``: the caller names it
     by the distribution installed from that path.
     """
+    if service.main.section is not None:  # declared in pyproject.toml
+        return declared_names(service.main.source, service.main.section, str(service.main.source))
     names: set[str] = set()
     seen: set[Path] = set()
     pending = [service.main.source]
