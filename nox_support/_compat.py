@@ -262,6 +262,10 @@ _SESSION_MATCH_SOURCES = frozenset(
 )
 
 
+NOX_ORIGINALS: dict[str, Any] = {}
+"""Nox's own functions that :func:`speed_up_nox_manifest` replaced (for tests and debugging)."""
+
+
 def _source_digest(function: object) -> str:
     import hashlib  # noqa: PLC0415 - only at noxfile load
 
@@ -362,6 +366,8 @@ def speed_up_nox_manifest() -> bool:
         return False
     import nox.manifest  # noqa: PLC0415
 
+    NOX_ORIGINALS.update({name: getattr(Manifest, name) for name in _MANIFEST_SOURCES})
+    NOX_ORIGINALS["_normalized_session_match"] = nox.manifest._normalized_session_match  # noqa: SLF001
     if _source_digest(nox.manifest._normalized_session_match) in _SESSION_MATCH_SOURCES:  # noqa: SLF001
         nox.manifest._normalized_session_match = _quick_session_match(nox.manifest._normalized_session_match)  # noqa: SLF001
     Manifest.add_session = _linear_add_session  # type: ignore[method-assign]
