@@ -27,6 +27,7 @@ from nox_support.errors import ConfigError, NoxSupportError
 from nox_support.licenses.spdx import Declared, detect
 from nox_support.lock import reqfile
 from nox_support.lock.regenerate import regenerate_command
+from nox_support.outputs import write_report
 from nox_support.paths import display_path
 from nox_support.sbom.build import SbomInput, SbomPackage, build_document, serial_number
 from nox_support.venv import plan as venv_plan
@@ -71,9 +72,8 @@ def run_sbom(session: nox.Session, project: Project, service: str) -> None:
         # An SBOM of an earlier lock must not pass for this one (CI uploads whatever is there).
         path.unlink(missing_ok=True)
         raise
-    path.parent.mkdir(parents=True, exist_ok=True)
     if _read(path) != document:
-        atomic.write_text(path, document)
+        write_report(path, document, root=project.root)
     components = len(json.loads(document).get("components", []))
     note = " (cached: lock and venv unchanged)" if cached else ""
     session.log(f"{svc.name}: SBOM with {components} components -> {display_path(path, project.root)}{note}")
