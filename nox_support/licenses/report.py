@@ -69,12 +69,17 @@ class LicenseReport:
         return tuple(r for r in self.rows if r.status == "violation")
 
     def summary_line(self) -> str:
-        """``shop: 2 violations (14 packages, 1 unknown, 1 excepted)``."""
-        counts = {s: sum(1 for r in self.rows if r.status == s) for s in ("violation", "unknown", "excepted")}
-        verdict = _count(counts["violation"], "violation") if counts["violation"] else "compliant"
+        """``shop: 2 violations (14 packages, 1 unknown, 1 excepted)``.
+
+        Each count agrees with the list: ``unknown`` counts every package whose licence is
+        unknown, whether it passed (``unknown = "allow"``) or is one of the violations.
+        """
+        violations = sum(1 for r in self.rows if r.status == "violation")
+        unknown = sum(1 for r in self.rows if r.license is None and r.status != "excepted")
+        excepted = sum(1 for r in self.rows if r.status == "excepted")
+        verdict = _count(violations, "violation") if violations else "compliant"
         return (
-            f"{self.service}: {verdict} ({len(self.rows)} packages, "
-            f"{counts['unknown']} unknown, {counts['excepted']} excepted)"
+            f"{self.service}: {verdict} ({len(self.rows)} packages, {unknown} unknown, {excepted} excepted)"
         )
 
     def to_json(self) -> str:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from nox_support.config import load_tool_table
 from nox_support.errors import NoxSupportError
 from nox_support.licenses.config import LicenseSettings, parse_license_settings
+from nox_support.licenses.files import detect_installed
 from nox_support.licenses.policy import PackageLicense, evaluate
 from nox_support.licenses.report import (
     REPORT_DIR,
@@ -29,7 +30,6 @@ from nox_support.licenses.report import (
     write_combined,
     write_service_report,
 )
-from nox_support.licenses.spdx import detect
 from nox_support.paths import display_path
 from nox_support.venv import shared, sitemeta
 from nox_support.venv.values import SyncResult
@@ -90,10 +90,12 @@ def installed_licenses(sync: SyncResult) -> tuple[PackageLicense, ...]:
     if missing:
         msg = f"{', '.join(missing)} in the venv's stamp but without metadata in {site}"
         raise sitemeta.MetadataError(msg, hint=f"delete {sync.venv} and run again")
-    metas = [sitemeta.read_dist_info(site / by_name[name]) for name in wanted]
-    return tuple(
-        PackageLicense(m.name, m.version, detect(m), local.get(n)) for n, m in zip(wanted, metas, strict=True)
-    )
+    packages = []
+    for name in wanted:
+        meta = sitemeta.read_dist_info(site / by_name[name])
+        detected = detect_installed(site / by_name[name], meta)
+        packages.append(PackageLicense(meta.name, meta.version, detected, local.get(name)))
+    return tuple(packages)
 
 
 def combined_markdown(project: Project) -> str:

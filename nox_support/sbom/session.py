@@ -24,7 +24,8 @@ from packaging.utils import canonicalize_name
 
 from nox_support import atomic
 from nox_support.errors import ConfigError, NoxSupportError
-from nox_support.licenses.spdx import Declared, detect
+from nox_support.licenses.files import detect_installed
+from nox_support.licenses.spdx import Declared
 from nox_support.lock import reqfile
 from nox_support.lock.regenerate import regenerate_command
 from nox_support.outputs import write_report
@@ -158,7 +159,7 @@ def gather(  # noqa: PLR0913 - the inputs of one document
             where = display_path(lock, root)
             msg = f"{service.name}: {name}=={meta.version} is installed but has no sha256 hash in {where}"
             raise SbomError(msg, hint=f"regenerate the lock: {regenerate_command(service.name)}")
-        detected = detect(meta)
+        detected = detect_installed(site / entry, meta)
         packages.append(
             SbomPackage(
                 name=meta.name,
