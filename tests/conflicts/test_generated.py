@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from nox_support.conflicts import render
-from nox_support.conflicts.session import ConflictsArgs, build_report
+from nox_support.conflicts.session import ConflictsArgs, build_report, parse_conflicts_args
 from nox_support.listing import and_more
 from nox_support.project import Project
 from tests.conflicts.spec_resolver import SpecResolver
@@ -122,6 +122,11 @@ def test_75_identical_pin_changes_are_one_line_and_verbose_lists_them_all(tmp_pa
     assert markdown.count("python-dateutil") == 1
     assert "| 75: s01, s02" in markdown
     assert "and 55 more (conflicts.json) |" in markdown
+
+
+def test_verbose_is_a_conflicts_option() -> None:
+    assert parse_conflicts_args(["--verbose", "s01"]) == ConflictsArgs(("s01",), verbose=True)
+    assert parse_conflicts_args([]) == ConflictsArgs((), verbose=False)
 
 
 def test_and_more_counts_what_it_leaves_out() -> None:
