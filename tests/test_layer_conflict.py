@@ -50,7 +50,7 @@ def test_the_main_lock_pin_is_named_with_why_and_the_fix(said: str) -> None:
     assert error.message == (
         f"{said}\n"
         "  requests==2.34.2 is pinned by services/x/requirements.txt (the main lock), via google-auth; "
-        "the layer asks for requests>=2.35\n"
+        "the layer needs requests>=2.35\n"
         "  wrote services/x/requirements.txt; services/x/requirements-dev.txt was left untouched"
     )
     assert error.hint == (
@@ -105,10 +105,11 @@ def test_a_failing_layer_says_what_was_written_before_it(tmp_path: Path) -> None
 
 @pytest.mark.slow
 @pytest.mark.usefixtures("offline_index")
-def test_a_real_layer_conflict_names_the_main_lock_pin(tmp_path: Path) -> None:
-    # gamma holds alpha below 2 in the main lock; the dev layer asks for alpha>=2.
+@pytest.mark.parametrize("layer", ["alpha>=2\n", "delta\n"], ids=["direct", "through-delta"])
+def test_a_real_layer_conflict_names_the_main_lock_pin(tmp_path: Path, layer: str) -> None:
+    # gamma holds alpha below 2 in the main lock; the dev layer needs alpha>=2 (itself, or for delta).
     root = monorepo(tmp_path, {"api": "gamma\n"}, copy_noxfile=False)
-    write(root / "services/api/requirements-dev.in", "alpha>=2\n")
+    write(root / "services/api/requirements-dev.in", layer)
     session = RecordingSession()
 
     with pytest.raises(ResolutionError) as info:
@@ -118,7 +119,7 @@ def test_a_real_layer_conflict_names_the_main_lock_pin(tmp_path: Path) -> None:
     message = info.value.message
     assert (
         "  alpha==1.1 is pinned by services/api/requirements.txt (the main lock), via gamma; "
-        "the layer asks for alpha>=2\n"
+        "the layer needs alpha>=2\n"
     ) in message
     assert message.endswith(
         "  wrote services/api/requirements.txt; services/api/requirements-dev.txt was left untouched"

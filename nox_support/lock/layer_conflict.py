@@ -2,7 +2,7 @@
 
 A layer (``requirements-dev.in``) is compiled with the main lock's pins as constraints: the
 dev tools install on top of the service's own environment, so they cannot move its pins.
-When the layer asks for a version the main lock does not have, the compiler says only that
+When the layer needs a version the main lock does not have, the compiler says only that
 ``requests>=2.35`` cannot be installed; the other side of the conflict is the main lock's pin,
 which the compiler's message does not name.  :func:`explain_layer_conflict` names it, says
 why the main lock holds it (``via google-auth``), suggests moving the requirement into the
@@ -35,7 +35,7 @@ class HeldPin:
 
     pin: LockedPackage
     asked: str
-    """What the layer (or a package it needs) asks for: ``alpha>=2``."""
+    """What the layer (or a package it needs) requires: ``alpha>=2``."""
 
     def describe(self, main_lock: str) -> str:
         """``alpha==1.1 is pinned by services/api/requirements.txt (the main lock), via gamma``."""
@@ -43,7 +43,7 @@ class HeldPin:
         why = f"via {', '.join(parents)}" if parents else "asked for by its input"
         return (
             f"{self.pin.name}=={self.pin.version} is pinned by {main_lock} (the main lock), {why}; "
-            f"the layer asks for {self.asked}"
+            f"the layer needs {self.asked}"
         )
 
 
