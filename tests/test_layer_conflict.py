@@ -106,9 +106,11 @@ def test_a_failing_layer_says_what_was_written_before_it(tmp_path: Path) -> None
 @pytest.mark.slow
 @pytest.mark.usefixtures("offline_index")
 @pytest.mark.parametrize("layer", ["alpha>=2\n", "delta\n"], ids=["direct", "through-delta"])
-def test_a_real_layer_conflict_names_the_main_lock_pin(tmp_path: Path, layer: str) -> None:
+@pytest.mark.parametrize("compiler", ["pip-tools", "uv"])
+def test_a_real_layer_conflict_names_the_main_lock_pin(tmp_path: Path, layer: str, compiler: str) -> None:
     # gamma holds alpha below 2 in the main lock; the dev layer needs alpha>=2 (itself, or for delta).
-    root = monorepo(tmp_path, {"api": "gamma\n"}, copy_noxfile=False)
+    pyproject = f'[tool.nox_support]\ncompiler = "{compiler}"\n'
+    root = monorepo(tmp_path, {"api": "gamma\n"}, pyproject=pyproject, copy_noxfile=False)
     write(root / "services/api/requirements-dev.in", layer)
     session = RecordingSession()
 
