@@ -10,6 +10,7 @@ violation naming service, package, version and licence.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 from pathlib import Path
@@ -58,7 +59,8 @@ def run_licenses(session: nox.Session, project: Project, service: str) -> None:
             packages = installed_licenses(sync)
     except NoxSupportError:
         # A report of an earlier lock must not pass for this one.
-        (project.root / REPORT_DIR / f"{svc.name}.json").unlink(missing_ok=True)
+        with contextlib.suppress(FileNotFoundError, NotADirectoryError):  # none there: nothing to remove
+            (project.root / REPORT_DIR / f"{svc.name}.json").unlink()
         raise
     result = evaluate(svc.name, packages, settings, today=dt.date.today())  # noqa: DTZ011 - a local calendar day, as audit ignores
     lock = svc.main.lock

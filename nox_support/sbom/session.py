@@ -12,6 +12,7 @@ fingerprint, the requirements.in names, the tool versions and
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -71,7 +72,8 @@ def run_sbom(session: nox.Session, project: Project, service: str) -> None:
                 write_cache(cache, key, document)
     except NoxSupportError:
         # An SBOM of an earlier lock must not pass for this one (CI uploads whatever is there).
-        path.unlink(missing_ok=True)
+        with contextlib.suppress(FileNotFoundError, NotADirectoryError):  # none there: nothing to remove
+            path.unlink()
         raise
     if _read(path) != document:
         write_report(path, document, root=project.root)
@@ -122,9 +124,12 @@ def read_cache(path: Path, key: str) -> str | None:
 
 
 def write_cache(path: Path, key: str, document: str) -> None:
-    """Store *document* under *key*."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    atomic.write_text(path, json.dumps({"format": CACHE_FORMAT, "key": key, "document": document}) + "\n")
+    """Store *document* under *key*; a cache that cannot be written only means a rebuild next time."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic.write_text(path, json.dumps({"format": CACHE_FORMAT, "key": key, "document": document}) + "\n")
+    except OSError:
+        return
 
 
 def gather(  # noqa: PLR0913 - the inputs of one document

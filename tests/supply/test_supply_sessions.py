@@ -11,6 +11,7 @@ from cyclonedx.validation.json import JsonStrictValidator
 
 from nox_support.errors import NoxSupportError
 from nox_support.licenses.session import LicenseViolationError, run_licenses
+from nox_support.outputs import OutputError
 from nox_support.project import Project
 from nox_support.sbom.session import run_sbom
 from nox_support.venv import sync as venv_sync
@@ -275,3 +276,14 @@ def test_a_failed_sync_fails_licenses_and_removes_the_earlier_report(repo: Path)
     with pytest.raises(NoxSupportError):
         licenses(repo)
     assert not (repo / "reports" / "licenses" / "shop.json").exists()
+
+
+def test_a_file_where_reports_should_be_is_one_clear_error_for_sbom_and_licenses(repo: Path) -> None:
+    (repo / "reports").write_text("not a directory\n", encoding="utf-8")
+    for run in (run_sbom, run_licenses):
+        session = NoneSession(repo, "supply-shop")
+        with pytest.raises(OutputError) as info:
+            run(session.as_nox(), Project.load(repo), "shop")
+        assert info.value.message.startswith("cannot create reports/")
+        assert info.value.message.endswith(": reports: File exists")
+    assert (repo / "reports").read_text(encoding="utf-8") == "not a directory\n"
