@@ -203,6 +203,9 @@ def detect(meta: DistMetadata, files: tuple[LicenceFile, ...] = ()) -> Detected:
     from_classifiers = _from_classifiers(meta.classifiers)
     if from_classifiers is not None:
         return Declared(from_classifiers, "classifiers", "; ".join(_licence_classifiers(meta.classifiers)))
+    from_text = _from_license_text(meta)
+    if from_text is not None:
+        return Declared(from_text, "License", _shorten(meta.license or "", limit=_MAX_EXPRESSION))
     raw = meta.license or "; ".join(_licence_classifiers(meta.classifiers)) or None
     from_files = _from_files(files) if raw is None or wants_licence_file(meta) else None
     if from_files is not None and (raw is None or from_files.startswith("BSD-")):
@@ -242,6 +245,21 @@ def from_licence_text(text: str) -> str | None:
     if "advertising materials" in flat:
         return None  # the 4-clause licence: rare, and better named by hand than guessed
     return "BSD-3-Clause" if "endorse or promote products derived" in flat else "BSD-2-Clause"
+
+
+def _from_license_text(meta: DistMetadata) -> str | None:
+    """The licence whose whole text is in ``License`` (older packages put it there), or ``None``.
+
+    Read when the classifiers name no licence, or only "BSD" (then the text must be a BSD one).
+    """
+    text = meta.license or ""
+    if len(" ".join(text.split())) <= _MAX_EXPRESSION:
+        return None
+    found = from_licence_text(text)
+    named = [c.lower() for c in _licence_classifiers(meta.classifiers) if c != "License :: OSI Approved"]
+    if found is None or not named:
+        return found
+    return found if found.startswith("BSD-") and all(n in _BSD_NAMES for n in named) else None
 
 
 def _from_files(files: tuple[LicenceFile, ...]) -> str | None:

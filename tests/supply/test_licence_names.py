@@ -104,6 +104,25 @@ def test_licence_texts_are_told_apart_and_never_guessed() -> None:
     assert isinstance(detect(other, (LicenceFile("LICENSE", MIT_TEXT),)), Unknown)
 
 
+def test_a_whole_licence_text_in_license_is_recognised_when_the_classifiers_name_none() -> None:
+    numpy_like = detect(meta(license_field=PALLETS_LICENSE, classifiers=(BSD_CLASSIFIER,)))
+    assert isinstance(numpy_like, Declared)
+    assert (numpy_like.expression, numpy_like.source) == ("BSD-3-Clause", "License")
+    assert numpy_like.raw.startswith("Copyright 2007 Pallets Redistribution and use")
+    assert len(numpy_like.raw) == 200  # shortened for the report
+    mit = detect(meta(license_field=MIT_TEXT * 3))
+    assert isinstance(mit, Declared)
+    assert mit.expression == "MIT"
+    # A BSD text under an MIT classifier: a classifier that names a licence comes first.
+    mixed = detect(
+        meta(license_field=PALLETS_LICENSE, classifiers=("License :: OSI Approved :: MIT License",))
+    )
+    assert isinstance(mixed, Declared)
+    assert (mixed.expression, mixed.source) == ("MIT", "classifiers")
+    other = detect(meta(license_field=PALLETS_LICENSE, classifiers=("License :: Other/Proprietary License",)))
+    assert isinstance(other, Unknown)  # a classifier the text does not match: no guess
+
+
 def test_licence_files_are_read_from_the_dist_info_only(tmp_path: Path) -> None:
     dist_info = tmp_path / "pkg-1.0.dist-info"
     (dist_info / "licenses").mkdir(parents=True)
