@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from nox_support.discovery import default_python_note, no_services_error, unused_pyproject_note
 from nox_support.errors import StaleLockError
 from nox_support.lock import freshness as fresh
-from nox_support.lock.orchestrate import Fresh, lock_service, parse_lock_args
+from nox_support.lock.orchestrate import Fresh, LayerOutcome, lock_service, parse_lock_args
 from nox_support.project import Project
 
 if TYPE_CHECKING:
@@ -33,7 +33,8 @@ def run_lock(session: nox.Session, project: Project, service: str) -> None:
             if note:
                 session.warn(note)
     args = parse_lock_args(session.posargs)
-    for outcome in lock_service(project, svc, args):
+
+    def tell(outcome: LayerOutcome) -> None:  # as each layer is done: a later failure hides nothing
         lock_path = outcome.layer.lock.relative_to(project.root).as_posix()
         if isinstance(outcome, Fresh):
             session.log(f"{service}: {lock_path} is up to date (inputs unchanged)")
@@ -43,6 +44,8 @@ def run_lock(session: nox.Session, project: Project, service: str) -> None:
             session.log(f"{service}: wrote {lock_path}")
         else:
             session.log(f"{service}: {lock_path} recompiled, no change")
+
+    lock_service(project, svc, args, on_outcome=tell)
 
 
 def run_freshness(session: nox.Session, project: Project) -> None:
