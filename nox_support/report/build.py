@@ -29,11 +29,11 @@ from nox_support.report.model import (
     LockState,
     Missing,
     Page,
+    PytestResult,
     Report,
     ReportText,
     ServiceInputs,
     ServiceRow,
-    TestsResult,
     Unreadable,
 )
 
@@ -124,7 +124,7 @@ def _licence_result(report: Report, lock_sha256: str) -> LicenceResult | Missing
     )
 
 
-def _tests_result(report: Report) -> TestsResult | Missing | Unreadable:
+def _tests_result(report: Report) -> PytestResult | Missing | Unreadable:
     """The JUnit counts pytest wrote, summed over its ``testsuite`` elements."""
     if not isinstance(report, ReportText):
         return report
@@ -141,7 +141,7 @@ def _tests_result(report: Report) -> TestsResult | Missing | Unreadable:
                 total[key] += int(suite.get(key, "0"))
     except (ET.ParseError, ValueError) as exc:
         return Unreadable(report.path, f"not a JUnit report: {exc}")
-    return TestsResult(**total)
+    return PytestResult(**total)
 
 
 def _vulnerable(reports: tuple[ServiceReport, ...]) -> _Vulnerable:

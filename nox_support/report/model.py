@@ -87,7 +87,7 @@ class LicenceResult:
 
 
 @dataclass(frozen=True)
-class TestsResult:
+class PytestResult:
     """The counts of the latest ``tests(<service>)`` (its JUnit report)."""
 
     tests: int
@@ -109,7 +109,7 @@ class ServiceRow:
     locks: tuple[LockCheck, ...]
     audit: AuditResult | Missing | Unreadable
     licences: LicenceResult | Missing | Unreadable
-    tests: TestsResult | Missing | Unreadable
+    tests: PytestResult | Missing | Unreadable
 
 
 @dataclass(frozen=True)

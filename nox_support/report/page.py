@@ -26,8 +26,8 @@ from nox_support.report.model import (
     LockCheck,
     Missing,
     Page,
+    PytestResult,
     ServiceRow,
-    TestsResult,
     Unreadable,
 )
 
@@ -172,7 +172,7 @@ def _licence_cell(licences: LicenceResult, service: str) -> dict[str, Any]:
     return _cell(state, text, detail, licences.violations)
 
 
-def _tests_cell(tests: TestsResult) -> dict[str, Any]:
+def _tests_cell(tests: PytestResult) -> dict[str, Any]:
     detail = f"{tests.tests} tests: {tests.failures} failed, {tests.errors} errors, {tests.skipped} skipped"
     failed = tests.failures + tests.errors
     if failed:
