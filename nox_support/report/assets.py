@@ -3,8 +3,9 @@
 The script reads the data from ``<script type="application/json" id="data">`` and builds every
 element with ``createElement`` and ``textContent``: no text from a report is ever parsed as HTML.
 It sorts (click a column heading) and filters (the three controls), and when the first render is
-done it records ``performance.now()`` in ``<html data-render-ms>``: the page's load time as the
-browser measured it (``benchmarks/report_page.py`` reads it).
+done and laid out it records ``performance.now()`` (milliseconds since navigation started) in
+``<html data-render-ms>``: the page's load time as the browser measured it
+(``benchmarks/report_page.py`` reads it).
 """
 
 from __future__ import annotations
@@ -27,16 +28,14 @@ main { padding: 0 24px 24px; }
 .notes li { color: var(--warn); }
 .scroll { overflow: auto; max-height: 75vh; border: 1px solid var(--line); }
 table.data { border-collapse: collapse; width: 100%; }
-#drift { width: auto; }
-.summary { margin-top: 12px; }
-table.data th, table.data td { border-bottom: 1px solid var(--line); padding: 3px 8px; text-align: left;
-  vertical-align: top; }
-table.data thead th { position: sticky; top: 0; background: #f6f8fa; z-index: 1; cursor: pointer;
-  white-space: nowrap; user-select: none; }
-table.data thead th.sorted-asc::after { content: " \\25B2"; }
-table.data thead th.sorted-desc::after { content: " \\25BC"; }
-#drift th.lock { writing-mode: vertical-rl; transform: rotate(180deg); font-weight: normal;
-  white-space: nowrap; max-height: 160px; }
+#drift { table-layout: fixed; }
+#drift th, #drift td { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; width: 72px;
+  height: 24px; padding: 0 6px; line-height: 24px; }
+#drift th.package, #drift td.name { width: 200px; position: sticky; left: 0; background: #fff; z-index: 1; }
+#drift th.package { background: #f6f8fa; z-index: 2; }
+#drift th.lock { writing-mode: vertical-rl; height: 130px; padding: 6px 0; vertical-align: bottom;
+  font-weight: normal; text-align: left; }
+#drift th.spacer, #drift td.spacer, #drift tr.spacer td { padding: 0; border: 0; }
 #drift td.v { white-space: nowrap; font-family: ui-monospace, monospace; font-size: 12px; }
 #drift td.v0 { background: #eef6ff; } #drift td.v1 { background: #fff8d6; }
 #drift td.v2 { background: #f3e8ff; } #drift td.v3 { background: #e6fffa; }
@@ -53,6 +52,7 @@ td.name, th.name { white-space: nowrap; font-weight: 600; }
 SCRIPT = """
 "use strict";
 (function () {
+  const started = performance.now();
   const DATA = JSON.parse(document.getElementById("data").textContent);
   const STATES = { good: 4, warn: 3, missing: 2, bad: 0 };
   const COLUMNS = ["lock", "audit", "licences", "tests"];
@@ -112,26 +112,69 @@ SCRIPT = """
     markSorted($("services"), "services");
   }
 
+  // The drift matrix (packages x locks) can hold 30,000 cells at 300 services: only the rows and
+  // columns in view (and a few around them) are in the DOM, spacers stand for the rest.
+  const COL = 72, ROW = 24, FIXED = 272, STICKY = 200, AROUND = 4;
+  let drift = null;
   function renderDrift(f) {
-    const drift = DATA.drift;
     const table = $("drift");
-    if (drift.state !== "ok") { table.parentNode.hidden = true; return; }
+    if (DATA.drift.state !== "ok") { table.parentNode.hidden = true; return; }
     const shown = [];
-    drift.locks.forEach((lock, index) => { if (has(lock, f.service)) shown.push(index); });
-    const head = el("tr");
-    [["package", "package"], ["versions", "versions"]].forEach(([key, label]) => {
-      const th = el("th", label);
-      th.dataset.key = key;
-      head.appendChild(th);
-    });
-    shown.forEach((index) => head.appendChild(el("th", drift.locks[index], "lock")));
-    table.tHead.replaceChild(head, table.tHead.rows[0]);
+    DATA.drift.locks.forEach((lock, index) => { if (has(lock, f.service)) shown.push(index); });
     const [key, dir] = sorting.drift;
-    let rows = drift.rows.filter((r) => has(r.package, f.pkg));
+    let rows = DATA.drift.rows.filter((r) => has(r.package, f.pkg));
     if (f.problems) rows = rows.filter((r) => r.vulnerable);
     if (f.service) rows = rows.filter((r) => r.cells.some((c) => shown.includes(c[0])));
     rows = sortRows(rows, key, dir, (r, k) => (k === "package" ? r.package : r.versions));
-    fillBody(table, rows.map((r) => {
+    drift = { rows: rows, shown: shown, drawn: "" };
+    table.style.width = (FIXED + COL * shown.length) + "px";
+    $("drift-count").textContent = rows.length + " of " + DATA.drift.rows.length + " packages, " +
+      shown.length + " of " + DATA.drift.locks.length + " locks";
+    drawDrift();
+  }
+  function spacer(tag, width) {
+    const node = el(tag, null, "spacer");
+    node.style.width = width + "px";
+    return node;
+  }
+  function drawDrift() {
+    if (!drift) return;
+    const table = $("drift");
+    const box = table.parentNode;
+    const { rows, shown } = drift;
+    const c0 = Math.max(0, Math.floor((box.scrollLeft + STICKY - FIXED) / COL) - AROUND);
+    const c1 = Math.min(shown.length, Math.ceil((box.scrollLeft + box.clientWidth - FIXED) / COL) + AROUND);
+    const r0 = Math.max(0, Math.floor(box.scrollTop / ROW) - AROUND);
+    const height = Math.max(box.clientHeight, window.innerHeight);
+    const r1 = Math.min(rows.length, Math.ceil((box.scrollTop + height) / ROW) + AROUND);
+    const drawn = [c0, c1, r0, r1].join();
+    if (drawn === drift.drawn) return;
+    drift.drawn = drawn;
+    const head = el("tr");
+    [["package", "package"], ["versions", "versions"]].forEach(([key, label]) => {
+      const th = el("th", label, key);
+      th.dataset.key = key;
+      head.appendChild(th);
+    });
+    if (c0 > 0) head.appendChild(spacer("th", c0 * COL));
+    shown.slice(c0, c1).forEach((index) => {
+      const th = el("th", DATA.drift.locks[index], "lock");
+      th.title = DATA.drift.locks[index];
+      head.appendChild(th);
+    });
+    if (c1 < shown.length) head.appendChild(spacer("th", (shown.length - c1) * COL));
+    table.tHead.replaceChild(head, table.tHead.rows[0]);
+    const filler = (count) => {
+      const tr = el("tr", null, "spacer");
+      const td = el("td");
+      td.colSpan = head.cells.length;
+      td.style.height = count * ROW + "px";
+      tr.appendChild(td);
+      return tr;
+    };
+    const lines = [];
+    if (r0 > 0) lines.push(filler(r0));
+    rows.slice(r0, r1).forEach((r) => {
       const byLock = new Map();
       r.cells.forEach((c) => byLock.set(c[0], c));
       const tr = el("tr");
@@ -139,19 +182,27 @@ SCRIPT = """
       const versions = el("td", r.versions, "count");
       versions.title = r.verdict;
       tr.appendChild(versions);
-      shown.forEach((index) => {
+      if (c0 > 0) tr.appendChild(el("td", null, "spacer"));
+      shown.slice(c0, c1).forEach((index) => {
         const c = byLock.get(index);
         if (!c) { tr.appendChild(el("td")); return; }
         const td = el("td", c[2].length ? c[1] + " \\u26A0" : c[1], "v v" + Math.min(c[3], 3));
-        if (c[2].length) { td.classList.add("vuln"); td.title = c[2].join(", "); }
+        td.title = DATA.drift.locks[index] + ": " + c[1] + (c[2].length ? " (" + c[2].join(", ") + ")" : "");
+        if (c[2].length) td.classList.add("vuln");
         tr.appendChild(td);
       });
-      return tr;
-    }));
-    $("drift-count").textContent = rows.length + " of " + drift.rows.length + " packages, " + shown.length +
-      " of " + drift.locks.length + " locks";
+      if (c1 < shown.length) tr.appendChild(el("td", null, "spacer"));
+      lines.push(tr);
+    });
+    if (r1 < rows.length) lines.push(filler(rows.length - r1));
+    fillBody(table, lines);
     markSorted(table, "drift");
   }
+  let frame = 0;
+  $("drift").parentNode.addEventListener("scroll", () => {
+    cancelAnimationFrame(frame);
+    frame = requestAnimationFrame(drawDrift);
+  }, { passive: true });
 
   function renderFindings(f) {
     const [key, dir] = sorting.findings;
@@ -192,12 +243,31 @@ SCRIPT = """
       render();
     });
   });
+  // Filters live in the address too (index.html#service=pay&package=pydantic&problems=1), so a
+  // filtered view can be linked to and survives a reload.
+  const fromHash = new URLSearchParams(location.hash.slice(1));
+  $("f-service").value = fromHash.get("service") || "";
+  $("f-package").value = fromHash.get("package") || "";
+  $("f-problems").checked = fromHash.get("problems") === "1";
+  function remember() {
+    const f = filters();
+    const state = new URLSearchParams();
+    if (f.service) state.set("service", f.service);
+    if (f.pkg) state.set("package", f.pkg);
+    if (f.problems) state.set("problems", "1");
+    try { history.replaceState(null, "", "#" + state.toString()); } catch (error) { /* file:// may refuse */ }
+  }
   let timer = 0;
   ["f-service", "f-package", "f-problems"].forEach((id) => $(id).addEventListener("input", () => {
     clearTimeout(timer);
-    timer = setTimeout(render, 120);
+    timer = setTimeout(() => { remember(); render(); }, 120);
   }));
   render();
-  document.documentElement.dataset.renderMs = performance.now().toFixed(1);
+  const built = performance.now();
+  document.body.getBoundingClientRect();  // lay the page out now, so that the figure includes layout
+  const done = performance.now();
+  document.documentElement.dataset.renderMs = done.toFixed(1);
+  document.documentElement.dataset.timing = "parse " + started.toFixed(1) + " ms, build " +
+    (built - started).toFixed(1) + " ms, layout " + (done - built).toFixed(1) + " ms";
 })();
 """

@@ -52,10 +52,10 @@ def chromium() -> str:
     )
 
 
-def _run(page: Path, *extra: str) -> str:
+def _run(page: Path, *extra: str, fragment: str = "") -> str:
     with tempfile.TemporaryDirectory(prefix="nox-support-chromium-") as profile:
         done = subprocess.run(
-            [chromium(), *FLAGS, f"--user-data-dir={profile}", *extra, page.resolve().as_uri()],
+            [chromium(), *FLAGS, f"--user-data-dir={profile}", *extra, page.resolve().as_uri() + fragment],
             capture_output=True,
             text=True,
             timeout=TIMEOUT,
@@ -65,9 +65,9 @@ def _run(page: Path, *extra: str) -> str:
     return done.stdout
 
 
-def dump_dom(page: Path) -> str:
-    """The serialized DOM of *page* once it has loaded (its scripts have run)."""
-    dom = _run(page, "--dump-dom")
+def dump_dom(page: Path, fragment: str = "") -> str:
+    """The serialized DOM of *page* (opened with *fragment*, ``#...``) once its scripts have run."""
+    dom = _run(page, "--dump-dom", fragment=fragment)
     assert "<html" in dom, f"chromium printed no DOM: {dom[:500]!r}"
     return dom
 
@@ -77,6 +77,13 @@ def screenshot(page: Path, target: Path, *, width: int = 1280, height: int = 900
     _run(page, f"--window-size={width},{height}", f"--screenshot={target}")
     assert target.is_file(), f"chromium wrote no screenshot at {target}"
     return target
+
+
+def text_of(dom: str, element_id: str) -> str:
+    """The text of the element with *element_id* (one without child elements)."""
+    found = re.search(rf'id="{element_id}"[^>]*>([^<]*)<', dom)
+    assert found is not None, f"no element with id {element_id}"
+    return found.group(1)
 
 
 def render_ms(dom: str) -> float:

@@ -10,7 +10,7 @@ from nox_support.project import Project
 from nox_support.report.session import run_report
 from tests.fakes import RecordingSession
 from tests.report import scenes
-from tests.report.browser import Cell, dump_dom, parse_dom, read_png, render_ms, screenshot
+from tests.report.browser import Cell, dump_dom, parse_dom, read_png, render_ms, screenshot, text_of
 
 pytestmark = pytest.mark.browser
 
@@ -91,16 +91,40 @@ def test_the_sample_page_screenshot_is_not_blank(sample_page: Path, tmp_path: Pa
     assert image.share_unlike(WHITE) > 0.05
 
 
-def test_300_services_by_100_packages_render_every_row(tmp_path: Path) -> None:
-    page = write_page(scenes.generated(tmp_path, 300, 100))
-    dom_text = dump_dom(page)
+@pytest.fixture(scope="module")
+def large_page(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_page(scenes.generated(tmp_path_factory.mktemp("large"), 300, 100))
+
+
+def test_300_services_by_100_packages_render_every_service_and_the_matrix_in_view(large_page: Path) -> None:
+    dom_text = dump_dom(large_page)
     render_ms(dom_text)  # the script ran to its end (the figure itself: benchmarks/report_page.py)
     dom = parse_dom(dom_text)
-    assert len(dom.tables["services"]) == 1 + 300
-    drift = dom.tables["drift"]
-    assert len(drift) == 1 + 100
-    assert {len(row) for row in drift} == {2 + 300}
-    vulnerable = [cell for row in drift for cell in row if "vuln" in cell.cls.split()]
-    assert len(vulnerable) == 30  # pkg-0 in every tenth service
-    failing_tests = [row[4].text for row in dom.tables["services"][1:] if row[4].cls == "bad"]
+    services = dom.tables["services"][1:]
+    assert [row[0].text for row in services] == [f"svc-{s:03d}" for s in range(300)]
+    failing_tests = [row[4].text for row in services if row[4].cls == "bad"]
     assert failing_tests == ["1 failed of 20"] * 43  # every seventh of 300
+    assert text_of(dom_text, "drift-count") == "100 of 100 packages, 300 of 300 locks"
+    heading, first, *_ = dom.tables["drift"]
+    # Only the cells in view are in the DOM (30,000 would take seconds to lay out); a spacer
+    # stands for the columns to the right.
+    assert [cell.text for cell in heading[:4]] == ["package", "versions", "svc-000", "svc-001"]
+    assert heading[-1].cls == "spacer"
+    assert [(cell.text, cell.cls) for cell in first[:4]] == [
+        ("pkg-0", "name"),
+        ("3", "count"),
+        ("1.0.0 ⚠", "v v2 vuln"),  # svc-000's audit found pkg-0 1.0.0 vulnerable
+        ("1.1.0", "v v1"),
+    ]
+
+
+def test_filters_from_the_address_narrow_services_the_matrix_and_findings(large_page: Path) -> None:
+    dom_text = dump_dom(large_page, "#service=svc-29&problems=1")
+    dom = parse_dom(dom_text)
+    assert [row[0].text for row in dom.tables["services"][1:]] == ["svc-290", "svc-294"]  # with a problem
+    heading, pkg0 = dom.tables["drift"]  # only the package with a vulnerable version
+    assert [cell.text for cell in heading] == ["package", "versions", *(f"svc-{s}" for s in range(290, 300))]
+    assert [cell.text for cell in pkg0[2:4]] == ["1.2.0 ⚠", "1.0.0"]
+    assert text_of(dom_text, "drift-count") == "1 of 100 packages, 10 of 300 locks"
+    _, finding = dom.tables["findings"]
+    assert finding[4].text.startswith("30: svc-000, svc-010, ")
