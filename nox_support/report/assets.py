@@ -28,13 +28,20 @@ main { padding: 0 24px 24px; }
 .notes li { color: var(--warn); }
 .scroll { overflow: auto; max-height: 75vh; border: 1px solid var(--line); }
 table.data { border-collapse: collapse; width: 100%; }
+table.data th, table.data td { border-bottom: 1px solid var(--line); padding: 3px 8px; text-align: left;
+  vertical-align: top; }
+table.data thead th { position: sticky; top: 0; background: #f6f8fa; z-index: 1; cursor: pointer;
+  white-space: nowrap; user-select: none; vertical-align: bottom; }
+table.data thead th.sorted-asc::after { content: " \\25B2"; }
+table.data thead th.sorted-desc::after { content: " \\25BC"; }
+.summary { margin-top: 12px; }
 #drift { table-layout: fixed; }
-#drift th, #drift td { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; width: 72px;
+#drift th, #drift td { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; width: 88px;
   height: 24px; padding: 0 6px; line-height: 24px; }
-#drift th.package, #drift td.name { width: 200px; position: sticky; left: 0; background: #fff; z-index: 1; }
-#drift th.package { background: #f6f8fa; z-index: 2; }
-#drift th.lock { writing-mode: vertical-rl; height: 130px; padding: 6px 0; vertical-align: bottom;
-  font-weight: normal; text-align: left; }
+#drift th.package, #drift td.name { width: 200px; position: sticky; left: 0; background: #fff; z-index: 2; }
+#drift thead th.package { background: #f6f8fa; z-index: 3; }
+#drift th.lock { writing-mode: vertical-rl; height: 130px; padding: 6px 0; font-weight: normal;
+  cursor: default; }
 #drift th.spacer, #drift td.spacer, #drift tr.spacer td { padding: 0; border: 0; }
 #drift td.v { white-space: nowrap; font-family: ui-monospace, monospace; font-size: 12px; }
 #drift td.v0 { background: #eef6ff; } #drift td.v1 { background: #fff8d6; }
@@ -114,7 +121,7 @@ SCRIPT = """
 
   // The drift matrix (packages x locks) can hold 30,000 cells at 300 services: only the rows and
   // columns in view (and a few around them) are in the DOM, spacers stand for the rest.
-  const COL = 72, ROW = 24, FIXED = 272, STICKY = 200, AROUND = 4;
+  const COL = 88, ROW = 24, FIXED = 288, STICKY = 200, AROUND = 4;
   let drift = null;
   function renderDrift(f) {
     const table = $("drift");
