@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -128,3 +129,27 @@ def test_filters_from_the_address_narrow_services_the_matrix_and_findings(large_
     assert text_of(dom_text, "drift-count") == "1 of 100 packages, 10 of 300 locks"
     _, finding = dom.tables["findings"]
     assert finding[4].text.startswith("30: svc-000, svc-010, ")
+
+
+def test_scrolling_the_matrix_draws_the_rows_and_columns_then_in_view(
+    large_page: Path, tmp_path: Path
+) -> None:
+    # A copy of the page with one more script that scrolls the matrix (the policy, which would
+    # block that script, is left out of the copy only).
+    html = re.sub(
+        r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", large_page.read_text(encoding="utf-8")
+    )
+    scroll = (
+        "<script>const box = document.getElementById('drift').parentNode;"
+        "box.scrollLeft = 8800; box.scrollTop = 1200; box.dispatchEvent(new Event('scroll'));</script>"
+    )
+    copy = tmp_path / "scrolled.html"
+    copy.write_text(html.replace("</body>", f"{scroll}</body>"), encoding="utf-8")
+    heading, top_spacer, first, *_, bottom_spacer = parse_dom(dump_dom(copy, wait_ms=2000)).tables["drift"]
+    # 8800 px right: columns from svc-099 (4 more drawn on either side); 1200 px down: rows from
+    # the 50th (packages sort by name: pkg-0, pkg-1, pkg-10 ... so the 46th is pkg-50).
+    assert [cell.text for cell in heading[:4]] == ["package", "versions", "", "svc-095"]
+    assert [heading[2].cls, heading[-1].cls] == ["spacer", "spacer"]
+    assert [cell.text for cell in top_spacer] == [""]
+    assert [cell.text for cell in first[:5]] == ["pkg-50", "3", "", "1.1.0", "1.2.0"]  # (95 + 50) % 3
+    assert [cell.text for cell in bottom_spacer] == [""]
