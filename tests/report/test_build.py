@@ -6,7 +6,9 @@ import base64
 import hashlib
 import html
 import json
+import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,6 +18,7 @@ from nox_support.audit.verdict import ReportContext, ServiceReport, decide
 from nox_support.lock import freshness
 from nox_support.outputs import OutputError
 from nox_support.project import Project
+from nox_support.report import read as read_module
 from nox_support.report.assets import SCRIPT, STYLE
 from nox_support.report.build import build_page, findings, lock_check
 from nox_support.report.model import (
@@ -24,9 +27,11 @@ from nox_support.report.model import (
     LicenceResult,
     LockCheck,
     Missing,
+    Page,
     PytestResult,
     ReportText,
     ServiceInputs,
+    ServiceRow,
     Unreadable,
 )
 from nox_support.report.page import csp_hash, render
@@ -279,3 +284,70 @@ def test_the_sample_page_is_built_from_the_sample_reports(tmp_path: Path) -> Non
     ]
     sha = hashlib.sha256((root / "services/orders/requirements.txt").read_bytes()).hexdigest()
     assert sha in (root / "reports/audit/orders.json").read_text(encoding="utf-8")
+
+
+def page_data(page: str) -> dict[str, Any]:
+    found = re.search(r'<script type="application/json" id="data">(.*?)</script>', page)
+    assert found is not None
+    data: dict[str, Any] = json.loads(found.group(1))
+    return data
+
+
+def cells(row: ServiceRow) -> dict[str, tuple[str, str]]:
+    page = Page(services=(row,), drift=Missing("d"), findings=(), notes=())
+    (service,) = page_data(render(page, title="t", generated_at="now"))["services"]
+    return {key: (cell["s"], cell["t"]) for key, cell in service["cells"].items()}
+
+
+def test_each_verdict_has_its_colour_and_words() -> None:
+    stale = LockCheck("services/a/requirements-dev.txt", "stale", "a: ... is stale")
+    row = ServiceRow(
+        "a",
+        (*FRESH, stale),
+        AuditResult("error", 1, 2, 3, 0, "t", current=False),
+        LicenceResult(packages=3, violations=0, unknown=2, excepted=0, current=False),
+        PytestResult(tests=0, failures=0, errors=0, skipped=0),
+    )
+    assert cells(row) == {
+        "lock": ("bad", "stale (1 of 2 locks)"),
+        "audit": ("bad", "error (1 vulnerable, 3 errors, 2 ignored), older lock"),
+        "licences": ("warn", "compliant, 2 unknown, older lock"),
+        "tests": ("warn", "no tests ran"),
+    }
+    clean = ServiceRow(
+        "b",
+        FRESH,
+        AuditResult("clean", 0, 0, 0, 0, "t", current=True),
+        LicenceResult(packages=3, violations=0, unknown=0, excepted=1, current=False),
+        PytestResult(tests=3, failures=0, errors=0, skipped=0),
+    )
+    assert cells(clean) == {
+        "lock": ("good", "fresh"),
+        "audit": ("good", "clean"),
+        "licences": ("warn", "compliant, older lock"),  # never green for a lock that changed since
+        "tests": ("good", "3 passed"),
+    }
+
+
+def test_malformed_junit_and_drift_reports_are_unreadable() -> None:
+    page = build_page(
+        (inputs(tests=ReportText("t.xml", "<other/>")),),
+        ReportText("reports/drift.json", '{"schema": "nox-support/drift", "schema_version": 1}'),
+    )
+    assert page.services[0].tests == Unreadable("t.xml", "no <testsuite> in this JUnit report")
+    assert page.drift == Unreadable(
+        "reports/drift.json", "not a drift report this version wrote (KeyError: 'packages')"
+    )
+    assert absent_lines(page)[-1] == (
+        "drift: reports/drift.json is unreadable "
+        "(not a drift report this version wrote (KeyError: 'packages'))"
+    )
+    html = render(page, title="t", generated_at="now")
+    assert '<p class="bad">unreadable: reports/drift.json: not a drift report' in html
+    assert page_data(html)["drift"] == {"state": "unreadable"}
+
+
+def test_a_report_too_large_to_read_is_unreadable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(read_module, "MAX_REPORT_BYTES", 4)
+    (tmp_path / "big.json").write_text("12345", encoding="utf-8")
+    assert read_report(tmp_path, tmp_path / "big.json") == Unreadable("big.json", "larger than 0 MiB")
