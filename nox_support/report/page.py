@@ -143,6 +143,7 @@ def _audit_cell(audit: AuditResult, service: str) -> dict[str, Any]:
     shown = [f"{audit.vulnerable} vulnerable"] if audit.vulnerable else []
     shown += [f"{audit.errors} errors"] if audit.errors else []
     shown += [f"{audit.ignored} ignored"] if audit.ignored else []
+    shown += [f"{audit.not_audited} not audited"] if audit.not_audited else []
     text = audit.status + (f" ({', '.join(shown)})" if shown else "")
     state = "good" if audit.status == "clean" else "bad"
     if not audit.current:

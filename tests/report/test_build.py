@@ -304,13 +304,13 @@ def test_each_verdict_has_its_colour_and_words() -> None:
     row = ServiceRow(
         "a",
         (*FRESH, stale),
-        AuditResult("error", 1, 2, 3, 0, "t", current=False),
+        AuditResult("error", 1, 2, 3, 1, "t", current=False),
         LicenceResult(packages=3, violations=0, unknown=2, excepted=0, current=False),
         PytestResult(tests=0, failures=0, errors=0, skipped=0),
     )
     assert cells(row) == {
         "lock": ("bad", "stale (1 of 2 locks)"),
-        "audit": ("bad", "error (1 vulnerable, 3 errors, 2 ignored), older lock"),
+        "audit": ("bad", "error (1 vulnerable, 3 errors, 2 ignored, 1 not audited), older lock"),
         "licences": ("warn", "compliant, 2 unknown, older lock"),
         "tests": ("warn", "no tests ran"),
     }

@@ -78,3 +78,19 @@ def test_the_current_copy_says_nothing(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "nox-support:" not in done.stderr
     assert "- report [report] -> " in done.stdout
+
+
+def test_nox_s_report_writes_the_page_from_the_noxfile(tmp_path: Path) -> None:
+    root = monorepo(tmp_path, {"api": "alpha\n"})
+    done = subprocess.run(
+        [sys.executable, "-m", "nox", "--no-color", "-s", "report"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "audit: 1 of 1 services have no report, shown as missing (run nox -s audit)" in done.stderr
+    assert "wrote reports/index.html (1 services, 0 findings, " in done.stderr
+    assert (root / "reports" / "index.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
