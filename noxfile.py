@@ -99,7 +99,7 @@ def conflicts(session: nox.Session) -> None:
     sessions.conflicts(session, ROOT)
 
 
-@nox.session(venv_backend="none", default=False, tags=["report"])
+@nox.session(venv_backend="none", default=False)
 def report(session: nox.Session) -> None:
     """Write reports/index.html: every service, drift and finding on one page, from the reports."""
     sessions.report(session, ROOT)

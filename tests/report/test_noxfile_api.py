@@ -77,7 +77,7 @@ def test_the_current_copy_says_nothing(tmp_path: Path) -> None:
     done = nox_list(root)
     assert done.returncode == 0, done.stderr
     assert "nox-support:" not in done.stderr
-    assert "- report [report] -> " in done.stdout
+    assert "- report -> " in done.stdout
 
 
 def test_nox_s_report_writes_the_page_from_the_noxfile(tmp_path: Path) -> None:
