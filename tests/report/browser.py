@@ -65,13 +65,9 @@ def _run(page: Path, *extra: str, fragment: str = "") -> str:
     return done.stdout
 
 
-def dump_dom(page: Path, fragment: str = "", *, wait_ms: int = 0) -> str:
-    """The serialized DOM of *page* (opened with *fragment*, ``#...``) once its scripts have run.
-
-    With *wait_ms*, the page's clock runs that long first (animation frames, timers).
-    """
-    wait = (f"--virtual-time-budget={wait_ms}",) if wait_ms else ()
-    dom = _run(page, *wait, "--dump-dom", fragment=fragment)
+def dump_dom(page: Path, fragment: str = "") -> str:
+    """The serialized DOM of *page* (opened with *fragment*, ``#...``) once its scripts have run."""
+    dom = _run(page, "--dump-dom", fragment=fragment)
     assert "<html" in dom, f"chromium printed no DOM: {dom[:500]!r}"
     return dom
 

@@ -145,7 +145,7 @@ def test_scrolling_the_matrix_draws_the_rows_and_columns_then_in_view(
     )
     copy = tmp_path / "scrolled.html"
     copy.write_text(html.replace("</body>", f"{scroll}</body>"), encoding="utf-8")
-    heading, top_spacer, first, *_, bottom_spacer = parse_dom(dump_dom(copy, wait_ms=2000)).tables["drift"]
+    heading, top_spacer, first, *_, bottom_spacer = parse_dom(dump_dom(copy)).tables["drift"]
     # 8800 px right: columns from svc-099 (4 more drawn on either side); 1200 px down: rows from
     # the 50th (packages sort by name: pkg-0, pkg-1, pkg-10 ... so the 46th is pkg-50).
     assert [cell.text for cell in heading[:4]] == ["package", "versions", "", "svc-095"]
