@@ -18,6 +18,7 @@ from nox_support.discovery import NO_SERVICE, no_services_error
 from nox_support.errors import NoxSupportError
 from nox_support.interpreters import Searched, find_interpreter, require_interpreter, without_downloads
 from nox_support.lock.session import run_freshness, run_lock
+from nox_support.noxfile_api import UNVERSIONED, api_message
 from nox_support.project import Project, cached_project
 from nox_support.redact import redact
 
@@ -25,13 +26,20 @@ if TYPE_CHECKING:
     import nox
 
 
-def service_names(root: Path) -> list[str]:
+def service_names(root: Path, *, api: int = UNVERSIONED) -> list[str]:
     """Service names for ``@nox.parametrize``; a discovery error stops Nox with its message.
 
     With no service, the one name :data:`~nox_support.discovery.NO_SERVICE`: Nox would skip a
     session without parameters and exit 0; this way the session runs and fails with a hint.
+    *api* is the ``NOX_SUPPORT_API`` the noxfile was written for (a copy older than that
+    constant passes none); a noxfile of another API version gets one message on stderr, naming
+    the sessions it lacks.
     """
-    return [s.name for s in _loaded_or_exit(root).services] or [NO_SERVICE]
+    names = [s.name for s in _loaded_or_exit(root).services] or [NO_SERVICE]
+    message = api_message(api)
+    if message is not None:
+        sys.stderr.write(f"nox-support: {message}\n")
+    return names
 
 
 def service_params(root: Path) -> list[object]:
@@ -161,3 +169,11 @@ def conflicts(session: nox.Session, root: Path) -> None:
 
     with boundary(session):
         run_conflicts(session, project(root))
+
+
+def report(session: nox.Session, root: Path) -> None:
+    """Body of ``report``."""
+    from nox_support.report.session import run_report  # noqa: PLC0415
+
+    with boundary(session):
+        run_report(session, project(root))
