@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from nox_support import logsafe
 from nox_support.errors import NoxSupportError
 
 PIP_AUDIT_RANGE = ">=2.10,<3"
@@ -220,3 +221,8 @@ def nox_virtualenv(*backends: str, **options: Any) -> Any:
     from nox.virtualenv import get_virtualenv  # noqa: PLC0415 - Nox is imported only inside sessions
 
     return get_virtualenv(*backends, **options)
+
+
+def neutralize_nox_log() -> None:
+    """Every line Nox logs (``session.log``/``warn``, a session's failure) passes :mod:`.logsafe`."""
+    logsafe.install(logging.getLogger("nox"))

@@ -12,6 +12,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from nox_support import logsafe
+from nox_support._compat import neutralize_nox_log
 from nox_support.errors import NoxSupportError
 from nox_support.lock.session import run_freshness, run_lock
 from nox_support.project import Project, cached_project
@@ -37,13 +39,18 @@ def _loaded_or_exit(root: Path) -> Project:
     try:
         return cached_project(root.resolve())
     except NoxSupportError as exc:
-        sys.stderr.write(f"nox-support: {exc}\n")
+        logsafe.write(f"nox-support: {redact(str(exc))}\n", sys.stderr)
         raise SystemExit(2) from None
 
 
 @contextmanager
 def boundary(session: nox.Session) -> Iterator[None]:
-    """Report a :class:`NoxSupportError` as a failed session, without a traceback or a credential."""
+    """Report a :class:`NoxSupportError` as a failed session, without a traceback or a credential.
+
+    Every line the session logs passes :func:`nox_support.logsafe.message` (a filter on Nox's
+    logger): outside text cannot start a GitHub workflow command or move the cursor.
+    """
+    neutralize_nox_log()
     try:
         yield
     except NoxSupportError as exc:
