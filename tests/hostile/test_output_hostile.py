@@ -9,6 +9,7 @@ a symlink planted at ``reports/`` itself is refused, not followed.
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
 import os
 import subprocess
@@ -210,3 +211,25 @@ def test_a_symlink_planted_at_a_directory_inside_reports_is_refused(tmp_path: Pa
         write_report(root / "reports" / "audit" / "svc.json", "{}", root=root)
     assert str(info.value).startswith("cannot write reports: reports/audit is a symlink")
     assert list(victim.iterdir()) == []
+
+
+# ---------------------------------------------------------------------------
+# New code cannot forget: only logsafe writes to stdout/stderr itself
+
+PACKAGE = ROOT / "nox_support"
+
+
+def _direct_writes(path: Path) -> list[str]:
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not isinstance(node, ast.Call):
+            continue
+        name = ast.unparse(node.func)
+        if name == "print" or name.startswith(("sys.stdout.", "sys.stderr.")):
+            found.append(f"{path.relative_to(ROOT).as_posix()}:{node.lineno}: {name}")
+    return found
+
+
+def test_only_logsafe_writes_to_stdout_or_stderr() -> None:
+    writes = [hit for path in sorted(PACKAGE.rglob("*.py")) for hit in _direct_writes(path)]
+    assert [hit for hit in writes if not hit.startswith("nox_support/logsafe.py:")] == []
