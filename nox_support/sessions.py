@@ -36,6 +36,7 @@ def service_params(root: Path) -> list[object]:
 
 
 def _loaded_or_exit(root: Path) -> Project:
+    neutralize_nox_log()  # from the noxfile's import on: Nox's own lines carry service names too
     try:
         return cached_project(root.resolve())
     except NoxSupportError as exc:
