@@ -16,8 +16,12 @@ of turning audits into errors at run time:
   runner's ``envdir``) and ``nox.virtualenv.get_virtualenv`` to open the audit
   venv that ``sbom``/``licenses`` share (:mod:`nox_support.venv.shared`); and
   ``session.virtualenv.create()`` with ``reuse_existing`` to recreate a broken
-  service venv (:mod:`nox_support.venv`).  Whether a venv must be rebuilt is
-  decided from nox-support's own stamp, not from Nox's private ``_reused``.
+  service venv (:mod:`nox_support.venv`); and ``nox.manifest.Manifest``, whose
+  ``add_session`` and ``list_all_sessions`` are quadratic in the number of sessions
+  (:func:`speed_up_nox_manifest` applies the upstream fix in
+  ``docs/upstream/nox-manifest.patch`` while Nox's code is the one it was written for).
+  Whether a venv must be rebuilt is decided from nox-support's own stamp, not from Nox's
+  private ``_reused``.
 - **uv** (``<0.14``): ``uv.find_uv_bin()`` is public; the bound covers the
   decorations of ``uv pip compile``'s error output that
   :mod:`nox_support.lock.compile.uv` strips.
@@ -127,10 +131,14 @@ def pypi_service(cache_dir: Path, timeout: int) -> Any:
 
 
 def create_tool_venv(location: Path, python: str, backend: str) -> None:
-    """Create a fresh venv at *location* for *python* with Nox's ``VirtualEnv``."""
+    """Create a fresh venv at *location* for the interpreter *python* (a path) with Nox's ``VirtualEnv``.
+
+    The interpreter was found by :mod:`nox_support.interpreters`: Nox never downloads one.
+    """
     from nox.virtualenv import VirtualEnv  # noqa: PLC0415 - only when a foreign Python is needed
 
-    VirtualEnv(str(location), interpreter=python, reuse_existing=False, venv_backend=backend).create()
+    options = _without_downloads(VirtualEnv, {"reuse_existing": False, "venv_backend": backend})
+    VirtualEnv(str(location), interpreter=python, **options).create()
 
 
 def recreate_session_venv(virtualenv: object) -> None:
@@ -217,10 +225,87 @@ def nox_runner_envdir(runner: Any) -> str:
 
 
 def nox_virtualenv(*backends: str, **options: Any) -> Any:
-    """``nox.virtualenv.get_virtualenv(*backends, **options)``: a venv object as Nox builds one."""
+    """``nox.virtualenv.get_virtualenv(*backends, **options)``: a venv object as Nox builds one.
+
+    With ``download_python="never"`` where Nox has that option: the interpreter is a path found
+    by :mod:`nox_support.interpreters`.
+    """
     from nox.virtualenv import get_virtualenv  # noqa: PLC0415 - Nox is imported only inside sessions
 
-    return get_virtualenv(*backends, **options)
+    return get_virtualenv(*backends, **_without_downloads(get_virtualenv, options))
+
+
+def _without_downloads(factory: Any, options: dict[str, Any]) -> dict[str, Any]:
+    """*options* plus ``download_python="never"`` when *factory* takes it (Nox releases since 2025.5.1)."""
+    if "download_python" in inspect.signature(factory).parameters:
+        return {**options, "download_python": "never"}
+    return options
+
+
+# ---------------------------------------------------------------------------
+# Nox's manifest: O(1) session registration (docs/upstream/nox-manifest.patch)
+
+# sha256 of the source of each method this patch replaces, in the Nox releases it was checked
+# against (2025.5.1 to 2026.10.20): a Nox whose method differs is left alone.
+_MANIFEST_SOURCES = {
+    "add_session": "ecd3b5165d24ff4cfc44c2dfd0ed8f31843267edc31013802245f8c50599df89",
+    "list_all_sessions": "1bcb3c23d6342e4f27ed959f7acc6a7635c7e5fa6e8e229cacf11d248291b770",
+}
+
+
+def _source_digest(function: object) -> str:
+    import hashlib  # noqa: PLC0415 - only at noxfile load
+
+    return hashlib.sha256(inspect.getsource(function).encode("utf-8")).hexdigest()  # type: ignore[arg-type]
+
+
+def _linear_add_session(self: Any, session: Any) -> None:
+    """Nox's ``Manifest.add_session`` with a set of session ids instead of two list scans."""
+    ids: set[int] | None = self.__dict__.get("_nox_support_ids")
+    if ids is None:  # the first call (sessions added before the patch are counted)
+        ids = self.__dict__["_nox_support_ids"] = {id(s) for s in self._all_sessions}
+    if id(session) not in ids:
+        # A session new to the manifest cannot be queued yet: no list scan.
+        ids.add(id(session))
+        self._all_sessions.append(session)
+        self._queue.append(session)
+    elif session not in self._queue:
+        self._queue.append(session)
+
+
+def _linear_list_all_sessions(self: Any) -> Any:
+    """Yields all sessions and whether or not they're selected."""
+    queued = {id(session) for session in self._queue}
+    for session in self._all_sessions:
+        yield session, id(session) in queued
+
+
+def speed_up_nox_manifest() -> bool:
+    """Make Nox's session registration linear in the number of sessions; ``True`` if applied.
+
+    Nox's ``Manifest.add_session`` tests list membership twice per session and
+    ``list_all_sessions`` once per session: with 1,000 services (6,000 parametrized sessions)
+    that is ~0.5 s of every ``nox`` command.  The replacement keeps Nox's semantics (a session is
+    registered and queued once) with a set of session ids; it is applied only while Nox's methods
+    are byte for byte the ones it was written against, so a Nox release that changes them keeps
+    its own code.
+    """
+    try:
+        from nox.manifest import Manifest  # noqa: PLC0415 - only the noxfile calls this
+    except ImportError:  # pragma: no cover - Nox is a dependency
+        return False
+    if getattr(Manifest, "_nox_support_linear", False):
+        return True
+    try:
+        known = {name: _source_digest(getattr(Manifest, name)) for name in _MANIFEST_SOURCES}
+    except (AttributeError, OSError, TypeError):  # pragma: no cover - no source (zipapp)
+        return False
+    if known != _MANIFEST_SOURCES:
+        return False
+    Manifest.add_session = _linear_add_session  # type: ignore[method-assign]
+    Manifest.list_all_sessions = _linear_list_all_sessions  # type: ignore[method-assign]
+    Manifest._nox_support_linear = True  # type: ignore[attr-defined]  # noqa: SLF001
+    return True
 
 
 def neutralize_nox_log() -> None:

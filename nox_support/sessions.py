@@ -6,15 +6,16 @@ This is the only module that turns :class:`NoxSupportError` into
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from nox_support import logsafe
-from nox_support._compat import neutralize_nox_log
+from nox_support import _compat, logsafe
 from nox_support.errors import NoxSupportError
+from nox_support.interpreters import Searched, find_interpreter, require_interpreter, without_downloads
 from nox_support.lock.session import run_freshness, run_lock
 from nox_support.project import Project, cached_project
 from nox_support.redact import redact
@@ -29,14 +30,31 @@ def service_names(root: Path) -> list[str]:
 
 
 def service_params(root: Path) -> list[object]:
-    """``nox.param(python, service, id=service)``: sessions whose venv uses the service's Python."""
+    """``nox.param(interpreter, service, id=service)`` for sessions whose venv uses the service's Python.
+
+    Nox is given the path :func:`~nox_support.interpreters.find_interpreter` found (the lookup
+    ``lock`` uses), so it neither looks elsewhere nor downloads; uv's downloads are switched
+    off for the run unless the user set ``UV_PYTHON_DOWNLOADS``.  A Python found nowhere gives
+    ``python=False`` (no venv): the session still runs and fails with where it looked (``audit``
+    records the service as ``error``), instead of Nox skipping it.
+    """
     import nox  # noqa: PLC0415 - only the noxfile calls this
 
-    return [nox.param(s.python, s.name, id=s.name) for s in _loaded_or_exit(root).services]
+    os.environ.update(without_downloads(os.environ))
+    services = _loaded_or_exit(root).services
+    found = {python: find_interpreter(python) for python in {s.python for s in services}}
+    return [nox.param(_nox_python(found[s.python]), s.name, id=s.name) for s in services]
+
+
+def _nox_python(found: Path | Searched) -> str | bool:
+    """What a session's ``python`` is: the interpreter's path, or ``False`` (no venv) when missing."""
+    return str(found) if isinstance(found, Path) else False
 
 
 def _loaded_or_exit(root: Path) -> Project:
-    neutralize_nox_log()  # from the noxfile's import on: Nox's own lines carry service names too
+    # The noxfile is loading: Nox builds its manifest of every parametrized session next.
+    _compat.speed_up_nox_manifest()
+    _compat.neutralize_nox_log()  # from the noxfile's import on: Nox's own lines name services too
     try:
         return cached_project(root.resolve())
     except NoxSupportError as exc:
@@ -51,7 +69,7 @@ def boundary(session: nox.Session) -> Iterator[None]:
     Every line the session logs passes :func:`nox_support.logsafe.message` (a filter on Nox's
     logger): outside text cannot start a GitHub workflow command or move the cursor.
     """
-    neutralize_nox_log()
+    _compat.neutralize_nox_log()
     try:
         yield
     except NoxSupportError as exc:
@@ -96,7 +114,9 @@ def tests(session: nox.Session, root: Path, service: str) -> None:
     from nox_support.ci.tests_session import run_tests  # noqa: PLC0415
 
     with boundary(session):
-        run_tests(session, project(root), service)
+        loaded = project(root)
+        require_interpreter(loaded.service(service).python, service=service)
+        run_tests(session, loaded, service)
 
 
 def lock_diff(session: nox.Session, root: Path, service: str) -> None:

@@ -170,7 +170,7 @@ def compile_layer(
         try:
             reuse_hashes = not args.force and isinstance(state, lockfile.LockIntact)
             text = compile_to(temp, target, args.upgrade, seed, reuse_hashes=reuse_hashes)
-            compiled_by = target.project.compiler.identity()
+            compiled_by = target.project.compiler.release_for(service.python)
             content, local = split_local(text, target, current, compiled_by=compiled_by)
             forbidden = lockfile.machine_paths(root)
             lockfile.validate(content, path=target.shown, forbidden=forbidden)
@@ -300,6 +300,11 @@ def compile_to(
         target.service,
         target.layer,
     )
+    if seed and not reuse_hashes:
+        # pip >= 26.2 checks a seeded lock's hashes against the files it downloads, so a file whose
+        # bytes changed on the index would fail the compilation instead of getting its new hash.
+        # Without reuse, the old lock offers its pins alone; every hash is computed anew.
+        seed = lockfile.pins_as_constraints(seed.decode("utf-8"), path=target.shown).encode("utf-8")
     temp.write_bytes(seed or b"")
     constraints = [_relative(p, service.directory) for p in constraint_files(root, settings)]
     pinned = None
