@@ -43,6 +43,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from nox_support import logsafe
 from nox_support.errors import NoxSupportError
 
 PIP_AUDIT_RANGE = ">=2.10,<3"
@@ -375,3 +376,8 @@ def speed_up_nox_manifest() -> bool:
     Manifest.filter_by_name = _linear_filter_by_name  # type: ignore[method-assign]
     Manifest._nox_support_linear = True  # type: ignore[attr-defined]  # noqa: SLF001
     return True
+
+
+def neutralize_nox_log() -> None:
+    """Every line Nox logs (``session.log``/``warn``, a session's failure) passes :mod:`.logsafe`."""
+    logsafe.install(logging.getLogger("nox"))
