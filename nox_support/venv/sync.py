@@ -57,7 +57,8 @@ from nox_support.lock.localfile import local_file_for
 from nox_support.lock.regenerate import regenerate_command
 from nox_support.paths import display_path
 from nox_support.venv import record
-from nox_support.venv.inspect import contents, inspect_venv, local_fingerprint
+from nox_support.venv.fingerprint import local_fingerprint
+from nox_support.venv.inspect import contents, inspect_venv
 from nox_support.venv.install import install
 from nox_support.venv.plan import changed_pins, pin_hashes, plan_locks, rebuild_reason, resync_reason
 from nox_support.venv.stamp import STAMP_NAME, read_stamp, write_stamp
