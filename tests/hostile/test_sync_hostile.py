@@ -1,0 +1,111 @@
+"""Attacks on the venv sync: configuration committed in the repository tries to switch verification off.
+
+The threat model: a contributor commits a ``uv.toml`` (or a ``[tool.uv]`` table) that uv finds from
+the sync's working directory, with ``verify-hashes = false``, ``no-index`` and ``find-links`` to a
+directory holding a wheel of a locked package's name and version with other bytes (and a ``.pth``
+that runs at every interpreter start).  Before the fix the sync installed that wheel: freshness said
+fresh and the audit said clean.  Where packages come from is the user's configuration (here pip's,
+as the pip-tools compiler read it); whether they are verified never comes from anywhere.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from nox_support.errors import NoxSupportError
+from nox_support.project import Project
+from nox_support.venv import sync as venv_sync
+from nox_support.venv import values as venv_values
+from tests.audit.conftest import FakeSession, make_repo
+from tests.repos import write
+from tests.wheels import Dist, build_wheel
+
+pytestmark = pytest.mark.slow
+
+PLANTED_UV_TOML = """
+no-index = true
+find-links = ["{evil}"]
+
+[pip]
+verify-hashes = false
+no-index = true
+find-links = ["{evil}"]
+"""
+
+
+def evil_wheelhouse(directory: Path) -> Path:
+    """``alpha-1.0`` with other bytes than the locked one, and a ``.pth`` that leaves a mark."""
+    wheel = build_wheel(Dist("alpha", "1.0", ("evil-marker",)), directory)
+    with zipfile.ZipFile(wheel, "a") as archive:
+        archive.writestr(
+            "alpha_evil.pth", "import pathlib; pathlib.Path(__file__).with_name('PWNED').touch()\n"
+        )
+    return directory
+
+
+@pytest.fixture
+def repo(tmp_path: Path, wheelhouse: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A service locked (by pip-tools) to ``alpha==1.0``; the index is configured for pip only."""
+    monkeypatch.setenv("PIP_NO_INDEX", "1")
+    monkeypatch.setenv("PIP_FIND_LINKS", str(wheelhouse))
+    monkeypatch.delenv("UV_NO_CONFIG")  # the test suite's own guard; users do not set it
+    return make_repo(tmp_path / "repo", wheelhouse, {"svc": {"alpha": "1.0"}}, common=False)
+
+
+def sync(root: Path) -> venv_values.SyncResult:
+    svc = Project.load(root).service("svc")
+    session = FakeSession(root / ".nox" / "audit-svc")
+    return venv_sync.sync_venv(session.as_nox(), svc, (svc.main.lock,), purpose="audit")
+
+
+def assert_the_locked_wheel_is_installed(result: venv_values.SyncResult) -> None:
+    site = next(result.venv.glob("lib/*/site-packages"))
+    assert not (site / "alpha_evil.pth").exists()
+    assert not (site / "PWNED").exists()
+    metadata = (site / "alpha-1.0.dist-info" / "METADATA").read_text(encoding="utf-8")
+    assert "evil-marker" not in metadata  # the locked wheel, not the planted one
+
+
+@pytest.mark.parametrize(
+    "planted",
+    [
+        pytest.param("uv.toml", id="uv.toml-at-the-root"),
+        pytest.param("services/svc/uv.toml", id="uv.toml-in-the-service-directory"),
+        pytest.param("services/svc/pyproject.toml", id="tool.uv-in-the-service-pyproject"),
+    ],
+)
+def test_uv_configuration_in_the_repository_never_applies_to_the_sync(
+    repo: Path, tmp_path: Path, planted: str
+) -> None:
+    evil = evil_wheelhouse(tmp_path / "evil")
+    text = PLANTED_UV_TOML.format(evil=evil.as_posix())
+    if planted.endswith("pyproject.toml"):
+        text = text.replace("\n[pip]", "\n[tool.uv.pip]")
+        text = "[tool.uv]" + text
+    write(repo / planted, text)
+
+    result = sync(repo)
+
+    assert isinstance(result, venv_values.Synced)
+    assert_the_locked_wheel_is_installed(result)
+
+
+def test_the_environment_cannot_switch_hash_checking_off_either(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # pip's and uv's configuration find only the other bytes, and uv is told not to verify hashes.
+    evil = evil_wheelhouse(tmp_path / "evil")
+    monkeypatch.setenv("PIP_FIND_LINKS", str(evil))
+    monkeypatch.setenv("UV_NO_INDEX", "1")
+    monkeypatch.setenv("UV_FIND_LINKS", str(evil))
+    monkeypatch.setenv("UV_NO_VERIFY_HASHES", "1")
+
+    with pytest.raises(NoxSupportError, match=r"[Hh]ash") as raised:
+        sync(repo)
+
+    assert "alpha" in str(raised.value)
+    site = next((repo / ".nox" / "audit-svc").glob("lib/*/site-packages"))
+    assert not (site / "alpha_evil.pth").exists()
