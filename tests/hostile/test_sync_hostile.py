@@ -1,4 +1,4 @@
-"""Attacks on the venv sync: configuration committed in the repository tries to switch verification off.
+"""Attacks on the venv sync (and uv's compile): repository configuration tries to switch verification off.
 
 The threat model: a contributor commits a ``uv.toml`` (or a ``[tool.uv]`` table) that uv finds from
 the sync's working directory, with ``verify-hashes = false``, ``no-index`` and ``find-links`` to a
@@ -16,11 +16,13 @@ from pathlib import Path
 import pytest
 
 from nox_support.errors import NoxSupportError
+from nox_support.lock.compile.interface import KeepPins
+from nox_support.lock.orchestrate import LockArgs, lock_service
 from nox_support.project import Project
 from nox_support.venv import sync as venv_sync
 from nox_support.venv import values as venv_values
-from tests.audit.conftest import FakeSession, make_repo
-from tests.repos import write
+from tests.audit.conftest import FakeSession, make_repo, wheel_hash
+from tests.repos import monorepo, write
 from tests.wheels import Dist, build_wheel
 
 pytestmark = pytest.mark.slow
@@ -38,7 +40,7 @@ find-links = ["{evil}"]
 
 def evil_wheelhouse(directory: Path) -> Path:
     """``alpha-1.0`` with other bytes than the locked one, and a ``.pth`` that leaves a mark."""
-    wheel = build_wheel(Dist("alpha", "1.0", ("evil-marker",)), directory)
+    wheel = build_wheel(Dist("alpha", "1.0", license_expression="LicenseRef-Evil"), directory)
     with zipfile.ZipFile(wheel, "a") as archive:
         archive.writestr(
             "alpha_evil.pth", "import pathlib; pathlib.Path(__file__).with_name('PWNED').touch()\n"
@@ -66,7 +68,7 @@ def assert_the_locked_wheel_is_installed(result: venv_values.SyncResult) -> None
     assert not (site / "alpha_evil.pth").exists()
     assert not (site / "PWNED").exists()
     metadata = (site / "alpha-1.0.dist-info" / "METADATA").read_text(encoding="utf-8")
-    assert "evil-marker" not in metadata  # the locked wheel, not the planted one
+    assert "Evil" not in metadata  # the locked wheel, not the planted one
 
 
 @pytest.mark.parametrize(
@@ -109,3 +111,28 @@ def test_the_environment_cannot_switch_hash_checking_off_either(
     assert "alpha" in str(raised.value)
     site = next((repo / ".nox" / "audit-svc").glob("lib/*/site-packages"))
     assert not (site / "alpha_evil.pth").exists()
+
+
+# --- The uv compiler reads the same configuration as the sync ----------------------------------
+
+
+def test_a_uv_toml_in_the_repository_never_reaches_a_lock_compiled_by_uv(
+    tmp_path: Path, wheelhouse: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The user's own uv.toml finds the wheelhouse; the repository's points at other bytes.
+    monkeypatch.delenv("UV_NO_CONFIG")
+    config_home = tmp_path / "config"
+    write(config_home / "uv" / "uv.toml", f'no-index = true\nfind-links = ["{wheelhouse.as_posix()}"]\n')
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(config_home))
+    evil = evil_wheelhouse(tmp_path / "evil")
+    root = monorepo(
+        tmp_path / "repo", {"svc": "alpha==1.0\n"}, pyproject='[tool.nox_support]\ncompiler = "uv"\n'
+    )
+    write(root / "uv.toml", PLANTED_UV_TOML.format(evil=evil.as_posix()))
+    project = Project.load(root)
+
+    lock_service(project, project.service("svc"), LockArgs(KeepPins(), force=False))
+
+    lock = (root / "services/svc/requirements.txt").read_text(encoding="utf-8")
+    assert wheel_hash(wheelhouse, "alpha", "1.0") in lock
+    assert wheel_hash(evil, "alpha", "1.0") not in lock
