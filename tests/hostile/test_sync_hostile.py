@@ -19,6 +19,7 @@ from nox_support.errors import NoxSupportError
 from nox_support.lock.compile.interface import KeepPins
 from nox_support.lock.orchestrate import LockArgs, lock_service
 from nox_support.project import Project
+from nox_support.redact import redact
 from nox_support.venv import sync as venv_sync
 from nox_support.venv import values as venv_values
 from tests.audit.conftest import FakeSession, make_repo, wheel_hash
@@ -136,3 +137,26 @@ def test_a_uv_toml_in_the_repository_never_reaches_a_lock_compiled_by_uv(
     lock = (root / "services/svc/requirements.txt").read_text(encoding="utf-8")
     assert wheel_hash(wheelhouse, "alpha", "1.0") in lock
     assert wheel_hash(evil, "alpha", "1.0") not in lock
+
+
+# --- Credentials in the index configuration ----------------------------------------------------
+
+
+def test_a_credential_in_pips_index_url_reaches_no_log_line_nor_error(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An index nobody answers on: the sync fails, and says so without the token.
+    monkeypatch.delenv("PIP_NO_INDEX")
+    monkeypatch.delenv("PIP_FIND_LINKS")
+    monkeypatch.setenv("PIP_INDEX_URL", "http://deploy:tok3n-value@127.0.0.1:9/simple?key=k3y-value")
+    monkeypatch.setenv("UV_HTTP_RETRIES", "0")
+    svc = Project.load(repo).service("svc")
+    session = FakeSession(repo / ".nox" / "audit-svc")
+
+    with pytest.raises(NoxSupportError) as raised:
+        venv_sync.sync_venv(session.as_nox(), svc, (svc.main.lock,), purpose="audit")
+
+    shown = "\n".join([*session.logs, redact(str(raised.value))])
+    assert "--index-url 'http://***@127.0.0.1:9/simple?key=***'" in shown
+    assert "tok3n-value" not in shown
+    assert "k3y-value" not in shown
