@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 PIP_DEFAULT_INDEX = "https://pypi.org/simple"
 
 # uv's variables that say where packages come from: the sync of a pip-tools lock drops them.
+# (UV_KEYRING_PROVIDER stays: it says how to authenticate, not where to look.)
 UV_INDEX_VARIABLES = (
     "UV_CONFIG_FILE",
     "UV_DEFAULT_INDEX",
@@ -52,7 +53,6 @@ UV_INDEX_VARIABLES = (
     "UV_INDEX_STRATEGY",
     "UV_INDEX_URL",
     "UV_INSECURE_HOST",
-    "UV_KEYRING_PROVIDER",
     "UV_NO_INDEX",
 )
 
