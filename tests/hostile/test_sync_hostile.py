@@ -10,6 +10,7 @@ as the pip-tools compiler read it); whether they are verified never comes from a
 
 from __future__ import annotations
 
+import sys
 import zipfile
 from pathlib import Path
 
@@ -18,13 +19,14 @@ import pytest
 from nox_support.errors import NoxSupportError
 from nox_support.lock.compile.interface import KeepPins
 from nox_support.lock.orchestrate import LockArgs, lock_service
+from nox_support.lock.toolenv import python_for
 from nox_support.project import Project
 from nox_support.redact import redact
 from nox_support.venv import sync as venv_sync
 from nox_support.venv import values as venv_values
 from tests.audit.conftest import FakeSession, make_repo, wheel_hash
 from tests.repos import monorepo, write
-from tests.wheels import Dist, build_wheel
+from tests.wheels import Dist, build_all, build_wheel
 
 pytestmark = pytest.mark.slow
 
@@ -160,3 +162,31 @@ def test_a_credential_in_pips_index_url_reaches_no_log_line_nor_error(
     assert "--index-url 'http://***@127.0.0.1:9/simple?key=***'" in shown
     assert "tok3n-value" not in shown
     assert "k3y-value" not in shown
+
+
+# --- The tool environment of another target Python ---------------------------------------------
+
+
+def test_a_uv_toml_in_the_repository_never_chooses_the_compiler_a_tool_venv_installs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Python "3.99" is this interpreter under another name, so lock needs a tool venv for it; the
+    # user's pip finds the real pip-tools series, the repository's uv.toml a newer one of its own.
+    bindir = tmp_path / "pyenv" / "versions" / "3.99.0" / "bin"
+    bindir.mkdir(parents=True)
+    (bindir / "python3.99").symlink_to(Path(sys.executable).resolve())
+    monkeypatch.setenv("PYENV_ROOT", str(tmp_path / "pyenv"))
+    monkeypatch.setattr("nox_support.lock.toolenv.distribution_version", lambda _name: "7.7.0")
+    tools = build_all((Dist("pip-tools", "7.6.0", ("click>=8",)), Dist("click", "8.1.0")), tmp_path / "tools")
+    monkeypatch.setenv("PIP_NO_INDEX", "1")
+    monkeypatch.setenv("PIP_FIND_LINKS", str(tools))
+    monkeypatch.setenv("UV_OFFLINE", "1")
+    monkeypatch.delenv("UV_NO_CONFIG")
+    evil = build_all((Dist("pip-tools", "7.9.9", ("click>=8",)), Dist("click", "8.1.0")), tmp_path / "evil")
+    root = tmp_path / "repo"
+    write(root / "uv.toml", PLANTED_UV_TOML.format(evil=evil.as_posix()))
+    monkeypatch.chdir(root)
+
+    tool = python_for(root, "3.99", purpose="pip-tools", packages=("pip-tools",))
+
+    assert tool.releases == ("pip-tools==7.6.0",)
