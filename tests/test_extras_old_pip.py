@@ -24,6 +24,8 @@ OLD_PYTHON = Path.home() / ".pyenv" / "versions" / "3.11.7" / "bin" / "python3"
 WHEELS = (
     Dist("withextra", "1.0", ("grpc-ish>=1; extra == 'grpc'",), extras=("grpc",)),
     Dist("grpc-ish", "1.5"),
+    # Like google-cloud-storage, which asks for google-api-core[grpc] itself.
+    Dist("storage-ish", "3.0", ("withextra[grpc]>=1",)),
 )
 
 
@@ -50,13 +52,14 @@ def test_a_requirement_with_an_extra_locks_without_it_and_installs_with_pip_23(
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("UV_FIND_LINKS", str(wheels))
     settings = f'[tool.nox_support]\ncompiler = "{compiler}"\n'
-    project = Project.load(monorepo(tmp_path / "repo", {"api": "withextra[grpc]\n"}, pyproject=settings))
+    services = {"api": "withextra[grpc]\nstorage-ish\n"}
+    project = Project.load(monorepo(tmp_path / "repo", services, pyproject=settings))
     lock_service(project, project.service("api"), LockArgs(KeepPins(), force=False))
     lock = project.root / "services" / "api" / "requirements.txt"
 
     lines = lock.read_text(encoding="utf-8").splitlines()
     pins = [line.split(" ")[0] for line in lines if line[:1].isalnum()]
-    assert pins == ["grpc-ish==1.5", "withextra==1.0"]
+    assert pins == ["grpc-ish==1.5", "storage-ish==3.0", "withextra==1.0"]
 
     installed = subprocess.run(
         [str(old_pip_venv / "bin" / "python"), "-m", "pip", "install", "--require-hashes", "-r", str(lock)],
@@ -65,4 +68,4 @@ def test_a_requirement_with_an_extra_locks_without_it_and_installs_with_pip_23(
         check=False,
     )
     assert installed.returncode == 0, installed.stdout + installed.stderr
-    assert "Successfully installed grpc-ish-1.5 withextra-1.0" in installed.stdout
+    assert "Successfully installed grpc-ish-1.5 storage-ish-3.0 withextra-1.0" in installed.stdout
