@@ -106,6 +106,13 @@ def uv_arguments(config: IndexConfig) -> tuple[str, ...]:
     return tuple(args)
 
 
+def describe(config: IndexConfig) -> str:
+    """Where *config* comes from, for a log line that must not show the machine's settings (pure)."""
+    if isinstance(config, UvUserConfig):
+        return "index settings of uv" + ("" if config.config_file is None else " and the user's uv.toml")
+    return "index settings of pip"
+
+
 def uv_environment(config: IndexConfig, environ: Mapping[str, str]) -> dict[str, str]:
     """The environment of uv for *config*, from *environ* (pure).
 

@@ -11,6 +11,7 @@ from nox_support.errors import ConfigError
 from nox_support.indexconfig import (
     PipIndexConfig,
     UvUserConfig,
+    describe,
     pip_index_config,
     read_index_config,
     user_uv_config,
@@ -80,6 +81,14 @@ def test_uvs_own_configuration_is_its_user_file_never_the_repositorys() -> None:
     assert uv_arguments(UvUserConfig()) == ("--no-config",)
     user = Path("/home/dev/.config/uv/uv.toml")
     assert uv_arguments(UvUserConfig(user)) == ("--no-config", "--config-file", str(user))
+
+
+def test_logs_name_where_the_settings_come_from_never_the_settings() -> None:
+    assert describe(PipIndexConfig(index_url="https://u:p@private.example/simple")) == "index settings of pip"
+    assert describe(UvUserConfig()) == "index settings of uv"
+    assert describe(UvUserConfig(Path("/home/dev/.config/uv/uv.toml"))) == (
+        "index settings of uv and the user's uv.toml"
+    )
 
 
 def test_a_pip_tools_lock_syncs_without_uvs_index_variables_and_with_pips_certificates() -> None:

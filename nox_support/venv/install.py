@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from nox_support import _compat, cmd
-from nox_support.indexconfig import IndexConfig, read_index_config, uv_arguments, uv_environment
+from nox_support.errors import CommandError
+from nox_support.indexconfig import IndexConfig, describe, read_index_config, uv_arguments, uv_environment
 from nox_support.redact import redact
 from nox_support.venv import record
 from nox_support.venv.inspect import contents, installed
@@ -100,14 +101,20 @@ def _uv_sync(  # noqa: PLR0913 - the distinct inputs of one sync
     # --no-config: no uv.toml or [tool.uv] of the repository applies; --require-hashes: no setting
     # (verify-hashes = false, UV_NO_VERIFY_HASHES) turns the hash check off.
     target = ("--python", str(venv.python), "--quiet")
-    config = (*uv_arguments(index), *target)
     env = uv_environment(index, _environment())
-    reinstall = [arg for name in again for arg in ("--reinstall-package", name)]
-    _run(session, (uv, "pip", "sync", *config, "--require-hashes", *reinstall, str(hashed)), service, env)
+    # The machine's index settings are used, never shown (they may name private hosts and paths).
+    settings, summary = uv_arguments(index), ("--no-config", f"({describe(index)})")
+
+    def uv_pip(subcommand: str, *args: str) -> None:
+        head = (uv, "pip", subcommand)
+        _run(session, (*head, *settings, *args), service, env, shown=(*head, *summary, *args))
+
+    again_args = (a for name in again for a in ("--reinstall-package", name))
+    uv_pip("sync", *target, "--require-hashes", *again_args, str(hashed))
     if plan.local:
         # The sync removed them; --reinstall builds them again instead of reusing a cached build.
-        targets = [arg for requirement in plan.local for arg in _local_target(requirement)]
-        _run(session, (uv, "pip", "install", *config, "--no-deps", "--reinstall", *targets), service, env)
+        local = (arg for requirement in plan.local for arg in _local_target(requirement))
+        uv_pip("install", *target, "--no-deps", "--reinstall", *local)
     # uv pip sync keeps the seed packages (pip, setuptools, wheel) of a venv that virtualenv created.
     expected = expected_packages(plan, venv.python_version)
     _, extras, _ = compare_installed(expected, plan.local, installed(venv.site_packages))
@@ -133,7 +140,8 @@ def _pip_sync(  # noqa: PLR0913 - the distinct inputs of one sync
     if removed:
         _run(session, (*pip, "uninstall", "--yes", *sorted(removed)), service)
     if plan.packages:
-        _run(session, (*pip, "install", "--quiet", "--require-hashes", "--no-deps", "-r", str(hashed)), service)
+        install = (*pip, "install", "--quiet", "--require-hashes", "--no-deps")
+        _run(session, (*install, "-r", str(hashed)), service)
     for requirement in plan.local:
         target = _local_target(requirement)
         _run(session, (*pip, "install", "--quiet", "--no-deps", "--force-reinstall", *target), service)
@@ -144,10 +152,20 @@ def _local_target(requirement: LocalRequirement) -> tuple[str, ...]:
 
 
 def _run(
-    session: nox.Session, command: tuple[str, ...], service: Service, env: Mapping[str, str] | None = None
+    session: nox.Session,
+    command: tuple[str, ...],
+    service: Service,
+    env: Mapping[str, str] | None = None,
+    *,
+    shown: tuple[str, ...] | None = None,
 ) -> None:
-    session.log(f"{service.name}: {redact(cmd.display(command))}")
-    cmd.run(command, cwd=service.directory, env=_environment() if env is None else env)
+    """Run *command*; logs and errors show *shown* (the index settings summarised), redacted."""
+    shown = command if shown is None else shown
+    session.log(f"{service.name}: {redact(cmd.display(shown))}")
+    try:
+        cmd.run(command, cwd=service.directory, env=_environment() if env is None else env)
+    except CommandError as exc:
+        raise CommandError(shown, exc.returncode, exc.stderr, exc.stdout, hint=exc.hint) from None
 
 
 def _environment() -> dict[str, str]:
