@@ -79,6 +79,7 @@ def assert_the_locked_wheel_is_installed(result: venv_values.SyncResult) -> None
     [
         pytest.param("uv.toml", id="uv.toml-at-the-root"),
         pytest.param("services/svc/uv.toml", id="uv.toml-in-the-service-directory"),
+        pytest.param("pyproject.toml", id="tool.uv-in-the-root-pyproject"),
         pytest.param("services/svc/pyproject.toml", id="tool.uv-in-the-service-pyproject"),
     ],
 )
