@@ -127,7 +127,7 @@ def _junit_annotations(args: argparse.Namespace) -> int:
 
 
 def _adopt(args: argparse.Namespace) -> int:
-    from nox_support import adopt  # noqa: PLC0415 - keeps --help fast
+    from nox_support import adopt, repofiles  # noqa: PLC0415 - keeps --help fast
     from nox_support.config import load_settings  # noqa: PLC0415
 
     root = Path(args.root).resolve()
@@ -137,9 +137,9 @@ def _adopt(args: argparse.Namespace) -> int:
     }
     if args.write:
         adopt.apply(root, planned)
-    texts = {path: (root / path).read_text(encoding="utf-8", errors="replace") for path in dev_files}
+    texts = {path: repofiles.read_bytes(root / path, root).decode("utf-8", "replace") for path in dev_files}
     planned = dataclasses.replace(planned, notes=(*adopt.dev_include_notes(texts), *planned.notes))
-    sys.stdout.write(adopt.describe(planned, written=args.write))
+    logsafe.write(adopt.describe(planned, written=args.write), sys.stdout)
     return 0
 
 
