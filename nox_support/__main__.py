@@ -101,6 +101,18 @@ def _empty_sarif(args: argparse.Namespace) -> int:
     return 0
 
 
+def _code_scanning_files(args: argparse.Namespace) -> int:
+    from nox_support.ci.code_scanning import github_output, write_files  # noqa: PLC0415 - keeps --help fast
+    from nox_support.outputs import append_text  # noqa: PLC0415
+
+    files = write_files(Path(args.output_dir), [Path(p) for p in args.sarif], args.removed.split())
+    if args.github_output:
+        append_text(Path(args.github_output), github_output(files), what="--github-output")
+    for file in files:
+        sys.stdout.write(f"{file.name}: {len(file.categories)} runs\n")
+    return 0
+
+
 def _junit_annotations(args: argparse.Namespace) -> int:
     from nox_support.ci.annotations import annotation, failed_tests  # noqa: PLC0415 - keeps --help fast
     from nox_support.project import Project  # noqa: PLC0415
@@ -177,6 +189,20 @@ def _parser() -> argparse.ArgumentParser:
     empty.add_argument("--output", required=True, metavar="FILE", help="the SARIF file to write")
     empty.add_argument("services", nargs="+", metavar="SERVICE", help="removed services' names")
     empty.set_defaults(handler=_empty_sarif)
+    uploads = commands.add_parser(
+        "code-scanning-files",
+        help="pack audit SARIF files and removed services into uploads of at most 20 runs",
+        description="Write code-scanning-<n>.sarif files of at most 20 runs with unique categories.",
+    )
+    uploads.add_argument("--output-dir", required=True, metavar="DIR", help="where to write the files")
+    uploads.add_argument(
+        "--removed", default="", metavar="NAMES", help="removed services' names, space-separated"
+    )
+    uploads.add_argument(
+        "--github-output", metavar="FILE", help="append sarif_matrix and sarif_count to FILE"
+    )
+    uploads.add_argument("sarif", nargs="*", metavar="FILE", help="the audit jobs' reports/audit.sarif files")
+    uploads.set_defaults(handler=_code_scanning_files)
     junit = commands.add_parser(
         "junit-annotations",
         help="print ::error annotations for the failed tests of JUnit reports",

@@ -53,7 +53,13 @@ def plan(request: MatrixRequest) -> Plan:
     affected = Affected(tuple(s for s in every.services if s.name in listed), every.removed)
     facts = {svc.name: service_facts(project.root, svc) for svc in services}
     return build_plan(
-        sessions, affected, facts, settings, base=base, all_services_for=request.all_services_for
+        sessions,
+        affected,
+        facts,
+        settings,
+        base=base,
+        all_services_for=request.all_services_for,
+        service_naming=project.settings.service_names,
     )
 
 

@@ -13,14 +13,19 @@ import json
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from nox_support.ci.affected import Affected, describe
 from nox_support.ci.git import BaseCommit, MissingBase
 from nox_support.ci.noxlist import NoxSession
 from nox_support.ci.settings import CiSettings
 from nox_support.ci.shard import shard, version_key
+from nox_support.discovery import service_name
 from nox_support.errors import NoxSupportError
 from nox_support.markdown import code, escape
+
+if TYPE_CHECKING:
+    from nox_support.config import ServiceNaming
 
 JOB_KINDS = ("audit", "tests")
 """Session names that get a matrix job per shard."""
@@ -150,6 +155,7 @@ def build_plan(  # noqa: PLR0913 - each argument is a distinct, independent inpu
     *,
     base: BaseCommit | MissingBase | None,
     all_services_for: frozenset[str] = frozenset(),
+    service_naming: ServiceNaming = "directory",
 ) -> Plan:
     """Matrices of *kinds* for the affected services (every service for *all_services_for*)."""
     for session in sessions:
@@ -173,7 +179,8 @@ def build_plan(  # noqa: PLR0913 - each argument is a distinct, independent inpu
     lock_diff = tuple(
         s.session for s in sessions if s.name == LOCK_DIFF and s.service is not None and s.service in selected
     )
-    removed = {r.directory.rstrip("/").rpartition("/")[2] for r in affected.removed}
+    # Named as discovery names them: with service_names = "path", teams/a/billing is teams-a-billing.
+    removed = {service_name(r.directory.rstrip("/"), service_naming) for r in affected.removed}
     return Plan(
         base=base,
         affected=affected,
