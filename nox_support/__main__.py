@@ -162,9 +162,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     matrix.add_argument(
         "--list",
-        choices=("audit", "tests", "lock_diff"),
+        choices=("audit", "tests", "lock_diff", "relocked"),
         metavar="KIND",
-        help="print only the selected KIND sessions (audit, tests or lock_diff), one a line",
+        help="print only the selected KIND sessions (audit, tests or lock_diff), one a line; "
+        "relocked: the services whose committed locks changed",
     )
     matrix.add_argument("--shard-size", type=int, metavar="N", help="services per job (default: 1)")
     matrix.add_argument("--max-jobs", type=int, metavar="N", help="most jobs per matrix (default: 256)")

@@ -60,6 +60,7 @@ def plan(request: MatrixRequest) -> Plan:
         base=base,
         all_services_for=request.all_services_for,
         service_naming=project.settings.service_names,
+        changed_paths=frozenset(path for change in changes or () for path in change.paths()),
     )
 
 

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 JOB_KINDS = ("audit", "tests")
 """Session names that get a matrix job per shard."""
 LOCK_DIFF = "lock_diff"
+RELOCKED = "relocked"
 SARIF_RUN_LIMIT = 20
 """Code scanning rejects a SARIF upload with more runs; an audit job writes one run per service."""
 LISTED_NAMES_LIMIT = 20
@@ -119,6 +120,9 @@ class Plan:
     removed_services: tuple[str, ...] = ()
     """Names of removed service directories that no current service carries (their code
     scanning categories are closed on the default branch)."""
+    relocked: tuple[str, ...] = ()
+    """Services whose committed locks changed: a pull request re-resolves them
+    (``nox -s freshness -- --deep``), so a hand-edited lock cannot pass review."""
 
     def matrix(self, kind: str) -> JobMatrix:
         """The matrix of *kind*."""
@@ -144,6 +148,7 @@ class Plan:
             "missing_tests": self.missing_tests,
             "pythons": list(self.pythons),
             "removed_services": list(self.removed_services),
+            "relocked": list(self.relocked),
         }
 
 
@@ -156,6 +161,7 @@ def build_plan(  # noqa: PLR0913 - each argument is a distinct, independent inpu
     base: BaseCommit | MissingBase | None,
     all_services_for: frozenset[str] = frozenset(),
     service_naming: ServiceNaming = "directory",
+    changed_paths: frozenset[str] = frozenset(),
 ) -> Plan:
     """Matrices of *kinds* for the affected services (every service for *all_services_for*)."""
     for session in sessions:
@@ -190,6 +196,7 @@ def build_plan(  # noqa: PLR0913 - each argument is a distinct, independent inpu
         missing_tests=settings.missing_tests,
         pythons=tuple(sorted({f.python for f in facts.values()}, key=version_key)),
         removed_services=tuple(sorted(removed - set(facts))),
+        relocked=tuple(sorted(name for name, f in facts.items() if changed_paths.intersection(f.lock_files))),
     )
 
 
@@ -236,9 +243,14 @@ def _job_matrix(  # noqa: PLR0913 - each argument is a distinct, independent inp
 
 
 def sessions_of(plan: Plan, kind: str) -> tuple[str, ...]:
-    """Every session of *kind* (``audit``, ``tests`` or ``lock_diff``) the plan selected, in order."""
+    """Every session of *kind* (``audit``, ``tests`` or ``lock_diff``) the plan selected, in order.
+
+    ``relocked`` gives service names instead: those whose locks changed.
+    """
     if kind == LOCK_DIFF:
         return plan.lock_diff
+    if kind == RELOCKED:
+        return plan.relocked
     return tuple(session for entry in plan.matrix(kind).entries for session in entry.sessions)
 
 

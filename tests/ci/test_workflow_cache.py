@@ -47,27 +47,31 @@ def run_on(gha: Runner, tmp_path: Path, day: str) -> JobRun:
     return result.runs[0]
 
 
+def keys(gha: Runner) -> list[str]:
+    return [key for _scope, key in gha.caches]
+
+
 def test_the_audit_cache_is_saved_again_each_day_and_falls_back_to_the_previous_day(tmp_path: Path) -> None:
     gha = Runner(audit_cache_workflow(), tmp_path / "origin", {"event_name": "push"}, tmp_path, {})
 
     first = run_on(gha, tmp_path, "2026-11-30")
-    (day1,) = gha.caches
+    (day1,) = keys(gha)
     assert day1.endswith("-0123abcd-20261130")
     assert first.restored_keys == []
 
     # Same day: the exact key hits, nothing is saved (entries are immutable).
     same_day = run_on(gha, tmp_path, "2026-11-30")
     assert same_day.restored_keys == [day1]
-    assert list(gha.caches) == [day1]
+    assert keys(gha) == [day1]
     assert (same_day.workspace / ".nox/runs").read_text().split() == ["2026-11-30", "2026-11-30"]
 
     # Next day: a new key, so the refreshed .nox (its verdict cache) is saved; the venvs of the
     # previous day are restored through the restore key.
     next_day = run_on(gha, tmp_path, "2026-12-01")
     assert next_day.restored_keys == [day1]
-    day2 = list(gha.caches)[-1]
+    day2 = keys(gha)[-1]
     assert day2 == day1.replace("-20261130", "-20261201")
-    runs = (gha.caches[day2] / "runs").read_text().split()
+    runs = (gha.caches["refs/heads/main", day2] / "runs").read_text().split()
     assert runs == ["2026-11-30", "2026-12-01"]  # what day 1 saved, plus day 2's run
 
     # Two days later still: the newest earlier day is the fallback.

@@ -98,9 +98,9 @@ def origin(tmp_path_factory: pytest.TempPathFactory, ci_wheelhouse: Path) -> Ori
     )
     local_package(src / "libs/common", "common")
     write(src / ".gitignore", ".nox/\nreports/\n")
-    # As an adopter has them: the workflows and the hashed tool lock they install.
-    for folder in ("workflows", "tools"):
-        shutil.copytree(ROOT / ".github" / folder, src / ".github" / folder)
+    # As an adopter has them: the workflows, the setup action and the hashed tool lock, which pins
+    # nox-support as a direct URL with its hash (source: lock; never a name from an index).
+    adopt_github_folder(src)
     locked = nox(src, "-s", "lock", env=hermetic_env(older))
     assert locked.returncode == 0, locked.stderr
     git(src, "init", "-q", "-b", "main")
@@ -131,6 +131,24 @@ def origin(tmp_path_factory: pytest.TempPathFactory, ci_wheelhouse: Path) -> Ori
     }
     write(osv_db / "TEST-0001.json", json.dumps(record))
     return Origin(bare, ci_wheelhouse, base, feature, needs_lock, osv_db)
+
+
+ADOPTED_PIN = (
+    "nox-support @ https://example.invalid/releases/nox_support-1.0-py3-none-any.whl \\\n"
+    f"    --hash=sha256:{'0' * 64}\n"
+)
+
+
+def adopt_github_folder(root: Path, *, source: str = "lock") -> None:
+    """Copy .github/ as docs/ci.md's adoption steps say: the action's one setting, the pinned lock."""
+    for folder in ("workflows", "tools", "actions"):
+        shutil.copytree(ROOT / ".github" / folder, root / ".github" / folder)
+    action = root / ".github/actions/setup-nox-support/action.yml"
+    text = action.read_text(encoding="utf-8")
+    assert text.count("    default: checkout\n") == 1
+    action.write_text(text.replace("    default: checkout\n", f"    default: {source}\n"), encoding="utf-8")
+    lock = root / ".github/tools/requirements.txt"
+    lock.write_text(lock.read_text(encoding="utf-8") + ADOPTED_PIN, encoding="utf-8")
 
 
 def runner(
@@ -228,8 +246,12 @@ def test_ci_pull_request_runs_end_to_end(origin: Origin, tmp_path: Path) -> None
     for job in ("freshness", "audit", "tests", "lock-diff"):
         results[job] = gha.run_job(job, {k: v for k, v in results.items() if k in {"discover", "freshness"}})
         assert results[job].result == "success", describe(results[job])
-    results["close-removed"] = gha.run_job("close-removed", {"discover": results["discover"]})
-    assert results["close-removed"].result == "skipped"
+    # Pull requests audit only some services: nothing goes to code scanning.
+    results["code-scanning-files"] = gha.run_job("code-scanning-files", results)
+    assert results["code-scanning-files"].result == "skipped"
+    results["code-scanning"] = gha.run_job("code-scanning", results)
+    assert results["code-scanning"].result == "skipped"
+    assert gha.code_scanning == []
 
     check_sticky_comment(gha, origin, tmp_path, results["lock-diff"], comments)
 
@@ -241,8 +263,8 @@ def test_ci_pull_request_runs_end_to_end(origin: Origin, tmp_path: Path) -> None
         assert run.workspace / "reports/audit" in run.uploads[f"audit-{run.matrix['id']}"]
         # audit_summary, queued by the audit sessions: combined Markdown and SARIF for this job only.
         sarif = run.workspace / "reports/audit.sarif"
-        assert "sarif" not in run.uploads  # pull requests audit only some services: no upload
-        assert "Upload SARIF to code scanning" in run.skipped_steps
+        assert run.permissions == {"contents": "read"}  # dependency code runs here: no write token
+        assert run.workspace / "reports/audit.sarif" in run.uploads[f"audit-{run.matrix['id']}"]
         categories = [r["automationDetails"]["id"] for r in json.loads(sarif.read_text())["runs"]]
         assert categories == [f"nox-support-audit/{name}/" for name in services]
         assert "# Security audit" in run.summary
@@ -417,10 +439,12 @@ def test_ci_merge_queue_diffs_from_the_queue_base_and_reports_the_gate(
     assert results["discover"].result == "success", describe(results["discover"])
     assert discover_ids(results["discover"], "audit") == ["api", "web"]
     assert discover_ids(results["discover"], "tests") == ["api", "web"]
-    for job in ("freshness", "audit", "tests", "lock-diff", "close-removed"):
+    for job in ("freshness", "audit", "tests", "lock-diff"):
         results[job] = gha.run_job(job, {k: v for k, v in results.items() if k in {"discover", "freshness"}})
+    results["code-scanning-files"] = gha.run_job("code-scanning-files", results)
+    results["code-scanning"] = gha.run_job("code-scanning", results)
     assert results["audit"].result == "success", describe(results["audit"])
-    assert results["lock-diff"].result == results["close-removed"].result == "skipped"
+    assert results["lock-diff"].result == results["code-scanning-files"].result == "skipped"
     gate = gha.run_job("all-green", results)
     assert gate.result == "success", describe(gate)
 
@@ -462,7 +486,8 @@ def test_ci_stale_lock_fails_freshness_and_the_gate(origin: Origin, tmp_path: Pa
         "audit": audit,
         "tests": tests,
         "lock-diff": lock_diff,
-        "close-removed": JobResult("skipped"),
+        "code-scanning-files": JobResult("skipped"),
+        "code-scanning": JobResult("skipped"),
     }
     gate = gha.run_job("all-green", needs)
     assert gate.result == "failure"
@@ -499,7 +524,7 @@ def test_ci_licence_violation_fails_the_audit_job_and_the_gate(origin: Origin, t
 
     for job in ("tests", "lock-diff"):
         results[job] = gha.run_job(job, {k: v for k, v in results.items() if k in {"discover", "freshness"}})
-    results["close-removed"] = JobResult("skipped")
+    results["code-scanning-files"] = results["code-scanning"] = JobResult("skipped")
     verdict = gha.run_job("all-green", results)
     assert verdict.result == "failure"
     assert "::error::audit: result 'failure'" in describe(verdict)
@@ -509,7 +534,8 @@ def gate(tmp_path: Path, origin_path: Path, event: str, **results: tuple[str, di
     needs = {
         name.replace("_", "-"): JobResult(result, outputs) for name, (result, outputs) in results.items()
     }
-    needs.setdefault("close-removed", JobResult("skipped"))
+    needs.setdefault("code-scanning-files", JobResult("skipped"))
+    needs.setdefault("code-scanning", JobResult("skipped"))
     assert "actions/checkout" not in str(CI["jobs"]["all-green"]["steps"])  # runs without the repository
     return Runner(CI, origin_path, {"event_name": event}, tmp_path, {}).run_job("all-green", needs)
 
@@ -563,10 +589,12 @@ def test_gate_decisions(
     assert ("::warning::1 services without tests" in describe(result)) is warns
 
 
-@pytest.mark.parametrize(("close_removed", "expected"), [("success", "success"), ("failure", "failure")])
-def test_gate_checks_the_closing_of_removed_services(
-    tmp_path: Path, close_removed: str, expected: str
-) -> None:
+@pytest.mark.parametrize(
+    ("upload", "expected"),
+    [("success", "success"), ("skipped", "success"), ("failure", "failure"), ("cancelled", "failure")],
+)
+def test_gate_checks_the_code_scanning_upload(tmp_path: Path, upload: str, expected: str) -> None:
+    """Skipped (nothing to upload, or NOX_SUPPORT_CODE_SCANNING = false) passes; a failure does not."""
     result = gate(
         tmp_path,
         tmp_path,
@@ -576,7 +604,8 @@ def test_gate_checks_the_closing_of_removed_services(
         audit=("success", {}),
         tests=("success", {}),
         lock_diff=("skipped", {}),
-        close_removed=(close_removed, {}),
+        code_scanning_files=("success" if upload != "skipped" else "skipped", {}),
+        code_scanning=(upload, {}),
     )
     assert result.result == expected, describe(result)
 
@@ -662,9 +691,16 @@ def test_weekly_upgrade_opens_a_pull_request(origin: Origin, tmp_path: Path) -> 
     assert (
         "pr create --head nox-support/lock-upgrade --base main --title Upgrade locked dependencies" in calls
     )
-    body = next(p for p in (tmp_path / "jobs").rglob("body.md") if "pull-request" in str(p))
-    assert "| beta | upgraded | 1.0 | 1.1 |" in body.read_text()
-    assert "| alpha | upgraded | 1.0 | 1.1 |" in body.read_text()  # worker: gamma needs alpha<2
+    # The description is built by the write job from the git diff, not taken from the lock job.
+    assert "lock-refresh/body.md" not in str(list((tmp_path / "jobs").rglob("body.md")))
+    body = next(p for p in (tmp_path / "jobs").rglob("body.md") if "pull-request" in str(p)).read_text()
+    assert "Upgraded locks (`nox -s lock -- --upgrade`), checked with the lock rules." in body
+    assert "| services/api/requirements.txt | beta==1.0 | |" in body
+    assert "| services/api/requirements.txt | | beta==1.1 |" in body
+    assert "| services/worker/requirements.txt | | alpha==1.1 |" in body  # worker: gamma needs alpha<2
+    assert " 3 files changed" in body
+    notice = "::notice title=lock refresh without the GitHub App::pushed with GITHUB_TOKEN"
+    assert notice in describe(opened)
 
 
 def test_lock_refresh_never_writes_through_a_symlinked_directory(origin: Origin, tmp_path: Path) -> None:
