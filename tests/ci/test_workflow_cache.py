@@ -87,3 +87,46 @@ def test_the_fallback_never_crosses_locks_python_or_image() -> None:
     assert key == fallback + "${{ steps.period.outputs.period }}"
     for part in ("runner.os", "steps.image.outputs.image", "python-version", "matrix.cache_key"):
         assert part in fallback
+
+
+def cut_down_tests_job(cache_key: str) -> dict[str, Any]:
+    """ci.yml's tests job cut down to its own cache steps (unchanged), then a stand-in test run."""
+    job = CI["jobs"]["tests"]
+    wanted = ("service-python", "image", "Restore the service venvs")
+    steps = [s for s in job["steps"] if s.get("id") in wanted or s.get("name") in wanted]
+    assert len(steps) == len(wanted)
+    matrix = {"include": [{"python": "3.11", "cache_key": cache_key}]}
+    stand_in = {"run": 'mkdir -p .nox && echo "$GITHUB_REF_NAME" >> .nox/runs'}
+    return {
+        "defaults": CI["defaults"],
+        "jobs": {"tests": {"strategy": {"matrix": matrix}, "steps": [*steps, stand_in]}},
+    }
+
+
+def run_tests_job(tmp_path: Path, caches: dict[tuple[str, str], Path], ref: str, cache_key: str) -> JobRun:
+    github = {"event_name": "push", "ref": ref, "event": {"repository": {"default_branch": "main"}}}
+    temp = tmp_path / f"run-{len(list(tmp_path.glob('run-*')))}"
+    gha = Runner(cut_down_tests_job(cache_key), tmp_path / "origin", github, temp, {"GITHUB_REF_NAME": ref})
+    gha.caches = caches
+    result = gha.run_job("tests", {})
+    assert result.result == "success", "\n".join(result.runs[0].log)
+    return result.runs[0]
+
+
+def test_caches_are_scoped_to_their_ref_with_the_default_branch_as_fallback(tmp_path: Path) -> None:
+    """GitHub: a run restores its own ref's entries, then the default branch's; never a sibling's."""
+    caches: dict[tuple[str, str], Path] = {}
+    main = run_tests_job(tmp_path, caches, "refs/heads/main", "locks-1")
+    assert main.restored_keys == []
+    (saved,) = caches
+    assert saved[0] == "refs/heads/main"
+    # A pull request with the same locks hits the default branch's entry and saves nothing.
+    pull = run_tests_job(tmp_path, caches, "refs/pull/1/merge", "locks-1")
+    assert pull.restored_keys == [saved[1]]
+    assert list(caches) == [saved]
+    # A pull request that changes the locks saves its own entry, in its own scope only.
+    changed = run_tests_job(tmp_path, caches, "refs/pull/1/merge", "locks-2")
+    assert changed.restored_keys == []
+    assert ("refs/pull/1/merge", saved[1].replace("locks-1", "locks-2")) in caches
+    assert run_tests_job(tmp_path, caches, "refs/pull/2/merge", "locks-2").restored_keys == []
+    assert run_tests_job(tmp_path, caches, "refs/heads/main", "locks-2").restored_keys == []
