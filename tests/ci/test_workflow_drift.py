@@ -287,6 +287,10 @@ def test_ci_pull_request_runs_end_to_end(origin: Origin, tmp_path: Path) -> None
         assert (run.workspace / f"reports/tests/{name}.xml").is_file()
         assert run.uploads[f"tests-{run.matrix['id']}"] == [run.workspace / "reports/tests"]
     (diff,) = results["lock-diff"].runs
+    # The pull request changed api's locks: they are resolved again (a hand edit would differ).
+    deep = next(entry for entry in diff.log if entry.startswith("== Re-resolve the changed locks"))
+    assert "Running session freshness" in deep
+    assert "all 2 locks are fresh" in deep  # api's main and dev locks, nobody else's
     assert "| alpha | upgraded | 1.0 | 2.0 |" in diff.summary
     assert "| beta | upgraded | 1.0 | 1.1 |" in diff.summary
     assert "### Lock changes of `web` since `origin/main`" in diff.summary
@@ -646,6 +650,11 @@ def test_lock_refresh_commits_only_changed_locks_to_the_pull_request(origin: Ori
     assert lock.outputs["changed"] == "true"
     (run,) = lock.runs
     assert "services/worker/requirements.txt" in run.summary
+    # Only the service the pull request affects is locked, and checked, before the handover.
+    locking = next(entry for entry in run.log if entry.startswith("== Lock "))
+    assert "Running session lock(worker)" in locking
+    assert "Running session lock(api)" not in locking
+    assert "Running session freshness" in locking
     assert "| epsilon | added | — | 0.5 |" in run.summary
     push = gha.run_job("push", {"lock": lock})
     assert push.result == "success", describe(push)
