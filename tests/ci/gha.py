@@ -351,10 +351,20 @@ class Runner:
                 result.result = "failure"
         return result
 
+    def workflow_env(self) -> dict[str, str]:
+        """The workflow's ``env``, evaluated (it may read ``github`` and ``vars``)."""
+        context = {
+            "github": self.github,
+            "vars": self.variables,
+            "secrets": {} if self.fork else self.secrets,
+        }
+        functions = self.functions(ok=True)
+        return {k: to_text(evaluate(v, context, functions)) for k, v in self.workflow.get("env", {}).items()}
+
     def context(self, needs: dict[str, Any], matrix: dict[str, Any], steps: dict[str, Any]) -> dict[str, Any]:
         return {
             "github": self.github,
-            "env": self.workflow.get("env", {}),
+            "env": self.workflow_env(),
             "needs": needs,
             "matrix": matrix,
             "steps": steps,
@@ -400,6 +410,14 @@ class Runner:
         steps: dict[str, Any] = {}
         run = JobRun(matrix, workspace, ok=True, summary="", log=[], uploads={}, skipped_steps=[])
         run.permissions = self.permissions(job)
+        defaults = job.get("defaults", {}).get("run", {})
+        directory = to_text(
+            evaluate(
+                defaults.get("working-directory", "."),
+                self.context(needs, matrix, {}),
+                self.functions(ok=True),
+            )
+        )
         for number, step in enumerate(job["steps"]):
             context = self.context(needs, matrix, steps)
             context["runner"] = {**context["runner"], "temp": str(runner_temp)}
@@ -415,7 +433,11 @@ class Runner:
                     run.skipped_steps.append(name)
                     continue
                 env = {k: to_text(evaluate(v, context, functions)) for k, v in step.get("env", {}).items()}
-                ok, outputs = self.shell(step["run"], workspace, env, runner_temp, summary, run.log, name)
+                cwd = workspace / to_text(
+                    evaluate(step.get("working-directory", directory), context, functions)
+                )
+                assert cwd.is_dir(), f"{name}: working directory {cwd} does not exist"
+                ok, outputs = self.shell(step["run"], cwd, env, runner_temp, summary, run.log, name)
             else:
                 ok, outputs = self.action(step, context, functions, workspace, run)
             outcome = "success" if ok else "failure"
@@ -454,11 +476,11 @@ class Runner:
         env = tool_env(
             {
                 **self.env,
-                **{k: to_text(v) for k, v in self.workflow.get("env", {}).items()},
+                **self.workflow_env(),
                 **step_env,
                 "GITHUB_OUTPUT": str(output_file),
                 "GITHUB_STEP_SUMMARY": str(summary),
-                "GITHUB_WORKSPACE": str(workspace),
+                "GITHUB_WORKSPACE": str(self.workspace_of(workspace)),
                 "RUNNER_TEMP": str(runner_temp),
                 "CI": "true",
             }
@@ -474,6 +496,13 @@ class Runner:
         )
         log.append(f"== {name} (exit {result.returncode})\n{result.stdout}\n{result.stderr}")
         return result.returncode == 0, parse_github_output(output_file.read_text(encoding="utf-8"))
+
+    def workspace_of(self, cwd: Path) -> Path:
+        """The job's workspace for a working directory inside it."""
+        for parent in (cwd, *cwd.parents):
+            if parent.name == "workspace" and parent.parent.parent == self.temp:
+                return parent
+        return cwd
 
     def restore_cache(
         self, inputs: dict[str, Any], workspace: Path, run: JobRun

@@ -224,6 +224,19 @@ def check_sticky_comment(
     assert f"api --method PATCH repos/{REPOSITORY}/issues/comments/4242 -F body=@" in comments.read_text()
 
 
+def check_lock_diff(result: JobResult) -> None:
+    """The lock changes of the feature pull request, and api's locks resolved again."""
+    (diff,) = result.runs
+    # The pull request changed api's locks: they are resolved again (a hand edit would differ).
+    deep = next(entry for entry in diff.log if entry.startswith("== Re-resolve the changed locks"))
+    assert "Running session freshness" in deep
+    assert "all 2 locks are fresh" in deep  # api's main and dev locks, nobody else's
+    assert "| alpha | upgraded | 1.0 | 2.0 |" in diff.summary
+    assert "| beta | upgraded | 1.0 | 1.1 |" in diff.summary
+    assert "### Lock changes of `web` since `origin/main`" in diff.summary
+    assert json.loads((diff.workspace / "reports/lock-diff/api.json").read_text())["base"] == "origin/main"
+
+
 def test_ci_pull_request_runs_end_to_end(origin: Origin, tmp_path: Path) -> None:
     path, comments = comment_shim(tmp_path / "shim", "")
     gha = runner(CI, origin, tmp_path / "jobs", pull_request(origin.feature, "feature"), PATH=path)
@@ -277,24 +290,21 @@ def test_ci_pull_request_runs_end_to_end(origin: Origin, tmp_path: Path) -> None
             assert report["status"] == "compliant", report
         venvs = sorted(p.parent.name for p in (run.workspace / ".nox").glob("*/pyvenv.cfg"))
         assert venvs == [f"audit-{name}" for name in services]
-        assert run.uploads[f"supply-chain-{run.matrix['id']}"] == [
+        uploaded = run.uploads[f"supply-chain-{run.matrix['id']}"]
+        assert uploaded[:3] == [
             run.workspace / "reports/sbom",
             run.workspace / "reports/licenses",
             run.workspace / "reports/licenses.md",
         ]
+        # The HTML report, when the noxfile has the `report` session (a noxfile without it says so).
+        html = run.workspace / "reports/index.html"
+        assert uploaded[3:] == ([html] if html.is_file() else [])
+        assert html.is_file() or "This noxfile has no report session: no HTML report." in "\n".join(run.log)
     for run in results["tests"].runs:
         (name,) = [session.removeprefix("tests(").removesuffix(")") for session in run.matrix["sessions"]]
         assert (run.workspace / f"reports/tests/{name}.xml").is_file()
         assert run.uploads[f"tests-{run.matrix['id']}"] == [run.workspace / "reports/tests"]
-    (diff,) = results["lock-diff"].runs
-    # The pull request changed api's locks: they are resolved again (a hand edit would differ).
-    deep = next(entry for entry in diff.log if entry.startswith("== Re-resolve the changed locks"))
-    assert "Running session freshness" in deep
-    assert "all 2 locks are fresh" in deep  # api's main and dev locks, nobody else's
-    assert "| alpha | upgraded | 1.0 | 2.0 |" in diff.summary
-    assert "| beta | upgraded | 1.0 | 1.1 |" in diff.summary
-    assert "### Lock changes of `web` since `origin/main`" in diff.summary
-    assert json.loads((diff.workspace / "reports/lock-diff/api.json").read_text())["base"] == "origin/main"
+    check_lock_diff(results["lock-diff"])
 
     gate = gha.run_job("all-green", results)
     assert gate.result == "success", describe(gate)
@@ -1060,3 +1070,30 @@ def test_lock_refresh_refuses_a_lock_with_options_before_pushing(origin: Origin,
     assert "::error file=services/web/requirements.local.txt,title=not a lock::" in log
     assert "../../../../../etc (outside the repository)" in log
     assert git(origin.bare, "rev-parse", "planted").strip() == origin.feature  # nothing pushed
+
+
+def test_ci_with_the_nox_root_in_a_subdirectory(origin: Origin, tmp_path: Path) -> None:
+    """NOX_SUPPORT_ROOT = app: the monorepo lives in app/, the workflows at the repository's top."""
+    own = tmp_path / "origin.git"
+    shutil.copytree(origin.bare, own)
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", "-b", "main", str(own), str(clone))
+    (clone / "app").mkdir()
+    for entry in sorted(clone.iterdir()):
+        if entry.name not in {".git", ".github", ".gitignore", "app"}:
+            git(clone, "mv", entry.name, f"app/{entry.name}")
+    commit(clone, "the monorepo moves to app/")
+    git(clone, "push", "-q", "origin", "main")
+    git(clone, "switch", "-q", "-c", "nested")
+    write(clone / "app/services/api/tests/test_nested.py", "def test_nested():\n    assert True\n")
+    sha = commit(clone, "a test of api")
+    git(clone, "push", "-q", "origin", "nested")
+    gha = runner(CI, dataclasses.replace(origin, bare=own), tmp_path / "jobs", pull_request(sha, "nested"))
+    gha.variables["NOX_SUPPORT_ROOT"] = "app"
+    results = run_ci(gha, ("discover", "freshness", "tests"))
+    for job, result in results.items():
+        assert result.result == "success", (job, describe(result))
+    assert discover_ids(results["discover"], "tests") == ["api"]
+    (tests,) = results["tests"].runs
+    assert (tests.workspace / "app/reports/tests/api.xml").is_file()
+    assert tests.uploads["tests-api"] == [tests.workspace / "app/reports/tests"]
