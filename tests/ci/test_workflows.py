@@ -95,7 +95,7 @@ def test_caches_use_exact_keys_per_os_python_and_locks() -> None:
         assert f"nox-{job}-${{{{ runner.os }}}}" in key
         assert "${{ steps.image.outputs.image }}" in key  # ImageOS-ImageVersion of the runner
         assert "${{ steps.service-python.outputs.python-version }}" in key
-        assert step["with"]["path"] == ".nox"
+        assert step["with"]["path"] == "${{ env.NOX_ROOT }}/.nox"
         if job == "tests":
             assert "restore-keys" not in step["with"]
             assert key.endswith("${{ matrix.cache_key }}")
