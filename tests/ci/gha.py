@@ -509,7 +509,8 @@ class Runner:
     ) -> tuple[bool, dict[str, str]]:
         """actions/cache: the exact key, else the newest entry starting with a restore key."""
         key = to_text(inputs["key"])
-        path = workspace / to_text(inputs["path"])
+        path = (workspace / to_text(inputs["path"])).resolve()
+        assert path.is_relative_to(workspace.resolve()), f"cache path {inputs['path']!r} leaves the workspace"
         prefixes = [p.strip() for p in to_text(inputs.get("restore-keys")).splitlines() if p.strip()]
         # GitHub's order: the exact key, then each restore key, each first in the run's own scope
         # and then in the default branch's.

@@ -26,6 +26,7 @@ def audit_cache_workflow() -> dict[str, Any]:
     matrix = {"include": [{"python": "3.11", "cache_key": "0123abcd"}]}
     return {
         "defaults": CI["defaults"],
+        "env": CI["env"],
         "jobs": {"audit": {"strategy": {"matrix": matrix}, "steps": [*steps, {"run": AUDIT}]}},
     }
 
@@ -99,6 +100,7 @@ def cut_down_tests_job(cache_key: str) -> dict[str, Any]:
     stand_in = {"run": 'mkdir -p .nox && echo "$GITHUB_REF_NAME" >> .nox/runs'}
     return {
         "defaults": CI["defaults"],
+        "env": CI["env"],
         "jobs": {"tests": {"strategy": {"matrix": matrix}, "steps": [*steps, stand_in]}},
     }
 
