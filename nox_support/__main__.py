@@ -113,6 +113,18 @@ def _code_scanning_files(args: argparse.Namespace) -> int:
     return 0
 
 
+def _lock_matrix(args: argparse.Namespace) -> int:
+    from nox_support.ci.discover import lock_plan  # noqa: PLC0415 - keeps --help fast
+    from nox_support.ci.lockmatrix import github_output  # noqa: PLC0415
+    from nox_support.outputs import append_text  # noqa: PLC0415
+
+    jobs = lock_plan(Path(args.root), args.changed_since, args.jobs)
+    if args.github_output:
+        append_text(Path(args.github_output), github_output(jobs), what="--github-output")
+    sys.stdout.write(json.dumps({"include": [job.to_json() for job in jobs]}, indent=2) + "\n")
+    return 0
+
+
 def _junit_annotations(args: argparse.Namespace) -> int:
     from nox_support.ci.annotations import annotation, failed_tests  # noqa: PLC0415 - keeps --help fast
     from nox_support.project import Project  # noqa: PLC0415
@@ -204,6 +216,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     uploads.add_argument("sarif", nargs="*", metavar="FILE", help="the audit jobs' reports/audit.sarif files")
     uploads.set_defaults(handler=_code_scanning_files)
+    locks = commands.add_parser(
+        "lock-matrix",
+        help="print the lock refresh matrix: lock(<service>) sessions spread over at most N jobs",
+        description="Spread the lock sessions (all, or the affected services') over at most N jobs.",
+    )
+    locks.add_argument("--root", default=".", help="monorepo root holding noxfile.py (default: .)")
+    locks.add_argument("--changed-since", metavar="REF", help="only the services affected since REF")
+    locks.add_argument("--jobs", type=int, default=20, metavar="N", help="most jobs (default: 20)")
+    locks.add_argument("--github-output", metavar="FILE", help="append lock_matrix and lock_count to FILE")
+    locks.set_defaults(handler=_lock_matrix)
     junit = commands.add_parser(
         "junit-annotations",
         help="print ::error annotations for the failed tests of JUnit reports",

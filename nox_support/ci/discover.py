@@ -12,6 +12,7 @@ from pathlib import Path
 
 from nox_support.ci import git
 from nox_support.ci.affected import Affected, ServiceInputs, affected_services, everything, matches_any
+from nox_support.ci.lockmatrix import LOCK, LockJob, lock_jobs
 from nox_support.ci.matrix import Plan, ServiceFacts, build_plan, lock_digest
 from nox_support.ci.noxlist import MATRIX_SESSIONS, list_sessions
 from nox_support.ci.settings import CiSettings, load_ci_settings
@@ -168,3 +169,11 @@ def _with_overrides(settings: CiSettings, request: MatrixRequest) -> CiSettings:
     if request.max_jobs is not None:
         settings = replace(settings, max_jobs=request.max_jobs)
     return settings
+
+
+def lock_plan(root: Path, changed_since: str | None, jobs: int) -> tuple[LockJob, ...]:
+    """The lock jobs: every service's ``lock`` session, or only the affected services' ones."""
+    selected = None
+    if changed_since is not None:
+        selected = frozenset(plan(MatrixRequest(root=root, changed_since=changed_since)).affected.names)
+    return lock_jobs(list_sessions(root.resolve(), (LOCK,)), selected, jobs)

@@ -650,10 +650,11 @@ class Runner:
             shutil.copytree(self.artifacts[to_text(inputs["name"])], target, dirs_exist_ok=True)
             return True
         pattern = to_text(inputs["pattern"])
+        merge = truthy(inputs.get("merge-multiple"))
         for name, stored in self.artifacts.items():
             if fnmatch.fnmatchcase(name, pattern):
                 self.api_calls.append(f"download-artifact {name}")
-                shutil.copytree(stored, target / name, dirs_exist_ok=True)
+                shutil.copytree(stored, target if merge else target / name, dirs_exist_ok=True)
         return True
 
     def upload_sarif(self, inputs: dict[str, Any], workspace: Path, run: JobRun) -> bool:

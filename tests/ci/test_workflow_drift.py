@@ -643,6 +643,18 @@ def test_gate_fails_when_discovery_failed(tmp_path: Path) -> None:
 # lock-refresh.yml
 
 
+def run_lock_refresh(gha: Runner) -> dict[str, JobResult]:
+    """plan -> lock (matrix) -> merge: what the write jobs need."""
+    results = {"plan": gha.run_job("plan", {})}
+    results["lock"] = gha.run_job("lock", {"plan": results["plan"]})
+    results["merge"] = gha.run_job("merge", {"lock": results["lock"]})
+    return results
+
+
+CHANGED = {"merge": JobResult("success", {"changed": "true"})}
+"""What the write jobs see after a merge job that gathered changed locks."""
+
+
 def gh_shim(directory: Path) -> tuple[Path, Path]:
     """A fake ``gh`` that records its arguments (the GitHub API is not reachable here)."""
     directory.mkdir(parents=True)
@@ -655,9 +667,13 @@ def gh_shim(directory: Path) -> tuple[Path, Path]:
 
 def test_lock_refresh_commits_only_changed_locks_to_the_pull_request(origin: Origin, tmp_path: Path) -> None:
     gha = runner(LOCK_REFRESH, origin, tmp_path, pull_request(origin.needs_lock, "needs-lock"))
-    lock = gha.run_job("lock", {})
+    results = run_lock_refresh(gha)
+    lock, merge = results["lock"], results["merge"]
     assert lock.result == "success", describe(lock)
-    assert lock.outputs["changed"] == "true"
+    assert merge.outputs["changed"] == "true"
+    assert [e["sessions"] for e in json.loads(results["plan"].outputs["lock_matrix"])["include"]] == [
+        ["lock(worker)"]
+    ]
     (run,) = lock.runs
     assert "services/worker/requirements.txt" in run.summary
     # Only the service the pull request affects is locked, and checked, before the handover.
@@ -666,9 +682,9 @@ def test_lock_refresh_commits_only_changed_locks_to_the_pull_request(origin: Ori
     assert "Running session lock(api)" not in locking
     assert "Running session freshness" in locking
     assert "| epsilon | added | — | 0.5 |" in run.summary
-    push = gha.run_job("push", {"lock": lock})
+    push = gha.run_job("push", {"merge": merge})
     assert push.result == "success", describe(push)
-    assert gha.run_job("pull-request", {"lock": lock}).result == "skipped"
+    assert gha.run_job("pull-request", {"merge": merge}).result == "skipped"
     head = git(origin.bare, "rev-parse", "needs-lock").strip()
     assert git(origin.bare, "rev-parse", f"{head}^").strip() == origin.needs_lock
     assert git(origin.bare, "diff", "--name-only", origin.needs_lock, head).split() == [
@@ -679,12 +695,42 @@ def test_lock_refresh_commits_only_changed_locks_to_the_pull_request(origin: Ori
     assert nox(clone, "-s", "freshness").returncode == 0
 
 
+def test_lock_refresh_merges_the_lock_jobs_files_into_one_push(origin: Origin, tmp_path: Path) -> None:
+    """Three lock jobs' artifacts (of a 300-service upgrade, say) become one commit on the branch."""
+    own = tmp_path / "origin.git"
+    shutil.copytree(origin.bare, own)
+    git(own, "branch", "sharded", origin.needs_lock)
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", "-b", "sharded", str(own), str(clone))
+    gha = runner(
+        LOCK_REFRESH,
+        dataclasses.replace(origin, bare=own),
+        tmp_path / "jobs",
+        pull_request(origin.needs_lock, "sharded"),
+    )
+    for number, name in enumerate(("api", "web", "worker"), start=1):
+        lock = (clone / f"services/{name}/requirements.txt").read_text()
+        write(tmp_path / f"shard{number}/locks/services/{name}/requirements.txt", lock + "# shard\n")
+        gha.artifacts[f"lock-refresh-lock-{number}-of-3"] = tmp_path / f"shard{number}"
+    merge = gha.run_job("merge", {"lock": JobResult("success")})
+    assert merge.result == "success", describe(merge)
+    assert merge.outputs["changed"] == "true"
+    push = gha.run_job("push", {"merge": merge})
+    assert push.result == "success", describe(push)
+    head = git(own, "rev-parse", "sharded").strip()
+    assert git(own, "diff", "--name-only", origin.needs_lock, head).split() == [
+        "services/api/requirements.txt",
+        "services/web/requirements.txt",
+        "services/worker/requirements.txt",
+    ]
+
+
 def test_lock_refresh_never_runs_for_forks(origin: Origin, tmp_path: Path) -> None:
     github = pull_request(origin.needs_lock, "needs-lock", head_repo="someone/fork")
     gha = runner(LOCK_REFRESH, origin, tmp_path, github)
-    lock = gha.run_job("lock", {})
-    assert lock.result == "skipped"
-    assert gha.run_job("push", {"lock": lock}).result == "skipped"
+    results = run_lock_refresh(gha)
+    assert results["plan"].result == results["lock"].result == results["merge"].result == "skipped"
+    assert gha.run_job("push", {"merge": results["merge"]}).result == "skipped"
 
 
 def test_weekly_upgrade_opens_a_pull_request(origin: Origin, tmp_path: Path) -> None:
@@ -692,11 +738,11 @@ def test_weekly_upgrade_opens_a_pull_request(origin: Origin, tmp_path: Path) -> 
     github = {"event_name": "schedule", "sha": origin.base, "ref": "refs/heads/main"}
     path = f"{shim}{os.pathsep}{BIN}{os.pathsep}{os.environ['PATH']}"
     gha = runner(LOCK_REFRESH, origin, tmp_path / "jobs", github, PATH=path)
-    lock = gha.run_job("lock", {})
-    assert lock.result == "success", describe(lock)
-    assert lock.outputs["changed"] == "true"
-    assert gha.run_job("push", {"lock": lock}).result == "skipped"
-    opened = gha.run_job("pull-request", {"lock": lock})
+    results = run_lock_refresh(gha)
+    assert results["lock"].result == "success", describe(results["lock"])
+    assert results["merge"].outputs["changed"] == "true"
+    assert gha.run_job("push", {"merge": results["merge"]}).result == "skipped"
+    opened = gha.run_job("pull-request", {"merge": results["merge"]})
     assert opened.result == "success", describe(opened)
     assert git(origin.bare, "rev-parse", "main").strip() == origin.base  # never pushed to main
     branch = git(origin.bare, "rev-parse", "nox-support/lock-upgrade").strip()
@@ -736,7 +782,7 @@ def test_lock_refresh_never_writes_through_a_symlinked_directory(origin: Origin,
     write(artifact / "locks/services/evil/requirements.txt", "planted==1.0\n")
     gha = runner(LOCK_REFRESH, origin, tmp_path / "jobs", pull_request(sha, "evil"))
     gha.artifacts["lock-refresh"] = artifact
-    result = gha.run_job("push", {"lock": JobResult("success", {"changed": "true"})})
+    result = gha.run_job("push", CHANGED)
     assert result.result == "failure"
     assert "::error::refusing to write services/evil/requirements.txt (symlink or unknown directory)" in (
         describe(result)
@@ -749,17 +795,17 @@ def test_lock_refresh_skips_the_push_for_dependabot(origin: Origin, tmp_path: Pa
     github = pull_request(origin.needs_lock, "dependabot/pip/x")
     github["event"]["pull_request"]["user"] = {"login": "dependabot[bot]"}
     gha = runner(LOCK_REFRESH, origin, tmp_path, github)
-    assert gha.run_job("push", {"lock": JobResult("success", {"changed": "true"})}).result == "skipped"
+    assert gha.run_job("push", CHANGED).result == "skipped"
 
 
 def test_lock_refresh_mints_an_app_token_when_configured(origin: Origin, tmp_path: Path) -> None:
     git(origin.bare, "branch", "needs-lock-app", origin.needs_lock)
     gha = runner(LOCK_REFRESH, origin, tmp_path, pull_request(origin.needs_lock, "needs-lock-app"))
-    lock = gha.run_job("lock", {})
-    assert lock.result == "success", describe(lock)
+    results = run_lock_refresh(gha)
+    assert results["merge"].result == "success", describe(results["lock"])
     gha.variables["LOCK_REFRESH_APP_ID"] = "12345"
     gha.secrets["LOCK_REFRESH_APP_PRIVATE_KEY"] = "key"
-    pushed = gha.run_job("push", {"lock": lock})
+    pushed = gha.run_job("push", {"merge": results["merge"]})
     assert pushed.result == "success", describe(pushed)
     assert "Mint a push token (GitHub App, when configured)" not in pushed.runs[0].skipped_steps
     minted = base64.b64encode(b"x-access-token:minted-app-token").decode()
@@ -773,7 +819,7 @@ def test_weekly_upgrade_runs_only_from_the_default_branch(origin: Origin, tmp_pa
         "ref": "refs/heads/feature",
         "ref_name": "feature",
     }
-    assert runner(LOCK_REFRESH, origin, tmp_path, github).run_job("lock", {}).result == "skipped"
+    assert runner(LOCK_REFRESH, origin, tmp_path, github).run_job("plan", {}).result == "skipped"
 
 
 def test_weekly_upgrade_never_overwrites_a_human_fix(origin: Origin, tmp_path: Path) -> None:
@@ -791,9 +837,9 @@ def test_weekly_upgrade_never_overwrites_a_human_fix(origin: Origin, tmp_path: P
     github = {"event_name": "schedule", "sha": origin.base, "ref": "refs/heads/main"}
     path = f"{shim}{os.pathsep}{BIN}{os.pathsep}{os.environ['PATH']}"
     gha = runner(LOCK_REFRESH, origin, tmp_path / "jobs", github, PATH=path)
-    lock = gha.run_job("lock", {})
-    assert lock.result == "success", describe(lock)
-    opened = gha.run_job("pull-request", {"lock": lock})
+    results = run_lock_refresh(gha)
+    assert results["merge"].result == "success", describe(results["lock"])
+    opened = gha.run_job("pull-request", {"merge": results["merge"]})
     assert opened.result == "failure"
     assert "::error::nox-support/lock-upgrade has commits by others" in describe(opened)
     assert git(origin.bare, "rev-parse", "nox-support/lock-upgrade").strip() == fix
@@ -1062,7 +1108,7 @@ def test_lock_refresh_refuses_a_lock_with_options_before_pushing(origin: Origin,
     git(origin.bare, "branch", "planted", origin.feature)
     gha = runner(LOCK_REFRESH, origin, tmp_path / "jobs", pull_request(origin.feature, "planted"))
     gha.artifacts["lock-refresh"] = artifact
-    result = gha.run_job("push", {"lock": JobResult("success", {"changed": "true"})})
+    result = gha.run_job("push", CHANGED)
     assert result.result == "failure"
     log = describe(result)
     assert "::error file=services/api/requirements.txt,title=not a lock::" in log

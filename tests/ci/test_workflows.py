@@ -108,14 +108,16 @@ def test_caches_use_exact_keys_per_os_python_and_locks() -> None:
 def test_lock_refresh_never_runs_for_forks_and_never_pushes_the_default_branch() -> None:
     workflow = load(WORKFLOWS / "lock-refresh.yml")
     assert workflow[True]["pull_request"]["paths"][0] == "**/requirements*.in"
-    lock = workflow["jobs"]["lock"]
-    assert "github.event.pull_request.head.repo.full_name == github.repository" in lock["if"]
-    assert lock["permissions"] == {"contents": "read"}
+    plan = workflow["jobs"]["plan"]
+    assert "github.event.pull_request.head.repo.full_name == github.repository" in plan["if"]
+    assert plan["permissions"] == workflow["jobs"]["lock"]["permissions"] == {"contents": "read"}
+    assert workflow["jobs"]["lock"]["needs"] == "plan"
+    assert workflow["jobs"]["merge"]["permissions"] == {}
     push = workflow["jobs"]["push"]
     assert push["if"].startswith("github.event_name == 'pull_request'")
-    assert push["needs"] == "lock"
-    # The jobs holding a write token run no repository code: no Python, Nox, pip or scripts.
-    for job in ("push", "pull-request"):
+    assert push["needs"] == "merge"
+    # The jobs holding a write token (or gathering the files) run no repository code.
+    for job in ("merge", "push", "pull-request"):
         for step in workflow["jobs"][job]["steps"]:
             assert "setup-python" not in step.get("uses", "")
             for line in step.get("run", "").splitlines():
