@@ -156,7 +156,7 @@ def test_every_job_installs_nox_support_through_the_one_setup_action() -> None:
                 uses += 1
             else:  # the jobs holding write tokens run no repository code, not even this action
                 assert "./.github/actions/setup-nox-support" not in names, f"{path.name}: {job}"
-    assert uses == 7
+    assert uses == 8  # ci.yml: 6 jobs; lock-refresh.yml: plan and lock
     action = load(SETUP_ACTION)
     steps = action["runs"]["steps"]
     assert steps[0]["with"] == {
