@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Literal
 
+from nox_support import repofiles
 from nox_support.errors import ConfigError
 from nox_support.lock.compile.registry import COMPILERS, DEFAULT_COMPILER
 
@@ -26,6 +27,8 @@ ServiceNaming = Literal["directory", "path"]
 """How a service is named: its directory's name, or its path with ``/`` replaced by ``-``."""
 SERVICE_NAMINGS: tuple[ServiceNaming, ...] = ("directory", "path")
 
+DEFAULT_TEST_LAYERS = ("dev",)
+"""The layers ``tests(<service>)`` installs next to the main lock, unless configured."""
 DEFAULT_TESTS = "tests"
 """Where a service's tests live, relative to its directory, unless configured."""
 _GLOB_CHARS = frozenset("*?[")
@@ -44,9 +47,10 @@ _CORE_KEYS = frozenset(
         "ci",
         "licenses",
         "drift",
+        "test_layers",
     }
 )
-_SERVICE_KEYS = frozenset({"python", "tests"})
+_SERVICE_KEYS = frozenset({"python", "tests", "test_layers"})
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,8 @@ class ServiceOverride:
     python: str | None = None
     tests: str | None = None
     """Where the service's tests live, relative to its directory (a path or a glob)."""
+    test_layers: tuple[str, ...] | None = None
+    """The layers its tests install; ``None``: the global setting."""
 
 
 @dataclass(frozen=True)
@@ -71,13 +77,15 @@ class Settings:
     service_names: ServiceNaming = "directory"
     tests: str = DEFAULT_TESTS
     """Where every service's tests live, relative to its directory (a path or a glob)."""
+    test_layers: tuple[str, ...] = DEFAULT_TEST_LAYERS
+    """The layers ``tests(<service>)`` installs next to the main lock (``requirements-<layer>.txt``)."""
 
 
 def load_tool_table(root: Path) -> Mapping[str, object]:
     """The raw ``[tool.nox_support]`` table of ``root/pyproject.toml`` (empty when absent)."""
     path = root / "pyproject.toml"
     try:
-        raw = path.read_bytes()
+        raw = repofiles.read_bytes(path, root)
     except FileNotFoundError:
         return {}
     except OSError as exc:
@@ -109,14 +117,16 @@ def parse_settings(table: Mapping[str, object], *, source: str = "pyproject.toml
     """Validate a ``[tool.nox_support]`` table (pure)."""
     reject_unknown_keys(table, _CORE_KEYS, f"{source} [tool.nox_support]")
     defaults = Settings()
-    compiler = table.get("compiler", defaults.compiler)
+    compiler = _string(
+        table, "compiler", defaults.compiler, source, hint=f'for example compiler = "{defaults.compiler}"'
+    )
     if compiler not in COMPILERS:
         msg = f"{source}: [tool.nox_support] compiler = {compiler!r} is not supported"
         raise ConfigError(msg, hint=f"use one of: {', '.join(COMPILERS)}")
     python = table.get("python")
     if python is not None:
         python = _python_version(python, f"{source} [tool.nox_support] python")
-    naming = table.get("service_names", defaults.service_names)
+    naming = _string(table, "service_names", defaults.service_names, source, hint='use "directory" or "path"')
     if naming not in SERVICE_NAMINGS:
         msg = f"{source}: [tool.nox_support] service_names = {naming!r} is not supported"
         raise ConfigError(
@@ -136,7 +146,26 @@ def parse_settings(table: Mapping[str, object], *, source: str = "pyproject.toml
         services=_service_overrides(table.get("services", {}), source),
         service_names="path" if naming == "path" else "directory",
         tests=_tests_location(table.get("tests", DEFAULT_TESTS), f"{source} [tool.nox_support] tests"),
+        test_layers=_test_layers(
+            table.get("test_layers", list(DEFAULT_TEST_LAYERS)), f"{source} [tool.nox_support]"
+        ),
     )
+
+
+def _test_layers(value: object, where: str) -> tuple[str, ...]:
+    """A list of layer names (``["dev"]``, ``["test", "docs"]``); never ``main``, always set."""
+    if (
+        not isinstance(value, list)
+        or not value
+        or not all(isinstance(v, str) and v.strip() and v != "main" for v in value)
+    ):
+        msg = f"{where} test_layers = {value!r} is not a list of layer names"
+        raise ConfigError(
+            msg,
+            hint='for example test_layers = ["test"] (requirements-test.in, or a [dependency-groups] test); '
+            "the main lock is always installed",
+        )
+    return tuple(dict.fromkeys(value))
 
 
 def _check_service_glob(glob: str, source: str) -> None:
@@ -204,11 +233,38 @@ def _service_overrides(value: object, source: str) -> dict[str, ServiceOverride]
         reject_unknown_keys(entry, _SERVICE_KEYS, where)
         python = entry.get("python")
         tests = entry.get("tests")
+        layers = entry.get("test_layers")
         overrides[name] = ServiceOverride(
             python=None if python is None else _python_version(python, f"{where} python"),
             tests=None if tests is None else _tests_location(tests, f"{where} tests"),
+            test_layers=None if layers is None else _test_layers(layers, where),
         )
     return overrides
+
+
+def toml_type(value: object) -> str:
+    """How TOML calls the type of *value*, for a message ("an array", "a table") (pure)."""
+    kinds: tuple[tuple[type | tuple[type, ...], str], ...] = (
+        (bool, "a boolean"),
+        (int, "an integer"),
+        (float, "a float"),
+        (str, "a string"),
+        ((list, tuple), "an array"),
+        (dict, "a table"),
+    )
+    return next((name for kind, name in kinds if isinstance(value, kind)), "a date or time")
+
+
+def wrong_type(where: str, expected: str, value: object, *, hint: str) -> ConfigError:
+    """The error for a setting of the wrong type, naming the key and the type it must have."""
+    return ConfigError(f"{where} must be {expected}, not {toml_type(value)}", hint=hint)
+
+
+def _string(table: Mapping[str, object], key: str, default: str, source: str, *, hint: str) -> str:
+    value = table.get(key, default)
+    if not isinstance(value, str):
+        raise wrong_type(f"{source}: [tool.nox_support] {key}", "a string", value, hint=hint)
+    return value
 
 
 def _str_tuple(
@@ -216,7 +272,7 @@ def _str_tuple(
 ) -> tuple[str, ...]:
     value = table.get(key, default)
     if isinstance(value, str) or not isinstance(value, (list, tuple)):
-        msg = f"{source}: [tool.nox_support] {key} must be a list of strings"
+        msg = f"{source}: [tool.nox_support] {key} must be a list of strings, not {toml_type(value)}"
         raise ConfigError(msg, hint=f'for example {key} = ["..."]')
     if not all(isinstance(v, str) for v in value):
         msg = f"{source}: [tool.nox_support] {key} must contain only strings"

@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from nox_support import logsafe
 from nox_support.audit.cache import ScanCache
 from nox_support.audit.config import AuditSettings, load_audit_settings
 from nox_support.audit.errors import AuditError
@@ -47,6 +48,7 @@ from nox_support.audit.verdict import ReportContext, ServiceReport, decide, erro
 from nox_support.config import load_tool_table
 from nox_support.errors import ConfigError, NoxSupportError
 from nox_support.filelock import BusyError
+from nox_support.interpreters import interpreter_error
 from nox_support.lock.freshness import lock_error
 from nox_support.lock.regenerate import regenerate_command
 from nox_support.outputs import (
@@ -112,7 +114,7 @@ def run_audit(session: nox.Session, project: Project, service: str) -> None:
     _write_and_record(project.root, aborted_report(project.root, svc))
     args = parse_audit_args(session.posargs)
     settings = settings_for(project)
-    unusable = lock_error(project, svc, (svc.main,))
+    unusable = interpreter_error(svc.python, service=svc.name) or lock_error(project, svc, (svc.main,))
     today = dt.date.today()  # noqa: DTZ011 - ignore dates are local calendar days
     report = audit_service(
         session, project.root, svc, settings, refresh=args.refresh, today=today, unusable_lock=unusable
@@ -141,8 +143,9 @@ def audit_service(  # noqa: PLR0913 - the inputs of one audit
 ) -> ServiceReport:
     """Sync, scan (or reuse the cache) and decide the verdict of *service*.
 
-    With *unusable_lock* (see :func:`nox_support.lock.freshness.lock_error`) the verdict is
-    ``error`` and nothing is installed.
+    With *unusable_lock* (see :func:`nox_support.lock.freshness.lock_error`, or the service's
+    Python missing: :func:`nox_support.interpreters.interpreter_error`) the verdict is ``error``
+    and nothing is installed.
     """
     lock = service.main.lock
     scanners = build_scanners(settings, root)
@@ -204,16 +207,17 @@ def failure_message(report: ServiceReport) -> str:
     lines = [f"audit of {report.service}: {report.status}"]
     if report.status == "error":
         lines.append("could not tell whether the service is vulnerable:")
-        lines += [f"  - {e}" for e in report.errors[:20]]
+        lines += [f"  - {logsafe.field(e)}" for e in report.errors[:20]]
         if len(report.errors) > 20:  # noqa: PLR2004
             lines.append(f"  ... and {len(report.errors) - 20} more (see the JSON report)")
     vulnerable = [f for f in report.findings if not f.ignored]
     if vulnerable:
         lines.append(f"{len(vulnerable)} known vulnerabilities:")
         for f in vulnerable:
+            # Every part but the words is the advisory's or the lock's text: one log line each.
             fix = f"fixed in {', '.join(f.fix_versions)}" if f.fix_versions else "no fix yet"
             note = f"; {f.note}" if f.note else ""
-            lines.append(f"  - {f.package}=={f.version}: {f.id} ({fix}){note}")
+            lines.append("  - " + logsafe.field(f"{f.package}=={f.version}: {f.id} ({fix}){note}"))
     return "\n".join(lines)
 
 

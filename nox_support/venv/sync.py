@@ -56,7 +56,7 @@ from nox_support.filelock import exclusive
 from nox_support.lock.localfile import local_file_for
 from nox_support.lock.regenerate import regenerate_command
 from nox_support.paths import display_path
-from nox_support.venv import record
+from nox_support.venv import integrity, record
 from nox_support.venv.inspect import contents, inspect_venv, local_fingerprint
 from nox_support.venv.install import install
 from nox_support.venv.plan import changed_pins, pin_hashes, plan_locks, rebuild_reason, resync_reason
@@ -185,11 +185,11 @@ def _tamper_reason(
     """Verify the files of a venv against its RECORD files and stamp: why to rebuild, or ``None``."""
     session.log(f"{service.name}: verifying the files of {what} against their RECORD (restored or copied)")
     fingerprint = record.Fingerprint(stamp.records, stamp.unlisted)
-    problems = record.verify(venv.location, venv.site_packages, fingerprint)
+    problems = integrity.verify(venv.location, venv.site_packages, fingerprint)
     if not problems:
         return None
     more = f" and {len(problems) - 1} more" if len(problems) > 1 else ""
-    return f"its files do not match their RECORD ({problems[0]!r}{more})"
+    return f"it is not the venv that was synced ({problems[0]!r}{more})"
 
 
 def _venv_location(session: nox.Session, service: Service, purpose: str) -> Path:
