@@ -178,4 +178,6 @@ def lock_plan(root: Path, changed_since: str | None, jobs: int) -> tuple[LockJob
     selected = None
     if changed_since is not None:
         selected = frozenset(plan(MatrixRequest(root=root, changed_since=changed_since)).affected.names)
+    else:  # every discovered service (never the noxfile's placeholder parameter for none)
+        selected = frozenset(service.name for service in Project.load(root.resolve()).services)
     return lock_jobs(list_sessions(root.resolve(), (LOCK,)), selected, jobs)
