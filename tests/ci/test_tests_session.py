@@ -193,3 +193,21 @@ def test_nested_lambda_layout_with_repeating_leaf_names(tmp_path: Path, ci_wheel
     assert (root / "reports/tests/orders-src-validate.xml").is_file()
     assert "reports" not in untracked
     assert "?? orders/src/validate/requirements.txt" in untracked
+
+
+def test_a_root_conftest_hiding_every_test_fails_instead_of_passing_empty(
+    tmp_path: Path, ci_wheelhouse: Path
+) -> None:
+    """The issue's attack: a root conftest.py with collect_ignore_glob makes pytest collect nothing."""
+    root = monorepo(tmp_path / "repo", {}, pyproject=PYPROJECT)
+    service(root, "api", "beta\n", {"requirements-dev.in": "pytest\n", "tests/test_api.py": PASSING})
+    write(root / "conftest.py", 'collect_ignore_glob = ["services/*"]\n')
+    env = {"UV_OFFLINE": "1", "UV_NO_INDEX": "1", "UV_FIND_LINKS": str(ci_wheelhouse), "PIP_NO_INDEX": "1"}
+    locked = nox(root, "-s", "lock", env=env)
+    assert locked.returncode == 0, locked.stderr
+    result = nox(root, "-s", "tests(api)", env=env)
+    assert result.returncode == 1  # without the rule: skipped as NO TESTS, exit 0, a green job
+    assert (
+        "Session tests(api) aborted: api: pytest collected no test from 1 test file(s) "
+        "(first: services/api/tests/test_api.py); not counted as passed"
+    ) in result.stderr
