@@ -108,6 +108,30 @@ def _empty_sarif(args: argparse.Namespace) -> int:
     return 0
 
 
+def _code_scanning_files(args: argparse.Namespace) -> int:
+    from nox_support.ci.code_scanning import github_output, write_files  # noqa: PLC0415 - keeps --help fast
+    from nox_support.outputs import append_text  # noqa: PLC0415
+
+    files = write_files(Path(args.output_dir), [Path(p) for p in args.sarif], args.removed.split())
+    if args.github_output:
+        append_text(Path(args.github_output), github_output(files), what="--github-output")
+    for file in files:
+        sys.stdout.write(f"{file.name}: {len(file.categories)} runs\n")
+    return 0
+
+
+def _lock_matrix(args: argparse.Namespace) -> int:
+    from nox_support.ci.discover import lock_plan  # noqa: PLC0415 - keeps --help fast
+    from nox_support.ci.lockmatrix import github_output  # noqa: PLC0415
+    from nox_support.outputs import append_text  # noqa: PLC0415
+
+    jobs = lock_plan(Path(args.root), args.changed_since, args.jobs)
+    if args.github_output:
+        append_text(Path(args.github_output), github_output(jobs), what="--github-output")
+    sys.stdout.write(json.dumps({"include": [job.to_json() for job in jobs]}, indent=2) + "\n")
+    return 0
+
+
 def _junit_annotations(args: argparse.Namespace) -> int:
     from nox_support.ci.annotations import annotation, failed_tests  # noqa: PLC0415 - keeps --help fast
     from nox_support.project import Project  # noqa: PLC0415
@@ -174,9 +198,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     matrix.add_argument(
         "--list",
-        choices=("audit", "tests", "lock_diff"),
+        choices=("audit", "tests", "lock_diff", "relocked"),
         metavar="KIND",
-        help="print only the selected KIND sessions (audit, tests or lock_diff), one a line",
+        help="print only the selected KIND sessions (audit, tests or lock_diff), one a line; "
+        "relocked: the services whose committed locks changed",
     )
     matrix.add_argument("--shard-size", type=int, metavar="N", help="services per job (default: 1)")
     matrix.add_argument("--max-jobs", type=int, metavar="N", help="most jobs per matrix (default: 256)")
@@ -201,6 +226,30 @@ def _parser() -> argparse.ArgumentParser:
     empty.add_argument("--output", required=True, metavar="FILE", help="the SARIF file to write")
     empty.add_argument("services", nargs="+", metavar="SERVICE", help="removed services' names")
     empty.set_defaults(handler=_empty_sarif)
+    uploads = commands.add_parser(
+        "code-scanning-files",
+        help="pack audit SARIF files and removed services into uploads of at most 20 runs",
+        description="Write code-scanning-<n>.sarif files of at most 20 runs with unique categories.",
+    )
+    uploads.add_argument("--output-dir", required=True, metavar="DIR", help="where to write the files")
+    uploads.add_argument(
+        "--removed", default="", metavar="NAMES", help="removed services' names, space-separated"
+    )
+    uploads.add_argument(
+        "--github-output", metavar="FILE", help="append sarif_matrix and sarif_count to FILE"
+    )
+    uploads.add_argument("sarif", nargs="*", metavar="FILE", help="the audit jobs' reports/audit.sarif files")
+    uploads.set_defaults(handler=_code_scanning_files)
+    locks = commands.add_parser(
+        "lock-matrix",
+        help="print the lock refresh matrix: lock(<service>) sessions spread over at most N jobs",
+        description="Spread the lock sessions (all, or the affected services') over at most N jobs.",
+    )
+    locks.add_argument("--root", default=".", help="monorepo root holding noxfile.py (default: .)")
+    locks.add_argument("--changed-since", metavar="REF", help="only the services affected since REF")
+    locks.add_argument("--jobs", type=int, default=20, metavar="N", help="most jobs (default: 20)")
+    locks.add_argument("--github-output", metavar="FILE", help="append lock_matrix and lock_count to FILE")
+    locks.set_defaults(handler=_lock_matrix)
     junit = commands.add_parser(
         "junit-annotations",
         help="print ::error annotations for the failed tests of JUnit reports",

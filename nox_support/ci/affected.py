@@ -4,7 +4,10 @@ A service is affected when a changed path is under its directory, is one of
 the files its locks are computed from (``-r``/``-c`` includes, shared
 constraints, local package metadata), or lies anywhere inside a local path
 package it installs.  A change to a global path (the noxfile, nox-support
-itself, the root ``pyproject.toml``) affects every service.
+itself, the root ``pyproject.toml``) affects every service.  pytest reads
+configuration from the directories above the tests it runs: a test
+configuration file (:data:`TEST_CONFIG_FILES`) outside every service affects
+each service below its directory (at the root: every service).
 """
 
 from __future__ import annotations
@@ -15,6 +18,12 @@ from dataclasses import dataclass
 
 from nox_support.ci.git import PathChange
 from nox_support.discovery import MAIN_INPUT
+
+TEST_CONFIG_FILES = frozenset(
+    {"conftest.py", "pytest.ini", ".pytest.ini", "tox.ini", "setup.cfg", "pyproject.toml"}
+)
+"""Files pytest reads from the directories above the tests (``pyproject.toml``: its
+``[tool.pytest.ini_options]``; the root one is a global path anyway)."""
 
 
 @dataclass(frozen=True)
@@ -70,6 +79,13 @@ class ServiceTestsFile:
 
 
 @dataclass(frozen=True)
+class SharedTestConfig:
+    """A pytest configuration file in a directory above the service (or its tests) changed."""
+
+    path: str
+
+
+@dataclass(frozen=True)
 class UnreadableInputs:
     """The service's inputs cannot be read now; it is included so that its jobs report why."""
 
@@ -82,7 +98,14 @@ class Everything:
 
 
 Reason = (
-    GlobalChange | OwnFile | InputFile | LocalPackageFile | ServiceTestsFile | UnreadableInputs | Everything
+    GlobalChange
+    | OwnFile
+    | InputFile
+    | LocalPackageFile
+    | ServiceTestsFile
+    | SharedTestConfig
+    | UnreadableInputs
+    | Everything
 )
 
 
@@ -131,6 +154,8 @@ def describe(reason: Reason) -> str:
             return f"{path} changed (local package {package})"
         case ServiceTestsFile(path=path):
             return f"{path} changed (tests)"
+        case SharedTestConfig(path=path):
+            return f"{path} changed (test configuration above the service)"
         case UnreadableInputs(problem=problem):
             return f"inputs cannot be read: {problem}"
         case Everything():
@@ -214,6 +239,10 @@ class _Index:
                 self.files.setdefault(path, []).append(service.name)
             for path in service.tests:
                 self.tests.setdefault(path.rstrip("/"), []).append(service.name)
+        self.locations = [
+            (service.name, tuple(p.rstrip("/") for p in (service.directory, *service.tests)))
+            for service in services
+        ]
 
     def hits(self, path: str) -> list[tuple[str, Reason]]:
         found: list[tuple[str, Reason]] = []
@@ -235,7 +264,22 @@ class _Index:
                 if name not in seen:
                     seen.add(name)
                     found.append((name, ServiceTestsFile(path)))
+        if parts[-1] in TEST_CONFIG_FILES:
+            found += self.below(path, "/".join(parts[:-1]), seen)
         return found
+
+    def below(self, path: str, directory: str, seen: set[str]) -> list[tuple[str, Reason]]:
+        """Services whose directory or tests lie inside *directory*, besides those *seen*."""
+        return [
+            (name, SharedTestConfig(path))
+            for name, locations in self.locations
+            if name not in seen and any(_below(location, directory) for location in locations)
+        ]
+
+
+def _below(location: str, directory: str) -> bool:
+    """Whether *location* lies inside *directory* (``""``: the root)."""
+    return not directory or location.startswith(directory + "/")
 
 
 def matches_any(path: str, patterns: tuple[str, ...]) -> bool:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from nox_support.ci import git
 from nox_support.ci.affected import Affected, ServiceInputs, affected_services, everything, matches_any
+from nox_support.ci.lockmatrix import LOCK, LockJob, lock_jobs
 from nox_support.ci.matrix import Plan, ServiceFacts, build_plan, lock_digest
 from nox_support.ci.noxlist import MATRIX_SESSIONS, list_sessions
 from nox_support.ci.settings import CiSettings, load_ci_settings
@@ -55,7 +56,14 @@ def plan(request: MatrixRequest) -> Plan:
     affected = Affected(tuple(s for s in every.services if s.name in listed), every.removed)
     facts = {svc.name: service_facts(project.root, svc) for svc in services}
     return build_plan(
-        sessions, affected, facts, settings, base=base, all_services_for=request.all_services_for
+        sessions,
+        affected,
+        facts,
+        settings,
+        base=base,
+        all_services_for=request.all_services_for,
+        service_naming=project.settings.service_names,
+        changed_paths=frozenset(path for change in changes or () for path in change.paths()),
     )
 
 
@@ -163,3 +171,13 @@ def _with_overrides(settings: CiSettings, request: MatrixRequest) -> CiSettings:
     if request.max_jobs is not None:
         settings = replace(settings, max_jobs=request.max_jobs)
     return settings
+
+
+def lock_plan(root: Path, changed_since: str | None, jobs: int) -> tuple[LockJob, ...]:
+    """The lock jobs: every service's ``lock`` session, or only the affected services' ones."""
+    selected = None
+    if changed_since is not None:
+        selected = frozenset(plan(MatrixRequest(root=root, changed_since=changed_since)).affected.names)
+    else:  # every discovered service (never the noxfile's placeholder parameter for none)
+        selected = frozenset(service.name for service in Project.load(root.resolve()).services)
+    return lock_jobs(list_sessions(root.resolve(), (LOCK,)), selected, jobs)

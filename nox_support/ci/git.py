@@ -1,7 +1,9 @@
 """The few git questions the CI commands ask; every answer is checked, never guessed.
 
 Paths are relative to the monorepo root (git runs there with ``--relative``),
-so a monorepo may live in a subdirectory of its git repository.
+so a monorepo may live in a subdirectory of its git repository.  Its CI
+configuration still lives at the top (``.github/``): changes there are reported
+with their top-level path, so the global paths (``.github/workflows/``) match.
 """
 
 from __future__ import annotations
@@ -95,9 +97,14 @@ def changed_paths(root: Path, base: BaseCommit) -> tuple[PathChange, ...]:
     """Paths that differ between *base* and the work tree, renames detected, untracked included."""
     diff = _git(root, "diff", "--relative", "--name-status", "-M", "-z", base.commit, "--")
     untracked = _git(root, "ls-files", "--others", "--exclude-standard", "-z")
-    return parse_name_status(diff.stdout) + tuple(
+    changes = parse_name_status(diff.stdout) + tuple(
         PathChange("?", path) for path in untracked.stdout.split("\0") if path
     )
+    if _git(root, "rev-parse", "--show-prefix").stdout.strip():
+        # The root is a subdirectory: the top-level .github/ is outside --relative's view.
+        top = _git(root, "diff", "--name-status", "-M", "-z", base.commit, "--", ":(top).github/")
+        changes += parse_name_status(top.stdout)
+    return changes
 
 
 def parse_name_status(text: str) -> tuple[PathChange, ...]:

@@ -13,18 +13,24 @@ import json
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from nox_support.ci.affected import Affected, describe
 from nox_support.ci.git import BaseCommit, MissingBase
 from nox_support.ci.noxlist import NoxSession
 from nox_support.ci.settings import CiSettings
 from nox_support.ci.shard import shard, version_key
+from nox_support.discovery import service_name
 from nox_support.errors import NoxSupportError
 from nox_support.markdown import code, escape
+
+if TYPE_CHECKING:
+    from nox_support.config import ServiceNaming
 
 JOB_KINDS = ("audit", "tests")
 """Session names that get a matrix job per shard."""
 LOCK_DIFF = "lock_diff"
+RELOCKED = "relocked"
 SARIF_RUN_LIMIT = 20
 """Code scanning rejects a SARIF upload with more runs; an audit job writes one run per service."""
 LISTED_NAMES_LIMIT = 20
@@ -114,6 +120,9 @@ class Plan:
     removed_services: tuple[str, ...] = ()
     """Names of removed service directories that no current service carries (their code
     scanning categories are closed on the default branch)."""
+    relocked: tuple[str, ...] = ()
+    """Services whose committed locks changed: a pull request re-resolves them
+    (``nox -s freshness -- --deep``), so a hand-edited lock cannot pass review."""
 
     def matrix(self, kind: str) -> JobMatrix:
         """The matrix of *kind*."""
@@ -139,6 +148,7 @@ class Plan:
             "missing_tests": self.missing_tests,
             "pythons": list(self.pythons),
             "removed_services": list(self.removed_services),
+            "relocked": list(self.relocked),
         }
 
 
@@ -150,6 +160,8 @@ def build_plan(  # noqa: PLR0913 - each argument is a distinct, independent inpu
     *,
     base: BaseCommit | MissingBase | None,
     all_services_for: frozenset[str] = frozenset(),
+    service_naming: ServiceNaming = "directory",
+    changed_paths: frozenset[str] = frozenset(),
 ) -> Plan:
     """Matrices of *kinds* for the affected services (every service for *all_services_for*)."""
     for session in sessions:
@@ -173,7 +185,8 @@ def build_plan(  # noqa: PLR0913 - each argument is a distinct, independent inpu
     lock_diff = tuple(
         s.session for s in sessions if s.name == LOCK_DIFF and s.service is not None and s.service in selected
     )
-    removed = {r.directory.rstrip("/").rpartition("/")[2] for r in affected.removed}
+    # Named as discovery names them: with service_names = "path", teams/a/billing is teams-a-billing.
+    removed = {service_name(r.directory.rstrip("/"), service_naming) for r in affected.removed}
     return Plan(
         base=base,
         affected=affected,
@@ -183,6 +196,7 @@ def build_plan(  # noqa: PLR0913 - each argument is a distinct, independent inpu
         missing_tests=settings.missing_tests,
         pythons=tuple(sorted({f.python for f in facts.values()}, key=version_key)),
         removed_services=tuple(sorted(removed - set(facts))),
+        relocked=tuple(sorted(name for name, f in facts.items() if changed_paths.intersection(f.lock_files))),
     )
 
 
@@ -229,9 +243,14 @@ def _job_matrix(  # noqa: PLR0913 - each argument is a distinct, independent inp
 
 
 def sessions_of(plan: Plan, kind: str) -> tuple[str, ...]:
-    """Every session of *kind* (``audit``, ``tests`` or ``lock_diff``) the plan selected, in order."""
+    """Every session of *kind* (``audit``, ``tests`` or ``lock_diff``) the plan selected, in order.
+
+    ``relocked`` gives service names instead: those whose locks changed.
+    """
     if kind == LOCK_DIFF:
         return plan.lock_diff
+    if kind == RELOCKED:
+        return plan.relocked
     return tuple(session for entry in plan.matrix(kind).entries for session in entry.sessions)
 
 

@@ -15,11 +15,21 @@ MissingTests = Literal["fail", "skip"]
 GITHUB_MATRIX_LIMIT = 256
 """GitHub refuses a matrix with more jobs than this."""
 
-ALWAYS_AFFECTS_ALL = ("noxfile.py", "pyproject.toml", "nox_support/", ".github/workflows/", ".github/tools/")
+ALWAYS_AFFECTS_ALL = (
+    "noxfile.py",
+    "pyproject.toml",
+    "nox_support/",
+    ".github/workflows/",
+    ".github/tools/",
+    ".github/actions/",
+)
 """Changes here affect every service (a trailing ``/`` means the whole directory).
 
-The workflows and the pinned tool environment (``.github/tools/``) decide how every
-service is checked, so a pull request changing them must run every check.
+The workflows, their local actions (``.github/actions/``, which install the tools) and the
+pinned tool environment (``.github/tools/``) decide how every service is checked, so a pull
+request changing them must run every check.  Test configuration above the services
+(``conftest.py``, ``pytest.ini``, ``tox.ini``, ``setup.cfg``) is handled in
+:mod:`nox_support.ci.affected`: it affects the services below it.
 """
 
 _KEYS = ("shard_size", "max_jobs", "missing_tests", "affects_all")

@@ -5,11 +5,17 @@ when the service has a ``requirements-dev.in``); pytest must come from those
 locks, never from an unpinned install.  A service without tests is reported
 as "no tests", never as passed: with ``[tool.nox_support.ci] missing_tests =
 "skip"`` (the default) the session is skipped with that label, with
-``"fail"`` it fails.
+``"fail"`` it fails.  Whatever the policy, pytest collecting nothing from a
+location that holds test files (``test_*.py``, ``*_test.py``) fails: a
+configuration above the service (a root ``conftest.py`` with
+``collect_ignore_glob``, a ``pytest.ini`` changing ``python_files``) must never
+turn untested code green.
 """
 
 from __future__ import annotations
 
+import fnmatch
+import os
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +37,8 @@ DEV_LAYER = "dev"
 REPORTS_SUBDIR = "tests"
 """JUnit reports go to ``reports/tests/<service>.xml``."""
 PYTEST_NO_TESTS = 5
+TEST_FILE_PATTERNS = ("test_*.py", "*_test.py")
+"""pytest's default ``python_files``: files that certainly hold tests."""
 
 
 class ServiceTestsError(NoxSupportError):
@@ -81,6 +89,19 @@ def run_tests(session: nox.Session, project: Project, service_name: str) -> None
         session.run("python", "-m", "pytest", *arguments, f"--junitxml={report}", success_codes=[0, 5])
     counts = read_counts(report, service)
     if counts.tests == 0:
+        hidden = test_files(found.paths)
+        if hidden:
+            relative = hidden[0].relative_to(project.root.resolve()).as_posix()
+            msg = (
+                f"{service.name}: pytest collected no test from {len(hidden)} test file(s) "
+                f"(first: {relative}); not counted as passed"
+            )
+            hint = (
+                "a pytest configuration hides them (python_files, collect_ignore_glob or testpaths in a "
+                "conftest.py, pytest.ini, tox.ini, setup.cfg or pyproject.toml above or in the service): "
+                "fix it, or remove the test files"
+            )
+            raise ServiceTestsError(msg, hint=hint)
         _no_tests(session, service, settings.missing_tests, f"pytest collected no test in {service.relpath}")
         return
     session.log(
@@ -114,6 +135,18 @@ def require_pytest(service: Service, locks: tuple[Path, ...]) -> None:
         msg = f"{service.name}: requirements-{DEV_LAYER}.txt does not pin pytest, so the tests cannot run"
         hint = f"add `pytest` to {dev_input}, then run {lock_cmd} (pytest is never installed unpinned)"
     raise ServiceTestsError(msg, hint=hint)
+
+
+def test_files(paths: tuple[Path, ...]) -> tuple[Path, ...]:
+    """The files under *paths* named as pytest collects by default, sorted."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_file():
+            candidates = [path]
+        else:
+            candidates = [Path(d) / name for d, _dirs, files in os.walk(path) for name in files]
+        found += [c for c in candidates if any(fnmatch.fnmatchcase(c.name, p) for p in TEST_FILE_PATTERNS)]
+    return tuple(sorted(found))
 
 
 def read_counts(report: Path, service: Service) -> PytestCounts:

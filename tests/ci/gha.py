@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from tests.ci.helpers import git, tool_env
 
 # ---------------------------------------------------------------------------
@@ -237,6 +239,8 @@ class JobResult:
     result: str
     outputs: dict[str, str] = field(default_factory=dict)
     runs: list[JobRun] = field(default_factory=list)
+    name: str = ""
+    """The check name GitHub shows (and branch protection requires), evaluated like GitHub does."""
 
 
 @dataclass
@@ -251,11 +255,14 @@ class JobRun:
     outputs: dict[str, str] = field(default_factory=dict)
     cache_saves: list[tuple[str, Path]] = field(default_factory=list)
     restored_keys: list[str] = field(default_factory=list)
+    permissions: dict[str, str] = field(default_factory=dict)
 
 
 SKIPPED_STEPS = {
     "Install nox-support": "python -m pip install --require-hashes -r .github/tools/requirements.txt\n"
-    "python -m pip install --no-deps --no-build-isolation ."
+    'if [ "$SOURCE" = checkout ]; then\n'
+    "  python -m pip install --no-deps --no-build-isolation .\n"
+    "fi"
 }
 """Steps that install nox-support itself: the test runs the checkout's code from the dev venv."""
 
@@ -270,12 +277,49 @@ class Runner:
     secrets: dict[str, str] = field(default_factory=dict)
     variables: dict[str, str] = field(default_factory=dict)
     artifacts: dict[str, Path] = field(default_factory=dict)
-    caches: dict[str, Path] = field(default_factory=dict)
-    """actions/cache entries by key, in the order they were saved (entries are immutable)."""
+    """This run's artifacts by name (a name can be uploaded once per run), laid out as GitHub does."""
+    caches: dict[tuple[str, str], Path] = field(default_factory=dict)
+    """actions/cache entries by (scope, key), in the order they were saved (entries are immutable).
+
+    The scope is the ref the saving run ran for: a run restores from its own ref's entries, then
+    from the default branch's, never from another branch's or pull request's."""
+    code_scanning: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
+    """Accepted SARIF uploads: (ref, categories)."""
+    api_calls: list[str] = field(default_factory=list)
+    """GitHub API calls the emulated actions made (code scanning uploads, artifact downloads)."""
 
     def __post_init__(self) -> None:
         # The emulator runs every step as `bash -eo pipefail`: the workflow must say so too.
         assert self.workflow.get("defaults", {}).get("run", {}).get("shell") == "bash"
+
+    @property
+    def fork(self) -> bool:
+        """A pull request from another repository: read-only token, no secrets, no variables' writes."""
+        pull = (self.github.get("event") or {}).get("pull_request") or {}
+        head = ((pull.get("head") or {}).get("repo") or {}).get("full_name")
+        return self.github.get("event_name") == "pull_request" and head not in (
+            None,
+            self.github.get("repository"),
+        )
+
+    @property
+    def scope(self) -> str:
+        """The ref whose caches this run saves to (``refs/pull/<n>/merge`` for pull requests)."""
+        return to_text(self.github.get("ref")) or "refs/heads/" + self.default_branch
+
+    @property
+    def default_branch(self) -> str:
+        return to_text(
+            ((self.github.get("event") or {}).get("repository") or {}).get("default_branch") or "main"
+        )
+
+    def permissions(self, job: dict[str, Any]) -> dict[str, str]:
+        """The job's token permissions as GitHub grants them: a fork's pull request only reads."""
+        declared = job.get("permissions", self.workflow.get("permissions", {})) or {}
+        assert isinstance(declared, dict), "permissions must be listed per scope"
+        if self.fork:
+            return {scope: "read" for scope, level in declared.items() if level in {"read", "write"}}
+        return {scope: str(level) for scope, level in declared.items()}
 
     def run_job(self, job_id: str, needs: dict[str, JobResult]) -> JobResult:
         job = self.workflow["jobs"][job_id]
@@ -286,14 +330,18 @@ class Runner:
         context = self.context(needs_context, {}, {})
         upstream_ok = all(needs[n].result == "success" for n in declared)
         functions = self.functions(ok=upstream_ok)
+        name = job.get("name", job_id)
+        if "matrix." not in to_text(name):
+            name = to_text(evaluate(name, context, functions))
         if not condition(job.get("if"), context, functions):
-            return JobResult("skipped")
+            return JobResult("skipped", name=name)
         matrix = evaluate(job.get("strategy", {}).get("matrix"), context, functions)
         entries = matrix["include"] if matrix else [{}]
+        assert len(entries) <= 256, f"{job_id}: GitHub refuses a matrix of {len(entries)} jobs"
         runs = [
             self.run_entry(job_id, job, index, entry, needs_context) for index, entry in enumerate(entries)
         ]
-        result = JobResult("success" if all(r.ok for r in runs) else "failure", runs=runs)
+        result = JobResult("success" if all(r.ok for r in runs) else "failure", runs=runs, name=name)
         if len(runs) == 1:
             result.outputs = runs[0].outputs
             size = sum(
@@ -303,15 +351,26 @@ class Runner:
                 result.result = "failure"
         return result
 
+    def workflow_env(self) -> dict[str, str]:
+        """The workflow's ``env``, evaluated (it may read ``github`` and ``vars``)."""
+        context = {
+            "github": self.github,
+            "vars": self.variables,
+            "secrets": {} if self.fork else self.secrets,
+        }
+        functions = self.functions(ok=True)
+        return {k: to_text(evaluate(v, context, functions)) for k, v in self.workflow.get("env", {}).items()}
+
     def context(self, needs: dict[str, Any], matrix: dict[str, Any], steps: dict[str, Any]) -> dict[str, Any]:
         return {
             "github": self.github,
-            "env": self.workflow.get("env", {}),
+            "env": self.workflow_env(),
             "needs": needs,
             "matrix": matrix,
             "steps": steps,
             "runner": {"os": "Linux", "arch": "X64", "temp": str(self.temp)},
-            "secrets": self.secrets,
+            # A fork's pull request gets no secrets (GITHUB_TOKEN aside, read-only).
+            "secrets": {} if self.fork else self.secrets,
             "vars": self.variables,
         }
 
@@ -350,6 +409,15 @@ class Runner:
         summary.touch()
         steps: dict[str, Any] = {}
         run = JobRun(matrix, workspace, ok=True, summary="", log=[], uploads={}, skipped_steps=[])
+        run.permissions = self.permissions(job)
+        defaults = job.get("defaults", {}).get("run", {})
+        directory = to_text(
+            evaluate(
+                defaults.get("working-directory", "."),
+                self.context(needs, matrix, {}),
+                self.functions(ok=True),
+            )
+        )
         for number, step in enumerate(job["steps"]):
             context = self.context(needs, matrix, steps)
             context["runner"] = {**context["runner"], "temp": str(runner_temp)}
@@ -365,18 +433,25 @@ class Runner:
                     run.skipped_steps.append(name)
                     continue
                 env = {k: to_text(evaluate(v, context, functions)) for k, v in step.get("env", {}).items()}
-                ok, outputs = self.shell(step["run"], workspace, env, runner_temp, summary, run.log, name)
+                cwd = workspace / to_text(
+                    evaluate(step.get("working-directory", directory), context, functions)
+                )
+                assert cwd.is_dir(), f"{name}: working directory {cwd} does not exist"
+                ok, outputs = self.shell(step["run"], cwd, env, runner_temp, summary, run.log, name)
             else:
                 ok, outputs = self.action(step, context, functions, workspace, run)
+            outcome = "success" if ok else "failure"
+            may_fail = truthy(evaluate(step.get("continue-on-error", False), context, functions))
             if "id" in step:
-                steps[step["id"]] = {"outputs": outputs}
-            run.ok = run.ok and ok
+                conclusion = "success" if may_fail else outcome
+                steps[step["id"]] = {"outputs": outputs, "outcome": outcome, "conclusion": conclusion}
+            run.ok = run.ok and (ok or may_fail)
         run.summary = summary.read_text(encoding="utf-8")
         for key, path in run.cache_saves if run.ok else ():  # actions/cache's post step
-            if key not in self.caches and path.exists():
+            if (self.scope, key) not in self.caches and path.exists():
                 stored = self.temp / "actions-cache" / f"{len(self.caches)}"
                 shutil.copytree(path, stored, symlinks=True)
-                self.caches[key] = stored
+                self.caches[self.scope, key] = stored
         context = self.context(needs, matrix, steps)
         run.outputs = {
             key: to_text(evaluate(value, context, self.functions(ok=run.ok)))
@@ -401,11 +476,11 @@ class Runner:
         env = tool_env(
             {
                 **self.env,
-                **{k: to_text(v) for k, v in self.workflow.get("env", {}).items()},
+                **self.workflow_env(),
                 **step_env,
                 "GITHUB_OUTPUT": str(output_file),
                 "GITHUB_STEP_SUMMARY": str(summary),
-                "GITHUB_WORKSPACE": str(workspace),
+                "GITHUB_WORKSPACE": str(self.workspace_of(workspace)),
                 "RUNNER_TEMP": str(runner_temp),
                 "CI": "true",
             }
@@ -422,25 +497,42 @@ class Runner:
         log.append(f"== {name} (exit {result.returncode})\n{result.stdout}\n{result.stderr}")
         return result.returncode == 0, parse_github_output(output_file.read_text(encoding="utf-8"))
 
+    def workspace_of(self, cwd: Path) -> Path:
+        """The job's workspace for a working directory inside it."""
+        for parent in (cwd, *cwd.parents):
+            if parent.name == "workspace" and parent.parent.parent == self.temp:
+                return parent
+        return cwd
+
     def restore_cache(
         self, inputs: dict[str, Any], workspace: Path, run: JobRun
     ) -> tuple[bool, dict[str, str]]:
         """actions/cache: the exact key, else the newest entry starting with a restore key."""
         key = to_text(inputs["key"])
-        path = workspace / to_text(inputs["path"])
+        path = (workspace / to_text(inputs["path"])).resolve()
+        assert path.is_relative_to(workspace.resolve()), f"cache path {inputs['path']!r} leaves the workspace"
         prefixes = [p.strip() for p in to_text(inputs.get("restore-keys")).splitlines() if p.strip()]
-        matched = key if key in self.caches else None
-        for prefix in prefixes if matched is None else ():
-            found = [k for k in self.caches if k.startswith(prefix)]
-            if found:
-                matched = found[-1]
-                break
+        # GitHub's order: the exact key, then each restore key, each first in the run's own scope
+        # and then in the default branch's.
+        scopes = list(dict.fromkeys((self.scope, "refs/heads/" + self.default_branch)))
+        matched: tuple[str, str] | None = None
+        for wanted in (key, *prefixes):
+            for scope in scopes:
+                found = [
+                    entry
+                    for entry in self.caches
+                    if entry[0] == scope
+                    and (entry[1] == key if wanted == key else entry[1].startswith(wanted))
+                ]
+                if found and matched is None:
+                    matched = found[-1]
         if matched is not None:
             shutil.copytree(self.caches[matched], path, symlinks=True, dirs_exist_ok=True)
-            run.restored_keys.append(matched)
-        if matched != key:
+            run.restored_keys.append(matched[1])
+        matched_key = None if matched is None else matched[1]
+        if matched_key != key:
             run.cache_saves.append((key, path))
-        return True, {"cache-hit": str(matched == key).lower(), "cache-matched-key": matched or ""}
+        return True, {"cache-hit": str(matched_key == key).lower(), "cache-matched-key": matched_key or ""}
 
     def action(  # noqa: C901 - one branch per emulated action
         self,
@@ -452,6 +544,8 @@ class Runner:
     ) -> tuple[bool, dict[str, str]]:
         action = step["uses"].split("@")[0]
         inputs = {k: evaluate(v, context, functions) for k, v in step.get("with", {}).items()}
+        if action.startswith("./"):
+            return self.local_action(action, inputs, context, workspace, run)
         if action == "actions/checkout":
             assert inputs.get("persist-credentials") is False
             if not (workspace / ".git").exists():
@@ -469,27 +563,131 @@ class Runner:
         if action == "actions/cache":
             return self.restore_cache(inputs, workspace, run)
         if action == "actions/upload-artifact":
-            paths = [workspace / p.strip() for p in to_text(inputs["path"]).splitlines() if p.strip()]
-            existing = [p for p in paths if p.exists()]
-            run.uploads[to_text(inputs["name"])] = existing
-            if existing:
-                self.artifacts[to_text(inputs["name"])] = existing[0]
-            return bool(existing) or inputs.get("if-no-files-found") != "error", {}
+            return self.upload_artifact(inputs, workspace, run), {}
         if action == "actions/download-artifact":
-            source = self.artifacts[to_text(inputs["name"])]
-            shutil.copytree(source, to_text(inputs["path"]), dirs_exist_ok=True)
-            return True, {}
+            return self.download_artifact(inputs, workspace, run), {}
         if action == "actions/create-github-app-token":
             assert inputs["app-id"], "App token without an App id"
-            assert inputs["private-key"], "App token without a private key"
             assert inputs["permission-contents"] == "write"
+            if not inputs.get("private-key"):  # a fork's pull request gets no secrets
+                run.log.append("== create-github-app-token: no private key (secret missing)")
+                return False, {}
             return True, {"token": "minted-app-token"}
         if action == "github/codeql-action/upload-sarif":
-            sarif = json.loads((workspace / to_text(inputs["sarif_file"])).read_text(encoding="utf-8"))
-            assert sarif["runs"], "empty SARIF"
-            run.uploads["sarif"] = [workspace / to_text(inputs["sarif_file"])]
-            return True, {}
+            return self.upload_sarif(inputs, workspace, run), {}
         raise ExpressionError(f"the emulator does not know the action {action}")
+
+    def local_action(
+        self, action: str, inputs: dict[str, Any], context: dict[str, Any], workspace: Path, run: JobRun
+    ) -> tuple[bool, dict[str, str]]:
+        """A composite action of the checked-out repository (so the checkout must come first)."""
+        path = workspace / action / "action.yml"
+        assert path.is_file(), f"{action}: no action.yml in the workspace (check the repository out first)"
+        spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+        assert spec["runs"]["using"] == "composite"
+        declared = spec.get("inputs", {})
+        assert set(inputs) <= set(declared), f"{action}: unknown inputs {set(inputs) - set(declared)}"
+        values = {name: to_text(inputs.get(name, d.get("default", ""))) for name, d in declared.items()}
+        missing = [name for name, d in declared.items() if d.get("required") and not values[name]]
+        assert not missing, f"{action}: required inputs missing: {missing}"
+        inner = {**context, "inputs": values}
+        home = workspace.parent
+        for number, step in enumerate(spec["runs"]["steps"]):
+            name = step.get("name") or step.get("uses") or f"{action} step {number}"
+            functions = self.functions(ok=run.ok, workspace=workspace)
+            if not condition(step.get("if"), inner, functions):
+                run.skipped_steps.append(name)
+                continue
+            if "run" in step:
+                assert step.get("shell") == "bash", f"{action}: a composite run step must say shell: bash"
+                if name in SKIPPED_STEPS:
+                    assert step["run"].strip() == SKIPPED_STEPS[name]
+                    run.skipped_steps.append(name)
+                    continue
+                env = {k: to_text(evaluate(v, inner, functions)) for k, v in step.get("env", {}).items()}
+                ok, _ = self.shell(
+                    step["run"], workspace, env, home / "runner-temp", home / "summary.md", run.log, name
+                )
+            else:
+                ok, _ = self.action(step, inner, functions, workspace, run)
+            if not ok:
+                return False, {}
+        return True, {}
+
+    def upload_artifact(self, inputs: dict[str, Any], workspace: Path, run: JobRun) -> bool:
+        """actions/upload-artifact v4: one name per run; the paths' common ancestor is the root."""
+        name = to_text(inputs["name"])
+        paths = [workspace / p.strip() for p in to_text(inputs["path"]).splitlines() if p.strip()]
+        existing = [p for p in paths if p.exists()]
+        run.uploads[name] = existing
+        if not existing:
+            return inputs.get("if-no-files-found") != "error"
+        if name in self.artifacts:  # GitHub: "an artifact with this name already exists"
+            run.log.append(f"== upload-artifact: an artifact named {name} already exists in this run")
+            return False
+        root = Path(
+            os.path.commonpath([p if p.is_dir() and len(existing) == 1 else p.parent for p in existing])
+        )
+        stored = self.temp / "artifacts" / name
+        for path in existing:
+            target = stored / path.relative_to(root) if path != root else stored
+            if path.is_dir():
+                shutil.copytree(path, target, dirs_exist_ok=True)
+            else:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(path, target)
+        self.artifacts[name] = stored
+        return True
+
+    def download_artifact(self, inputs: dict[str, Any], workspace: Path, run: JobRun) -> bool:
+        """By name into the path, or every artifact matching a pattern into path/<name>/."""
+        target = workspace / to_text(inputs["path"])
+        if "name" in inputs:
+            self.api_calls.append(f"download-artifact {inputs['name']}")
+            if to_text(inputs["name"]) not in self.artifacts:
+                run.log.append(f"== download-artifact: no artifact named {inputs['name']}")
+                return False
+            shutil.copytree(self.artifacts[to_text(inputs["name"])], target, dirs_exist_ok=True)
+            return True
+        pattern = to_text(inputs["pattern"])
+        merge = truthy(inputs.get("merge-multiple"))
+        for name, stored in self.artifacts.items():
+            if fnmatch.fnmatchcase(name, pattern):
+                self.api_calls.append(f"download-artifact {name}")
+                shutil.copytree(stored, target if merge else target / name, dirs_exist_ok=True)
+        return True
+
+    def upload_sarif(self, inputs: dict[str, Any], workspace: Path, run: JobRun) -> bool:
+        """codeql-action/upload-sarif: needs security-events: write; at most 20 runs with unique
+        categories per upload, each run needing a category when the input gives none."""
+        if run.permissions.get("security-events") != "write":
+            run.log.append("== upload-sarif: Resource not accessible by integration (security-events)")
+            return False
+        path = workspace / to_text(inputs["sarif_file"])
+        sarif = json.loads(path.read_text(encoding="utf-8"))
+        runs = sarif["runs"]
+        categories = [to_text((r.get("automationDetails") or {}).get("id")) for r in runs]
+        problem = None
+        if not runs:
+            problem = "no runs"
+        elif len(runs) > SARIF_RUNS_PER_UPLOAD:
+            problem = (
+                f"{len(runs)} runs, but code scanning accepts at most {SARIF_RUNS_PER_UPLOAD} per upload"
+            )
+        elif len(set(categories)) != len(categories) or "" in categories:
+            problem = "runs of one upload need distinct categories"
+        if problem is not None:
+            run.log.append(f"== upload-sarif: {problem}")
+            return False
+        run.uploads["sarif"] = [path]
+        self.code_scanning.append((self.scope, tuple(categories)))
+        # One upload, then polling its processing status (at least one more call).
+        self.api_calls += [f"upload-sarif {path.name}", f"sarif status {path.name}"]
+        return True
+
+
+SARIF_RUNS_PER_UPLOAD = 20
+"""Code scanning rejects an upload with more runs."""
 
 
 def parse_github_output(text: str) -> dict[str, str]:

@@ -10,10 +10,12 @@ from nox_support.ci.affected import (
     RemovedService,
     ServiceInputs,
     ServiceTestsFile,
+    SharedTestConfig,
     UnreadableInputs,
     affected_services,
     describe,
     everything,
+    matches_any,
 )
 from nox_support.ci.git import PathChange, parse_name_status
 from nox_support.ci.settings import ALWAYS_AFFECTS_ALL
@@ -97,6 +99,45 @@ def test_global_paths_affect_everything() -> None:
         assert result["web"] == [f"{path} changed (affects every service)"]
 
 
+def test_local_actions_affect_everything() -> None:
+    result = affected(PathChange("M", ".github/actions/setup-nox-support/action.yml"))
+    assert set(result) == {"orders", "payments", "web"}
+
+
+def test_a_global_directory_is_not_a_prefix_of_its_neighbours() -> None:
+    assert matches_any("tools/x.py", ("tools/",))
+    assert not matches_any("tools-other/x.py", ("tools/",))
+    assert not matches_any("tools", ("tools/",))
+    assert affected(PathChange("M", "nox_support-fork/x.py")) == {}
+    assert affected(PathChange("M", ".github/workflows-old/ci.yml")) == {}
+
+
+def test_test_configuration_above_the_services_affects_them() -> None:
+    """pytest reads conftest.py and ini files from every directory above the tests it runs."""
+    for name in ("conftest.py", "pytest.ini", "tox.ini", "setup.cfg"):
+        result = affected(PathChange("M", name))
+        assert set(result) == {"orders", "payments", "web"}, name
+        assert result["web"] == [f"{name} changed (test configuration above the service)"]
+        assert set(affected(PathChange("M", f"services/{name}"))) == {"orders", "payments", "web"}
+    # Beside or below the services, not above them: only what it is part of.
+    assert affected(PathChange("M", "libs/conftest.py")) == {}
+    assert affected(PathChange("M", "services/web/conftest.py")) == {
+        "web": ["services/web/conftest.py changed"]
+    }
+    assert affected(PathChange("M", "services/webapp/conftest.py")) == {}
+
+
+def test_test_configuration_above_tests_outside_the_service_counts() -> None:
+    lambdas = (
+        ServiceInputs(
+            "orders-src-validate", "orders/src/validate", frozenset(), (), tests=("orders/tests/unit",)
+        ),
+    )
+    assert affected(PathChange("M", "orders/tests/conftest.py"), services=lambdas) == {
+        "orders-src-validate": ["orders/tests/conftest.py changed (test configuration above the service)"]
+    }
+
+
 def test_nested_pyproject_is_not_global() -> None:
     assert affected(PathChange("M", "services/web/pyproject.toml")) == {
         "web": ["services/web/pyproject.toml changed"]
@@ -152,6 +193,10 @@ def test_describe_every_reason() -> None:
     assert describe(InputFile("b")) == "input b changed"
     assert describe(LocalPackageFile("c/x", "c")) == "c/x changed (local package c)"
     assert describe(ServiceTestsFile("t/x.py")) == "t/x.py changed (tests)"
+    assert (
+        describe(SharedTestConfig("conftest.py"))
+        == "conftest.py changed (test configuration above the service)"
+    )
     assert describe(UnreadableInputs("boom")) == "inputs cannot be read: boom"
     assert describe(Everything()) == "every service selected"
 

@@ -287,6 +287,11 @@ def test_monorepo_in_a_subdirectory_of_the_git_repository(tmp_path: Path) -> Non
     change(top, "python/services/web/main.py")
     data = matrix_json(root, "--changed-since", "origin/main")
     assert data["affected"] == [{"service": "web", "reasons": ["services/web/main.py changed"]}]
+    # The workflows live at the top of the repository, outside the root: they still affect everything.
+    change(top, ".github/workflows/ci.yml", "on: push\n")
+    data = matrix_json(root, "--changed-since", "origin/main")
+    assert [e["service"] for e in data["affected"]] == ["api", "web"]
+    assert data["affected"][0]["reasons"] == [".github/workflows/ci.yml changed (affects every service)"]
 
 
 LAMBDA_PYPROJECT = """

@@ -295,6 +295,20 @@ def test_removed_services_are_named_for_closing_their_code_scanning_category() -
     assert outputs["removed_count"] == "2"
 
 
+def test_removed_services_are_named_as_discovery_names_them() -> None:
+    """With service_names = "path" the category of teams/a/billing is teams-a-billing, never billing."""
+    affected = Affected((), (RemovedService("teams/a/billing"),))
+    plan = build_plan(
+        sessions("teams-b-billing"),
+        affected,
+        facts("teams-b-billing"),
+        CiSettings(),
+        base=None,
+        service_naming="path",
+    )
+    assert plan.removed_services == ("teams-a-billing",)
+
+
 def test_summary_says_why_everything_runs_when_the_base_is_missing() -> None:
     base = MissingBase("abc|def", "git ref 'abc' does not exist in this clone")
     plan = build_plan(sessions("a"), only("a"), facts("a"), CiSettings(), base=base)

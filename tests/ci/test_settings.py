@@ -19,6 +19,7 @@ def test_defaults() -> None:
         "nox_support/",
         ".github/workflows/",
         ".github/tools/",
+        ".github/actions/",
     )
 
 

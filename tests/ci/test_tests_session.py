@@ -38,6 +38,9 @@ def repo(tmp_path_factory: pytest.TempPathFactory, ci_wheelhouse: Path) -> Path:
     service(root, "broken", "alpha\n", {**dev, "tests/test_broken.py": "def test_fails():\n    assert 0\n"})
     service(root, "empty", "alpha\n", {**dev, "tests/helpers.py": "VALUE = 1\n"})
     service(root, "notests", "alpha\n", dev)
+    # Its test files are there, but a pytest configuration above them hides every one.
+    hidden = {"pytest.ini": "[pytest]\npython_files = check_*.py\n", "tests/test_hidden.py": PASSING}
+    service(root, "hidden", "beta\n", {**dev, **hidden})
     service(root, "nodev", "alpha\n", {"tests/test_x.py": "def test_x():\n    pass\n"})
     service(
         root,
@@ -61,7 +64,7 @@ def repo(tmp_path_factory: pytest.TempPathFactory, ci_wheelhouse: Path) -> Path:
 def run_all(repo: Path, ci_wheelhouse: Path) -> str:
     env = {"UV_OFFLINE": "1", "UV_NO_INDEX": "1", "UV_FIND_LINKS": str(ci_wheelhouse), "PIP_NO_INDEX": "1"}
     result = nox(repo, "-s", "tests", env=env)
-    assert result.returncode == 1  # broken, nodev and nopytest fail
+    assert result.returncode == 1  # broken, hidden, nodev and nopytest fail
     return result.stderr
 
 
@@ -91,6 +94,16 @@ def test_a_service_without_tests_is_skipped_with_a_label(run_all: str) -> None:
 def test_collecting_nothing_is_no_tests(run_all: str) -> None:
     assert status(run_all, "tests(empty)") == "skipped"
     assert "empty: NO TESTS (pytest collected no test in services/empty); not counted as passed" in run_all
+
+
+def test_test_files_that_pytest_did_not_collect_fail_whatever_the_policy(run_all: str) -> None:
+    """A configuration above the tests (here `python_files`) must never make untested code green."""
+    assert status(run_all, "tests(hidden)") == "aborted"
+    assert (
+        "hidden: pytest collected no test from 1 test file(s) "
+        "(first: services/hidden/tests/test_hidden.py); not counted as passed"
+    ) in run_all
+    assert "a pytest configuration hides them (python_files, collect_ignore_glob" in run_all
 
 
 def test_no_dev_lock_says_what_to_create(run_all: str) -> None:
@@ -180,3 +193,21 @@ def test_nested_lambda_layout_with_repeating_leaf_names(tmp_path: Path, ci_wheel
     assert (root / "reports/tests/orders-src-validate.xml").is_file()
     assert "reports" not in untracked
     assert "?? orders/src/validate/requirements.txt" in untracked
+
+
+def test_a_root_conftest_hiding_every_test_fails_instead_of_passing_empty(
+    tmp_path: Path, ci_wheelhouse: Path
+) -> None:
+    """The issue's attack: a root conftest.py with collect_ignore_glob makes pytest collect nothing."""
+    root = monorepo(tmp_path / "repo", {}, pyproject=PYPROJECT)
+    service(root, "api", "beta\n", {"requirements-dev.in": "pytest\n", "tests/test_api.py": PASSING})
+    write(root / "conftest.py", 'collect_ignore_glob = ["services/*"]\n')
+    env = {"UV_OFFLINE": "1", "UV_NO_INDEX": "1", "UV_FIND_LINKS": str(ci_wheelhouse), "PIP_NO_INDEX": "1"}
+    locked = nox(root, "-s", "lock", env=env)
+    assert locked.returncode == 0, locked.stderr
+    result = nox(root, "-s", "tests(api)", env=env)
+    assert result.returncode == 1  # without the rule: skipped as NO TESTS, exit 0, a green job
+    assert (
+        "Session tests(api) aborted: api: pytest collected no test from 1 test file(s) "
+        "(first: services/api/tests/test_api.py); not counted as passed"
+    ) in result.stderr

@@ -98,9 +98,9 @@ def origin(tmp_path_factory: pytest.TempPathFactory, ci_wheelhouse: Path) -> Ori
     )
     local_package(src / "libs/common", "common")
     write(src / ".gitignore", ".nox/\nreports/\n")
-    # As an adopter has them: the workflows and the hashed tool lock they install.
-    for folder in ("workflows", "tools"):
-        shutil.copytree(ROOT / ".github" / folder, src / ".github" / folder)
+    # As an adopter has them: the workflows, the setup action and the hashed tool lock, which pins
+    # nox-support as a direct URL with its hash (source: lock; never a name from an index).
+    adopt_github_folder(src)
     locked = nox(src, "-s", "lock", env=hermetic_env(older))
     assert locked.returncode == 0, locked.stderr
     git(src, "init", "-q", "-b", "main")
@@ -131,6 +131,24 @@ def origin(tmp_path_factory: pytest.TempPathFactory, ci_wheelhouse: Path) -> Ori
     }
     write(osv_db / "TEST-0001.json", json.dumps(record))
     return Origin(bare, ci_wheelhouse, base, feature, needs_lock, osv_db)
+
+
+ADOPTED_PIN = (
+    "nox-support @ https://example.invalid/releases/nox_support-1.0-py3-none-any.whl \\\n"
+    f"    --hash=sha256:{'0' * 64}\n"
+)
+
+
+def adopt_github_folder(root: Path, *, source: str = "lock") -> None:
+    """Copy .github/ as docs/ci.md's adoption steps say: the action's one setting, the pinned lock."""
+    for folder in ("workflows", "tools", "actions"):
+        shutil.copytree(ROOT / ".github" / folder, root / ".github" / folder)
+    action = root / ".github/actions/setup-nox-support/action.yml"
+    text = action.read_text(encoding="utf-8")
+    assert text.count("    default: checkout\n") == 1
+    action.write_text(text.replace("    default: checkout\n", f"    default: {source}\n"), encoding="utf-8")
+    lock = root / ".github/tools/requirements.txt"
+    lock.write_text(lock.read_text(encoding="utf-8") + ADOPTED_PIN, encoding="utf-8")
 
 
 def runner(
@@ -206,6 +224,19 @@ def check_sticky_comment(
     assert f"api --method PATCH repos/{REPOSITORY}/issues/comments/4242 -F body=@" in comments.read_text()
 
 
+def check_lock_diff(result: JobResult) -> None:
+    """The lock changes of the feature pull request, and api's locks resolved again."""
+    (diff,) = result.runs
+    # The pull request changed api's locks: they are resolved again (a hand edit would differ).
+    deep = next(entry for entry in diff.log if entry.startswith("== Re-resolve the changed locks"))
+    assert "Running session freshness" in deep
+    assert "all 2 locks are fresh" in deep  # api's main and dev locks, nobody else's
+    assert "| alpha | upgraded | 1.0 | 2.0 |" in diff.summary
+    assert "| beta | upgraded | 1.0 | 1.1 |" in diff.summary
+    assert "### Lock changes of `web` since `origin/main`" in diff.summary
+    assert json.loads((diff.workspace / "reports/lock-diff/api.json").read_text())["base"] == "origin/main"
+
+
 def test_ci_pull_request_runs_end_to_end(origin: Origin, tmp_path: Path) -> None:
     path, comments = comment_shim(tmp_path / "shim", "")
     gha = runner(CI, origin, tmp_path / "jobs", pull_request(origin.feature, "feature"), PATH=path)
@@ -228,8 +259,12 @@ def test_ci_pull_request_runs_end_to_end(origin: Origin, tmp_path: Path) -> None
     for job in ("freshness", "audit", "tests", "lock-diff"):
         results[job] = gha.run_job(job, {k: v for k, v in results.items() if k in {"discover", "freshness"}})
         assert results[job].result == "success", describe(results[job])
-    results["close-removed"] = gha.run_job("close-removed", {"discover": results["discover"]})
-    assert results["close-removed"].result == "skipped"
+    # Pull requests audit only some services: nothing goes to code scanning.
+    results["code-scanning-files"] = gha.run_job("code-scanning-files", results)
+    assert results["code-scanning-files"].result == "skipped"
+    results["code-scanning"] = gha.run_job("code-scanning", results)
+    assert results["code-scanning"].result == "skipped"
+    assert gha.code_scanning == []
 
     check_sticky_comment(gha, origin, tmp_path, results["lock-diff"], comments)
 
@@ -241,8 +276,8 @@ def test_ci_pull_request_runs_end_to_end(origin: Origin, tmp_path: Path) -> None
         assert run.workspace / "reports/audit" in run.uploads[f"audit-{run.matrix['id']}"]
         # audit_summary, queued by the audit sessions: combined Markdown and SARIF for this job only.
         sarif = run.workspace / "reports/audit.sarif"
-        assert "sarif" not in run.uploads  # pull requests audit only some services: no upload
-        assert "Upload SARIF to code scanning" in run.skipped_steps
+        assert run.permissions == {"contents": "read"}  # dependency code runs here: no write token
+        assert run.workspace / "reports/audit.sarif" in run.uploads[f"audit-{run.matrix['id']}"]
         categories = [r["automationDetails"]["id"] for r in json.loads(sarif.read_text())["runs"]]
         assert categories == [f"nox-support-audit/{name}/" for name in services]
         assert "# Security audit" in run.summary
@@ -255,20 +290,21 @@ def test_ci_pull_request_runs_end_to_end(origin: Origin, tmp_path: Path) -> None
             assert report["status"] == "compliant", report
         venvs = sorted(p.parent.name for p in (run.workspace / ".nox").glob("*/pyvenv.cfg"))
         assert venvs == [f"audit-{name}" for name in services]
-        assert run.uploads[f"supply-chain-{run.matrix['id']}"] == [
+        uploaded = run.uploads[f"supply-chain-{run.matrix['id']}"]
+        assert uploaded[:3] == [
             run.workspace / "reports/sbom",
             run.workspace / "reports/licenses",
             run.workspace / "reports/licenses.md",
         ]
+        # The HTML report (`nox -s report`) of this job's reports, kept with them.
+        html = run.workspace / "reports/index.html"
+        assert uploaded[3:] == [html]
+        assert html.is_file(), "\n".join(run.log)
     for run in results["tests"].runs:
         (name,) = [session.removeprefix("tests(").removesuffix(")") for session in run.matrix["sessions"]]
         assert (run.workspace / f"reports/tests/{name}.xml").is_file()
         assert run.uploads[f"tests-{run.matrix['id']}"] == [run.workspace / "reports/tests"]
-    (diff,) = results["lock-diff"].runs
-    assert "| alpha | upgraded | 1.0 | 2.0 |" in diff.summary
-    assert "| beta | upgraded | 1.0 | 1.1 |" in diff.summary
-    assert "### Lock changes of `web` since `origin/main`" in diff.summary
-    assert json.loads((diff.workspace / "reports/lock-diff/api.json").read_text())["base"] == "origin/main"
+    check_lock_diff(results["lock-diff"])
 
     gate = gha.run_job("all-green", results)
     assert gate.result == "success", describe(gate)
@@ -417,10 +453,12 @@ def test_ci_merge_queue_diffs_from_the_queue_base_and_reports_the_gate(
     assert results["discover"].result == "success", describe(results["discover"])
     assert discover_ids(results["discover"], "audit") == ["api", "web"]
     assert discover_ids(results["discover"], "tests") == ["api", "web"]
-    for job in ("freshness", "audit", "tests", "lock-diff", "close-removed"):
+    for job in ("freshness", "audit", "tests", "lock-diff"):
         results[job] = gha.run_job(job, {k: v for k, v in results.items() if k in {"discover", "freshness"}})
+    results["code-scanning-files"] = gha.run_job("code-scanning-files", results)
+    results["code-scanning"] = gha.run_job("code-scanning", results)
     assert results["audit"].result == "success", describe(results["audit"])
-    assert results["lock-diff"].result == results["close-removed"].result == "skipped"
+    assert results["lock-diff"].result == results["code-scanning-files"].result == "skipped"
     gate = gha.run_job("all-green", results)
     assert gate.result == "success", describe(gate)
 
@@ -462,7 +500,8 @@ def test_ci_stale_lock_fails_freshness_and_the_gate(origin: Origin, tmp_path: Pa
         "audit": audit,
         "tests": tests,
         "lock-diff": lock_diff,
-        "close-removed": JobResult("skipped"),
+        "code-scanning-files": JobResult("skipped"),
+        "code-scanning": JobResult("skipped"),
     }
     gate = gha.run_job("all-green", needs)
     assert gate.result == "failure"
@@ -499,7 +538,7 @@ def test_ci_licence_violation_fails_the_audit_job_and_the_gate(origin: Origin, t
 
     for job in ("tests", "lock-diff"):
         results[job] = gha.run_job(job, {k: v for k, v in results.items() if k in {"discover", "freshness"}})
-    results["close-removed"] = JobResult("skipped")
+    results["code-scanning-files"] = results["code-scanning"] = JobResult("skipped")
     verdict = gha.run_job("all-green", results)
     assert verdict.result == "failure"
     assert "::error::audit: result 'failure'" in describe(verdict)
@@ -509,7 +548,8 @@ def gate(tmp_path: Path, origin_path: Path, event: str, **results: tuple[str, di
     needs = {
         name.replace("_", "-"): JobResult(result, outputs) for name, (result, outputs) in results.items()
     }
-    needs.setdefault("close-removed", JobResult("skipped"))
+    needs.setdefault("code-scanning-files", JobResult("skipped"))
+    needs.setdefault("code-scanning", JobResult("skipped"))
     assert "actions/checkout" not in str(CI["jobs"]["all-green"]["steps"])  # runs without the repository
     return Runner(CI, origin_path, {"event_name": event}, tmp_path, {}).run_job("all-green", needs)
 
@@ -563,10 +603,12 @@ def test_gate_decisions(
     assert ("::warning::1 services without tests" in describe(result)) is warns
 
 
-@pytest.mark.parametrize(("close_removed", "expected"), [("success", "success"), ("failure", "failure")])
-def test_gate_checks_the_closing_of_removed_services(
-    tmp_path: Path, close_removed: str, expected: str
-) -> None:
+@pytest.mark.parametrize(
+    ("upload", "expected"),
+    [("success", "success"), ("skipped", "success"), ("failure", "failure"), ("cancelled", "failure")],
+)
+def test_gate_checks_the_code_scanning_upload(tmp_path: Path, upload: str, expected: str) -> None:
+    """Skipped (nothing to upload, or NOX_SUPPORT_CODE_SCANNING = false) passes; a failure does not."""
     result = gate(
         tmp_path,
         tmp_path,
@@ -576,7 +618,8 @@ def test_gate_checks_the_closing_of_removed_services(
         audit=("success", {}),
         tests=("success", {}),
         lock_diff=("skipped", {}),
-        close_removed=(close_removed, {}),
+        code_scanning_files=("success" if upload != "skipped" else "skipped", {}),
+        code_scanning=(upload, {}),
     )
     assert result.result == expected, describe(result)
 
@@ -600,6 +643,18 @@ def test_gate_fails_when_discovery_failed(tmp_path: Path) -> None:
 # lock-refresh.yml
 
 
+def run_lock_refresh(gha: Runner) -> dict[str, JobResult]:
+    """plan -> lock (matrix) -> merge: what the write jobs need."""
+    results = {"plan": gha.run_job("plan", {})}
+    results["lock"] = gha.run_job("lock", {"plan": results["plan"]})
+    results["merge"] = gha.run_job("merge", {"lock": results["lock"]})
+    return results
+
+
+CHANGED = {"merge": JobResult("success", {"changed": "true"})}
+"""What the write jobs see after a merge job that gathered changed locks."""
+
+
 def gh_shim(directory: Path) -> tuple[Path, Path]:
     """A fake ``gh`` that records its arguments (the GitHub API is not reachable here)."""
     directory.mkdir(parents=True)
@@ -612,15 +667,24 @@ def gh_shim(directory: Path) -> tuple[Path, Path]:
 
 def test_lock_refresh_commits_only_changed_locks_to_the_pull_request(origin: Origin, tmp_path: Path) -> None:
     gha = runner(LOCK_REFRESH, origin, tmp_path, pull_request(origin.needs_lock, "needs-lock"))
-    lock = gha.run_job("lock", {})
+    results = run_lock_refresh(gha)
+    lock, merge = results["lock"], results["merge"]
     assert lock.result == "success", describe(lock)
-    assert lock.outputs["changed"] == "true"
+    assert merge.outputs["changed"] == "true"
+    assert [e["sessions"] for e in json.loads(results["plan"].outputs["lock_matrix"])["include"]] == [
+        ["lock(worker)"]
+    ]
     (run,) = lock.runs
     assert "services/worker/requirements.txt" in run.summary
+    # Only the service the pull request affects is locked, and checked, before the handover.
+    locking = next(entry for entry in run.log if entry.startswith("== Lock "))
+    assert "Running session lock(worker)" in locking
+    assert "Running session lock(api)" not in locking
+    assert "Running session freshness" in locking
     assert "| epsilon | added | — | 0.5 |" in run.summary
-    push = gha.run_job("push", {"lock": lock})
+    push = gha.run_job("push", {"merge": merge})
     assert push.result == "success", describe(push)
-    assert gha.run_job("pull-request", {"lock": lock}).result == "skipped"
+    assert gha.run_job("pull-request", {"merge": merge}).result == "skipped"
     head = git(origin.bare, "rev-parse", "needs-lock").strip()
     assert git(origin.bare, "rev-parse", f"{head}^").strip() == origin.needs_lock
     assert git(origin.bare, "diff", "--name-only", origin.needs_lock, head).split() == [
@@ -631,12 +695,42 @@ def test_lock_refresh_commits_only_changed_locks_to_the_pull_request(origin: Ori
     assert nox(clone, "-s", "freshness").returncode == 0
 
 
+def test_lock_refresh_merges_the_lock_jobs_files_into_one_push(origin: Origin, tmp_path: Path) -> None:
+    """Three lock jobs' artifacts (of a 300-service upgrade, say) become one commit on the branch."""
+    own = tmp_path / "origin.git"
+    shutil.copytree(origin.bare, own)
+    git(own, "branch", "sharded", origin.needs_lock)
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", "-b", "sharded", str(own), str(clone))
+    gha = runner(
+        LOCK_REFRESH,
+        dataclasses.replace(origin, bare=own),
+        tmp_path / "jobs",
+        pull_request(origin.needs_lock, "sharded"),
+    )
+    for number, name in enumerate(("api", "web", "worker"), start=1):
+        lock = (clone / f"services/{name}/requirements.txt").read_text()
+        write(tmp_path / f"shard{number}/locks/services/{name}/requirements.txt", lock + "# shard\n")
+        gha.artifacts[f"lock-refresh-lock-{number}-of-3"] = tmp_path / f"shard{number}"
+    merge = gha.run_job("merge", {"lock": JobResult("success")})
+    assert merge.result == "success", describe(merge)
+    assert merge.outputs["changed"] == "true"
+    push = gha.run_job("push", {"merge": merge})
+    assert push.result == "success", describe(push)
+    head = git(own, "rev-parse", "sharded").strip()
+    assert git(own, "diff", "--name-only", origin.needs_lock, head).split() == [
+        "services/api/requirements.txt",
+        "services/web/requirements.txt",
+        "services/worker/requirements.txt",
+    ]
+
+
 def test_lock_refresh_never_runs_for_forks(origin: Origin, tmp_path: Path) -> None:
     github = pull_request(origin.needs_lock, "needs-lock", head_repo="someone/fork")
     gha = runner(LOCK_REFRESH, origin, tmp_path, github)
-    lock = gha.run_job("lock", {})
-    assert lock.result == "skipped"
-    assert gha.run_job("push", {"lock": lock}).result == "skipped"
+    results = run_lock_refresh(gha)
+    assert results["plan"].result == results["lock"].result == results["merge"].result == "skipped"
+    assert gha.run_job("push", {"merge": results["merge"]}).result == "skipped"
 
 
 def test_weekly_upgrade_opens_a_pull_request(origin: Origin, tmp_path: Path) -> None:
@@ -644,11 +738,11 @@ def test_weekly_upgrade_opens_a_pull_request(origin: Origin, tmp_path: Path) -> 
     github = {"event_name": "schedule", "sha": origin.base, "ref": "refs/heads/main"}
     path = f"{shim}{os.pathsep}{BIN}{os.pathsep}{os.environ['PATH']}"
     gha = runner(LOCK_REFRESH, origin, tmp_path / "jobs", github, PATH=path)
-    lock = gha.run_job("lock", {})
-    assert lock.result == "success", describe(lock)
-    assert lock.outputs["changed"] == "true"
-    assert gha.run_job("push", {"lock": lock}).result == "skipped"
-    opened = gha.run_job("pull-request", {"lock": lock})
+    results = run_lock_refresh(gha)
+    assert results["lock"].result == "success", describe(results["lock"])
+    assert results["merge"].outputs["changed"] == "true"
+    assert gha.run_job("push", {"merge": results["merge"]}).result == "skipped"
+    opened = gha.run_job("pull-request", {"merge": results["merge"]})
     assert opened.result == "success", describe(opened)
     assert git(origin.bare, "rev-parse", "main").strip() == origin.base  # never pushed to main
     branch = git(origin.bare, "rev-parse", "nox-support/lock-upgrade").strip()
@@ -662,9 +756,16 @@ def test_weekly_upgrade_opens_a_pull_request(origin: Origin, tmp_path: Path) -> 
     assert (
         "pr create --head nox-support/lock-upgrade --base main --title Upgrade locked dependencies" in calls
     )
-    body = next(p for p in (tmp_path / "jobs").rglob("body.md") if "pull-request" in str(p))
-    assert "| beta | upgraded | 1.0 | 1.1 |" in body.read_text()
-    assert "| alpha | upgraded | 1.0 | 1.1 |" in body.read_text()  # worker: gamma needs alpha<2
+    # The description is built by the write job from the git diff, not taken from the lock job.
+    assert "lock-refresh/body.md" not in str(list((tmp_path / "jobs").rglob("body.md")))
+    body = next(p for p in (tmp_path / "jobs").rglob("body.md") if "pull-request" in str(p)).read_text()
+    assert "Upgraded locks (`nox -s lock -- --upgrade`), checked with the lock rules." in body
+    assert "| services/api/requirements.txt | beta==1.0 | |" in body
+    assert "| services/api/requirements.txt | | beta==1.1 |" in body
+    assert "| services/worker/requirements.txt | | alpha==1.1 |" in body  # worker: gamma needs alpha<2
+    assert " 3 files changed" in body
+    notice = "::notice title=lock refresh without the GitHub App::pushed with GITHUB_TOKEN"
+    assert notice in describe(opened)
 
 
 def test_lock_refresh_never_writes_through_a_symlinked_directory(origin: Origin, tmp_path: Path) -> None:
@@ -681,7 +782,7 @@ def test_lock_refresh_never_writes_through_a_symlinked_directory(origin: Origin,
     write(artifact / "locks/services/evil/requirements.txt", "planted==1.0\n")
     gha = runner(LOCK_REFRESH, origin, tmp_path / "jobs", pull_request(sha, "evil"))
     gha.artifacts["lock-refresh"] = artifact
-    result = gha.run_job("push", {"lock": JobResult("success", {"changed": "true"})})
+    result = gha.run_job("push", CHANGED)
     assert result.result == "failure"
     assert "::error::refusing to write services/evil/requirements.txt (symlink or unknown directory)" in (
         describe(result)
@@ -694,17 +795,17 @@ def test_lock_refresh_skips_the_push_for_dependabot(origin: Origin, tmp_path: Pa
     github = pull_request(origin.needs_lock, "dependabot/pip/x")
     github["event"]["pull_request"]["user"] = {"login": "dependabot[bot]"}
     gha = runner(LOCK_REFRESH, origin, tmp_path, github)
-    assert gha.run_job("push", {"lock": JobResult("success", {"changed": "true"})}).result == "skipped"
+    assert gha.run_job("push", CHANGED).result == "skipped"
 
 
 def test_lock_refresh_mints_an_app_token_when_configured(origin: Origin, tmp_path: Path) -> None:
     git(origin.bare, "branch", "needs-lock-app", origin.needs_lock)
     gha = runner(LOCK_REFRESH, origin, tmp_path, pull_request(origin.needs_lock, "needs-lock-app"))
-    lock = gha.run_job("lock", {})
-    assert lock.result == "success", describe(lock)
+    results = run_lock_refresh(gha)
+    assert results["merge"].result == "success", describe(results["lock"])
     gha.variables["LOCK_REFRESH_APP_ID"] = "12345"
     gha.secrets["LOCK_REFRESH_APP_PRIVATE_KEY"] = "key"
-    pushed = gha.run_job("push", {"lock": lock})
+    pushed = gha.run_job("push", {"merge": results["merge"]})
     assert pushed.result == "success", describe(pushed)
     assert "Mint a push token (GitHub App, when configured)" not in pushed.runs[0].skipped_steps
     minted = base64.b64encode(b"x-access-token:minted-app-token").decode()
@@ -718,7 +819,7 @@ def test_weekly_upgrade_runs_only_from_the_default_branch(origin: Origin, tmp_pa
         "ref": "refs/heads/feature",
         "ref_name": "feature",
     }
-    assert runner(LOCK_REFRESH, origin, tmp_path, github).run_job("lock", {}).result == "skipped"
+    assert runner(LOCK_REFRESH, origin, tmp_path, github).run_job("plan", {}).result == "skipped"
 
 
 def test_weekly_upgrade_never_overwrites_a_human_fix(origin: Origin, tmp_path: Path) -> None:
@@ -736,9 +837,9 @@ def test_weekly_upgrade_never_overwrites_a_human_fix(origin: Origin, tmp_path: P
     github = {"event_name": "schedule", "sha": origin.base, "ref": "refs/heads/main"}
     path = f"{shim}{os.pathsep}{BIN}{os.pathsep}{os.environ['PATH']}"
     gha = runner(LOCK_REFRESH, origin, tmp_path / "jobs", github, PATH=path)
-    lock = gha.run_job("lock", {})
-    assert lock.result == "success", describe(lock)
-    opened = gha.run_job("pull-request", {"lock": lock})
+    results = run_lock_refresh(gha)
+    assert results["merge"].result == "success", describe(results["lock"])
+    opened = gha.run_job("pull-request", {"merge": results["merge"]})
     assert opened.result == "failure"
     assert "::error::nox-support/lock-upgrade has commits by others" in describe(opened)
     assert git(origin.bare, "rev-parse", "nox-support/lock-upgrade").strip() == fix
@@ -760,3 +861,285 @@ def test_ci_failed_tests_are_annotated_on_their_file(origin: Origin, tmp_path: P
         "::error file=services/api/tests/test_broken.py,line=2,"
         "title=test failed%3A services.api.tests.test_broken%3A%3Atest_broken::assert 1 == 2"
     ) in describe(tests)
+
+
+# ---------------------------------------------------------------------------
+# Main never wedges; write tokens stay away from dependency code (issue 20)
+
+
+def vulnerable_db(directory: Path) -> Path:
+    """An offline OSV database with an advisory against gamma 1.0 (locked by worker)."""
+    record = {
+        "id": "TEST-0002",
+        "modified": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "affected": [{"package": {"ecosystem": "PyPI", "name": "gamma"}, "versions": ["1.0"]}],
+    }
+    write(directory / "TEST-0002.json", json.dumps(record))
+    return directory
+
+
+def run_ci(gha: Runner, jobs: tuple[str, ...]) -> dict[str, JobResult]:
+    """Run *jobs* in order, each given every earlier result it needs."""
+    results: dict[str, JobResult] = {}
+    for job in jobs:
+        declared = CI["jobs"][job].get("needs", [])
+        declared = [declared] if isinstance(declared, str) else declared
+        results[job] = gha.run_job(job, {name: results[name] for name in declared})
+    return results
+
+
+EVERY_JOB = (
+    "discover",
+    "freshness",
+    "audit",
+    "tests",
+    "lock-diff",
+    "code-scanning-files",
+    "code-scanning",
+    "all-green",
+)
+
+
+def test_ci_push_with_a_new_advisory_reports_it_without_stalling_the_tests_baseline(
+    origin: Origin, tmp_path: Path
+) -> None:
+    """The push stays green (the last green commit moves); code scanning gets every service's verdict."""
+    path, _ = last_green_shim(tmp_path / "shim", origin.base)
+    gha = runner(CI, origin, tmp_path / "jobs", push(origin.feature, origin.base), PATH=path)
+    gha.env["NOX_SUPPORT_OSV_DB"] = str(vulnerable_db(tmp_path / "osv"))
+    results = run_ci(gha, EVERY_JOB)
+    audit = results["audit"]
+    assert audit.result == "success", describe(audit)
+    worker = next(run for run in audit.runs if run.matrix["id"] == "worker")
+    assert "Session audit(worker) aborted: audit of worker: vulnerable" in "\n".join(worker.log)
+    assert "::warning::the audit failed (see reports/audit.md)" in "\n".join(worker.log)
+    assert all(run.permissions == {"contents": "read"} for run in audit.runs)
+    # One job packs the files (read-only), one job per file uploads them, running no repository code.
+    assert results["code-scanning-files"].result == "success", describe(results["code-scanning-files"])
+    upload = results["code-scanning"]
+    assert upload.result == "success", describe(upload)
+    assert [run.permissions for run in upload.runs] == [{"security-events": "write", "actions": "read"}]
+    uses = [step.get("uses", "") for step in CI["jobs"]["code-scanning"]["steps"]]
+    assert not any(step.get("run") for step in CI["jobs"]["code-scanning"]["steps"])
+    assert [u.split("@")[0] for u in uses] == [
+        "actions/download-artifact",
+        "github/codeql-action/upload-sarif",
+    ]
+    assert gha.code_scanning == [
+        (
+            "refs/heads/main",
+            ("nox-support-audit/api/", "nox-support-audit/web/", "nox-support-audit/worker/"),
+        )
+    ]
+    gate = results["all-green"]
+    assert gate.result == "success", describe(gate)
+    assert gate.name == "all green"
+
+
+def test_ci_nightly_fails_on_any_vulnerable_service(origin: Origin, tmp_path: Path) -> None:
+    github = {
+        "event_name": "schedule",
+        "sha": origin.base,
+        "ref": "refs/heads/main",
+        "event": {"schedule": "17 3 * * *", "repository": {"default_branch": "main"}},
+    }
+    gha = runner(CI, origin, tmp_path / "jobs", github)
+    gha.env["NOX_SUPPORT_OSV_DB"] = str(vulnerable_db(tmp_path / "osv"))
+    results = run_ci(gha, EVERY_JOB)
+    assert results["audit"].result == "failure"
+    assert results["code-scanning"].result == "success", describe(results["code-scanning"])
+    assert len(gha.code_scanning) == 1  # the findings still reach code scanning
+    assert results["all-green"].result == "failure"
+
+
+def removal_push(origin: Origin, tmp_path: Path, names: list[str]) -> tuple[Origin, str, str]:
+    """Main gets *names* as services (the last green commit), then a push removes them all."""
+    own = tmp_path / "origin.git"
+    shutil.copytree(origin.bare, own)
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", "-b", "main", str(own), str(clone))
+    for name in names:
+        service(clone, name, "alpha\n")
+    green = commit(clone, f"{len(names)} short-lived services")
+    for name in names:
+        shutil.rmtree(clone / "services" / name)
+    head = commit(clone, "remove them")
+    git(clone, "push", "-q", "origin", "main")
+    return dataclasses.replace(origin, bare=own), green, head
+
+
+def test_ci_push_removing_25_services_closes_their_alerts_in_uploads_of_at_most_20_runs(
+    origin: Origin, tmp_path: Path
+) -> None:
+    names = [f"gone{i:02}" for i in range(25)]
+    own, green, head = removal_push(origin, tmp_path, names)
+    path, _ = last_green_shim(tmp_path / "shim", green)
+    gha = runner(CI, own, tmp_path / "jobs", push(head, green), PATH=path)
+    results = {"discover": gha.run_job("discover", {})}
+    assert results["discover"].result == "success", describe(results["discover"])
+    assert results["discover"].outputs["removed_count"] == "25"
+    results["audit"] = JobResult("skipped")  # only the removed services matter here
+    results["code-scanning-files"] = gha.run_job("code-scanning-files", results)
+    assert results["code-scanning-files"].result == "success", describe(results["code-scanning-files"])
+    upload = gha.run_job("code-scanning", results)
+    assert upload.result == "success", describe(upload)
+    assert [len(categories) for _ref, categories in gha.code_scanning] == [20, 5]
+    closed = {c for _ref, categories in gha.code_scanning for c in categories}
+    assert closed == {f"nox-support-audit/{name}/" for name in names}
+
+
+def test_ci_code_scanning_is_one_switch(origin: Origin, tmp_path: Path) -> None:
+    path, _ = last_green_shim(tmp_path / "shim", origin.base)
+    gha = runner(CI, origin, tmp_path / "jobs", push(origin.base, origin.base), PATH=path)
+    gha.variables["NOX_SUPPORT_CODE_SCANNING"] = "false"
+    outputs = {**COUNTS, "removed_count": "3", "removed": "a b c"}
+    prepared = gha.run_job(
+        "code-scanning-files", {"discover": JobResult("success", outputs), "audit": JobResult("success")}
+    )
+    assert prepared.result == "skipped"
+    assert gha.run_job("code-scanning", {"code-scanning-files": prepared}).result == "skipped"
+    verdict = gate(
+        tmp_path / "gate",
+        origin.bare,
+        "push",
+        discover=("success", outputs),
+        freshness=("success", {}),
+        audit=("success", {}),
+        tests=("success", {}),
+        lock_diff=("skipped", {}),
+    )
+    assert verdict.result == "success", describe(verdict)
+
+
+def edited(sha: str, branch: str, *, base_changed: bool) -> dict[str, Any]:
+    github = pull_request(sha, branch)
+    github["event"]["action"] = github["action"] = "edited"
+    github["run_id"] = "777"
+    github["workflow"] = "ci"
+    github["event"]["changes"] = (
+        {"base": {"ref": {"from": "develop"}}} if base_changed else {"title": {"from": "x"}}
+    )
+    return github
+
+
+def test_ci_pull_request_whose_base_changed_is_checked_again(origin: Origin, tmp_path: Path) -> None:
+    gha = runner(CI, origin, tmp_path / "jobs", edited(origin.feature, "feature", base_changed=True))
+    discover = gha.run_job("discover", {})
+    assert discover.result == "success", describe(discover)
+    assert discover_ids(discover, "tests") == ["api", "web"]
+
+
+def test_ci_title_edit_runs_nothing_and_never_reports_all_green(origin: Origin, tmp_path: Path) -> None:
+    """A skipped `all green` would replace the commit's real verdict: the edit run's gate has another name."""
+    github = edited(origin.feature, "feature", base_changed=False)
+    gha = runner(CI, origin, tmp_path / "jobs", github)
+    results = {"discover": gha.run_job("discover", {})}
+    assert results["discover"].result == "skipped"
+    for job in ("freshness", "audit", "tests", "lock-diff"):
+        results[job] = gha.run_job(job, {k: v for k, v in results.items() if k in {"discover", "freshness"}})
+        assert results[job].result == "skipped"
+    results["code-scanning-files"] = gha.run_job("code-scanning-files", results)
+    results["code-scanning"] = gha.run_job("code-scanning", results)
+    verdict = gha.run_job("all-green", results)
+    assert verdict.result == "skipped"
+    assert verdict.name == "all green (text edit, not checked)"
+    # ... and the edit never cancels the pull request's real run (a group of its own).
+    context, functions = gha.context({}, {}, {}), gha.functions(ok=True)
+    group = to_text(evaluate(CI["concurrency"]["group"], context, functions))
+    synchronize = {**pull_request(origin.feature, "feature"), "workflow": "ci"}
+    real = to_text(evaluate(CI["concurrency"]["group"], {**context, "github": synchronize}, functions))
+    assert group != real
+    assert real.endswith("-checks")
+    with_base = edited(origin.feature, "feature", base_changed=True)
+    assert to_text(evaluate(CI["concurrency"]["group"], {**context, "github": with_base}, functions)) == real
+
+
+def test_ci_fork_pull_request_runs_every_check_with_a_read_only_token(origin: Origin, tmp_path: Path) -> None:
+    gha = runner(
+        CI, origin, tmp_path / "jobs", pull_request(origin.feature, "feature", head_repo="someone/fork")
+    )
+    gha.secrets["LOCK_REFRESH_APP_PRIVATE_KEY"] = "never-seen-by-forks"
+    assert gha.fork
+    assert gha.context({}, {}, {})["secrets"] == {}
+    results = run_ci(gha, ("discover", "freshness", "tests", "lock-diff"))
+    for job, result in results.items():
+        assert result.result == "success", (job, describe(result))
+        assert all("write" not in run.permissions.values() for run in result.runs)
+    assert gha.run_job("lock-diff-comment", {"lock-diff": results["lock-diff"]}).result == "skipped"
+    # The emulator refuses what a fork's token cannot do: an upload holding security-events: write.
+    artifact = tmp_path / "artifact"
+    write(artifact / "code-scanning-1.sarif", json.dumps({"runs": [{"automationDetails": {"id": "x/"}}]}))
+    gha.artifacts["code-scanning"] = artifact
+    matrix = json.dumps({"include": [{"file": "code-scanning-1.sarif"}]})
+    prepared = JobResult("success", {"sarif_count": "1", "sarif_matrix": matrix})
+    refused = gha.run_job("code-scanning", {"code-scanning-files": prepared})
+    assert refused.result == "failure"
+    assert "Resource not accessible by integration (security-events)" in describe(refused)
+
+
+def test_ci_setup_action_refuses_a_root_that_is_not_nox_support(origin: Origin, tmp_path: Path) -> None:
+    """source: checkout where the root pyproject.toml has no [project]: one clear error."""
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", "-b", "main", str(origin.bare), str(clone))
+    git(clone, "switch", "-q", "-c", "checkout-source")
+    action = clone / ".github/actions/setup-nox-support/action.yml"
+    action.write_text(action.read_text().replace("    default: lock\n", "    default: checkout\n"))
+    sha = commit(clone, "install nox-support from the checkout")
+    git(clone, "push", "-q", "origin", "checkout-source")
+    result = runner(CI, origin, tmp_path / "jobs", pull_request(sha, "checkout-source")).run_job(
+        "discover", {}
+    )
+    assert result.result == "failure"
+    assert (
+        "::error file=pyproject.toml,title=not nox-support's repository::the root pyproject.toml is not "
+        "nox-support's own, so source: checkout cannot install nox-support"
+    ) in describe(result)
+    assert "Build the job matrices from nox -l --json" not in describe(result)
+
+
+def test_lock_refresh_refuses_a_lock_with_options_before_pushing(origin: Origin, tmp_path: Path) -> None:
+    """The lock job ran repository code: its files are checked by shape, with grep, before the push."""
+    artifact = tmp_path / "artifact"
+    write(
+        artifact / "locks/services/api/requirements.txt",
+        "--extra-index-url https://evil.example/simple\nbeta==1.1 \\\n    --hash=sha256:" + "0" * 64 + "\n",
+    )
+    write(artifact / "locks/services/web/requirements.local.txt", "../../../../../etc\n")
+    git(origin.bare, "branch", "planted", origin.feature)
+    gha = runner(LOCK_REFRESH, origin, tmp_path / "jobs", pull_request(origin.feature, "planted"))
+    gha.artifacts["lock-refresh"] = artifact
+    result = gha.run_job("push", CHANGED)
+    assert result.result == "failure"
+    log = describe(result)
+    assert "::error file=services/api/requirements.txt,title=not a lock::" in log
+    assert "1:--extra-index-url https://evil.example/simple" in log
+    assert "::error file=services/web/requirements.local.txt,title=not a lock::" in log
+    assert "../../../../../etc (outside the repository)" in log
+    assert git(origin.bare, "rev-parse", "planted").strip() == origin.feature  # nothing pushed
+
+
+def test_ci_with_the_nox_root_in_a_subdirectory(origin: Origin, tmp_path: Path) -> None:
+    """NOX_SUPPORT_ROOT = app: the monorepo lives in app/, the workflows at the repository's top."""
+    own = tmp_path / "origin.git"
+    shutil.copytree(origin.bare, own)
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", "-b", "main", str(own), str(clone))
+    (clone / "app").mkdir()
+    for entry in sorted(clone.iterdir()):
+        if entry.name not in {".git", ".github", ".gitignore", "app"}:
+            git(clone, "mv", entry.name, f"app/{entry.name}")
+    commit(clone, "the monorepo moves to app/")
+    git(clone, "push", "-q", "origin", "main")
+    git(clone, "switch", "-q", "-c", "nested")
+    write(clone / "app/services/api/tests/test_nested.py", "def test_nested():\n    assert True\n")
+    sha = commit(clone, "a test of api")
+    git(clone, "push", "-q", "origin", "nested")
+    gha = runner(CI, dataclasses.replace(origin, bare=own), tmp_path / "jobs", pull_request(sha, "nested"))
+    gha.variables["NOX_SUPPORT_ROOT"] = "app"
+    results = run_ci(gha, ("discover", "freshness", "tests"))
+    for job, result in results.items():
+        assert result.result == "success", (job, describe(result))
+    assert discover_ids(results["discover"], "tests") == ["api"]
+    (tests,) = results["tests"].runs
+    assert (tests.workspace / "app/reports/tests/api.xml").is_file()
+    assert tests.uploads["tests-api"] == [tests.workspace / "app/reports/tests"]

@@ -18,7 +18,11 @@ from tests.repos import ROOT
 
 WORKFLOWS = ROOT / ".github" / "workflows"
 FILES = sorted(WORKFLOWS.glob("*.yml"))
+SETUP_ACTION = ROOT / ".github" / "actions" / "setup-nox-support" / "action.yml"
 PINNED = re.compile(r"^\s*(?:-\s+)?uses:\s+([\w.-]+/[\w./-]+)@([0-9a-f]{40}) # v\d+(\.\d+){0,2}$")
+LOCAL_ACTION = re.compile(
+    r"^\s*(?:-\s+)?uses: \./\.github/actions/setup-nox-support # zizmor: ignore\[self-repository\] .*$"
+)
 
 
 def load(path: Path) -> dict[Any, Any]:
@@ -50,14 +54,16 @@ def test_no_dangerous_triggers(path: Path) -> None:
     assert "workflow_run" not in triggers
 
 
-@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", [*FILES, SETUP_ACTION], ids=lambda p: p.name)
 def test_actions_are_pinned_to_full_shas_with_the_version(path: Path) -> None:
     lines = [
         line for line in path.read_text(encoding="utf-8").splitlines() if re.match(r"^\s*(-\s+)?uses:", line)
     ]
     assert lines
     for line in lines:
-        assert PINNED.match(line), f"{path.name}: not pinned to a full SHA with '# vX.Y.Z': {line.strip()}"
+        assert PINNED.match(line) or LOCAL_ACTION.match(line), (
+            f"{path.name}: not pinned to a full SHA with '# vX.Y.Z': {line.strip()}"
+        )
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
@@ -89,7 +95,7 @@ def test_caches_use_exact_keys_per_os_python_and_locks() -> None:
         assert f"nox-{job}-${{{{ runner.os }}}}" in key
         assert "${{ steps.image.outputs.image }}" in key  # ImageOS-ImageVersion of the runner
         assert "${{ steps.service-python.outputs.python-version }}" in key
-        assert step["with"]["path"] == ".nox"
+        assert step["with"]["path"] == "${{ env.NOX_ROOT }}/.nox"
         if job == "tests":
             assert "restore-keys" not in step["with"]
             assert key.endswith("${{ matrix.cache_key }}")
@@ -102,14 +108,16 @@ def test_caches_use_exact_keys_per_os_python_and_locks() -> None:
 def test_lock_refresh_never_runs_for_forks_and_never_pushes_the_default_branch() -> None:
     workflow = load(WORKFLOWS / "lock-refresh.yml")
     assert workflow[True]["pull_request"]["paths"][0] == "**/requirements*.in"
-    lock = workflow["jobs"]["lock"]
-    assert "github.event.pull_request.head.repo.full_name == github.repository" in lock["if"]
-    assert lock["permissions"] == {"contents": "read"}
+    plan = workflow["jobs"]["plan"]
+    assert "github.event.pull_request.head.repo.full_name == github.repository" in plan["if"]
+    assert plan["permissions"] == workflow["jobs"]["lock"]["permissions"] == {"contents": "read"}
+    assert workflow["jobs"]["lock"]["needs"] == "plan"
+    assert workflow["jobs"]["merge"]["permissions"] == {}
     push = workflow["jobs"]["push"]
     assert push["if"].startswith("github.event_name == 'pull_request'")
-    assert push["needs"] == "lock"
-    # The jobs holding a write token run no repository code: no Python, Nox, pip or scripts.
-    for job in ("push", "pull-request"):
+    assert push["needs"] == "merge"
+    # The jobs holding a write token (or gathering the files) run no repository code.
+    for job in ("merge", "push", "pull-request"):
         for step in workflow["jobs"][job]["steps"]:
             assert "setup-python" not in step.get("uses", "")
             for line in step.get("run", "").splitlines():
@@ -132,24 +140,41 @@ def test_every_run_step_uses_bash_with_pipefail(path: Path) -> None:
         assert step.get("shell", "bash") == "bash", f"{path.name}: job {job}"
 
 
-def test_every_job_installs_the_hashed_tool_lock_the_same_way() -> None:
-    installs = [
-        (path.name, job, step)
-        for path in FILES
-        for job, step in steps(load(path))
-        if step.get("name") == "Install nox-support"
-    ]
-    assert len(installs) >= 6
-    expected = (
-        "python -m pip install --require-hashes -r .github/tools/requirements.txt\n"
-        "python -m pip install --no-deps --no-build-isolation .\n"
-    )
-    assert {step["run"] for _, _, step in installs} == {expected}
+def test_every_job_installs_nox_support_through_the_one_setup_action() -> None:
+    """How nox-support is installed is said once: in .github/actions/setup-nox-support."""
+    uses = 0
     for path in FILES:
-        for job, step in steps(load(path)):
-            if step.get("with", {}).get("python-version") == "${{ env.TOOL_PYTHON }}":
-                assert step["with"]["cache"] == "pip", f"{path.name}: {job}"
-                assert step["with"]["cache-dependency-path"] == ".github/tools/requirements.txt"
+        for job, spec in load(path)["jobs"].items():
+            names = [step.get("uses", "").split("@")[0] for step in spec["steps"]]
+            runs = "\n".join(step.get("run", "") for step in spec["steps"])
+            assert "pip install" not in runs, f"{path.name}: {job}"
+            if re.search(r"(^|\s)(nox|python -m nox_support) ", runs):
+                setup = names.index("./.github/actions/setup-nox-support")
+                assert names.index("actions/checkout") < setup, f"{path.name}: {job}"
+                step = spec["steps"][setup]
+                assert step["with"] == {"python-version": "${{ env.TOOL_PYTHON }}"}, f"{path.name}: {job}"
+                uses += 1
+            else:  # the jobs holding write tokens run no repository code, not even this action
+                assert "./.github/actions/setup-nox-support" not in names, f"{path.name}: {job}"
+    assert uses == 8  # ci.yml: 6 jobs; lock-refresh.yml: plan and lock
+    action = load(SETUP_ACTION)
+    steps = action["runs"]["steps"]
+    assert steps[0]["with"] == {
+        "python-version": "${{ inputs.python-version }}",
+        "cache": "pip",
+        "cache-dependency-path": ".github/tools/requirements.txt",
+    }
+    assert steps[-1]["run"].startswith(
+        "python -m pip install --require-hashes -r .github/tools/requirements.txt\n"
+    )
+    assert action["inputs"]["source"]["default"] == "checkout"  # nox-support's own repository
+
+
+def test_no_document_pins_nox_support_from_an_index() -> None:
+    """The name is not registered: `nox-support==<version>` from an index is dependency confusion."""
+    for path in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")), SETUP_ACTION]:
+        text = path.read_text(encoding="utf-8")
+        assert not re.search(r"nox-support\s*==", text), path.name
 
 
 TOOLS = ROOT / ".github" / "tools"
@@ -195,9 +220,14 @@ def test_the_tool_lock_covers_nox_support_dependencies() -> None:
     assert inputs <= pinned
 
 
-def test_dependabot_updates_the_pinned_actions() -> None:
+def test_dependabot_updates_the_pinned_actions_and_the_tool_lock() -> None:
     config = load(ROOT / ".github" / "dependabot.yml")
-    assert {"package-ecosystem": "github-actions", "directory": "/"}.items() <= config["updates"][0].items()
+    actions = {
+        "package-ecosystem": "github-actions",
+        "directories": ["/", "/.github/actions/setup-nox-support"],
+    }
+    assert actions.items() <= config["updates"][0].items()
+    assert {"package-ecosystem": "pip", "directory": "/.github/tools"}.items() <= config["updates"][1].items()
 
 
 # ---------------------------------------------------------------------------
@@ -217,7 +247,13 @@ def zizmor(*args: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.mark.parametrize("persona", ["regular", "auditor"])
 def test_zizmor_reports_nothing(persona: str) -> None:
-    result = zizmor("--persona", persona, str(WORKFLOWS), str(ROOT / ".github" / "dependabot.yml"))
+    result = zizmor(
+        "--persona",
+        persona,
+        str(WORKFLOWS),
+        str(SETUP_ACTION.parent),
+        str(ROOT / ".github" / "dependabot.yml"),
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert json.loads(result.stdout) == []
     for path in FILES:  # proof that each file was collected and audited
