@@ -116,7 +116,7 @@ def _code_scanning_files(args: argparse.Namespace) -> int:
     if args.github_output:
         append_text(Path(args.github_output), github_output(files), what="--github-output")
     for file in files:
-        sys.stdout.write(f"{file.name}: {len(file.categories)} runs\n")
+        logsafe.write(f"{file.name}: {len(file.categories)} runs\n", sys.stdout)
     return 0
 
 
@@ -128,7 +128,7 @@ def _lock_matrix(args: argparse.Namespace) -> int:
     jobs = lock_plan(Path(args.root), args.changed_since, args.jobs)
     if args.github_output:
         append_text(Path(args.github_output), github_output(jobs), what="--github-output")
-    sys.stdout.write(json.dumps({"include": [job.to_json() for job in jobs]}, indent=2) + "\n")
+    logsafe.write(json.dumps({"include": [job.to_json() for job in jobs]}, indent=2) + "\n", sys.stdout)
     return 0
 
 
