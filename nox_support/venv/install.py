@@ -119,7 +119,7 @@ def _pip_sync(  # noqa: PLR0913 - the distinct inputs of one sync
     if removed:
         _run(session, (*pip, "uninstall", "--yes", *sorted(removed)), service)
     named = venv.location / "nox-support-hashed.txt"
-    named.write_text(requirements_text(LockPlan(plan.packages, (), plan.options)), encoding="utf-8")
+    named.write_text(requirements_text(LockPlan(plan.packages, ())), encoding="utf-8")
     try:
         if plan.packages:
             _run(
