@@ -37,7 +37,7 @@ from nox_support.drift.analysis import (
     OnlyTransitive,
     VersionGroup,
 )
-from nox_support.drift.locks import DirectRequirement
+from nox_support.lock.servicelock import DirectRequirement
 from nox_support.markdown import cell_code, code, escape
 
 SCHEMA = "nox-support/drift"

@@ -56,6 +56,8 @@ _PIN = re.compile(
 )
 _HASH = re.compile(r"\s+--hash=(?P<hash>sha256:[0-9a-f]{64})(?P<continued>\s+\\)?\Z")
 _LOCAL = re.compile(rf"(?P<editable>-e )?(?P<path>\.\.?(?:/[^\s#;\\\[\]]*)?)(?:{_EXTRAS})?\Z")
+# What a compiler writes besides pins: local paths, direct file: references, copied options.
+_COMPILER_EXTRA = re.compile(rf"(?:-|\.\.?/|/|file:|{_NAME}(?:\[[^\]]*\])?\s*@\s*file:)")
 _NOTE = re.compile(r"# local path packages: (?P<file>\S+)")
 _EXCERPT = 60
 
@@ -90,14 +92,15 @@ def read_lock(text: str, path: str) -> ParsedLock | TextProblem:
     )
 
 
-def read_pins(text: str, *, local_paths: bool = False) -> tuple[LockedPackage, ...] | OffGrammar:
+def read_pins(text: str, *, compiler_output: bool = False) -> tuple[LockedPackage, ...] | OffGrammar:
     """The pins of *text* read against the lock grammar, or the first line off it.
 
     The digest line is not required here (:func:`read_lock` requires it): drift reads locks
-    written by hand too, and conflicts a compiler's raw output, where *local_paths* skips the
-    local path lines instead of refusing them.
+    written by hand too.  With *compiler_output* (conflicts' trial resolution, which installs
+    nothing) the lines a compiler writes besides pins are skipped instead of refused: local
+    paths (``file:`` URLs, ``name @ file:``, ``-e``) and the options it copies from its input.
     """
-    reader = _PinReader(local_paths=local_paths)
+    reader = _PinReader(compiler_output=compiler_output)
     lines = text.splitlines()
     for number, line in enumerate(lines, start=1):
         problem = reader.feed(number, line)
@@ -143,8 +146,8 @@ def read_local(text: str | None, *, lock: ParsedLock, name: str) -> LocalFile | 
 class _PinReader:
     """A line-by-line state machine over the lock grammar."""
 
-    def __init__(self, *, local_paths: bool) -> None:
-        self.local_paths = local_paths
+    def __init__(self, *, compiler_output: bool) -> None:
+        self.compiler_output = compiler_output
         self.packages: list[LockedPackage] = []
         self.vias: list[list[str]] = []
         self.continued = False
@@ -167,7 +170,7 @@ class _PinReader:
         self._via, self._listing = None, False
         pin = _PIN.match(line)
         if pin is None:
-            if self.local_paths and _LOCAL.match(line):
+            if self.compiler_output and _COMPILER_EXTRA.match(line):
                 return None
             return _off(number, line, _classify(line))
         marker = pin.group("marker")

@@ -44,8 +44,8 @@ def metadata_files(package: Path) -> tuple[Path, ...]:
 
 
 @dataclass(frozen=True)
-class LocalPackage:
-    """A local path requirement found among the inputs."""
+class LocalInput:
+    """A local path requirement found among the inputs; ``path`` is absolute."""
 
     path: Path
     declared_in: str
@@ -57,7 +57,7 @@ class CollectedInputs:
     """The files feeding one layer, and the local packages they name."""
 
     files: tuple[InputFile, ...]
-    local_packages: tuple[LocalPackage, ...]
+    local_packages: tuple[LocalInput, ...]
     paths: tuple[Path, ...]
 
 
@@ -106,7 +106,7 @@ class _Collector:
         self.service = service
         self.files: dict[str, InputFile] = {}
         self.paths: list[Path] = []
-        self.packages: list[LocalPackage] = []
+        self.packages: list[LocalInput] = []
 
     def name(self, path: Path) -> str:
         return Path(os.path.relpath(path, self.service.directory)).as_posix()
@@ -208,7 +208,7 @@ class _Collector:
                 line=line,
                 hint="paths are relative to the service directory",
             )
-        self.packages.append(LocalPackage(target, shown, line))
+        self.packages.append(LocalInput(target, shown, line))
         if target.is_dir():
             for meta in metadata_files(target):
                 if meta.is_file():
