@@ -27,7 +27,7 @@ from nox_support import redact
 from nox_support.config import Settings
 from nox_support.discovery import Layer, Service
 from nox_support.errors import ConfigError, RequirementsFileError
-from nox_support.lock import lockfile, reqfile
+from nox_support.lock import lockfile, reqfile, reqoptions
 from nox_support.lock.digest import InputFile, Inputs
 from nox_support.lock.regenerate import regenerate_command
 
@@ -247,7 +247,7 @@ def _refuse_abbreviations(entries: tuple[reqfile.Entry, ...], shown: str) -> Non
     for entry in entries:
         written = reqfile.abbreviation(entry)
         if written is not None:
-            full = reqfile.canonical_option(written)
+            full = reqoptions.canonical_option(written)
             raise RequirementsFileError(
                 f"{written} abbreviates {full}",
                 path=shown,
