@@ -10,9 +10,10 @@ The line sits right below pip-tools' header::
 ``sha256`` covers every input; the per-input short hashes let ``freshness`` say *which*
 input changed without any other file.  ``body`` is the digest of the lock's own lines below
 the line, so a hand edit, an injected option or a truncation is seen without re-resolving.
-``compiler`` is the compiler's compatibility series (its name and major version; ``0.minor``
-before 1.0), the part that may change the output format; ``compiled-by`` is the exact
-version, for people, outside every digest.
+``local`` (only with a local packages file) is the digest of that file's every other line,
+so the file is covered whole (:func:`local_digest`).  ``compiler`` is the compiler's
+compatibility series (its name and major version; ``0.minor`` before 1.0), the part that may
+change the output format; ``compiled-by`` is the exact version, for people, outside every digest.
 """
 
 from __future__ import annotations
