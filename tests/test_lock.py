@@ -108,6 +108,19 @@ def test_invalid_output_keeps_the_old_lock(tmp_path: Path) -> None:
     ]
 
 
+def test_options_the_compiler_copies_from_the_inputs_are_not_written(tmp_path: Path) -> None:
+    # A lock carries no option (its grammar); --only-binary and --pre shaped the resolution only.
+    body = "--only-binary :all:\n--pre\n" + FakeCompiler().body
+    project = _project(
+        monorepo(tmp_path, {"api": "--only-binary :all:\n--pre\nalpha\n"}), FakeCompiler(body=body)
+    )
+    _lock(project, "api")
+    text = (tmp_path / "services/api/requirements.txt").read_text()
+    assert "--only-binary" not in text
+    assert "--pre" not in text
+    assert _lock(project, "api") == (Fresh(project.service("api").main),)
+
+
 # --- real pip-compile, offline ------------------------------------------------------------------
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from nox_support.lock import digest, grammar
@@ -16,6 +18,8 @@ from nox_support.lock.model import (
     ParsedLock,
     describe_problem,
 )
+from nox_support.venv.plan import plan_locks, requirements_text
+from nox_support.venv.values import VenvError
 
 A = "sha256:" + "a" * 64
 B = "sha256:" + "b" * 64
@@ -186,3 +190,30 @@ def test_a_local_file_of_an_older_nox_support_is_not_covered() -> None:
         "requirements.local.txt is not covered by its digest line (written by an older nox-support, "
         "which did not record the local packages file)"
     )
+
+
+# --- What an installer is given: built from the model only -----------------------------------
+
+
+def test_the_installer_input_holds_pins_hashes_and_local_paths_inside_the_repository(tmp_path: Path) -> None:
+    lock, text = _pair()
+    local = grammar.read_local(text, lock=lock, name="requirements.local.txt")
+    assert isinstance(local, LocalFile)
+    service = tmp_path / "services" / "api"
+    plan = plan_locks(((lock, local),), service_dir=service, root=tmp_path)
+    assert requirements_text(plan).splitlines() == [
+        f"alpha[fast,Small]==1.0 ; python_version < '3.12' --hash={A} --hash={B}",
+        f"beta-two==2.0.post1 --hash={A}",
+        str(tmp_path / "libs" / "common"),
+        f"-e {service / 'vendor' / 'pkg'}[extra]",
+    ]
+
+
+def test_a_local_path_that_leaves_the_repository_is_never_installed(tmp_path: Path) -> None:
+    lock, text = _pair("../../../outside\n")
+    local = grammar.read_local(text, lock=lock, name="requirements.local.txt")
+    assert isinstance(local, LocalFile)
+    with pytest.raises(
+        VenvError, match=r"requirements.local.txt:5: the local package ../../../outside is outside"
+    ):
+        plan_locks(((lock, local),), service_dir=tmp_path / "services" / "api", root=tmp_path)
