@@ -27,8 +27,10 @@ nox.needs_version = ">=2025.5.1"
 # Venvs are created by uv (a dependency of nox-support); virtualenv only if uv cannot be found.
 nox.options.default_venv_backend = "uv|virtualenv"
 
+# The nox-support API this file was written for: an older copy is told which sessions it lacks.
+NOX_SUPPORT_API = 2
 ROOT = Path(__file__).resolve().parent
-SERVICES = sessions.service_names(ROOT)
+SERVICES = sessions.service_names(ROOT, api=NOX_SUPPORT_API)
 
 
 @nox.session(venv_backend="none", default=False, tags=["lock"])
@@ -95,3 +97,9 @@ def drift(session: nox.Session) -> None:
 def conflicts(session: nox.Session) -> None:
     """Resolve all services' requirements together in a temporary place and explain any conflict."""
     sessions.conflicts(session, ROOT)
+
+
+@nox.session(venv_backend="none", default=False)
+def report(session: nox.Session) -> None:
+    """Write reports/index.html: every service, drift and finding on one page, from the reports."""
+    sessions.report(session, ROOT)

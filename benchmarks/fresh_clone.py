@@ -5,7 +5,8 @@
 For each git ref (default: ``HEAD``) and run: clone this repository into a
 new directory, then time exactly what the README's first command does::
 
-    python3 -m venv .venv && .venv/bin/pip install -e .
+    python3 -m venv .venv && .venv/bin/pip install --require-hashes -r dev/requirements.txt \
+        && .venv/bin/pip install --no-deps --no-build-isolation -e .
     NOX_SUPPORT_OSV_DB=<advisory db> .venv/bin/nox -s freshness audit
 
 The Nox part is always cold (a fresh clone has no ``.nox``).  The machine's
@@ -68,7 +69,21 @@ def one_run(ref: str, work: Path, db: Path, *, cold_caches: bool) -> Run:
     log = work / "log.txt"
     load = os.getloadavg()[0]
     install = timed(("python3", "-m", "venv", ".venv"), cwd=clone, env=env, log=log)
-    install += timed((".venv/bin/pip", "install", "-e", "."), cwd=clone, env=env, log=log)
+    if (clone / "dev/requirements.txt").is_file():  # the README's install: the locked environment
+        install += timed(
+            (".venv/bin/pip", "install", "--require-hashes", "-r", "dev/requirements.txt"),
+            cwd=clone,
+            env=env,
+            log=log,
+        )
+        install += timed(
+            (".venv/bin/pip", "install", "--no-deps", "--no-build-isolation", "-e", "."),
+            cwd=clone,
+            env=env,
+            log=log,
+        )
+    else:  # refs from before the development lock
+        install += timed((".venv/bin/pip", "install", "-e", "."), cwd=clone, env=env, log=log)
     nox = timed(
         (".venv/bin/nox", "-s", "freshness", "audit"),
         cwd=clone,

@@ -3,11 +3,21 @@
 # ///
 """Sessions for developing nox-support itself; users copy ../noxfile.py, never this file.
 
-Run from the repository root: ``nox -f dev/noxfile.py -s minimums``.
+Run from the repository root, with the venv installed from the development lock (README, "Two
+commands"): ``.venv/bin/nox -f dev/noxfile.py -s lock`` re-locks the development environment,
+``-s latest`` runs the suite on the newest releases, ``-s minimums`` on the lowest ones.
+
+Our own environment is a lock, as the services' are: ``dev/requirements.txt`` (everything
+``pip install -e '.[test]'`` would bring, hashed, for Python 3.10+ on every platform) and
+``dev/requirements-minimums.txt`` (nox-support's direct dependencies at their floors). ``.ci/run``
+and the README install from them, so a new release of pip, pip-tools, uv, nox, pip-audit or pytest
+reaches the suite only when ``lock`` is run on purpose; ``latest`` finds a breaking release first.
 """
 
 from __future__ import annotations
 
+import re
+import sys
 from pathlib import Path
 
 import nox
@@ -16,9 +26,15 @@ nox.needs_version = ">=2025.5.1"
 nox.options.default_venv_backend = "uv"
 
 ROOT = Path(__file__).resolve().parent.parent
+DEV = ROOT / "dev"
+DEV_LOCK = DEV / "requirements.txt"
+MINIMUMS_LOCK = DEV / "requirements-minimums.txt"
+OLDEST_PYTHON = "3.10"  # pyproject.toml's requires-python
 
-# The test tools stay at their current versions: the check is about nox-support's runtime floors.
-TEST_TOOLS = ("pytest>=8", "hypothesis>=6.100", "types-PyYAML")
+# The test tools of the minimums run keep the development lock's versions: the check is about
+# nox-support's runtime floors. pip is one of them (pyproject.toml: pip>=23), so the minimums
+# run holds the tests to the oldest pip as well as the development lock holds them to the newest.
+TEST_TOOLS = ("pytest", "hypothesis", "types-pyyaml", "iniconfig", "pluggy", "pygments")
 
 # A subset that exercises every dependency whose floor is declared (nox, pip-tools, pip-audit, uv,
 # filelock, packaging, PyYAML): locking with both compilers, freshness, venv sync, the in-process
@@ -34,18 +50,13 @@ SUBSET = (
     "tests/test_discovery.py",
     "tests/test_lock.py",
     "tests/test_freshness.py",
+    "tests/test_compile_output.py",
     "tests/test_uv_compiler.py",
     "tests/test_noxfile.py",
     "tests/audit",
 )
 
-# Not a floor problem: pip >= 26.2 (a transitive dependency, always the newest here) makes pip-compile
-# fail on the hand-edited lock's hashes instead of re-resolving (docs/dependencies.md).
 DESELECTED = (
-    "--deselect",
-    "tests/test_freshness.py::test_deep_catches_a_hand_edited_lock",
-    "--deselect",
-    "tests/test_freshness.py::test_deep_drift_names_a_command_that_repairs_it",
     # Open: at the lowest direct versions, two concurrent audits of one service make the waiting
     # run time out on the venv lock (the holder takes > 60 s; alone it takes 2 s). Not uv's or
     # filelock's floor (both ruled out); the current versions pass. Tracked in the closing note.
@@ -53,17 +64,65 @@ DESELECTED = (
     "tests/audit/test_nox_e2e.py::test_two_runs_on_one_service_at_once",
 )
 
+_PIN = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)==(?P<version>\S+?)\s*(?:;.*?)?\s*\\?$")
+
+
+def _uv_compile(session: nox.Session, output: Path, *args: str) -> None:
+    """``uv pip compile`` of pyproject.toml into a hashed, universal lock (no index URL in it)."""
+    session.run(
+        sys.executable, "-m", "uv", "pip", "compile", "pyproject.toml",
+        "--universal", "--python-version", OLDEST_PYTHON, "--generate-hashes", "--quiet",
+        "--custom-compile-command", "nox -f dev/noxfile.py -s lock",
+        "--output-file", str(output.relative_to(ROOT)), *args,
+        external=True,
+    )  # fmt: skip
+
+
+def _pins(lock: Path, names: tuple[str, ...]) -> list[str]:
+    """``name==version`` of *names* in *lock* (every marker variant; pure over the file's text)."""
+    wanted = {n.lower() for n in names}
+    found = []
+    for line in lock.read_text(encoding="utf-8").splitlines():
+        match = _PIN.match(line)
+        if match and match["name"].lower() in wanted:
+            marker = line.split(";", 1)[1].rstrip(" \\") if ";" in line else ""
+            found.append(f"{match['name']}=={match['version']}" + (f" ; {marker.strip()}" if marker else ""))
+    return found
+
+
+@nox.session(venv_backend="none", default=False)
+def lock(session: nox.Session) -> None:
+    """Re-lock the development and minimums environments (dev/requirements*.txt) from pyproject.toml."""
+    session.chdir(ROOT)
+    _uv_compile(session, DEV_LOCK, "--extra", "test", "--upgrade", *session.posargs)
+    tmp = Path(session.create_tmp())
+    tools = tmp / "test-tools.txt"
+    tools.write_text("".join(f"{pin}\n" for pin in _pins(DEV_LOCK, TEST_TOOLS)), encoding="utf-8")
+    extra = tmp / "minimums.in"
+    extra.write_text("".join(f"{name}\n" for name in TEST_TOOLS), encoding="utf-8")
+    _uv_compile(
+        session, MINIMUMS_LOCK, str(extra), "--resolution", "lowest-direct", "--constraint", str(tools),
+    )  # fmt: skip
+
+
+def _install_locked(session: nox.Session, lock: Path) -> None:
+    session.install("--require-hashes", "-r", str(lock))
+    session.install("--no-deps", "-e", ".")
+
 
 @nox.session(default=True)
 def minimums(session: nox.Session) -> None:
     """Run the tests on the lowest versions of nox-support's direct dependencies (true floors)."""
     session.chdir(ROOT)
-    session.install("--resolution", "lowest-direct", "-e", ".")
-    frozen = Path(session.create_tmp()) / "floors.txt"
-    output = session.run("uv", "pip", "freeze", silent=True)
-    pins = [line for line in str(output or "").splitlines() if "==" in line]  # drops uv's notices
-    frozen.write_text("\n".join(pins) + "\n", encoding="utf-8")
-    session.log("installed:\n" + frozen.read_text(encoding="utf-8"))
-    session.install("--constraint", str(frozen), *TEST_TOOLS)
+    _install_locked(session, MINIMUMS_LOCK)
     selection = session.posargs or (*SUBSET, *DESELECTED)
     session.run("python", "-m", "pytest", "-q", "-p", "no:cacheprovider", *selection)
+
+
+@nox.session(default=False)
+def latest(session: nox.Session) -> None:
+    """Run the whole suite on the newest releases of every dependency (no lock): finds breaking releases."""
+    session.chdir(ROOT)
+    session.install("--upgrade", "--resolution", "highest", "-e", ".[test]")
+    session.run("uv", "pip", "list", "--python", "python", silent=False)
+    session.run("python", "-m", "pytest", "-q", "-p", "no:cacheprovider", *session.posargs)

@@ -1,6 +1,7 @@
 """``python -m nox_support`` / ``nox-support``: commands the CI workflows call.
 
-``matrix`` prints the GitHub Actions job matrices built from ``nox -l --json``.
+``adopt`` plans (``--write``: applies with ``git mv``) turning hand-written requirements files
+into lock inputs.  ``matrix`` prints the GitHub Actions job matrices built from ``nox -l --json``.
 ``freshness`` is the offline lock check without Nox (the ``nox-support-freshness``
 pre-commit hook): one line per stale lock with its repair command, exit 1.
 Errors leave through :func:`main` only: one line per problem with a hint, and
@@ -10,6 +11,7 @@ exit code 2 for usage and configuration errors, 1 for everything else.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from collections.abc import Sequence
@@ -76,6 +78,10 @@ def _freshness(args: argparse.Namespace) -> int:
     from nox_support.project import Project  # noqa: PLC0415
 
     project = Project.load(Path(args.root).resolve())
+    if not project.services:  # as the freshness session: nothing checked is never "all fresh"
+        from nox_support.discovery import no_services_error  # noqa: PLC0415
+
+        raise no_services_error(project.settings)
     stale = 0
     total = 0
     for verdict in freshness.check_services(project, project.select(tuple(args.services))):
@@ -116,6 +122,23 @@ def _junit_annotations(args: argparse.Namespace) -> int:
             raise NoxSupportError(msg) from exc
         for test in failed_tests(text, service_dir, source=str(report)):
             sys.stdout.write(annotation(test) + "\n")
+    return 0
+
+
+def _adopt(args: argparse.Namespace) -> int:
+    from nox_support import adopt  # noqa: PLC0415 - keeps --help fast
+    from nox_support.config import load_settings  # noqa: PLC0415
+
+    root = Path(args.root).resolve()
+    planned = adopt.plan(adopt.tracked_files(root), load_settings(root).service_globs)
+    dev_files = {
+        r.target if args.write else r.source: r for r in planned.renames if r.target.endswith(adopt.DEV_INPUT)
+    }
+    if args.write:
+        adopt.apply(root, planned)
+    texts = {path: (root / path).read_text(encoding="utf-8", errors="replace") for path in dev_files}
+    planned = dataclasses.replace(planned, notes=(*adopt.dev_include_notes(texts), *planned.notes))
+    sys.stdout.write(adopt.describe(planned, written=args.write))
     return 0
 
 
@@ -185,6 +208,14 @@ def _parser() -> argparse.ArgumentParser:
     junit.add_argument("--root", default=".", help="monorepo root holding noxfile.py (default: .)")
     junit.add_argument("reports", nargs="+", metavar="REPORT", help="reports/tests/<service>.xml files")
     junit.set_defaults(handler=_junit_annotations)
+    adopting = commands.add_parser(
+        "adopt",
+        help="plan (or with --write apply) turning hand-written requirements.txt files into lock inputs",
+        description="Print how hand-written requirements*.txt files become requirements*.in inputs.",
+    )
+    adopting.add_argument("--root", default=".", help="repository root (default: .)")
+    adopting.add_argument("--write", action="store_true", help="apply the renames with git mv")
+    adopting.set_defaults(handler=_adopt)
     return parser
 
 

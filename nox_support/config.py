@@ -26,6 +26,8 @@ ServiceNaming = Literal["directory", "path"]
 """How a service is named: its directory's name, or its path with ``/`` replaced by ``-``."""
 SERVICE_NAMINGS: tuple[ServiceNaming, ...] = ("directory", "path")
 
+DEFAULT_TEST_LAYERS = ("dev",)
+"""The layers ``tests(<service>)`` installs next to the main lock, unless configured."""
 DEFAULT_TESTS = "tests"
 """Where a service's tests live, relative to its directory, unless configured."""
 _GLOB_CHARS = frozenset("*?[")
@@ -44,9 +46,10 @@ _CORE_KEYS = frozenset(
         "ci",
         "licenses",
         "drift",
+        "test_layers",
     }
 )
-_SERVICE_KEYS = frozenset({"python", "tests"})
+_SERVICE_KEYS = frozenset({"python", "tests", "test_layers"})
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,8 @@ class ServiceOverride:
     python: str | None = None
     tests: str | None = None
     """Where the service's tests live, relative to its directory (a path or a glob)."""
+    test_layers: tuple[str, ...] | None = None
+    """The layers its tests install; ``None``: the global setting."""
 
 
 @dataclass(frozen=True)
@@ -71,6 +76,8 @@ class Settings:
     service_names: ServiceNaming = "directory"
     tests: str = DEFAULT_TESTS
     """Where every service's tests live, relative to its directory (a path or a glob)."""
+    test_layers: tuple[str, ...] = DEFAULT_TEST_LAYERS
+    """The layers ``tests(<service>)`` installs next to the main lock (``requirements-<layer>.txt``)."""
 
 
 def load_tool_table(root: Path) -> Mapping[str, object]:
@@ -136,7 +143,26 @@ def parse_settings(table: Mapping[str, object], *, source: str = "pyproject.toml
         services=_service_overrides(table.get("services", {}), source),
         service_names="path" if naming == "path" else "directory",
         tests=_tests_location(table.get("tests", DEFAULT_TESTS), f"{source} [tool.nox_support] tests"),
+        test_layers=_test_layers(
+            table.get("test_layers", list(DEFAULT_TEST_LAYERS)), f"{source} [tool.nox_support]"
+        ),
     )
+
+
+def _test_layers(value: object, where: str) -> tuple[str, ...]:
+    """A list of layer names (``["dev"]``, ``["test", "docs"]``); never ``main``, always set."""
+    if (
+        not isinstance(value, list)
+        or not value
+        or not all(isinstance(v, str) and v.strip() and v != "main" for v in value)
+    ):
+        msg = f"{where} test_layers = {value!r} is not a list of layer names"
+        raise ConfigError(
+            msg,
+            hint='for example test_layers = ["test"] (requirements-test.in, or a [dependency-groups] test); '
+            "the main lock is always installed",
+        )
+    return tuple(dict.fromkeys(value))
 
 
 def _check_service_glob(glob: str, source: str) -> None:
@@ -204,9 +230,11 @@ def _service_overrides(value: object, source: str) -> dict[str, ServiceOverride]
         reject_unknown_keys(entry, _SERVICE_KEYS, where)
         python = entry.get("python")
         tests = entry.get("tests")
+        layers = entry.get("test_layers")
         overrides[name] = ServiceOverride(
             python=None if python is None else _python_version(python, f"{where} python"),
             tests=None if tests is None else _tests_location(tests, f"{where} tests"),
+            test_layers=None if layers is None else _test_layers(layers, where),
         )
     return overrides
 

@@ -1,10 +1,11 @@
 """Find the services of a monorepo, and where each keeps its tests.
 
 A service is a directory matched by one of the configured globs that holds a
-``requirements.in``.  Layered inputs (``requirements-<layer>.in``) are compiled
-against the service's main lock.  A service is named after its directory, or
-with ``service_names = "path"`` after its path from the root
-(``orders/src/validate`` -> ``orders-src-validate``).
+``requirements.in``, or a ``pyproject.toml`` with ``[project] dependencies`` (then each
+``[dependency-groups]`` group and ``[project.optional-dependencies]`` extra is a layer).
+Layered inputs (``requirements-<layer>.in``) are compiled against the service's main lock.
+A service is named after its directory, or with ``service_names = "path"`` after its path
+from the root (``orders/src/validate`` -> ``orders-src-validate``).
 """
 
 from __future__ import annotations
@@ -13,11 +14,12 @@ import os
 import posixpath
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from nox_support.config import (
+    DEFAULT_TEST_LAYERS,
     DEFAULT_TESTS,
     ServiceNaming,
     Settings,
@@ -26,6 +28,8 @@ from nox_support.config import (
     normalize_python_version,
 )
 from nox_support.errors import ConfigError, DiscoveryError
+from nox_support.lock import pyproject_inputs as pp
+from nox_support.lock.uv_workspace import read_toml
 
 SERVICE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")
 MAIN_INPUT = "requirements.in"
@@ -45,6 +49,9 @@ class Layer:
     lock: Path
     constrained_by: Path | None = None
     """The main lock that pins this layer (``-c``); ``None`` for the main layer."""
+    section: pp.Section | None = None
+    """Where in ``source`` (a ``pyproject.toml``) the requirements are; ``None``: ``source`` is a
+    requirements file."""
 
 
 @dataclass(frozen=True)
@@ -68,10 +75,14 @@ class Service:
     python_source: str
     layers: tuple[Layer, ...]
     tests: LocationOfTests = field(default_factory=LocationOfTests)
+    test_layers: tuple[str, ...] = DEFAULT_TEST_LAYERS
+    """The layers ``tests(<service>)`` installs next to the main lock."""
+    unused_pyproject: bool = False
+    """A ``pyproject.toml`` with ``[project] dependencies`` sits next to ``requirements.in``, which wins."""
 
     @property
     def main(self) -> Layer:
-        """The ``requirements.in`` layer."""
+        """The main layer (``requirements.in`` or ``[project] dependencies``)."""
         return self.layers[0]
 
     @property
@@ -246,23 +257,60 @@ def _candidate_dirs(root: Path, globs: tuple[str, ...]) -> list[Path]:
     out: list[Path] = []
     for pattern in globs:
         for path in sorted(root.glob(pattern)):
-            if path in seen or not (path / MAIN_INPUT).is_file():
+            if path in seen or not ((path / MAIN_INPUT).is_file() or (path / pp.PYPROJECT).is_file()):
+                continue
+            if not (path / MAIN_INPUT).is_file() and _pyproject_service(path, root) is None:
                 continue
             seen.add(path)
             out.append(path)
     return out
 
 
+def _pyproject_service(directory: Path, root: Path) -> Mapping[str, object] | None:
+    """The parsed ``pyproject.toml`` of *directory* when it declares ``[project] dependencies``."""
+    path = directory / pp.PYPROJECT
+    if not path.is_file():
+        return None
+    data = read_toml(path, path.relative_to(root).as_posix())
+    return data if pp.declares_dependencies(data) else None
+
+
+def _declares_dependencies(directory: Path) -> bool:
+    try:
+        return _pyproject_service(directory, directory.parent) is not None
+    except DiscoveryError:
+        return False  # requirements.in wins anyway; the broken file is not an input
+
+
 def _service(directory: Path, rel: str, name: str, tests: LocationOfTests, settings: Settings) -> Service:
     python, source = _target_python(directory, rel, name, settings)
     main_lock = directory / "requirements.txt"
-    layers = [Layer("main", directory / MAIN_INPUT, main_lock)]
-    for path in sorted(directory.glob("requirements-*.in")):
-        match = _LAYER_INPUT.match(path.name)
-        if match:
-            layer = match.group(1)
-            lock = directory / f"requirements-{layer}.txt"
-            layers.append(Layer(layer, path, lock, constrained_by=main_lock))
+    unused_pyproject = False
+    if (directory / MAIN_INPUT).is_file():
+        layers = [Layer("main", directory / MAIN_INPUT, main_lock)]
+        for path in sorted(directory.glob("requirements-*.in")):
+            match = _LAYER_INPUT.match(path.name)
+            if match:
+                layer = match.group(1)
+                lock = directory / f"requirements-{layer}.txt"
+                layers.append(Layer(layer, path, lock, constrained_by=main_lock))
+        unused_pyproject = _declares_dependencies(directory)
+    else:
+        pyproject = directory / pp.PYPROJECT
+        data = read_toml(pyproject, f"{rel}/{pp.PYPROJECT}")
+        layers = [Layer("main", pyproject, main_lock, section=pp.ProjectDependencies())]
+        layers += [
+            Layer(
+                layer,
+                pyproject,
+                directory / f"requirements-{layer}.txt",
+                constrained_by=main_lock,
+                section=section,
+            )
+            for layer, section in pp.layer_sections(data, f"{rel}/{pp.PYPROJECT}")
+        ]
+    override = settings.services.get(name)
+    test_layers = override.test_layers if override is not None and override.test_layers is not None else None
     return Service(
         name=name,
         directory=directory,
@@ -271,6 +319,8 @@ def _service(directory: Path, rel: str, name: str, tests: LocationOfTests, setti
         python_source=source,
         layers=tuple(layers),
         tests=tests,
+        test_layers=test_layers or settings.test_layers,
+        unused_pyproject=unused_pyproject,
     )
 
 
@@ -305,4 +355,38 @@ def default_python_note(services: Iterable[Service]) -> str | None:
         "the interpreter running Nox. To lock for the Python a service deploys with, set "
         '[tool.nox_support] python = "X.Y" (every service), [tool.nox_support.services.<name>] '
         "python, or a .python-version file in the service's directory."
+    )
+
+
+def unused_pyproject_note(services: Iterable[Service]) -> str | None:
+    """Which services have both inputs, and that ``requirements.in`` wins (pure)."""
+    both = [s.relpath for s in services if s.unused_pyproject]
+    if not both:
+        return None
+    names = ", ".join(both[:_NOTE_NAMES]) + (
+        f" and {len(both) - _NOTE_NAMES} more" if len(both) > _NOTE_NAMES else ""
+    )
+    return (
+        f"{names}: requirements.in is locked; the [project] dependencies of pyproject.toml next to it are "
+        "not (remove requirements.in to lock from pyproject.toml)"
+    )
+
+
+NO_SERVICE = "none"
+"""The one parameter Nox gets when discovery finds no service: the session then fails with
+:func:`no_services_error` instead of being skipped ("no parameters") with exit code 0."""
+
+
+def no_services_error(settings: Settings) -> DiscoveryError:
+    """The error of any session in a repository where discovery finds no service (pure)."""
+    globs = ", ".join(settings.service_globs)
+    msg = (
+        f"no services found: no directory matching {globs} holds a requirements.in "
+        "or a pyproject.toml with [project] dependencies"
+    )
+    return DiscoveryError(
+        msg,
+        hint="with hand-written requirements.txt files, run `nox-support adopt` to see the plan "
+        "(`nox-support adopt --write` applies it); or set [tool.nox_support] service_globs "
+        "to where the services are",
     )

@@ -6,14 +6,19 @@ This is the only module that turns :class:`NoxSupportError` into
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from nox_support import _compat
+from nox_support.discovery import NO_SERVICE, no_services_error
 from nox_support.errors import NoxSupportError
+from nox_support.interpreters import Searched, find_interpreter, require_interpreter, without_downloads
 from nox_support.lock.session import run_freshness, run_lock
+from nox_support.noxfile_api import UNVERSIONED, api_message
 from nox_support.project import Project, cached_project
 from nox_support.redact import redact
 
@@ -21,19 +26,49 @@ if TYPE_CHECKING:
     import nox
 
 
-def service_names(root: Path) -> list[str]:
-    """Service names for ``@nox.parametrize``; a discovery error stops Nox with its message."""
-    return [s.name for s in _loaded_or_exit(root).services]
+def service_names(root: Path, *, api: int = UNVERSIONED) -> list[str]:
+    """Service names for ``@nox.parametrize``; a discovery error stops Nox with its message.
+
+    With no service, the one name :data:`~nox_support.discovery.NO_SERVICE`: Nox would skip a
+    session without parameters and exit 0; this way the session runs and fails with a hint.
+    *api* is the ``NOX_SUPPORT_API`` the noxfile was written for (a copy older than that
+    constant passes none); a noxfile of another API version gets one message on stderr, naming
+    the sessions it lacks.
+    """
+    names = [s.name for s in _loaded_or_exit(root).services] or [NO_SERVICE]
+    message = api_message(api)
+    if message is not None:
+        sys.stderr.write(f"nox-support: {message}\n")
+    return names
 
 
 def service_params(root: Path) -> list[object]:
-    """``nox.param(python, service, id=service)``: sessions whose venv uses the service's Python."""
+    """``nox.param(interpreter, service, id=service)`` for sessions whose venv uses the service's Python.
+
+    Nox is given the path :func:`~nox_support.interpreters.find_interpreter` found (the lookup
+    ``lock`` uses), so it neither looks elsewhere nor downloads; uv's downloads are switched
+    off for the run unless the user set ``UV_PYTHON_DOWNLOADS``.  A Python found nowhere gives
+    ``python=False`` (no venv): the session still runs and fails with where it looked (``audit``
+    records the service as ``error``), instead of Nox skipping it.
+    """
     import nox  # noqa: PLC0415 - only the noxfile calls this
 
-    return [nox.param(s.python, s.name, id=s.name) for s in _loaded_or_exit(root).services]
+    os.environ.update(without_downloads(os.environ))
+    services = _loaded_or_exit(root).services
+    if not services:  # see service_names: no venv (python=False); the session fails with the hint
+        return [nox.param(False, NO_SERVICE, id=NO_SERVICE)]
+    found = {python: find_interpreter(python) for python in {s.python for s in services}}
+    return [nox.param(_nox_python(found[s.python]), s.name, id=s.name) for s in services]
+
+
+def _nox_python(found: Path | Searched) -> str | bool:
+    """What a session's ``python`` is: the interpreter's path, or ``False`` (no venv) when missing."""
+    return str(found) if isinstance(found, Path) else False
 
 
 def _loaded_or_exit(root: Path) -> Project:
+    # The noxfile is loading: Nox builds its manifest of every parametrized session next.
+    _compat.speed_up_nox_manifest()
     try:
         return cached_project(root.resolve())
     except NoxSupportError as exc:
@@ -51,8 +86,11 @@ def boundary(session: nox.Session) -> Iterator[None]:
 
 
 def project(root: Path) -> Project:
-    """The project at *root* (cached per process)."""
-    return cached_project(root.resolve())
+    """The project at *root* (cached per process); no service at all is an error for every session."""
+    loaded = cached_project(root.resolve())
+    if not loaded.services:
+        raise no_services_error(loaded.settings)
+    return loaded
 
 
 def lock(session: nox.Session, root: Path, service: str) -> None:
@@ -88,7 +126,9 @@ def tests(session: nox.Session, root: Path, service: str) -> None:
     from nox_support.ci.tests_session import run_tests  # noqa: PLC0415
 
     with boundary(session):
-        run_tests(session, project(root), service)
+        loaded = project(root)
+        require_interpreter(loaded.service(service).python, service=service)
+        run_tests(session, loaded, service)
 
 
 def lock_diff(session: nox.Session, root: Path, service: str) -> None:
@@ -129,3 +169,11 @@ def conflicts(session: nox.Session, root: Path) -> None:
 
     with boundary(session):
         run_conflicts(session, project(root))
+
+
+def report(session: nox.Session, root: Path) -> None:
+    """Body of ``report``."""
+    from nox_support.report.session import run_report  # noqa: PLC0415
+
+    with boundary(session):
+        run_report(session, project(root))

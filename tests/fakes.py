@@ -26,6 +26,10 @@ class FakeCompiler:
     def identity(self) -> str:
         return f"{self.name}=={self.version}"
 
+    def release_for(self, python: str) -> str:
+        del python
+        return self.identity()
+
     def options(self, extra_args: tuple[str, ...]) -> tuple[str, ...]:
         return ("--generate-hashes", *extra_args)
 

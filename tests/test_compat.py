@@ -4,8 +4,10 @@ fails here, loudly, instead of turning audits into errors at run time."""
 from __future__ import annotations
 
 import inspect
+import re
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import pytest
 from nox.virtualenv import VirtualEnv
@@ -83,3 +85,106 @@ def test_nox_session_runner_api_is_there() -> None:
     assert callable(nox.virtualenv.get_virtualenv)
     assert "self._runner = runner" in inspect.getsource(nox.sessions.Session.__init__)
     assert "global_config" in inspect.signature(nox.sessions.SessionRunner).parameters
+
+
+def _manifest(count: int, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """A Nox manifest of *count* parametrized sessions, built by Nox itself."""
+    import nox  # noqa: PLC0415
+
+    monkeypatch.setattr(nox.registry, "_REGISTRY", {})  # a registry of this test's own
+    from nox._options import options  # noqa: PLC0415
+    from nox.manifest import Manifest  # noqa: PLC0415
+
+    @nox.parametrize("service", [f"s{i}" for i in range(count)])
+    def audit(session: nox.Session, service: str) -> None:
+        del session, service
+
+    config = options.namespace(posargs=[], default_venv_backend="none")
+    registered: Any = nox.registry.session_decorator(audit, venv_backend="none")
+    return Manifest({"audit": registered}, config)
+
+
+def test_nox_manifest_registration_is_linear_and_keeps_noxs_semantics(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The methods this patch replaces are still Nox's own: a release that changes them fails here.
+    import nox.manifest  # noqa: PLC0415
+    from nox.manifest import Manifest  # noqa: PLC0415
+
+    # Nox's own methods (an earlier test may have loaded a noxfile, which applies the patch).
+    for name in ("add_session", "list_all_sessions", "filter_by_name"):
+        monkeypatch.setattr(Manifest, name, _compat.NOX_ORIGINALS.get(name, getattr(Manifest, name)))
+    monkeypatch.setattr(
+        nox.manifest,
+        "_normalized_session_match",
+        _compat.NOX_ORIGINALS.get("_normalized_session_match", nox.manifest._normalized_session_match),
+    )
+    monkeypatch.delattr(Manifest, "_nox_support_linear", raising=False)
+    before = _manifest(50, monkeypatch)
+    listed_before = [(s.signatures, selected) for s, selected in before.list_all_sessions()]
+    assert _compat.speed_up_nox_manifest() is True
+    after = _manifest(50, monkeypatch)
+    assert [(s.signatures, selected) for s, selected in after.list_all_sessions()] == listed_before
+    # A session added twice is registered and queued once; a consumed one can be queued again.
+    first = next(after)
+    after.add_session(first)
+    after.add_session(first)
+    assert after._all_sessions.count(first) == 1
+    assert after._queue.count(first) == 1
+    after.filter_by_name(["audit(service='s3')", 'audit(service = "s4")'])
+    selected = [s.signatures for s, chosen in after.list_all_sessions() if chosen]
+    assert selected == [["audit(service='s3')"], ["audit(service='s4')"]]
+    with pytest.raises(KeyError, match=re.escape("Sessions not found: audit(service='s99'), nope")):
+        _manifest(50, monkeypatch).filter_by_name(["audit(service='s99')", "nope", "audit"])
+
+
+def test_the_nox_manifest_patch_leaves_another_nox_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    from nox.manifest import Manifest  # noqa: PLC0415
+
+    def add_session(self: Any, session: Any) -> None:  # a "newer Nox" with its own code
+        self._all_sessions.append(session)
+        self._queue.append(session)
+
+    monkeypatch.setattr(Manifest, "add_session", add_session)
+    monkeypatch.delattr(Manifest, "_nox_support_linear", raising=False)
+    for name in ("list_all_sessions", "filter_by_name"):
+        monkeypatch.setattr(Manifest, name, _compat.NOX_ORIGINALS.get(name, getattr(Manifest, name)))
+    assert _compat.speed_up_nox_manifest() is False
+    assert Manifest.add_session is add_session
+
+
+def test_a_plain_session_name_is_matched_as_nox_matches_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    import nox.manifest  # noqa: PLC0415
+
+    original: Any = _compat.NOX_ORIGINALS.get(
+        "_normalized_session_match", nox.manifest._normalized_session_match
+    )
+    quick = _compat._quick_session_match(original)
+    monkeypatch.setattr(nox.manifest, "_normalized_session_match", original)
+    sessions = [
+        _Signed("tests", ("tests-3.11(service='x')", "tests(service='x')")),
+        _Signed("freshness", ("freshness",)),
+        _Signed("lock", ("lock(service='orders')",)),
+    ]
+    names = [
+        "tests",
+        "freshness",
+        "lock",
+        "tests(service='x')",
+        'tests(service="x")',
+        "tests( service = 'x' )",
+        "lock(service='orders')",
+        "lock(service = 'payments')",
+        "tests-3.11(service='x')",
+        "(freshness)",
+        "missing",
+    ]
+    for session in sessions:
+        for name in names:
+            assert quick(name, session) == original(name, session), (name, session.signatures)
+
+
+class _Signed:
+    def __init__(self, name: str, signatures: tuple[str, ...]) -> None:
+        self.name = name
+        self.signatures = list(signatures)

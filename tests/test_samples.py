@@ -17,7 +17,7 @@ from tests.repos import ROOT
 
 def test_samples_show_why_isolation_matters() -> None:
     project = Project.load(ROOT)
-    assert [s.name for s in project.services] == ["notifications", "orders", "payments"]
+    assert [s.name for s in project.services] == ["notifications", "orders", "payments", "reports"]
     orders = (ROOT / "services/orders/requirements.txt").read_text()
     payments = (ROOT / "services/payments/requirements.txt").read_text()
     assert "\npydantic==1." in orders
@@ -28,6 +28,13 @@ def test_samples_show_why_isolation_matters() -> None:
     users_of_common = [
         s.name for s in project.services if "../../libs/common" in s.main.source.read_text(encoding="utf-8")
     ]
+    # reports is declared in pyproject.toml alone; its tests install its dependency group "test".
+    reports = project.service("reports")
+    assert [(layer.name, layer.source.name) for layer in reports.layers] == [
+        ("main", "pyproject.toml"),
+        ("test", "pyproject.toml"),
+    ]
+    assert reports.test_layers == ("test",)
     assert users_of_common == ["notifications", "orders"]
 
 

@@ -379,6 +379,9 @@ def test_other_target_python_needs_no_tool_environment(tmp_path: Path) -> None:
     assert recorded.python == other
     assert set(_pins(tmp_path / "services/api/requirements.txt")[0]) == {"alpha", "beta"}
     assert not (tmp_path / ".nox" / "_tools").exists()
+    text = (tmp_path / "services/api/requirements.txt").read_text()
+    assert f" compiled-by={project.compiler.release_for(other)} " in text
+    assert project.compiler.release_for(other) == project.compiler.identity()
 
 
 # ---------------------------------------------------------------------------

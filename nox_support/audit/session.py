@@ -47,6 +47,7 @@ from nox_support.audit.verdict import ReportContext, ServiceReport, decide, erro
 from nox_support.config import load_tool_table
 from nox_support.errors import ConfigError, NoxSupportError
 from nox_support.filelock import BusyError
+from nox_support.interpreters import interpreter_error
 from nox_support.lock.freshness import lock_error
 from nox_support.lock.regenerate import regenerate_command
 from nox_support.outputs import (
@@ -112,7 +113,7 @@ def run_audit(session: nox.Session, project: Project, service: str) -> None:
     _write_and_record(project.root, aborted_report(project.root, svc))
     args = parse_audit_args(session.posargs)
     settings = settings_for(project)
-    unusable = lock_error(project, svc, (svc.main,))
+    unusable = interpreter_error(svc.python, service=svc.name) or lock_error(project, svc, (svc.main,))
     today = dt.date.today()  # noqa: DTZ011 - ignore dates are local calendar days
     report = audit_service(
         session, project.root, svc, settings, refresh=args.refresh, today=today, unusable_lock=unusable
@@ -141,8 +142,9 @@ def audit_service(  # noqa: PLR0913 - the inputs of one audit
 ) -> ServiceReport:
     """Sync, scan (or reuse the cache) and decide the verdict of *service*.
 
-    With *unusable_lock* (see :func:`nox_support.lock.freshness.lock_error`) the verdict is
-    ``error`` and nothing is installed.
+    With *unusable_lock* (see :func:`nox_support.lock.freshness.lock_error`, or the service's
+    Python missing: :func:`nox_support.interpreters.interpreter_error`) the verdict is ``error``
+    and nothing is installed.
     """
     lock = service.main.lock
     scanners = build_scanners(settings, root)

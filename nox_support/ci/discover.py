@@ -15,7 +15,7 @@ from nox_support.ci.affected import Affected, ServiceInputs, affected_services, 
 from nox_support.ci.matrix import Plan, ServiceFacts, build_plan, lock_digest
 from nox_support.ci.noxlist import MATRIX_SESSIONS, list_sessions
 from nox_support.ci.settings import CiSettings, load_ci_settings
-from nox_support.discovery import FoundTests, Service, find_tests
+from nox_support.discovery import NO_SERVICE, FoundTests, Service, find_tests
 from nox_support.errors import DiscoveryError, NoxSupportError
 from nox_support.lock.inputs import collect
 from nox_support.paths import display_path
@@ -48,6 +48,8 @@ def plan(request: MatrixRequest) -> Plan:
         changes = git.changed_paths(project.root, base) if isinstance(base, git.BaseCommit) else None
         every = _affected(project, project.services, settings, changes)
         sessions = listing.result()
+    if not project.services:  # the noxfile's one NO_SERVICE parameter: those sessions fail; no job
+        sessions = tuple(s for s in sessions if s.service != NO_SERVICE)
     listed = {s.service for s in sessions if s.service is not None}
     services = tuple(svc for svc in project.services if svc.name in listed)
     affected = Affected(tuple(s for s in every.services if s.name in listed), every.removed)

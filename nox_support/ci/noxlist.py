@@ -76,6 +76,11 @@ def _session(item: object) -> NoxSession:
     return NoxSession(
         session=item["session"],
         name=item["name"],
-        python=python if isinstance(python, str) else None,
+        # A path is the interpreter nox-support found for the service's own Python (not a forced one).
+        python=python if isinstance(python, str) and not _is_path(python) else None,
         service=service if isinstance(service, str) else None,
     )
+
+
+def _is_path(python: str) -> bool:
+    return "/" in python or "\\" in python

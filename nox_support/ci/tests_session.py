@@ -90,8 +90,8 @@ def run_tests(session: nox.Session, project: Project, service_name: str) -> None
 
 
 def locks_for_tests(service: Service) -> tuple[Path, ...]:
-    """The main lock and, when the service has one, its dev lock."""
-    return (service.main.lock, *(layer.lock for layer in service.layers if layer.name == DEV_LAYER))
+    """The main lock and the locks of the service's ``test_layers`` it has (``dev`` by default)."""
+    return (service.main.lock, *(layer.lock for layer in service.layers if layer.name in service.test_layers))
 
 
 def require_pytest(service: Service, locks: tuple[Path, ...]) -> None:

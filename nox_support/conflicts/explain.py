@@ -113,6 +113,35 @@ def alike(locks: Mapping[str, ServiceLock]) -> Alike:
     return guess
 
 
+def same_stake(locks: Mapping[str, ServiceLock]) -> Alike:
+    """``same_stake(conflict, service)``: *service* holds the conflict's first member's side exactly.
+
+    For every package the conflict is about, the service asks for it with the same specifiers,
+    or (when the member only gets it transitively) gets it through the same packages.  Such a
+    service conflicts with the other member for the reason already named; anything else
+    (another package, another path to the same package) is a reason of its own.
+    """
+
+    def guess(conflict: MinimalConflict, service: str) -> bool:
+        lock = locks.get(service)
+        found = causes(conflict, locks)
+        if lock is None or not found:
+            return False
+        return all(_stake(lock, cause.package) == _stake_of(cause.sides[0]) for cause in found)
+
+    return guess
+
+
+def _stake(lock: ServiceLock, name: str) -> tuple[frozenset[str], tuple[str, ...]] | None:
+    if lock.package(name) is None:
+        return None
+    return _stake_of(_side(lock, name))
+
+
+def _stake_of(side: Side) -> tuple[frozenset[str], tuple[str, ...]]:
+    return frozenset(r.specifier for r in side.requirements), () if side.requirements else side.through
+
+
 def _series(version: str) -> str:
     parsed = version_or_none(version)
     if parsed is None:

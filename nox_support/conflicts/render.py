@@ -28,10 +28,13 @@ from typing import Any
 
 from nox_support.conflicts.explain import Cause, Difference, Side
 from nox_support.conflicts.search import SearchResult
+from nox_support.listing import SHORT, and_more, group_by
 from nox_support.markdown import cell_code, code, escape
 
 SCHEMA = "nox-support/conflicts"
 SCHEMA_VERSION = 1
+MARKDOWN_NAMES = 20
+"""Services named per row of the Markdown report (the JSON report names every one)."""
 
 
 @dataclass(frozen=True)
@@ -114,27 +117,53 @@ def cause_text(cause: Cause, *, markdown: bool = False) -> str:
     return f"{label} {package}: {sides}"
 
 
-def summary_lines(report: ConflictsReport) -> list[str]:
-    """What the session prints."""
+SUMMARY_CHANGES = 20
+"""Distinct pin changes the session prints (``--verbose``: every one)."""
+
+
+def grouped_differences(differences: tuple[Difference, ...]) -> list[tuple[tuple[str, str, str], list[str]]]:
+    """``((package, locked, shared), [services])``: one entry per distinct change, most services first."""
+    groups = group_by(differences, lambda d: (d.package, d.locked, d.shared))
+    ranked = sorted(groups, key=lambda group: (-len(group[1]), group[0]))
+    return [(change, [d.service for d in changed]) for change, changed in ranked]
+
+
+def summary_lines(report: ConflictsReport, *, verbose: bool = False) -> list[str]:
+    """What the session prints: identical lines grouped, long lists cut short unless *verbose*."""
     result = report.result
+    limit = None if verbose else SHORT
     count = f"{result.resolves} resolve{'s' if result.resolves != 1 else ''} with {report.compiler}"
+    services = and_more(report.services, limit)
     if result.compatible:
-        lines = [
-            f"conflicts: {', '.join(report.services)} could share one environment ({count})",
-        ]
+        lines = [f"conflicts: {services} could share one environment ({count})"]
         if report.differences:
-            lines.append(f"  {len(report.differences)} pins would differ from the services' own locks:")
-            lines += [
-                f"    {d.service}: {d.package} {d.locked} -> {d.shared}" for d in report.differences[:20]
-            ]
+            changes = grouped_differences(report.differences)
+            lines.append(
+                f"  {len(report.differences)} pins would differ from the services' own locks "
+                f"({len(changes)} distinct change{'s' if len(changes) != 1 else ''}):"
+            )
+            shown = changes if verbose else changes[:SUMMARY_CHANGES]
+            for (package, locked, shared), names in shown:
+                where = f"{len(names)} services: " if len(names) > 1 else ""
+                lines.append(f"    {package} {locked} -> {shared} in {where}{and_more(names, limit)}")
+            if len(changes) > len(shown):
+                lines.append(
+                    f"    ... and {len(changes) - len(shown)} more (reports/conflicts.md, or -- --verbose)"
+                )
         return lines
-    lines = [f"conflicts: these services cannot share one environment ({count}):"]
+    plural = "s" if len(result.conflicts) != 1 else ""
+    lines = [
+        (
+            f"conflicts: {len(result.conflicts)} conflict{plural}, these services cannot share one "
+            f"environment ({count}):"
+        )
+    ]
     for conflict, causes in zip(result.conflicts, report.causes, strict=True):
         lines.append(f"  {' + '.join(conflict.services)}:")
         lines += [f"    {cause_text(c)}" for c in causes]
         if not causes:
             lines += [f"    {line.strip()}" for line in conflict.explanation.splitlines()[:8]]
-    groups = "; ".join(", ".join(g.services) for g in result.groups)
+    groups = "; ".join(and_more(g.services, limit) for g in result.groups)
     lines.append(f"  groups that resolve together: {groups or 'none'}")
     return lines
 
@@ -143,7 +172,7 @@ def to_markdown(report: ConflictsReport) -> str:
     """The human report."""
     result = report.result
     count = f"{result.resolves} resolves with {escape(report.compiler)}"
-    names = ", ".join(escape(s) for s in report.services)
+    names = and_more([escape(s) for s in report.services], MARKDOWN_NAMES, where="conflicts.json")
     if result.compatible:
         lines = [
             "# Conflicts across services",
@@ -151,12 +180,13 @@ def to_markdown(report: ConflictsReport) -> str:
             f"**Compatible**: {names} could share one environment ({count}).",
         ]
         if report.differences:
-            lines += ["", "| service | package | own lock | shared |", "| --- | --- | --- | --- |"]
-            lines += [
-                f"| {escape(d.service)} | {cell_code(d.package)} | "
-                f"{cell_code(d.locked)} | {cell_code(d.shared)} |"
-                for d in report.differences
-            ]
+            lines += ["", "| package | own lock | shared | services |", "| --- | --- | --- | --- |"]
+            for (package, locked, shared), changed in grouped_differences(report.differences):
+                listed = and_more([escape(n) for n in changed], MARKDOWN_NAMES, where="conflicts.json")
+                lines.append(
+                    f"| {cell_code(package)} | {cell_code(locked)} | {cell_code(shared)} | "
+                    f"{len(changed)}: {listed} |"
+                )
         return _with_problems(lines, report)
     plural = "s" if len(result.conflicts) != 1 else ""
     lines = [
@@ -175,7 +205,10 @@ def to_markdown(report: ConflictsReport) -> str:
             fenced(conflict.explanation),
         ]
     lines += ["", "## Groups that resolve together", ""]
-    lines += [f"- {', '.join(escape(s) for s in g.services)}" for g in result.groups] or ["- none"]
+    lines += [
+        f"- {and_more([escape(s) for s in g.services], MARKDOWN_NAMES, where='conflicts.json')}"
+        for g in result.groups
+    ] or ["- none"]
     return _with_problems(lines, report)
 
 

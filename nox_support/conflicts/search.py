@@ -10,6 +10,15 @@
    searched the same way afterwards. A wrong guess costs resolves, never a wrong answer: every
    group reported was resolved as a whole and every conflict reported failed as a whole while
    each of its proper subsets resolved.
+4. Once the rest resolves as a group, each member set aside in 3 is resolved once more with that
+   group, less its known partners and the services that stand where a partner stands for the
+   same reason (``same_reason``: the same requirement on the package, or pulled in through the
+   same packages): when that fails, it conflicts with the group for another
+   reason too, and the bisection, started from that member, names that conflict as well (one
+   resolve, plus about ``log2 n`` per further conflict).  So a service kept apart for two
+   reasons (a direct conflict with one service, a transitive one with another) shows both,
+   instead of the second being hidden behind the first.  Services set aside only because they
+   look alike are not checked one by one: that would cost a resolve each.
 """
 
 from __future__ import annotations
@@ -56,17 +65,32 @@ Alike = Callable[[MinimalConflict, str], bool]
 
 
 class _Counting:
+    """Counts the resolves, and never resolves the same set of services twice."""
+
     def __init__(self, resolver: Resolver) -> None:
         self.resolver = resolver
         self.count = 0
+        self.known: dict[frozenset[str], Outcome] = {}
 
     def __call__(self, services: list[str]) -> Outcome:
-        self.count += 1
-        return self.resolver.resolve(tuple(services))
+        key = frozenset(services)
+        if key not in self.known:
+            self.count += 1
+            self.known[key] = self.resolver.resolve(tuple(services))
+        return self.known[key]
 
 
-def search(services: tuple[str, ...], resolver: Resolver, alike: Alike | None = None) -> SearchResult:
-    """Split *services* into groups that resolve and name the minimal conflicts between them."""
+def search(
+    services: tuple[str, ...],
+    resolver: Resolver,
+    alike: Alike | None = None,
+    same_reason: Alike | None = None,
+) -> SearchResult:
+    """Split *services* into groups that resolve and name the minimal conflicts between them.
+
+    *alike* guesses which services to set aside with a conflict's member (step 3);
+    *same_reason* which services conflict with it for the reason already named (step 4).
+    """
     run = _Counting(resolver)
     groups: list[Group] = []
     conflicts: list[MinimalConflict] = []
@@ -74,10 +98,13 @@ def search(services: tuple[str, ...], resolver: Resolver, alike: Alike | None = 
     while queue:
         pool = queue.pop(0)
         aside: list[str] = []
+        left: list[MinimalConflict] = []  # conflicts whose first member left the pool
         while pool:
             outcome = run(pool)
             if isinstance(outcome, Resolved):
                 groups.append(Group(tuple(pool), outcome))
+                for conflict in left:
+                    conflicts += _further_conflicts(conflict, pool, conflicts, run, same_reason)
                 break
             conflict = _minimal_conflict(pool, outcome, run)
             conflicts.append(conflict)
@@ -87,21 +114,65 @@ def search(services: tuple[str, ...], resolver: Resolver, alike: Alike | None = 
             pool = [s for s in pool if s not in moved]
             if len(conflict.services) > 1:
                 aside += moved
+                left.append(conflict)
         if aside:
             queue.append(aside)
     return SearchResult(tuple(groups), tuple(conflicts), run.count)
 
 
+def _further_conflicts(
+    conflict: MinimalConflict,
+    group: list[str],
+    known: list[MinimalConflict],
+    run: _Counting,
+    same_reason: Alike | None,
+) -> list[MinimalConflict]:
+    """The other minimal conflicts between *conflict*'s first member and *group* (step 4)."""
+    member = conflict.services[0]
+    found: list[MinimalConflict] = []
+    excluded = {s for c in known if member in c.services for s in c.services}
+    for partner in known:
+        excluded.update(_same_reason(partner, member, group, same_reason))
+    while rest := [s for s in group if s not in excluded]:
+        outcome = run([member, *rest])
+        if isinstance(outcome, Resolved):
+            break
+        # The group resolves and so does the member (a proper subset of a minimal conflict):
+        # every minimal conflict in member + rest holds the member.
+        further = _minimal_conflict(rest, outcome, run, found=[member])
+        found.append(further)
+        excluded.update(further.services)
+        excluded.update(_same_reason(further, member, group, same_reason))
+    return found
+
+
+def _same_reason(
+    conflict: MinimalConflict, member: str, group: list[str], same_reason: Alike | None
+) -> set[str]:
+    """The services of *group* that stand where *member*'s partner in a pair *conflict* stands."""
+    if same_reason is None or len(conflict.services) != 2 or member not in conflict.services:  # noqa: PLR2004
+        return set()
+    partner = next(s for s in conflict.services if s != member)
+    turned = MinimalConflict((partner, member), conflict.explanation, conflict.python)
+    return {s for s in group if same_reason(turned, s)}
+
+
 def _minimal_conflict(
-    pool: list[str], failure: Unsatisfiable, run: Callable[[list[str]], Outcome]
+    pool: list[str],
+    failure: Unsatisfiable,
+    run: Callable[[list[str]], Outcome],
+    found: list[str] | None = None,
 ) -> MinimalConflict:
-    found: list[str] = []
+    """A minimal conflict in *found* + *pool* (which fails); *found* resolves on its own."""
+    seeded = bool(found)
+    found = list(found or ())
     candidates = list(pool)
     while True:
-        if found:
+        if found and not seeded:
             alone = run(found)
             if isinstance(alone, Unsatisfiable):
                 return MinimalConflict(tuple(found), alone.explanation, alone.python)
+        seeded = False
         # found + candidates fails; find the shortest failing prefix of candidates.
         low, high = 1, len(candidates)
         while low < high:

@@ -6,16 +6,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from nox_support import atomic
 from nox_support.conflicts import render
 from nox_support.conflicts.compiler_resolver import CompilerResolver, CouldNotTellError
-from nox_support.conflicts.explain import alike, causes, differences
+from nox_support.conflicts.explain import alike, causes, differences, same_stake
 from nox_support.conflicts.interface import Resolver
 from nox_support.conflicts.search import search
 from nox_support.errors import NoxSupportError
 from nox_support.lock.regenerate import regenerate_command
 from nox_support.lock.servicelock import ServiceLock
 from nox_support.lock.services import read_lock_or_problem
+from nox_support.outputs import write_report
 from nox_support.posargs import PosargsParser
 from nox_support.project import Project
 
@@ -32,16 +32,20 @@ class ConflictsInputError(NoxSupportError):
 
 @dataclass(frozen=True)
 class ConflictsArgs:
-    """``nox -s conflicts -- [SERVICE ...]``."""
+    """``nox -s conflicts -- [--verbose] [SERVICE ...]``."""
 
     services: tuple[str, ...]
+    verbose: bool = False
+    """Print every pin change and name every service (the reports always have them all)."""
 
 
 def parse_conflicts_args(posargs: list[str] | tuple[str, ...]) -> ConflictsArgs:
     """Parse the session arguments (raises :class:`~nox_support.errors.ConfigError`)."""
-    parser = PosargsParser("conflicts", usage_hint="nox -s conflicts -- [SERVICE ...]")
+    parser = PosargsParser("conflicts", usage_hint="nox -s conflicts -- [--verbose] [SERVICE ...]")
+    parser.add_argument("--verbose", action="store_true")
     parser.add_argument("services", nargs="*")
-    return ConflictsArgs(tuple(parser.parse_args(list(posargs)).services))
+    parsed = parser.parse_args(list(posargs))
+    return ConflictsArgs(tuple(parsed.services), verbose=bool(parsed.verbose))
 
 
 def build_report(
@@ -61,7 +65,7 @@ def build_report(
         pythons = {s.name: s.python for s in selected}
         resolver = CompilerResolver(project.root, project.settings, project.compiler, locks, pythons)
     names = tuple(locks)
-    result = search(names, resolver, alike(locks))
+    result = search(names, resolver, alike(locks), same_stake(locks))
     shared = result.groups[0].shared.pins if result.compatible and result.groups else {}
     return render.ConflictsReport(
         services=names,
@@ -74,10 +78,9 @@ def build_report(
 
 
 def write_reports(root: Path, report: render.ConflictsReport) -> None:
-    """Write both reports atomically."""
-    (root / "reports").mkdir(parents=True, exist_ok=True)
-    atomic.write_text(root / JSON_REPORT, render.to_json(report))
-    atomic.write_text(root / MARKDOWN_REPORT, render.to_markdown(report))
+    """Write both reports atomically (:class:`~nox_support.outputs.OutputError` when it cannot)."""
+    write_report(root / JSON_REPORT, render.to_json(report), root=root)
+    write_report(root / MARKDOWN_REPORT, render.to_markdown(report), root=root)
 
 
 def run_conflicts(session: nox.Session, project: Project) -> None:
@@ -89,7 +92,7 @@ def run_conflicts(session: nox.Session, project: Project) -> None:
     args = parse_conflicts_args(session.posargs)
     report = build_report(project, args)
     write_reports(project.root, report)
-    for line in render.summary_lines(report):
+    for line in render.summary_lines(report, verbose=args.verbose):
         session.log(line)
     session.log(f"wrote {JSON_REPORT} and {MARKDOWN_REPORT}")
     alone = [c for c in report.result.conflicts if len(c.services) == 1]

@@ -37,6 +37,7 @@ from nox_support.drift.analysis import (
     OnlyTransitive,
     VersionGroup,
 )
+from nox_support.listing import SHORT, and_more
 from nox_support.lock.servicelock import DirectRequirement
 from nox_support.markdown import cell_code, code, escape
 
@@ -44,6 +45,10 @@ SCHEMA = "nox-support/drift"
 SCHEMA_VERSION = 1
 MARKDOWN_ROWS = 150
 """Rows of the Markdown table (the JSON report has every package)."""
+MARKDOWN_NAMES = 20
+"""Locks named per version in a Markdown cell (the JSON report names every one)."""
+SUMMARY_PACKAGES = 5
+"""Packages the session prints (``--verbose``: every one)."""
 
 
 def to_json(report: DriftReport) -> str:
@@ -176,49 +181,65 @@ def _row(drift: Drift) -> str:
 
 
 def _version_cell(group: VersionGroup) -> str:
-    return f"{cell_code(group.version)}: " + ", ".join(escape(h.lock) for h in group.holders)
+    names = [escape(h.lock) for h in group.holders]
+    return f"{cell_code(group.version)}: " + and_more(names, MARKDOWN_NAMES, where="drift.json")
 
 
-def _convergence_text(drift: Drift, *, markdown: bool) -> str:
+def _convergence_text(drift: Drift, *, markdown: bool, limit: int | None = SHORT) -> str:
     show = cell_code if markdown else str  # Markdown: a table cell
     name = escape if markdown else str
+    names = MARKDOWN_NAMES if markdown else limit
     match drift.convergence:
         case FitsAll(version=version, locked=locked, transitive=transitive):
             text = f"yes: {show(version)}" + ("" if locked else " (not locked anywhere yet)")
             if transitive:
-                text += (
-                    f"; only a resolve could tell for {', '.join(name(t) for t in transitive)} (transitive)"
-                )
+                listed = and_more([name(t) for t in transitive], names)
+                text += f"; only a resolve could tell for {listed} (transitive)"
             return text
         case NoCommonVersion(requirements=rules, transitive=transitive):
             parts = [f"{name(label)} {show(r.text)} ({show(r.where)})" for label, r in rules]
+            if names is not None and len(parts) > names:
+                parts = [*parts[:names], f"and {len(parts) - names} more"]
             return "no: " + "; ".join(parts)
         case OnlyTransitive():
             return "only a resolve could tell (pulled in transitively everywhere)"
 
 
-def summary_lines(report: DriftReport) -> list[str]:
-    """What the session prints: the counts and the most spread packages."""
+def _spread(drift: Drift, limit: int | None) -> str:
+    """``2.0 in 75 locks: a, b, c, d, e and 70 more; 1.0 in f`` (every lock with ``limit=None``)."""
+    parts = []
+    for group in drift.versions:
+        names = [h.lock for h in group.holders]
+        count = f"{len(names)} locks: " if limit is not None and len(names) > limit else ""
+        parts.append(f"{group.version} in {count}{and_more(names, limit)}")
+    return "; ".join(parts)
+
+
+def summary_lines(report: DriftReport, *, verbose: bool = False) -> list[str]:
+    """What the session prints: the counts and the most spread packages, lists cut short.
+
+    *verbose* (``-- --verbose``) prints every drifting package and names every lock.
+    """
+    limit = None if verbose else SHORT
     lines = [
         (
             f"drift: {len(report.locks)} locks, {report.packages_locked} packages locked, "
             f"{len(report.drifts)} locked at more than one version"
         )
     ]
-    for drift in report.drifts[:5]:
-        spread = "; ".join(f"{g.version} in {', '.join(h.lock for h in g.holders)}" for g in drift.versions)
-        lines.append(
-            f"  {drift.name}: {spread} -- one version for all? {_convergence_text(drift, markdown=False)}"
-        )
-    if len(report.drifts) > 5:  # noqa: PLR2004 - the most spread are enough on a terminal
-        lines.append(f"  ... and {len(report.drifts) - 5} more (reports/drift.md)")
+    shown = report.drifts if verbose else report.drifts[:SUMMARY_PACKAGES]
+    for drift in shown:
+        verdict = _convergence_text(drift, markdown=False, limit=limit)
+        lines.append(f"  {drift.name}: {_spread(drift, limit)} -- one version for all? {verdict}")
+    if len(report.drifts) > len(shown):
+        hidden = len(report.drifts) - len(shown)
+        lines.append(f"  ... and {hidden} more (reports/drift.md, or -- --verbose)")
     return lines
 
 
-def violation_message(report: DriftReport) -> str:
+def violation_message(report: DriftReport, *, verbose: bool = False) -> str:
     """Why the session fails: each ``same_version`` package, its versions and their locks."""
+    limit = None if verbose else SHORT
     lines = [f"{len(report.violations)} packages must be at one version across services but are not:"]
-    for drift in report.violations:
-        spread = "; ".join(f"{g.version} in {', '.join(h.lock for h in g.holders)}" for g in drift.versions)
-        lines.append(f"  {drift.name}: {spread}")
+    lines += [f"  {drift.name}: {_spread(drift, limit)}" for drift in report.violations]
     return "\n".join(lines)

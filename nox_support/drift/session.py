@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from nox_support import atomic
 from nox_support.config import load_tool_table
 from nox_support.drift import render
 from nox_support.drift.analysis import DriftReport, analyse
@@ -16,7 +15,7 @@ from nox_support.drift.config import parse_drift_settings
 from nox_support.errors import NoxSupportError
 from nox_support.lock.servicelock import ServiceLock
 from nox_support.lock.services import read_lock_or_problem
-from nox_support.outputs import append_step_summary
+from nox_support.outputs import append_step_summary, write_report
 from nox_support.posargs import PosargsParser
 from nox_support.project import Project
 
@@ -33,19 +32,24 @@ class DriftError(NoxSupportError):
 
 @dataclass(frozen=True)
 class DriftArgs:
-    """``nox -s drift -- [--layers] [SERVICE ...]``."""
+    """``nox -s drift -- [--layers] [--verbose] [SERVICE ...]``."""
 
     layers: bool
     services: tuple[str, ...]
+    verbose: bool = False
+    """Print every drifting package and every lock (the reports always have them all)."""
 
 
 def parse_drift_args(posargs: list[str] | tuple[str, ...]) -> DriftArgs:
     """Parse the session arguments (raises :class:`~nox_support.errors.ConfigError`)."""
-    parser = PosargsParser("drift", usage_hint="nox -s drift -- [--layers] [SERVICE ...]")
+    parser = PosargsParser("drift", usage_hint="nox -s drift -- [--layers] [--verbose] [SERVICE ...]")
     parser.add_argument("--layers", action="store_true")
+    parser.add_argument("--verbose", action="store_true")
     parser.add_argument("services", nargs="*")
     parsed = parser.parse_args(list(posargs))
-    return DriftArgs(layers=bool(parsed.layers), services=tuple(parsed.services))
+    return DriftArgs(
+        layers=bool(parsed.layers), services=tuple(parsed.services), verbose=bool(parsed.verbose)
+    )
 
 
 def build_report(project: Project, args: DriftArgs) -> DriftReport:
@@ -71,11 +75,10 @@ def build_report(project: Project, args: DriftArgs) -> DriftReport:
 
 
 def write_reports(root: Path, report: DriftReport) -> str:
-    """Write both reports atomically; returns the Markdown."""
+    """Write both reports atomically (:class:`~nox_support.outputs.OutputError` when it cannot)."""
     markdown = render.to_markdown(report)
-    (root / "reports").mkdir(parents=True, exist_ok=True)
-    atomic.write_text(root / JSON_REPORT, render.to_json(report))
-    atomic.write_text(root / MARKDOWN_REPORT, markdown)
+    write_report(root / JSON_REPORT, render.to_json(report), root=root)
+    write_report(root / MARKDOWN_REPORT, markdown, root=root)
     return markdown
 
 
@@ -85,14 +88,14 @@ def run_drift(session: nox.Session, project: Project) -> None:
     report = build_report(project, args)
     markdown = write_reports(project.root, report)
     append_step_summary(markdown + "\n", os.environ.get("GITHUB_STEP_SUMMARY"))
-    for line in render.summary_lines(report):
+    for line in render.summary_lines(report, verbose=args.verbose):
         session.log(line)
     session.log(f"wrote {JSON_REPORT} and {MARKDOWN_REPORT}")
     for problem in (*report.problems, *report.notes):
         session.warn(problem)
     if report.violations:
         raise DriftError(
-            render.violation_message(report),
+            render.violation_message(report, verbose=args.verbose),
             hint="align their locks (nox -s lock -- --upgrade-package NAME), "
             "or remove them from [tool.nox_support.drift] same_version",
         )

@@ -5,7 +5,7 @@ Example::
     [tool.nox_support.licenses]
     deny = ["GPL-3.0-only", "GPL-3.0-or-later", "AGPL-3.0-only"]
     allow = ["MIT", "BSD-3-Clause", "Apache-2.0"]   # optional: then nothing else passes
-    unknown = "fail"                                  # or "allow" (default "fail")
+    unknown = "fail"                                  # or "allow" (the default: reported, not failed)
 
     [[tool.nox_support.licenses.exception]]
     package = "acme-common"
@@ -72,7 +72,8 @@ class LicenseSettings:
     deny: tuple[str, ...] = ()
     allow: tuple[str, ...] | None = None
     """``None``: everything not denied is allowed."""
-    unknown: UnknownPolicy = "fail"
+    unknown: UnknownPolicy = "allow"
+    """``allow``: an unknown licence is reported and passes; only a policy saying ``fail`` fails it."""
     exceptions: tuple[LicenseException, ...] = ()
 
 
@@ -82,7 +83,7 @@ def parse_license_settings(table: object) -> LicenseSettings:
         msg = f"pyproject.toml {_WHERE} must be a table"
         raise ConfigError(msg)
     reject_unknown_keys(table, _KEYS, f"pyproject.toml {_WHERE}")
-    unknown = table.get("unknown", "fail")
+    unknown = table.get("unknown", "allow")
     if unknown not in {"fail", "allow"}:
         msg = f"pyproject.toml {_WHERE} unknown = {unknown!r} must be 'fail' or 'allow'"
         raise ConfigError(msg, hint='unknown = "fail" fails a package whose licence cannot be determined')

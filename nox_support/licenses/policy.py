@@ -2,10 +2,13 @@
 
 A package's expression passes when it can be satisfied by licences that are
 not denied and, with an ``allow`` list, are allowed: ``A OR B`` needs one
-acceptable side, ``A AND B`` both.  ``X WITH exception`` is judged by ``X``
-unless the exact ``X WITH exception`` is listed.  An exception whose package
-(and licence, when given) matches wins over the lists; an unknown licence
-fails when ``unknown = "fail"``.
+acceptable side, ``A AND B`` both.  ``X WITH exception`` is denied when
+the exact ``X WITH exception`` is denied, and also when ``X`` is denied (an
+exception narrows a licence, it does not lift a denial of it) unless the exact
+``X WITH exception`` is allowed; with an ``allow`` list it passes when ``X`` or
+the exact ``X WITH exception`` is allowed.  An exception whose package (and
+licence, when given) matches wins over the lists; an unknown licence is
+reported and fails only when ``unknown = "fail"``.
 """
 
 from __future__ import annotations

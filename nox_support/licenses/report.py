@@ -2,21 +2,20 @@
 
 Building and rendering are pure; :func:`write_service_report`,
 :func:`read_service_report` and :func:`write_combined` are the I/O edge
-(atomic writes that replace, never follow, a planted symlink).  Text from
+(:func:`nox_support.outputs.write_report`: atomic writes that replace, never
+follow, a planted symlink, and one clear error when they cannot).  Text from
 package metadata is outside text: it is redacted (a URL with credentials in
-a ``License`` field) and escaped before it lands in Markdown.
+a ``License`` field) and escaped (:mod:`nox_support.markdown`) before it
+lands in Markdown.
 """
 
 from __future__ import annotations
 
-import html
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from nox_support import atomic
 from nox_support.licenses.policy import (
     Assessment,
     Compliant,
@@ -26,6 +25,8 @@ from nox_support.licenses.policy import (
     Violation,
 )
 from nox_support.licenses.spdx import Declared
+from nox_support.markdown import cell_code, escape
+from nox_support.outputs import write_report
 from nox_support.redact import redact
 
 REPORT_FORMAT = 1
@@ -68,12 +69,17 @@ class LicenseReport:
         return tuple(r for r in self.rows if r.status == "violation")
 
     def summary_line(self) -> str:
-        """``shop: 2 violations (14 packages, 1 unknown, 1 excepted)``."""
-        counts = {s: sum(1 for r in self.rows if r.status == s) for s in ("violation", "unknown", "excepted")}
-        verdict = _count(counts["violation"], "violation") if counts["violation"] else "compliant"
+        """``shop: 2 violations (14 packages, 1 unknown, 1 excepted)``.
+
+        Each count agrees with the list: ``unknown`` counts every package whose licence is
+        unknown, whether it passed (``unknown = "allow"``) or is one of the violations.
+        """
+        violations = sum(1 for r in self.rows if r.status == "violation")
+        unknown = sum(1 for r in self.rows if r.license is None and r.status != "excepted")
+        excepted = sum(1 for r in self.rows if r.status == "excepted")
+        verdict = _count(violations, "violation") if violations else "compliant"
         return (
-            f"{self.service}: {verdict} ({len(self.rows)} packages, "
-            f"{counts['unknown']} unknown, {counts['excepted']} excepted)"
+            f"{self.service}: {verdict} ({len(self.rows)} packages, {unknown} unknown, {excepted} excepted)"
         )
 
     def to_json(self) -> str:
@@ -159,7 +165,7 @@ def render_markdown(reports: tuple[LicenseReport, ...], notes: tuple[str, ...]) 
     ]
     order = {"violation": 0, "unknown": 1, "excepted": 2, "compliant": 3}
     for report in reports:
-        lines += ["", f"## {escape(report.service)}", "", f"Lock: `{_code(report.lock)}`", ""]
+        lines += ["", f"## {escape(report.service)}", "", f"Lock: {cell_code(report.lock)}", ""]
         lines += ["| package | version | licence | status | detail |", "| --- | --- | --- | --- | --- |"]
         for row in sorted(report.rows, key=lambda r: (order[r.status], r.name)):
             licence = licence_text(row)
@@ -167,20 +173,6 @@ def render_markdown(reports: tuple[LicenseReport, ...], notes: tuple[str, ...]) 
             cells = (escape(name), escape(row.version), escape(licence), row.status, escape(row.detail))
             lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
-
-
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|~!])")
-
-
-def escape(text: str) -> str:
-    """*text* as inert Markdown on one line.
-
-    Emphasis, code, link/image brackets, table pipes and strike-through are
-    backslash-escaped; ``&``, ``<`` and ``>`` become entities, so no HTML tag
-    or entity from metadata reaches the page.
-    """
-    flat = " ".join(text.split())
-    return html.escape(_MARKDOWN_SPECIAL.sub(r"\\\1", flat), quote=False)
 
 
 def _count(number: int, noun: str) -> str:
@@ -194,15 +186,10 @@ def licence_text(row: ReportRow) -> str:
     return f"unknown ({row.declared})" if row.declared else "unknown"
 
 
-def _code(text: str) -> str:
-    return " ".join(text.replace("`", "'").split())
-
-
 def write_service_report(root: Path, report: LicenseReport) -> Path:
     """Write ``reports/licenses/<service>.json`` atomically."""
     path = root / REPORT_DIR / f"{report.service}.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    atomic.write_text(path, report.to_json())
+    write_report(path, report.to_json(), root=root)
     return path
 
 
@@ -218,8 +205,7 @@ def read_service_report(root: Path, service: str) -> LicenseReport | None:
 def write_combined(root: Path, text: str) -> Path:
     """Write ``reports/licenses.md`` atomically."""
     path = root / COMBINED
-    path.parent.mkdir(parents=True, exist_ok=True)
-    atomic.write_text(path, text)
+    write_report(path, text, root=root)
     return path
 
 

@@ -10,6 +10,7 @@ violation naming service, package, version and licence.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING
 from nox_support.config import load_tool_table
 from nox_support.errors import NoxSupportError
 from nox_support.licenses.config import LicenseSettings, parse_license_settings
+from nox_support.licenses.files import detect_installed
 from nox_support.licenses.policy import PackageLicense, evaluate
 from nox_support.licenses.report import (
     REPORT_DIR,
@@ -29,7 +31,6 @@ from nox_support.licenses.report import (
     write_combined,
     write_service_report,
 )
-from nox_support.licenses.spdx import detect
 from nox_support.paths import display_path
 from nox_support.venv import shared, sitemeta
 from nox_support.venv.values import SyncResult
@@ -58,7 +59,8 @@ def run_licenses(session: nox.Session, project: Project, service: str) -> None:
             packages = installed_licenses(sync)
     except NoxSupportError:
         # A report of an earlier lock must not pass for this one.
-        (project.root / REPORT_DIR / f"{svc.name}.json").unlink(missing_ok=True)
+        with contextlib.suppress(FileNotFoundError, NotADirectoryError):  # none there: nothing to remove
+            (project.root / REPORT_DIR / f"{svc.name}.json").unlink()
         raise
     result = evaluate(svc.name, packages, settings, today=dt.date.today())  # noqa: DTZ011 - a local calendar day, as audit ignores
     lock = svc.main.lock
@@ -90,10 +92,12 @@ def installed_licenses(sync: SyncResult) -> tuple[PackageLicense, ...]:
     if missing:
         msg = f"{', '.join(missing)} in the venv's stamp but without metadata in {site}"
         raise sitemeta.MetadataError(msg, hint=f"delete {sync.venv} and run again")
-    metas = [sitemeta.read_dist_info(site / by_name[name]) for name in wanted]
-    return tuple(
-        PackageLicense(m.name, m.version, detect(m), local.get(n)) for n, m in zip(wanted, metas, strict=True)
-    )
+    packages = []
+    for name in wanted:
+        meta = sitemeta.read_dist_info(site / by_name[name])
+        detected = detect_installed(site / by_name[name], meta)
+        packages.append(PackageLicense(meta.name, meta.version, detected, local.get(name)))
+    return tuple(packages)
 
 
 def combined_markdown(project: Project) -> str:

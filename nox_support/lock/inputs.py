@@ -23,11 +23,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
 from nox_support import redact
 from nox_support.config import Settings
 from nox_support.discovery import Layer, Service
 from nox_support.errors import ConfigError, RequirementsFileError
 from nox_support.lock import lockfile, reqfile, reqoptions
+from nox_support.lock import pyproject_inputs as pp
+from nox_support.lock import uv_workspace as uvw
 from nox_support.lock.digest import InputFile, Inputs
 from nox_support.lock.regenerate import regenerate_command
 
@@ -49,7 +54,8 @@ class LocalInput:
 
     path: Path
     declared_in: str
-    line: int
+    line: int | None
+    """``None`` when declared in a TOML table (``[project] dependencies``, ``[tool.uv.sources]``)."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +65,8 @@ class CollectedInputs:
     files: tuple[InputFile, ...]
     local_packages: tuple[LocalInput, ...]
     paths: tuple[Path, ...]
+    declared: str | None = None
+    """For a layer declared in ``pyproject.toml``: the requirements file text that is compiled."""
 
 
 def constraint_files(root: Path, settings: Settings) -> tuple[Path, ...]:
@@ -75,8 +83,11 @@ def constraint_files(root: Path, settings: Settings) -> tuple[Path, ...]:
 
 def collect(root: Path, service: Service, layer: Layer, settings: Settings) -> CollectedInputs:
     """Read every input of *layer*; names are relative to the service directory."""
-    collector = _Collector(root.resolve(), service)
-    collector.add_requirements(layer.source, via=None)
+    collector = _Collector(root.resolve(), service, follow_uv_sources=settings.compiler == "uv")
+    if layer.section is None:
+        collector.add_requirements(layer.source, via=None)
+    else:
+        collector.add_declared(layer.source, layer.section)
     for path in constraint_files(root, settings):
         collector.add_requirements(path, via=None)
     if layer.constrained_by is not None:
@@ -92,6 +103,7 @@ def collect(root: Path, service: Service, layer: Layer, settings: Settings) -> C
         files=tuple(collector.files.values()),
         local_packages=tuple(collector.packages),
         paths=tuple(collector.paths),
+        declared=collector.declared,
     )
 
 
@@ -101,12 +113,96 @@ def inputs_for(collected: CollectedInputs, *, python: str, compiler: str, option
 
 
 class _Collector:
-    def __init__(self, root: Path, service: Service) -> None:
+    def __init__(self, root: Path, service: Service, *, follow_uv_sources: bool) -> None:
         self.root = root
         self.service = service
+        self.follow_uv_sources = follow_uv_sources
         self.files: dict[str, InputFile] = {}
         self.paths: list[Path] = []
         self.packages: list[LocalInput] = []
+        self.followed: set[Path] = set()
+        self.declared: str | None = None
+
+    def add_part(self, path: Path, label: str, content: bytes) -> None:
+        """One part of a TOML file (``pyproject.toml [project] dependencies``) as an input."""
+        self.files[f"{self.name(path)} {label}"] = InputFile(f"{self.name(path)} {label}", content)
+        if path not in self.paths:
+            self.paths.append(path)
+
+    def add_declared(self, pyproject: Path, section: pp.Section) -> None:
+        """The requirements of *section*: digested as written, compiled with local sources as paths."""
+        shown = self.display(pyproject)
+        data = uvw.read_toml(pyproject, shown)
+        written = pp.requirements(data, section, shown)
+        self.add_part(pyproject, section.label, "\n".join(written).encode("utf-8"))
+        python = pp.requires_python(data)
+        if python is not None:
+            self.add_part(pyproject, "[project] requires-python", python.encode("utf-8"))
+        workspace = uvw.find_workspace(self.service.directory, self.root)
+        sources = uvw.effective_sources(self.service.directory, data, workspace, self.root)
+        lines = [self.sourced(line, sources, workspace, shown) for line in written]
+        if workspace is not None:
+            self.add_workspace(workspace)
+        self.declared = "".join(f"{line}\n" for line in lines)
+        _refuse_credentials(self.declared, shown)
+        entries = reqfile.parse(self.declared, path=f"{shown} {section.label}")
+        for local in reqfile.local_paths(entries):
+            self.add_local_package(local.path, shown, None)
+        for named in entries:
+            if isinstance(named, reqfile.NamedRequirement) and named.url and named.url.startswith("file:"):
+                self.add_local_package(named.url, shown, None)
+
+    def sourced(
+        self,
+        line: str,
+        sources: dict[str, tuple[pp.UvSource, Path]],
+        workspace: uvw.Workspace | None,
+        shown: str,
+    ) -> str:
+        """*line*, or the local path ``[tool.uv.sources]`` gives its package (as uv would install it)."""
+        requirement = Requirement(line)
+        name = canonicalize_name(requirement.name)
+        if name not in sources or requirement.url:
+            return line
+        if not self.follow_uv_sources:
+            msg = f"[tool.uv.sources] gives {requirement.name} a source; pip-compile does not read it"
+            raise RequirementsFileError(
+                msg, path=shown, hint='set [tool.nox_support] compiler = "uv", which follows uv\'s sources'
+            )
+        source, base = sources[name]
+        directory = uvw.source_directory(name, source, base, workspace, shown)
+        self.add_part(base / pp.PYPROJECT, f"[tool.uv.sources] {name}", self.name(directory).encode("utf-8"))
+        extras = f"[{','.join(sorted(requirement.extras))}]" if requirement.extras else ""
+        marker = f" ; {requirement.marker}" if requirement.marker else ""
+        relative = self.name(directory)
+        return f"{relative if relative.startswith('.') else './' + relative}{extras}{marker}"
+
+    def add_workspace(self, workspace: uvw.Workspace) -> None:
+        """The workspace root's ``[tool.uv.workspace]`` and ``[tool.uv.sources]`` (uv reads both)."""
+        path = workspace.root / pp.PYPROJECT
+        tool = workspace.data.get("tool")
+        uv = tool.get("uv", {}) if isinstance(tool, dict) else {}
+        for key in ("workspace", "sources"):
+            value = uv.get(key) if isinstance(uv, dict) else None
+            if value is not None:
+                self.add_part(path, f"[tool.uv.{key}]", pp.canonical_json(value))
+
+    def follow(self, package: Path) -> None:
+        """Every local package uv reaches from *package* through path and workspace sources."""
+        if package in self.followed or not (package / pp.PYPROJECT).is_file():
+            return
+        self.followed.add(package)
+        data = uvw.read_toml(package / pp.PYPROJECT, self.display(package / pp.PYPROJECT))
+        workspace = uvw.find_workspace(package, self.root)
+        if workspace is not None:
+            self.add_workspace(workspace)
+        wanted = pp.dependency_names(data)
+        for name, (source, base) in uvw.effective_sources(package, data, workspace, self.root).items():
+            if isinstance(source, pp.OtherSource) or (wanted is not None and name not in wanted):
+                continue
+            declared = f"{self.display(base / pp.PYPROJECT)} [tool.uv.sources] {name}"
+            target = uvw.source_directory(name, source, base, workspace, self.display(base / pp.PYPROJECT))
+            self.add_local_package(self.name(target), declared, None)
 
     def name(self, path: Path) -> str:
         return Path(os.path.relpath(path, self.service.directory)).as_posix()
@@ -189,7 +285,7 @@ class _Collector:
             if isinstance(named, reqfile.NamedRequirement) and named.url and named.url.startswith("file:"):
                 self.add_local_package(named.url, shown, named.line)
 
-    def add_local_package(self, written: str, shown: str, line: int) -> None:
+    def add_local_package(self, written: str, shown: str, line: int | None) -> None:
         # pip resolves bare paths against the working directory, which is the
         # service directory when nox-support runs the compiler.
         raw = _local_path(written.split("[", maxsplit=1)[0])
@@ -208,11 +304,15 @@ class _Collector:
                 line=line,
                 hint="paths are relative to the service directory",
             )
+        if any(package.path == target for package in self.packages):
+            return
         self.packages.append(LocalInput(target, shown, line))
         if target.is_dir():
             for meta in metadata_files(target):
                 if meta.is_file():
                     self.add_file(meta, via=shown, line=line)
+            if self.follow_uv_sources:
+                self.follow(target)
         else:
             self.add_file(target, via=shown, line=line)
 

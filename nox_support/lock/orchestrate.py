@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeGuard
 
 from nox_support import atomic
 from nox_support.discovery import Layer, Service
-from nox_support.errors import RequirementsFileError
+from nox_support.errors import RequirementsFileError, ResolutionError
 from nox_support.filelock import exclusive
 from nox_support.lock import digest, localfile, lockfile
 from nox_support.lock.compile.interface import (
@@ -29,6 +29,7 @@ from nox_support.lock.compile.interface import (
 )
 from nox_support.lock.inputs import collect, constraint_files
 from nox_support.lock.inputs import inputs_for as _inputs_for
+from nox_support.lock.layer_conflict import LayerContext, explain_layer_conflict
 from nox_support.lock.model import (
     LockAltered,
     LockDirectory,
@@ -66,6 +67,8 @@ class Written:
     changed: bool
     note: str | None = None
     """How the old lock was (not) reused when it could not be trusted."""
+    files: tuple[Path, ...] = field(default=(), compare=False)
+    """The files written (the lock, and its local packages file when it has one)."""
 
 
 LayerOutcome = Fresh | Written
@@ -130,19 +133,49 @@ def recorded_digest(lock: Path) -> digest.InputDigest | None:
     return None
 
 
-def lock_service(project: Project, service: Service, args: LockArgs) -> tuple[LayerOutcome, ...]:
-    """Lock every layer of *service* in order (the main lock first)."""
+def lock_service(
+    project: Project,
+    service: Service,
+    args: LockArgs,
+    on_outcome: Callable[[LayerOutcome], None] | None = None,
+) -> tuple[LayerOutcome, ...]:
+    """Lock every layer of *service* in order (the main lock first).
+
+    *on_outcome* hears of each layer as soon as it is done, so a later layer's failure does
+    not hide what an earlier one wrote.
+    """
     outcomes: list[LayerOutcome] = []
     with service_lock(project.root, service):
         for layer in service.layers:
             target = Target(project, service, layer)
             current = current_digest(project, service, layer)
             state = lockfile.read_state(layer.lock, shown=target.shown)
+            outcome: LayerOutcome
             if not args.force and _is_fresh(state, current) and local_file_problem(layer, state) is None:
-                outcomes.append(Fresh(layer))
-                continue
-            outcomes.append(compile_layer(target, args, current, state))
+                outcome = Fresh(layer)
+            else:
+                try:
+                    outcome = compile_layer(target, args, current, state)
+                except ResolutionError as exc:
+                    if layer.constrained_by is None:
+                        raise
+                    raise _layer_conflict(target, exc, outcomes) from exc
+            outcomes.append(outcome)
+            if on_outcome is not None:
+                on_outcome(outcome)
     return tuple(outcomes)
+
+
+def _layer_conflict(target: Target, error: ResolutionError, done: list[LayerOutcome]) -> ResolutionError:
+    """The layer's conflict with the main lock's side named (:mod:`~nox_support.lock.layer_conflict`)."""
+    root, main = target.project.root, target.service.main
+    try:
+        main_text = main.lock.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        main_text = ""
+    written = tuple(display_path(f, root) for o in done if isinstance(o, Written) for f in o.files)
+    shown = display_path(main.lock, root), display_path(main.source, root)
+    return explain_layer_conflict(error, LayerContext(main_text, *shown, target.shown, written))
 
 
 @contextlib.contextmanager
@@ -178,7 +211,7 @@ def compile_layer(
         try:
             reuse_hashes = not args.force and isinstance(state, ParsedLock)
             text = compile_to(temp, target, args.upgrade, seed, reuse_hashes=reuse_hashes)
-            compiled_by = target.project.compiler.identity()
+            compiled_by = target.project.compiler.release_for(service.python)
             content, local = split_local(text, target, current, compiled_by=compiled_by)
             forbidden = lockfile.machine_paths(root)
             parsed = lockfile.validate(content, path=target.shown, forbidden=forbidden)
@@ -195,7 +228,8 @@ def compile_layer(
             else:
                 local_path.unlink(missing_ok=True)
             lockfile.write_lock(layer.lock, content)
-            return Written(layer, changed=True, note=note)
+            files = (layer.lock, local_path) if local is not None else (layer.lock,)
+            return Written(layer, changed=True, note=note, files=files)
         finally:
             with contextlib.suppress(FileNotFoundError):
                 temp.unlink()
@@ -305,10 +339,21 @@ def compile_to(
         target.service,
         target.layer,
     )
+    if seed and not reuse_hashes:
+        # pip >= 26.2 checks a seeded lock's hashes against the files it downloads, so a file whose
+        # bytes changed on the index would fail the compilation instead of getting its new hash.
+        # Without reuse, the old lock offers its pins alone; every hash is computed anew.
+        seed = lockfile.pins_as_constraints(seed.decode("utf-8"), path=target.shown).encode("utf-8")
     temp.write_bytes(seed or b"")
     constraints = [_relative(p, service.directory) for p in constraint_files(root, settings)]
     pinned = None
+    declared = None
     try:
+        if layer.section is not None:
+            # A layer declared in pyproject.toml is compiled from a temporary requirements file
+            # holding exactly the digested requirements (never a build of the project itself).
+            declared = lockfile.temporary_sibling(layer.lock)
+            declared.write_text(collect(root, service, layer, settings).declared or "", encoding="utf-8")
         if layer.constrained_by is not None:
             # pip refuses unnamed (local path) requirements as constraints, so a layer is
             # constrained by the main lock's pins only, under a temporary name that is
@@ -326,7 +371,7 @@ def compile_to(
             CompileRequest(
                 service=service.name,
                 cwd=service.directory,
-                source=_relative(layer.source, service.directory),
+                source=_relative(declared or layer.source, service.directory),
                 output=temp.name,
                 constraints=tuple(constraints),
                 python=service.python,
@@ -337,10 +382,13 @@ def compile_to(
             )
         )
     finally:
-        if pinned is not None:
-            with contextlib.suppress(FileNotFoundError):
-                pinned.unlink()
+        for temporary in (pinned, declared):
+            if temporary is not None:
+                with contextlib.suppress(FileNotFoundError):
+                    temporary.unlink()
     text = temp.read_text(encoding="utf-8")
+    if declared is not None:
+        text = text.replace(_relative(declared, service.directory), layer.source.name)
     if pinned is not None and layer.constrained_by is not None:
         text = text.replace(
             _relative(pinned, service.directory), _relative(layer.constrained_by, service.directory)

@@ -65,7 +65,7 @@ class Option:
 Entry = Include | LocalPath | NamedRequirement | Option
 
 # Options pip reads only on a requirement's own line; on a line of options it ignores them.
-_PER_REQUIREMENT = frozenset({"--hash", "--config-settings", "--global-option"})
+_PER_REQUIREMENT = frozenset({"--hash", "--config-settings", "--global-option", "--install-option"})
 # pip's own pattern (pip/_internal/req/req_file.py): a comment starts a line or follows whitespace.
 _COMMENT = re.compile(r"(^|\s+)#.*$")
 _BOM = "\ufeff"

@@ -18,8 +18,9 @@ from nox_support.errors import RequirementsFileError
 # ``--requirement=x``): :func:`canonical_option` reads them the same way.
 PIP_LONG_OPTIONS = (
     # Every option any supported pip reads in a requirements file (pip 26.3 added the first, the
-    # "--no-require-hashes" and "--only-final" ones and dropped "--global-option"): an option one
-    # pip knows must never pass as "unknown text" here, nor a prefix of it as another option.
+    # "--no-require-hashes" and "--only-final" ones and dropped "--global-option"; pip 23.0, the
+    # floor, still reads "--install-option"): an option one pip knows must never pass as
+    # "unknown text" here, nor a prefix of it as another option.
     "--all-releases",
     "--config-settings",
     "--constraint",
@@ -29,6 +30,7 @@ PIP_LONG_OPTIONS = (
     "--global-option",
     "--hash",
     "--index-url",
+    "--install-option",
     "--no-binary",
     "--no-index",
     "--no-require-hashes",

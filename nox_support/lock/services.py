@@ -12,7 +12,7 @@ from nox_support.config import Settings
 from nox_support.discovery import Layer, Service
 from nox_support.errors import NoxSupportError, RequirementsFileError
 from nox_support.lock import reqfile
-from nox_support.lock.inputs import LocalInput
+from nox_support.lock.inputs import LocalInput, collect
 from nox_support.lock.regenerate import regenerate_command
 from nox_support.lock.servicelock import (
     DirectRequirement,
@@ -41,7 +41,12 @@ def read_lock(root: Path, service: Service, layer: Layer, settings: Settings) ->
         ) from exc
     packages = parse_lock(text, path=shown)
     reader = _InputReader(root, service)
-    reader.read(layer.source, constraint=False, via=None)
+    if layer.section is None:
+        reader.read(layer.source, constraint=False, via=None)
+    else:  # declared in pyproject.toml: the requirements as they are compiled (local sources as paths)
+        declared = collect(root, service, layer, settings).declared or ""
+        where = f"{display_path(layer.source, root)} {layer.section.label}"
+        reader.read_entries(declared, where, service.directory, constraint=False)
     if layer.name == "main":
         for name in settings.constraints:
             reader.read(root / name, constraint=True, via="[tool.nox_support] constraints")
@@ -89,11 +94,15 @@ class _InputReader:
             ) from None
         except (OSError, UnicodeDecodeError) as exc:
             raise RequirementsFileError(f"cannot read: {exc}", path=shown) from exc
+        self.read_entries(text, shown, resolved.parent, constraint=constraint)
+
+    def read_entries(self, text: str, shown: str, base: Path, *, constraint: bool) -> None:
+        """The requirements of *text* (shown as *shown*; includes relative to *base*)."""
         for entry in reqfile.parse(text, path=shown):
             match entry:
                 case reqfile.Include(target=target, constraint=is_constraint, line=number):
                     self.read(
-                        resolved.parent / target,
+                        base / target,
                         constraint=constraint or is_constraint,
                         via=shown,
                         line=number,

@@ -9,10 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from nox_support.discovery import default_python_note
-from nox_support.errors import DiscoveryError, StaleLockError
+from nox_support.discovery import default_python_note, no_services_error, unused_pyproject_note
+from nox_support.errors import StaleLockError
 from nox_support.lock import freshness as fresh
-from nox_support.lock.orchestrate import Fresh, lock_service, parse_lock_args
+from nox_support.lock.orchestrate import Fresh, LayerOutcome, lock_service, parse_lock_args
 from nox_support.project import Project
 
 if TYPE_CHECKING:
@@ -29,11 +29,12 @@ def run_lock(session: nox.Session, project: Project, service: str) -> None:
     svc = project.service(service)
     if project.root not in _PYTHON_NOTED:
         _PYTHON_NOTED.add(project.root)
-        note = default_python_note(project.services)
-        if note:
-            session.warn(note)
+        for note in (default_python_note(project.services), unused_pyproject_note(project.services)):
+            if note:
+                session.warn(note)
     args = parse_lock_args(session.posargs)
-    for outcome in lock_service(project, svc, args):
+
+    def tell(outcome: LayerOutcome) -> None:  # as each layer is done: a later failure hides nothing
         lock_path = outcome.layer.lock.relative_to(project.root).as_posix()
         if isinstance(outcome, Fresh):
             session.log(f"{service}: {lock_path} is up to date (inputs unchanged)")
@@ -44,14 +45,14 @@ def run_lock(session: nox.Session, project: Project, service: str) -> None:
         else:
             session.log(f"{service}: {lock_path} recompiled, no change")
 
+    lock_service(project, svc, args, on_outcome=tell)
+
 
 def run_freshness(session: nox.Session, project: Project) -> None:
     """Check every lock of every (selected) service; one warning per lock that is not fresh."""
     args = fresh.parse_freshness_args(session.posargs)
     if not project.services:
-        globs = ", ".join(project.settings.service_globs)
-        msg = f"no services found: no directory matching {globs} holds a requirements.in"
-        raise DiscoveryError(msg, hint="add services or set [tool.nox_support] service_globs")
+        raise no_services_error(project.settings)
     bad = 0
     total = 0
     for verdict in fresh.check_services(project, project.select(args.services), deep=args.deep):

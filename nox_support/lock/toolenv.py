@@ -4,32 +4,47 @@ When the target Python is the one running Nox, the tools installed next to
 nox-support are used directly (no venv, no install).  Otherwise a tool venv
 is created on first need by Nox's own ``VirtualEnv`` (through
 :mod:`nox_support._compat`; with uv, a dependency of nox-support), reused
-afterwards, and given the *same* tool versions as this environment so
-that digests (which record the tool version) agree.
+afterwards, and given the newest release *of the series* installed here that
+supports the target Python (``pip-tools>=7,<8`` next to pip-tools 7.7.0: 7.5.2
+on Python 3.8, 7.6.2 on 3.9).  The digest records only the series
+(``compiler=pip-tools==7.*``), so a lock stays fresh across hosts; the
+release that really compiled it is ``compiled-by``, read back from the venv.
 """
 
 from __future__ import annotations
 
 import functools
-import os
 import sys
-from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from nox_support import _compat, cmd
 from nox_support.discovery import running_python
-from nox_support.errors import NoxSupportError
+from nox_support.errors import CommandError, NoxSupportError
 from nox_support.filelock import exclusive
+from nox_support.interpreters import Searched, find_interpreter, missing_error, without_downloads
+from nox_support.lock.digest import compiler_series
 
 TOOLS_DIR = Path(".nox") / "_tools"
+STAMP_NAME = "nox-support-tools.txt"
+_INSTALLED = "# installed: "
 
 
 class ToolEnvError(NoxSupportError):
     """A tool environment could not be created."""
+
+
+@dataclass(frozen=True)
+class ToolPython:
+    """An interpreter that can run the tools, and the exact releases it runs them from."""
+
+    executable: str
+    releases: tuple[str, ...]
+    """``name==version`` of each tool, as installed for this interpreter."""
 
 
 @functools.cache
@@ -46,107 +61,123 @@ def distribution_version(name: str) -> str:
         raise ToolEnvError(msg, hint=f"pip install {name}") from exc
 
 
+def series_requirement(release: str) -> str:
+    """What a tool venv installs for *release* (``name==version``) of this environment (pure).
+
+    Any release of the series the digest records (:func:`~nox_support.lock.digest.compiler_series`):
+    ``pip-tools==7.7.0`` gives ``pip-tools>=7,<8``, ``uv==0.13.9`` gives ``uv>=0.13,<0.14``.  The
+    installer then takes the newest release whose ``Requires-Python`` admits the target
+    Python, with the dependencies (pip) that release needs there.  A version that is not
+    ``major.minor...`` stays exact.
+    """
+    name, _, version = compiler_series(release).partition("==")
+    if not version.endswith(".*"):
+        return release
+    parts = [int(part) for part in version.removesuffix(".*").split(".")]
+    upper = [*parts[:-1], parts[-1] + 1]
+    return f"{name}>={'.'.join(map(str, parts))},<{'.'.join(map(str, upper))}"
+
+
 def venv_backend() -> str:
     """``uv`` when it can be found (it is a dependency; much faster), else ``virtualenv``."""
     return "uv" if _compat.uv_binary() else "virtualenv"
 
 
-def python_for(root: Path, python: str, *, purpose: str, packages: tuple[str, ...]) -> str:
+def tool_venv(root: Path, python: str, purpose: str) -> Path:
+    """Where the tool venv of *purpose* for Python *python* lives."""
+    return root / TOOLS_DIR / f"{purpose}-py{python}"
+
+
+def python_for(root: Path, python: str, *, purpose: str, packages: tuple[str, ...]) -> ToolPython:
     """An interpreter of version *python* that can import *packages* (distribution names)."""
     if python == running_python():
-        return sys.executable
+        return ToolPython(sys.executable, tuple(f"{n}=={distribution_version(n)}" for n in packages))
     interpreter = find_interpreter(python)
-    if not isinstance(interpreter, Path):
-        raise _missing(interpreter)
-    location = root / TOOLS_DIR / f"{purpose}-py{python}"
-    stamp = location / "nox-support-tools.txt"
-    wanted = "\n".join(f"{name}=={distribution_version(name)}" for name in packages) + "\n"
+    if isinstance(interpreter, Searched):
+        raise missing_error(interpreter)
+    location = tool_venv(root, python, purpose)
+    wanted = tuple(series_requirement(f"{name}=={distribution_version(name)}") for name in packages)
     with exclusive(location.with_suffix(".lock"), timeout=600, what=f"tool venv {location.name}"):
-        if stamp.is_file() and stamp.read_text(encoding="utf-8") == wanted:
-            return str(_bin(location) / "python")
+        stamped = read_stamp(location)
+        if stamped is not None and stamped.requirements == wanted:
+            return ToolPython(str(_bin(location) / "python"), stamped.releases)
         backend = venv_backend()
         _create(location, str(interpreter), python, backend)
         tool_python = str(_bin(location) / "python")
-        uv = _compat.uv_binary()
-        if backend == "uv" and uv:  # uv venvs have no pip
-            installer: tuple[str, ...] = (uv, "pip", "install", "--quiet", "--python", tool_python)
-        else:
-            installer = (tool_python, "-m", "pip", "install", "--quiet")
-        env = cmd.clean_env()
-        env.setdefault("UV_PYTHON_DOWNLOADS", "never")  # unless the user enabled downloads
-        cmd.run((*installer, *wanted.split()), env=env)
-        stamp.write_text(wanted, encoding="utf-8")
-    return str(_bin(location) / "python")
+        _install(tool_python, wanted, python, backend)
+        releases = installed_releases(location, packages)
+        (location / STAMP_NAME).write_text(
+            "".join(f"{line}\n" for line in wanted) + "".join(f"{_INSTALLED}{r}\n" for r in releases),
+            encoding="utf-8",
+        )
+    return ToolPython(tool_python, releases)
 
 
 @dataclass(frozen=True)
-class Searched:
-    """Where an interpreter was looked for and not found."""
+class ToolStamp:
+    """What a tool venv was made with (its ``nox-support-tools.txt``)."""
 
-    python: str
-    places: tuple[str, ...]
-
-
-def find_interpreter(
-    python: str, *, environ: Mapping[str, str] | None = None, home: Path | None = None
-) -> Path | Searched:
-    """``pythonX.Y`` for *python*: on PATH, else the newest pyenv install, else the newest uv-managed one.
-
-    pyenv and asdf shims on PATH are skipped (a shim of a version that is not
-    selected fails when run).  Nothing is downloaded: uv only looks in the
-    same places when nox-support hands it this path.
-    """
-    env = os.environ if environ is None else environ
-    home = Path.home() if home is None else home
-    executable = f"python{python}"
-    path_dirs = [
-        Path(d) for d in env.get("PATH", os.defpath).split(os.pathsep) if d and Path(d).name != "shims"
-    ]
-    found = next((d / executable for d in path_dirs if _runnable(d / executable)), None)
-    if found is not None:
-        return found
-    pyenv = Path(env.get("PYENV_ROOT") or home / ".pyenv") / "versions"
-    uv_root = env.get("UV_PYTHON_INSTALL_DIR") or str(
-        Path(env.get("XDG_DATA_HOME") or home / ".local" / "share") / "uv" / "python"
-    )
-    for candidates in (
-        [p for p in _glob(pyenv, f"{python}.*/bin/{executable}") if _runnable(p)],
-        [p for p in _glob(Path(uv_root), f"cpython-{python}.*/bin/{executable}") if _runnable(p)],
-    ):
-        if candidates:
-            return max(candidates, key=_install_version)
-    return Searched(
-        python,
-        (f"{executable} on PATH (shims skipped)", f"{pyenv}/{python}.*", f"{uv_root}/cpython-{python}.*"),
-    )
+    requirements: tuple[str, ...]
+    """What was asked for (``pip-tools>=7,<8``)."""
+    releases: tuple[str, ...]
+    """What the installer chose (``pip-tools==7.5.2``)."""
 
 
-def _glob(directory: Path, pattern: str) -> list[Path]:
-    return sorted(directory.glob(pattern)) if directory.is_dir() else []
-
-
-def _runnable(path: Path) -> bool:
-    return path.is_file() and os.access(path, os.X_OK)
-
-
-def _install_version(interpreter: Path) -> tuple[Version, str]:
-    """``3.9.18`` of ``.../3.9.18/bin/python3.9`` or ``.../cpython-3.9.18-linux-x86_64-gnu/bin/...``."""
-    words = interpreter.parent.parent.name.removeprefix("cpython-").split("-")
+def read_stamp(location: Path) -> ToolStamp | None:
+    """What the tool venv at *location* was made with, or ``None`` (none yet, or unusable)."""
     try:
-        return Version(words[0]), str(interpreter)
+        lines = (location / STAMP_NAME).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    releases = tuple(line.removeprefix(_INSTALLED) for line in lines if line.startswith(_INSTALLED))
+    requirements = tuple(line for line in lines if line and not line.startswith("#"))
+    if not releases or not (_bin(location) / "python").exists():
+        return None
+    return ToolStamp(requirements, releases)
+
+
+def installed_releases(location: Path, packages: tuple[str, ...]) -> tuple[str, ...]:
+    """``name==version`` of each of *packages* installed in the venv at *location*."""
+    found: dict[str, str] = {}
+    for info in [
+        *location.glob("lib/python*/site-packages/*.dist-info"),
+        *location.glob("Lib/site-packages/*.dist-info"),
+    ]:
+        name, _, version = info.name.removesuffix(".dist-info").partition("-")
+        found[canonicalize_name(name)] = version
+    releases = []
+    for package in packages:
+        installed = found.get(canonicalize_name(package))
+        if installed is None:
+            msg = f"{package} is missing from the tool environment at {location} after installing it"
+            raise ToolEnvError(msg, hint=f"delete {location} and run the session again")
+        releases.append(f"{package}=={_plain(installed)}")
+    return tuple(releases)
+
+
+def _plain(version: str) -> str:
+    try:
+        return str(Version(version))
     except InvalidVersion:
-        return Version("0"), str(interpreter)
+        return version
 
 
-def _missing(searched: Searched) -> ToolEnvError:
-    python = searched.python
-    msg = f"Python {python} is not installed; looked for " + ", ".join(searched.places)
-    return ToolEnvError(
-        msg,
-        hint=f"install it (pyenv install {python}, uv python install {python} or the system's package), "
-        f"or set the service's target Python to one that is installed (this one is {running_python()}); "
-        "nox-support never downloads interpreters",
-    )
+def _install(tool_python: str, wanted: tuple[str, ...], python: str, backend: str) -> None:
+    uv = _compat.uv_binary()
+    if backend == "uv" and uv:  # uv venvs have no pip
+        installer: tuple[str, ...] = (uv, "pip", "install", "--quiet", "--python", tool_python)
+    else:
+        installer = (tool_python, "-m", "pip", "install", "--quiet")
+    try:
+        cmd.run((*installer, *wanted), env=without_downloads(cmd.clean_env()))
+    except CommandError as exc:
+        msg = f"cannot install {' '.join(wanted)} for Python {python}: {exc.message}"
+        raise ToolEnvError(
+            msg,
+            hint=f"no release of that series may support Python {python} (Requires-Python): set "
+            'compiler = "uv" (it needs no tool environment) or raise the service\'s target Python; '
+            "otherwise check that the installer can reach its index",
+        ) from exc
 
 
 def _create(location: Path, interpreter: str, python: str, backend: str) -> None:

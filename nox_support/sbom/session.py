@@ -12,6 +12,7 @@ fingerprint, the requirements.in names, the tool versions and
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -24,10 +25,13 @@ from packaging.utils import canonicalize_name
 
 from nox_support import atomic
 from nox_support.errors import ConfigError, NoxSupportError
-from nox_support.licenses.spdx import Declared, detect
+from nox_support.licenses.files import detect_installed
+from nox_support.licenses.spdx import Declared
 from nox_support.lock import lockfile, reqfile
 from nox_support.lock.model import ParsedLock
 from nox_support.lock.regenerate import regenerate_command
+from nox_support.lock.uv_workspace import declared_names
+from nox_support.outputs import write_report
 from nox_support.paths import display_path
 from nox_support.sbom.build import SbomInput, SbomPackage, build_document, serial_number
 from nox_support.venv import shared, sitemeta
@@ -69,11 +73,11 @@ def run_sbom(session: nox.Session, project: Project, service: str) -> None:
                 write_cache(cache, key, document)
     except NoxSupportError:
         # An SBOM of an earlier lock must not pass for this one (CI uploads whatever is there).
-        path.unlink(missing_ok=True)
+        with contextlib.suppress(FileNotFoundError, NotADirectoryError):  # none there: nothing to remove
+            path.unlink()
         raise
-    path.parent.mkdir(parents=True, exist_ok=True)
     if _read(path) != document:
-        atomic.write_text(path, document)
+        write_report(path, document, root=project.root)
     components = len(json.loads(document).get("components", []))
     note = " (cached: lock and venv unchanged)" if cached else ""
     session.log(f"{svc.name}: SBOM with {components} components -> {display_path(path, project.root)}{note}")
@@ -121,9 +125,12 @@ def read_cache(path: Path, key: str) -> str | None:
 
 
 def write_cache(path: Path, key: str, document: str) -> None:
-    """Store *document* under *key*."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    atomic.write_text(path, json.dumps({"format": CACHE_FORMAT, "key": key, "document": document}) + "\n")
+    """Store *document* under *key*; a cache that cannot be written only means a rebuild next time."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic.write_text(path, json.dumps({"format": CACHE_FORMAT, "key": key, "document": document}) + "\n")
+    except OSError:
+        return
 
 
 def gather(  # noqa: PLR0913 - the inputs of one document
@@ -160,7 +167,7 @@ def gather(  # noqa: PLR0913 - the inputs of one document
             where = display_path(lock, root)
             msg = f"{service.name}: {name}=={meta.version} is installed but has no sha256 hash in {where}"
             raise SbomError(msg, hint=f"regenerate the lock: {regenerate_command(service.name)}")
-        detected = detect(meta)
+        detected = detect_installed(site / entry, meta)
         packages.append(
             SbomPackage(
                 name=meta.name,
@@ -193,6 +200,8 @@ def direct_requirements(service: Service) -> tuple[str, ...]:
     A local path is returned as ``path:<absolute path>``: the caller names it
     by the distribution installed from that path.
     """
+    if service.main.section is not None:  # declared in pyproject.toml
+        return declared_names(service.main.source, service.main.section, str(service.main.source))
     names: set[str] = set()
     seen: set[Path] = set()
     pending = [service.main.source]

@@ -29,9 +29,10 @@ import os
 import re
 import unicodedata
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from nox_support import _compat
+from nox_support.interpreters import require_interpreter
 from nox_support.lock.freshness import require_fresh
 from nox_support.venv import sync as venv_sync
 from nox_support.venv import values as venv_values
@@ -128,16 +129,13 @@ def _open(session: nox.Session, location: Path, service: Service) -> Any:
     if configured == "none":
         msg = f"the audit venv of service {service.name!r} cannot be used with venv_backend 'none'"
         raise VenvError(msg, hint="run without --no-venv / --force-venv-backend none")
-    download: Literal["auto", "never", "always"] = "auto"
-    if getattr(config, "download_python", None) in {"never", "always"}:
-        download = config.download_python
+    interpreter = require_interpreter(service.python, service=service.name)
     try:
         env = _compat.nox_virtualenv(
             *backend_for(location, configured),
-            download_python=download,
             envdir=str(location),
             reuse_existing=True,
-            interpreter=service.python,
+            interpreter=str(interpreter),
         )
         env.create()
     except Exception as exc:  # Nox raises its own types for missing interpreters and backends

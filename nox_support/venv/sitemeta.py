@@ -33,6 +33,8 @@ class DistMetadata:
     classifiers: tuple[str, ...]
     requires: tuple[str, ...]
     """``Requires-Dist`` values, markers included."""
+    license_files: tuple[str, ...] = ()
+    """``License-File`` values: paths of licence files in the ``.dist-info`` (or its ``licenses/``)."""
 
 
 def site_packages(venv_dir: Path) -> Path:
@@ -80,6 +82,7 @@ def parse_metadata(text: str, *, where: str) -> DistMetadata:
         license=_field(message.get("License")),
         classifiers=tuple(str(c).strip() for c in message.get_all("Classifier") or ()),
         requires=tuple(str(r).strip() for r in message.get_all("Requires-Dist") or ()),
+        license_files=tuple(str(f).strip() for f in message.get_all("License-File") or ()),
     )
 
 

@@ -35,7 +35,7 @@ def test_direct_conflict_names_both_specifiers_files_and_lines(tmp_path: Path) -
     run_conflicts(session.as_nox(), Project.load(root))  # the conflict is the finding: no error
 
     assert session.logs[:3] == [
-        "conflicts: these services cannot share one environment (6 resolves with pip-tools):",
+        "conflicts: 1 conflict, these services cannot share one environment (6 resolves with pip-tools):",
         "  payments + orders:",
         (
             "    conflict on alpha: payments: alpha>=2 (services/payments/requirements.in:2) "
@@ -95,9 +95,9 @@ def test_clean_union_lists_the_pins_that_would_move(tmp_path: Path) -> None:
 
     assert session.logs[:4] == [
         "conflicts: a, b could share one environment (1 resolve with uv)",
-        "  2 pins would differ from the services' own locks:",
-        "    a: alpha 1.0 -> 1.1",
-        "    a: beta 1.0 -> 1.1",
+        "  2 pins would differ from the services' own locks (2 distinct changes):",
+        "    alpha 1.0 -> 1.1 in a",
+        "    beta 1.0 -> 1.1 in a",
     ]
     report = build_report(Project.load(root), ALL)
     assert report.differences == (

@@ -276,3 +276,35 @@ def test_a_directory_as_step_summary_is_one_clear_error(
         "  hint: $GITHUB_STEP_SUMMARY must name a writable file (nothing was written to it)"
     )
     assert (root / "reports/drift.md").is_file()  # the reports were written first
+
+
+def seventy_six_services(root: Path) -> Path:
+    """s01 locks python-dateutil 2.9.0.post0, the 75 others 4.0.0."""
+    services = {
+        f"s{n:02}": ("python-dateutil\n", {"python-dateutil": ("4.0.0" if n > 1 else "2.9.0.post0", DIRECT)})
+        for n in range(1, 77)
+    }
+    return repo_with_locks(root, services)
+
+
+def test_75_services_at_one_version_are_one_short_line_and_verbose_names_them_all(tmp_path: Path) -> None:
+    report = build_report(Project.load(seventy_six_services(tmp_path)), ALL)
+
+    lines = render.summary_lines(report)
+    assert lines[1] == (
+        "  python-dateutil: 4.0.0 in 75 locks: s02, s03, s04, s05, s06 and 70 more; 2.9.0.post0 in s01"
+        " -- one version for all? yes: 4.0.0"
+    )
+    verbose = render.summary_lines(report, verbose=True)
+    assert verbose[1].startswith("  python-dateutil: 4.0.0 in " + ", ".join(f"s{n:02}" for n in range(2, 77)))
+    markdown = render.to_markdown(report)
+    assert "s21 and 55 more (drift.json)" in markdown
+
+
+def test_verbose_is_a_drift_option(tmp_path: Path) -> None:
+    root = seventy_six_services(tmp_path)
+    short, verbose = FakeSession(), FakeSession("--verbose")
+    run_drift(short.as_nox(), Project.load(root))
+    run_drift(verbose.as_nox(), Project.load(root))
+    assert "and 70 more" in short.logs[1]
+    assert "s76; 2.9.0.post0 in s01" in verbose.logs[1]

@@ -22,6 +22,32 @@ class LicensedDist:
     headers: tuple[str, ...] = ()
     """Extra core-metadata lines: ``License-Expression: MIT``, ``Classifier: ...``."""
     requires: tuple[str, ...] = ()
+    files: tuple[tuple[str, str], ...] = ()
+    """Extra files of the ``.dist-info`` (``licenses/LICENSE.txt``) and their text."""
+
+
+# The start of Flask's, Werkzeug's and Jinja's LICENSE.txt (BSD-3-Clause), which declare only
+# "License :: OSI Approved :: BSD License" in their older releases.
+PALLETS_LICENSE = """Copyright 2007 Pallets
+
+Redistribution and use in source and binary forms, with or without
+modification, are permitted provided that the following conditions are
+met:
+
+1.  Redistributions of source code must retain the above copyright
+    notice, this list of conditions and the following disclaimer.
+
+2.  Redistributions in binary form must reproduce the above copyright
+    notice, this list of conditions and the following disclaimer in the
+    documentation and/or other materials provided with the distribution.
+
+3.  Neither the name of the copyright holder nor the names of its
+    contributors may be used to endorse or promote products derived from
+    this software without specific prior written permission.
+
+THIS SOFTWARE IS PROVIDED BY THE COPYRIGHT HOLDERS AND CONTRIBUTORS
+"AS IS" AND ANY EXPRESS OR IMPLIED WARRANTIES, INCLUDING, BUT NOT LIMITED TO,
+"""
 
 
 # The packages of the supply-chain tests and the licences their metadata declares.
@@ -34,6 +60,12 @@ LICENSED = (
     LicensedDist("dualpkg", "1.0", ("License-Expression: MIT OR GPL-3.0-only",)),
     LicensedDist("bsdpkg", "0.9", ("License: BSD", "Classifier: License :: OSI Approved :: BSD License")),
     LicensedDist("nolicense", "1.0", ()),
+    LicensedDist(
+        "palletspkg",
+        "3.0",
+        ("License-File: LICENSE.txt", "Classifier: License :: OSI Approved :: BSD License"),
+        files=(("licenses/LICENSE.txt", PALLETS_LICENSE),),
+    ),
     LicensedDist(
         "oldpy",
         "1.0",
@@ -65,6 +97,7 @@ def build_licensed_wheel(dist: LicensedDist, directory: Path) -> Path:
         f"{module}/__init__.py": b"",
         f"{info}/METADATA": metadata.encode(),
         f"{info}/WHEEL": b"Wheel-Version: 1.0\nGenerator: tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+        **{f"{info}/{name}": text.encode() for name, text in dist.files},
     }
     record = "".join(f"{p},{_record_hash(d)},{len(d)}\n" for p, d in files.items()) + f"{info}/RECORD,,\n"
     directory.mkdir(parents=True, exist_ok=True)

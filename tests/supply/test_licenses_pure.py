@@ -182,9 +182,9 @@ def test_violation_names_the_denied_and_unlisted_licences() -> None:
     )
 
 
-def test_unknown_fails_by_default_and_is_reported_when_allowed() -> None:
+def test_unknown_is_reported_by_default_and_fails_when_the_policy_says_so() -> None:
     unknown = package("mystery", None, raw="BSD")
-    failing = evaluate("shop", (unknown,), settings(), today=TODAY)
+    failing = evaluate("shop", (unknown,), settings(unknown="fail"), today=TODAY)
     assert failing.assessments == (
         Violation(
             unknown,
@@ -192,7 +192,7 @@ def test_unknown_fails_by_default_and_is_reported_when_allowed() -> None:
             "and the policy fails unknown licences",
         ),
     )
-    accepted = evaluate("shop", (unknown,), settings(unknown="allow"), today=TODAY)
+    accepted = evaluate("shop", (unknown,), settings(), today=TODAY)
     assert accepted.assessments == (UnknownAccepted(unknown),)
 
 
@@ -258,7 +258,8 @@ def test_config_errors_say_what_and_how(table: dict[str, object], message: str) 
 
 
 def test_defaults() -> None:
-    assert parse_license_settings({}) == LicenseSettings(deny=(), allow=None, unknown="fail", exceptions=())
+    # No configuration, no failure: unknown licences are reported, denials need a policy.
+    assert parse_license_settings({}) == LicenseSettings(deny=(), allow=None, unknown="allow", exceptions=())
 
 
 def test_an_expired_exception_no_longer_applies_and_is_reported() -> None:

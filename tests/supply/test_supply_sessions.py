@@ -11,6 +11,7 @@ from cyclonedx.validation.json import JsonStrictValidator
 
 from nox_support.errors import NoxSupportError
 from nox_support.licenses.session import LicenseViolationError, run_licenses
+from nox_support.outputs import OutputError
 from nox_support.project import Project
 from nox_support.sbom.session import run_sbom
 from nox_support.venv import sync as venv_sync
@@ -190,7 +191,7 @@ def test_licence_violations_fail_naming_service_package_version_and_licence(
                 "apachepkg": "2.0",
             },
         },
-        pyproject=POLICY,
+        pyproject=POLICY.replace("deny =", 'unknown = "fail"\ndeny ='),
     )
     with pytest.raises(LicenseViolationError) as info:
         licenses(root, "lab")
@@ -209,7 +210,8 @@ def test_licence_violations_fail_naming_service_package_version_and_licence(
 
     licenses(root, "shop")
     combined = (root / "reports" / "licenses.md").read_text(encoding="utf-8")
-    assert "- lab: 3 violations (6 packages, 0 unknown, 1 excepted)" in combined
+    # The counts agree with the list: the two unknowns are two of the three violations.
+    assert "- lab: 3 violations (6 packages, 2 unknown, 1 excepted)" in combined
     assert "- shop: compliant (4 packages, 0 unknown, 1 excepted)" in combined
     assert "- 2 of 2 services have a current licence report (nox -s licenses)" in combined
 
@@ -223,6 +225,24 @@ def test_licence_violations_fail_naming_service_package_version_and_licence(
     assert '- shop: the lock changed since its licence report (run nox -s "licenses(shop)")' in combined
     assert "- 1 of 2 services have a current licence report (nox -s licenses)" in combined
     assert "## shop" not in combined
+
+
+def test_without_configuration_unknowns_are_reported_and_a_bsd_licence_file_is_read(
+    tmp_path: Path, licensed_index: Path
+) -> None:
+    root = supply_repo(
+        tmp_path / "repo",
+        licensed_index,
+        {"lab": {"nolicense": "1.0", "palletspkg": "3.0", "bsdpkg": "0.9"}},
+        common=False,
+    )
+    session, data = licenses(root, "lab")
+    assert data["status"] == "compliant"
+    rows = {p["name"]: p for p in data["packages"]}  # type: ignore[attr-defined]
+    assert (rows["palletspkg"]["license"], rows["palletspkg"]["source"]) == ("BSD-3-Clause", "License-File")
+    assert rows["palletspkg"]["declared"] == "License :: OSI Approved :: BSD License (LICENSE.txt)"
+    assert rows["bsdpkg"]["status"] == "unknown"  # "BSD" and no licence file: which BSD is not known
+    assert session.logs[-1].startswith("lab: compliant (3 packages, 2 unknown, 0 excepted)")
 
 
 def test_unknown_allowed_by_policy_is_reported_not_failed(tmp_path: Path, licensed_index: Path) -> None:
@@ -256,3 +276,14 @@ def test_a_failed_sync_fails_licenses_and_removes_the_earlier_report(repo: Path)
     with pytest.raises(NoxSupportError):
         licenses(repo)
     assert not (repo / "reports" / "licenses" / "shop.json").exists()
+
+
+def test_a_file_where_reports_should_be_is_one_clear_error_for_sbom_and_licenses(repo: Path) -> None:
+    (repo / "reports").write_text("not a directory\n", encoding="utf-8")
+    for run in (run_sbom, run_licenses):
+        session = NoneSession(repo, "supply-shop")
+        with pytest.raises(OutputError) as info:
+            run(session.as_nox(), Project.load(repo), "shop")
+        assert info.value.message.startswith("cannot create reports/")
+        assert info.value.message.endswith(": reports: File exists")
+    assert (repo / "reports").read_text(encoding="utf-8") == "not a directory\n"

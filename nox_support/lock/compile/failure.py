@@ -28,6 +28,8 @@ _ERROR_LINE = re.compile(r"^\s*(?P<line>(?:[A-Za-z_][\w.]*(?:Error|Exception)|er
 _PHASE = re.compile(r"^\s*\u00d7 (?P<phase>.+?) did not run successfully\.?\s*$")
 _PACKAGE_PATTERNS = (
     re.compile(r"Failed to build `(?P<name>[^`]+)`"),  # uv
+    # pip >= 26.2 quotes what it could not build, a local directory as a file:// URL
+    re.compile(r"Failed to build '(?P<name>[^'\s]+)'"),
     re.compile(r"Failed to build '?(?P<name>[A-Za-z0-9][\w.\-=<>!]*)'?"),  # pip >= 24
     re.compile(r"Building wheel for (?P<name>[A-Za-z0-9][\w.-]*)"),
     re.compile(r"writing (?:\S*/)?(?P<name>[^/\s]+)\.egg-info/PKG-INFO"),  # setuptools

@@ -85,6 +85,14 @@ class Compiler(Protocol):
         """``name==version``; cheap (no subprocess when avoidable), recorded in the digest."""
         ...
 
+    def release_for(self, python: str) -> str:
+        """``name==version`` of the release that compiles for target *python* (``compiled-by``).
+
+        The digest records :meth:`identity`'s series only; a compiler that runs under the
+        target Python (pip-tools) may use another release of that series there.
+        """
+        ...
+
     def options(self, extra_args: tuple[str, ...]) -> tuple[str, ...]:
         """The options that shape the output, recorded in the digest."""
         ...

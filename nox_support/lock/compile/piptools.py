@@ -13,6 +13,7 @@ from packaging.utils import (
 )
 
 from nox_support import cmd
+from nox_support.discovery import running_python
 from nox_support.errors import CommandError, ResolutionError
 from nox_support.lock.compile.failure import ANSI, FailedRun, explain, original_name, rerun_command
 from nox_support.lock.compile.filenames import distribution_key
@@ -21,7 +22,7 @@ from nox_support.lock.compile.interface import (
     CompilerError,
 )
 from nox_support.lock.compile.progress import PROGRESS_INTERVAL, UV_HINT, compile_progress, piptools_notice
-from nox_support.lock.toolenv import distribution_version, python_for
+from nox_support.lock.toolenv import distribution_version, python_for, read_stamp, tool_venv
 from nox_support.paths import display_path
 from nox_support.versions import version_sort_key
 
@@ -63,6 +64,11 @@ class PipToolsCompiler:
         """``pip-tools==X.Y.Z`` of the copy installed next to nox-support."""
         return f"pip-tools=={distribution_version('pip-tools')}"
 
+    def release_for(self, python: str) -> str:
+        """The pip-tools release that compiles for *python*: this one, or its tool venv's."""
+        stamped = None if python == running_python() else read_stamp(tool_venv(self.root, python, self.name))
+        return stamped.releases[0] if stamped else self.identity()
+
     def options(self, extra_args: tuple[str, ...]) -> tuple[str, ...]:
         """Fixed options plus the configured ``compile_args``."""
         return (*BASE_OPTIONS, *extra_args)
@@ -79,12 +85,7 @@ class PipToolsCompiler:
 
     def compile(self, request: CompileRequest) -> None:
         """Compile *request* with pip-compile."""
-        python = python_for(
-            self.root,
-            request.python,
-            purpose="pip-tools",
-            packages=("pip-tools",),
-        )
+        python = python_for(self.root, request.python, purpose=self.name, packages=("pip-tools",)).executable
         env = dict(os.environ if request.env is None else request.env)
         env["CUSTOM_COMPILE_COMMAND"] = request.custom_command
         try:

@@ -92,6 +92,11 @@ class UvCompiler:
         """``uv==X.Y.Z`` of the binary that :meth:`compile` runs."""
         return f"uv=={_uv().version}"
 
+    def release_for(self, python: str) -> str:
+        """The running uv: it resolves for any target Python (``--python-version``) without a tool venv."""
+        del python
+        return self.identity()
+
     def options(self, extra_args: tuple[str, ...]) -> tuple[str, ...]:
         """Fixed options plus the configured ``compile_args`` (which must be uv options)."""
         strategy = () if _names_option(extra_args, "--index-strategy") else PIP_INDEX_STRATEGY
