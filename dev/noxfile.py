@@ -92,9 +92,11 @@ def _pins(lock: Path, names: tuple[str, ...]) -> list[str]:
 
 @nox.session(venv_backend="none", default=False)
 def lock(session: nox.Session) -> None:
-    """Re-lock the development and minimums environments (dev/requirements*.txt) from pyproject.toml."""
+    """Re-lock the development and minimums environments from pyproject.toml (-- --upgrade: newest)."""
     session.chdir(ROOT)
-    _uv_compile(session, DEV_LOCK, "--extra", "test", "--upgrade", *session.posargs)
+    # Pins stay where they are unless asked (`-- --upgrade`, `-- --upgrade-package pip`): a new
+    # upstream release enters on purpose, in a commit of its own.
+    _uv_compile(session, DEV_LOCK, "--extra", "test", *session.posargs)
     tmp = Path(session.create_tmp())
     tools = tmp / "test-tools.txt"
     tools.write_text("".join(f"{pin}\n" for pin in _pins(DEV_LOCK, TEST_TOOLS)), encoding="utf-8")

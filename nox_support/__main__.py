@@ -17,6 +17,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from nox_support import logsafe
 from nox_support.errors import ConfigError, NoxSupportError
 from nox_support.redact import redact
 
@@ -31,10 +32,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.handler(args))
     except ConfigError as exc:
-        sys.stderr.write(f"nox-support: error: {redact(str(exc))}\n")
+        logsafe.write(f"nox-support: error: {redact(str(exc))}\n", sys.stderr)
         return EXIT_USAGE
     except NoxSupportError as exc:
-        sys.stderr.write(f"nox-support: error: {redact(str(exc))}\n")
+        logsafe.write(f"nox-support: error: {redact(str(exc))}\n", sys.stderr)
         return EXIT_ERROR
 
 
@@ -61,7 +62,7 @@ def _matrix(args: argparse.Namespace) -> int:
     result = plan(request)
     if args.list:
         # One session name a line, for `readarray` in a workflow step.
-        sys.stdout.write("".join(f"{name}\n" for name in sessions_of(result, args.list)))
+        logsafe.write("".join(f"{name}\n" for name in sessions_of(result, args.list)), sys.stdout)
         return 0
     if args.github_output:
         append_text(
@@ -69,7 +70,7 @@ def _matrix(args: argparse.Namespace) -> int:
         )
     if args.summary:
         append_text(Path(args.summary), summary_markdown(result), what="--summary")
-    sys.stdout.write(json.dumps(result.to_json(), indent=2) + "\n")
+    logsafe.write(json.dumps(result.to_json(), indent=2) + "\n", sys.stdout)
     return 0
 
 
@@ -88,11 +89,11 @@ def _freshness(args: argparse.Namespace) -> int:
         total += 1
         if not isinstance(verdict, freshness.FreshLock):
             stale += 1
-            sys.stderr.write(f"nox-support: {freshness.describe(verdict)}\n")
+            logsafe.write(f"nox-support: {freshness.describe(verdict)}\n", sys.stderr)
     if stale:
-        sys.stderr.write(f"nox-support: {stale} of {total} locks are not fresh\n")
+        logsafe.write(f"nox-support: {stale} of {total} locks are not fresh\n", sys.stderr)
         return EXIT_ERROR
-    sys.stdout.write(f"nox-support: all {total} locks are fresh\n")
+    logsafe.write(f"nox-support: all {total} locks are fresh\n", sys.stdout)
     return 0
 
 
@@ -121,12 +122,12 @@ def _junit_annotations(args: argparse.Namespace) -> int:
             msg = f"cannot read {report}: {exc.strerror}"
             raise NoxSupportError(msg) from exc
         for test in failed_tests(text, service_dir, source=str(report)):
-            sys.stdout.write(annotation(test) + "\n")
+            logsafe.write_workflow_command(annotation(test), sys.stdout)
     return 0
 
 
 def _adopt(args: argparse.Namespace) -> int:
-    from nox_support import adopt  # noqa: PLC0415 - keeps --help fast
+    from nox_support import adopt, repofiles  # noqa: PLC0415 - keeps --help fast
     from nox_support.config import load_settings  # noqa: PLC0415
 
     root = Path(args.root).resolve()
@@ -136,9 +137,9 @@ def _adopt(args: argparse.Namespace) -> int:
     }
     if args.write:
         adopt.apply(root, planned)
-    texts = {path: (root / path).read_text(encoding="utf-8", errors="replace") for path in dev_files}
+    texts = {path: repofiles.read_bytes(root / path, root).decode("utf-8", "replace") for path in dev_files}
     planned = dataclasses.replace(planned, notes=(*adopt.dev_include_notes(texts), *planned.notes))
-    sys.stdout.write(adopt.describe(planned, written=args.write))
+    logsafe.write(adopt.describe(planned, written=args.write), sys.stdout)
     return 0
 
 

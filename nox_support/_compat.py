@@ -22,6 +22,10 @@ of turning audits into errors at run time:
   ``docs/upstream/nox-manifest.patch`` while Nox's code is the one it was written for).
   Whether a venv must be rebuilt is decided from nox-support's own stamp, not from Nox's
   private ``_reused``.
+- **pip** (through ``pip-tools<8``): ``pip._internal.commands.create_command("install")``
+  and its ``parse_args``, the very call pip-compile makes to read pip's configuration
+  (``piptools.repositories.pypi``), so every pip that pip-tools supports offers it; used to hand
+  pip's effective index settings to uv (:mod:`nox_support.indexconfig`).
 - **uv** (``<0.14``): ``uv.find_uv_bin()`` is public; the bound covers the
   decorations of ``uv pip compile``'s error output that
   :mod:`nox_support.lock.compile.uv` strips.
@@ -43,7 +47,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from nox_support.errors import NoxSupportError
+from nox_support import logsafe
+from nox_support.errors import ConfigError, NoxSupportError
 
 PIP_AUDIT_RANGE = ">=2.10,<3"
 NOX_RANGE = ">=2025.5.1,<2027"
@@ -158,6 +163,30 @@ def recreate_session_venv(virtualenv: object) -> None:
     finally:
         if previous is not None:
             virtualenv.reuse_existing = previous  # type: ignore[attr-defined]
+
+
+# ---------------------------------------------------------------------------
+# pip
+
+
+def pip_install_options() -> Any:
+    """The options pip's ``install`` command parses from pip's configuration and ``PIP_*`` alone.
+
+    Raises :class:`~nox_support.errors.ConfigError` when pip refuses its configuration.
+    """
+    try:
+        from pip._internal.commands import create_command  # noqa: PLC0415 - only when syncing
+    except ImportError as exc:  # pragma: no cover - pip-tools depends on pip
+        msg = f"pip's configuration cannot be read: {exc}"
+        raise CompatError(msg, hint="reinstall nox-support (pip-tools needs pip)") from exc
+    try:
+        options, _ = create_command("install").parse_args([])
+    except SystemExit as exc:  # pip's option parser exits on a bad value (PIP_NO_INDEX=maybe)
+        msg = "pip's configuration (pip.conf, PIP_* variables) is invalid: pip refused it"
+        raise ConfigError(
+            msg, hint="run `python -m pip config debug` to see where each value comes from"
+        ) from exc
+    return options
 
 
 # ---------------------------------------------------------------------------
@@ -375,3 +404,8 @@ def speed_up_nox_manifest() -> bool:
     Manifest.filter_by_name = _linear_filter_by_name  # type: ignore[method-assign]
     Manifest._nox_support_linear = True  # type: ignore[attr-defined]  # noqa: SLF001
     return True
+
+
+def neutralize_nox_log() -> None:
+    """Every line Nox logs (``session.log``/``warn``, a session's failure) passes :mod:`.logsafe`."""
+    logsafe.install(logging.getLogger("nox"))

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Literal
 
+from nox_support import repofiles
 from nox_support.errors import ConfigError
 from nox_support.lock.compile.registry import COMPILERS, DEFAULT_COMPILER
 
@@ -84,7 +85,7 @@ def load_tool_table(root: Path) -> Mapping[str, object]:
     """The raw ``[tool.nox_support]`` table of ``root/pyproject.toml`` (empty when absent)."""
     path = root / "pyproject.toml"
     try:
-        raw = path.read_bytes()
+        raw = repofiles.read_bytes(path, root)
     except FileNotFoundError:
         return {}
     except OSError as exc:
@@ -116,14 +117,16 @@ def parse_settings(table: Mapping[str, object], *, source: str = "pyproject.toml
     """Validate a ``[tool.nox_support]`` table (pure)."""
     reject_unknown_keys(table, _CORE_KEYS, f"{source} [tool.nox_support]")
     defaults = Settings()
-    compiler = table.get("compiler", defaults.compiler)
+    compiler = _string(
+        table, "compiler", defaults.compiler, source, hint=f'for example compiler = "{defaults.compiler}"'
+    )
     if compiler not in COMPILERS:
         msg = f"{source}: [tool.nox_support] compiler = {compiler!r} is not supported"
         raise ConfigError(msg, hint=f"use one of: {', '.join(COMPILERS)}")
     python = table.get("python")
     if python is not None:
         python = _python_version(python, f"{source} [tool.nox_support] python")
-    naming = table.get("service_names", defaults.service_names)
+    naming = _string(table, "service_names", defaults.service_names, source, hint='use "directory" or "path"')
     if naming not in SERVICE_NAMINGS:
         msg = f"{source}: [tool.nox_support] service_names = {naming!r} is not supported"
         raise ConfigError(
@@ -239,12 +242,37 @@ def _service_overrides(value: object, source: str) -> dict[str, ServiceOverride]
     return overrides
 
 
+def toml_type(value: object) -> str:
+    """How TOML calls the type of *value*, for a message ("an array", "a table") (pure)."""
+    kinds: tuple[tuple[type | tuple[type, ...], str], ...] = (
+        (bool, "a boolean"),
+        (int, "an integer"),
+        (float, "a float"),
+        (str, "a string"),
+        ((list, tuple), "an array"),
+        (dict, "a table"),
+    )
+    return next((name for kind, name in kinds if isinstance(value, kind)), "a date or time")
+
+
+def wrong_type(where: str, expected: str, value: object, *, hint: str) -> ConfigError:
+    """The error for a setting of the wrong type, naming the key and the type it must have."""
+    return ConfigError(f"{where} must be {expected}, not {toml_type(value)}", hint=hint)
+
+
+def _string(table: Mapping[str, object], key: str, default: str, source: str, *, hint: str) -> str:
+    value = table.get(key, default)
+    if not isinstance(value, str):
+        raise wrong_type(f"{source}: [tool.nox_support] {key}", "a string", value, hint=hint)
+    return value
+
+
 def _str_tuple(
     table: Mapping[str, object], key: str, default: tuple[str, ...], source: str
 ) -> tuple[str, ...]:
     value = table.get(key, default)
     if isinstance(value, str) or not isinstance(value, (list, tuple)):
-        msg = f"{source}: [tool.nox_support] {key} must be a list of strings"
+        msg = f"{source}: [tool.nox_support] {key} must be a list of strings, not {toml_type(value)}"
         raise ConfigError(msg, hint=f'for example {key} = ["..."]')
     if not all(isinstance(v, str) for v in value):
         msg = f"{source}: [tool.nox_support] {key} must contain only strings"

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from nox_support import repofiles
 from nox_support.config import (
     DEFAULT_TEST_LAYERS,
     DEFAULT_TESTS,
@@ -328,12 +329,15 @@ def _target_python(directory: Path, rel: str, name: str, settings: Settings) -> 
     override = settings.services.get(name)
     if override is not None and override.python:
         return override.python, "pyproject.toml [tool.nox_support.services]"
-    version_file = directory / ".python-version"
-    if version_file.is_file():
-        first = version_file.read_text(encoding="utf-8").strip().splitlines()
+    version_text = repofiles.read_optional_text(
+        directory / ".python-version", directory.parents[rel.count("/")]
+    )
+    if version_text is not None:
+        first = version_text.strip().splitlines()
         version = normalize_python_version(first[0]) if first else None
         if version is None:
-            msg = f"{rel}/.python-version:1: cannot read a Python version from {first[:1]}"
+            shown = repofiles.excerpt(first[0] if first else "")
+            msg = f"{rel}/.python-version:1: cannot read a Python version from {shown}"
             raise DiscoveryError(msg, hint='write a version such as "3.11" on the first line')
         return version, f"{rel}/.python-version"
     if settings.python:

@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 from pathlib import Path
 
-from nox_support import atomic
+from nox_support import atomic, repofiles
 from nox_support.errors import NoxSupportError
 from nox_support.paths import display_path
 
@@ -48,6 +49,7 @@ def output_dir(root: Path, directory: Path) -> Path:
     reports = root / REPORTS
     try:
         if directory.absolute().is_relative_to(reports.absolute()):
+            _refuse_links(root, reports, directory)
             reports.mkdir(parents=True, exist_ok=True)
             gitignore = reports / ".gitignore"
             if not os.path.lexists(gitignore):
@@ -58,6 +60,18 @@ def output_dir(root: Path, directory: Path) -> Path:
         msg = f"cannot create {display_path(directory, root)}/: {culprit}{exc.strerror or exc}"
         raise OutputDirError(msg, hint="make the directory writable, or remove what is in its way") from None
     return directory
+
+
+def _refuse_links(root: Path, reports: Path, directory: Path) -> None:
+    """``reports/`` and the directories in it are real directories, never links to elsewhere."""
+    relative = directory.absolute().relative_to(reports.absolute())
+    for part in (reports, *(reports.joinpath(*relative.parts[: n + 1]) for n in range(len(relative.parts)))):
+        if part.is_symlink():
+            shown = display_path(part, root)
+            msg = f"cannot write reports: {shown} is a symlink (reports are never written through a link)"
+            raise OutputDirError(
+                msg, hint=f"remove the link {shown}; nox-support creates the directory itself"
+            )
 
 
 def write_report(path: Path, text: str, *, root: Path) -> None:
@@ -76,11 +90,19 @@ def write_report(path: Path, text: str, *, root: Path) -> None:
 def append_text(path: Path, text: str, *, what: str) -> None:
     """Append *text* to *path* (named *what* in messages) in one piece, or not at all."""
     data = text.encode("utf-8")
+    special = repofiles.special_file(path)
+    if special is not None:
+        raise _not_regular(path, what, special)
+    # O_NONBLOCK: a FIFO put in place after the check fails to open instead of waiting forever.
+    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC | getattr(os, "O_NONBLOCK", 0)
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o666)
+        fd = os.open(path, flags, 0o666)
     except OSError as exc:
         raise _append_error(path, what, exc) from None
     try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise _not_regular(path, what, repofiles.file_kind(mode))
         size = os.fstat(fd).st_size
         try:
             view = memoryview(data)
@@ -92,6 +114,11 @@ def append_text(path: Path, text: str, *, what: str) -> None:
             raise _append_error(path, what, exc) from None
     finally:
         os.close(fd)
+
+
+def _not_regular(path: Path, what: str, kind: str) -> OutputError:
+    msg = f"cannot append to {what} {path}: it is {kind}, not a regular file"
+    return OutputError(msg, hint=f"{what} must name a regular file (nothing was written to it)")
 
 
 def _append_error(path: Path, what: str, exc: OSError) -> OutputError:

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from nox_support import _compat
+from nox_support import _compat, logsafe
 from nox_support.discovery import NO_SERVICE, no_services_error
 from nox_support.errors import NoxSupportError
 from nox_support.interpreters import Searched, find_interpreter, require_interpreter, without_downloads
@@ -38,7 +38,7 @@ def service_names(root: Path, *, api: int = UNVERSIONED) -> list[str]:
     names = [s.name for s in _loaded_or_exit(root).services] or [NO_SERVICE]
     message = api_message(api)
     if message is not None:
-        sys.stderr.write(f"nox-support: {message}\n")
+        logsafe.write(f"nox-support: {message}\n", sys.stderr)
     return names
 
 
@@ -69,16 +69,22 @@ def _nox_python(found: Path | Searched) -> str | bool:
 def _loaded_or_exit(root: Path) -> Project:
     # The noxfile is loading: Nox builds its manifest of every parametrized session next.
     _compat.speed_up_nox_manifest()
+    _compat.neutralize_nox_log()  # from the noxfile's import on: Nox's own lines name services too
     try:
         return cached_project(root.resolve())
     except NoxSupportError as exc:
-        sys.stderr.write(f"nox-support: {exc}\n")
+        logsafe.write(f"nox-support: {redact(str(exc))}\n", sys.stderr)
         raise SystemExit(2) from None
 
 
 @contextmanager
 def boundary(session: nox.Session) -> Iterator[None]:
-    """Report a :class:`NoxSupportError` as a failed session, without a traceback or a credential."""
+    """Report a :class:`NoxSupportError` as a failed session, without a traceback or a credential.
+
+    Every line the session logs passes :func:`nox_support.logsafe.message` (a filter on Nox's
+    logger): outside text cannot start a GitHub workflow command or move the cursor.
+    """
+    _compat.neutralize_nox_log()
     try:
         yield
     except NoxSupportError as exc:

@@ -17,6 +17,8 @@ class Dist:
     requires_python: str | None = None
     license_expression: str | None = None
     """The SPDX ``License-Expression`` (metadata 2.4) of the wheel; ``None``: no licence metadata."""
+    extras: tuple[str, ...] = ()
+    """The extras the wheel provides (``Provides-Extra``); *requires* names them in markers."""
 
 
 def _record_hash(data: bytes) -> str:
@@ -34,6 +36,7 @@ def build_wheel(dist: Dist, directory: Path) -> Path:
             f"Name: {dist.name}",
             f"Version: {dist.version}",
             *([f"License-Expression: {dist.license_expression}"] if dist.license_expression else []),
+            *(f"Provides-Extra: {extra}" for extra in dist.extras),
             *(f"Requires-Dist: {req}" for req in dist.requires),
             *([f"Requires-Python: {dist.requires_python}"] if dist.requires_python else []),
             "",

@@ -3,7 +3,8 @@
 Key: the venv's content (lock digests, installed distributions, Python
 version, from the sync stamp), the scanner and its version, and the source's
 identity (an offline database by content; an online source by URL).  An entry
-from a source with a time-to-live expires after it (default 24 h).  Only
+from a source with a time-to-live expires after the *configured* one (default 24 h,
+``cache_ttl_hours``), whatever the entry itself says.  Only
 scans that completed with nothing skipped and nothing inconsistent are
 stored: an answer that could not tell is always asked again.  Policy
 (ignores) is applied after the cache, so editing ignores or crossing an
@@ -54,8 +55,15 @@ class ScanCache:
         """Store entries under *directory*."""
         self.directory = directory
 
-    def get(self, service: str, scanner: str, key: str, *, now: float | None = None) -> ScanCompleted | None:
-        """The cached scan for *key*, unless absent, for another key, or past its TTL."""
+    def get(
+        self, service: str, scanner: str, key: str, *, ttl_seconds: float | None, now: float | None = None
+    ) -> ScanCompleted | None:
+        """The cached scan for *key*, unless absent, for another key, or older than *ttl_seconds*.
+
+        *ttl_seconds* is the configured lifetime of the current source (``None``: identified by
+        content, no expiry).  Whatever the entry says of its own lifetime is never read: a cached
+        verdict carries no authority of its own.
+        """
         try:
             data = json.loads(self._path(service, scanner).read_text(encoding="utf-8"))
         except (OSError, ValueError):
@@ -67,9 +75,8 @@ class ScanCache:
             created = float(data["created"])
         except (KeyError, TypeError, ValueError):
             return None
-        ttl = outcome.source.ttl_seconds
         current = time.time() if now is None else now
-        if ttl is not None and not (0 <= current - created < ttl):
+        if ttl_seconds is not None and not (0 <= current - created < ttl_seconds):
             return None
         return outcome
 

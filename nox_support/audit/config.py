@@ -29,8 +29,10 @@ Environment (wins over the file): ``NOX_SUPPORT_AUDIT_SOURCE``,
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import difflib
+import math
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -39,6 +41,7 @@ from typing import Literal
 
 from packaging.utils import canonicalize_name
 
+from nox_support import repofiles
 from nox_support.audit.scanners import registry
 from nox_support.config import reject_unknown_keys
 from nox_support.errors import ConfigError
@@ -147,11 +150,11 @@ def load_audit_settings(
         raise ConfigError(msg)
     path = root / ignore_file
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(repofiles.read_text(path, root))
     except FileNotFoundError:
         msg = f"pyproject.toml {_WHERE} ignore_file = {ignore_file!r} does not exist"
         raise ConfigError(msg, hint="create the file or remove ignore_file") from None
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         msg = f"{ignore_file}: cannot read: {exc}"
         raise ConfigError(msg, hint="it must be TOML with [[ignore]] tables") from exc
     reject_unknown_keys(data, frozenset({"ignore"}), ignore_file)
@@ -325,13 +328,15 @@ def _path(value: str | None, base: Path) -> Path | None:
 
 
 def _number(value: object, where: str) -> float:
-    if isinstance(value, bool):
-        value = None
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        number = -1.0
-    if number < 0:
+    # A number, or a string of one (environment variables); never a bool, NaN or infinity:
+    # NaN compares false with everything and would silently switch a limit (and its warning) off.
+    number = -1.0
+    if isinstance(value, (int, float, str)) and not isinstance(value, bool):
+        with contextlib.suppress(ValueError):
+            number = float(value)
+    if not (math.isfinite(number) and number >= 0):
         msg = f"{where} = {value!r} must be a non-negative number"
-        raise ConfigError(msg)
+        raise ConfigError(
+            msg, hint="write a finite number such as 14 (not nan or inf); leave it out for its default"
+        )
     return number

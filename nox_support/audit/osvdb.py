@@ -27,12 +27,13 @@ import os
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from stat import S_ISREG
 from typing import Any
 
 import yaml
 from packaging.utils import canonicalize_name
 
-from nox_support import atomic
+from nox_support import atomic, repofiles
 from nox_support.audit import osv
 from nox_support.audit.sources.interface import SourceUnavailableError
 
@@ -178,9 +179,12 @@ def _record_files(path: Path) -> tuple[list[tuple[str, Path, os.stat_result]], t
     root = record_root(path)
     files: list[tuple[str, Path, os.stat_result]] = []
     ignored: list[str] = []
+    # Each real directory is read once, however many links lead to it: links between two
+    # directories would otherwise count every record again on each path (and four never end).
+    seen = {_real_directory(root)}
     for directory, dirnames, filenames in os.walk(root, followlinks=True):
         _refuse_symlink_loops(path, Path(directory), dirnames)
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        dirnames[:] = _unseen(Path(directory), sorted(d for d in dirnames if not d.startswith(".")), seen)
         for name in sorted(filenames):
             full = Path(directory) / name
             if name.startswith("."):
@@ -193,11 +197,33 @@ def _record_files(path: Path) -> tuple[list[tuple[str, Path, os.stat_result]], t
             except OSError as exc:
                 msg = f"offline OSV database {path}: cannot read {full}: {exc}"
                 raise DatabaseError(msg) from exc
+            if not S_ISREG(stat.st_mode):
+                msg = f"offline OSV database {path}: {full} is {repofiles.file_kind(stat.st_mode)}"
+                raise DatabaseError(msg, hint="remove it; a record is a regular file")
             files.append((full.relative_to(root).as_posix(), full, stat))
     if not files:
         msg = f"offline OSV database {path} holds no OSV records (*.yaml, *.yml, *.json)"
         raise DatabaseError(msg, hint="point NOX_SUPPORT_OSV_DB at a checkout of the advisory database")
     return files, tuple(ignored)
+
+
+def _real_directory(directory: Path) -> tuple[int, int]:
+    status = directory.stat()
+    return status.st_dev, status.st_ino
+
+
+def _unseen(directory: Path, names: list[str], seen: set[tuple[int, int]]) -> list[str]:
+    """The sub-directories of *directory* whose real directory the walk has not reached yet."""
+    kept = []
+    for name in names:
+        try:
+            real = _real_directory(directory / name)
+        except OSError:
+            continue  # a dangling link: os.walk would not descend either
+        if real not in seen:
+            seen.add(real)
+            kept.append(name)
+    return kept
 
 
 def _refuse_symlink_loops(path: Path, directory: Path, dirnames: list[str]) -> None:

@@ -81,7 +81,7 @@ def scan_cached(  # noqa: PLR0913 - one scan's inputs
         return info, False
     key = cache_key(stamp, scanner.name, version, info)
     if not refresh:
-        cached = cache.get(target.service, scanner.name, key)
+        cached = cache.get(target.service, scanner.name, key, ttl_seconds=info.ttl_seconds)
         if cached is not None:
             return replace(cached, source=info), True
     outcome = scanner.scan(target)

@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from nox_support import logsafe
 from nox_support.audit.cache import ScanCache
 from nox_support.audit.config import AuditSettings, load_audit_settings
 from nox_support.audit.errors import AuditError
@@ -206,16 +207,17 @@ def failure_message(report: ServiceReport) -> str:
     lines = [f"audit of {report.service}: {report.status}"]
     if report.status == "error":
         lines.append("could not tell whether the service is vulnerable:")
-        lines += [f"  - {e}" for e in report.errors[:20]]
+        lines += [f"  - {logsafe.field(e)}" for e in report.errors[:20]]
         if len(report.errors) > 20:  # noqa: PLR2004
             lines.append(f"  ... and {len(report.errors) - 20} more (see the JSON report)")
     vulnerable = [f for f in report.findings if not f.ignored]
     if vulnerable:
         lines.append(f"{len(vulnerable)} known vulnerabilities:")
         for f in vulnerable:
+            # Every part but the words is the advisory's or the lock's text: one log line each.
             fix = f"fixed in {', '.join(f.fix_versions)}" if f.fix_versions else "no fix yet"
             note = f"; {f.note}" if f.note else ""
-            lines.append(f"  - {f.package}=={f.version}: {f.id} ({fix}){note}")
+            lines.append("  - " + logsafe.field(f"{f.package}=={f.version}: {f.id} ({fix}){note}"))
     return "\n".join(lines)
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from nox_support import logsafe
 from nox_support.ci import git, lockdiff
 from nox_support.outputs import append_text, output_dir, write_report
 from nox_support.posargs import PosargsParser
@@ -61,7 +62,7 @@ def run_lock_diff(session: nox.Session, project: Project, service_name: str) -> 
         if (diff := _diff(project.root, base.commit, lock)) is not None
     )
     text = lockdiff.markdown(service.name, args.base, diffs)
-    sys.stdout.write(text)
+    logsafe.write(text, sys.stdout)
     if args.markdown is not None:
         append_text(args.markdown, text + "\n", what="--markdown")
     if args.json_dir is not None:

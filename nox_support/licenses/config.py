@@ -84,7 +84,7 @@ def parse_license_settings(table: object) -> LicenseSettings:
         raise ConfigError(msg)
     reject_unknown_keys(table, _KEYS, f"pyproject.toml {_WHERE}")
     unknown = table.get("unknown", "allow")
-    if unknown not in {"fail", "allow"}:
+    if not isinstance(unknown, str) or unknown not in {"fail", "allow"}:
         msg = f"pyproject.toml {_WHERE} unknown = {unknown!r} must be 'fail' or 'allow'"
         raise ConfigError(msg, hint='unknown = "fail" fails a package whose licence cannot be determined')
     allow = table.get("allow")

@@ -26,7 +26,7 @@ from urllib.parse import unquote, urlparse
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from nox_support import redact
+from nox_support import redact, repofiles
 from nox_support.config import Settings
 from nox_support.discovery import Layer, Service
 from nox_support.errors import ConfigError, RequirementsFileError
@@ -226,7 +226,7 @@ class _Collector:
         if name in self.files:
             return None
         try:
-            content = path.read_bytes()
+            content = repofiles.read_bytes(path, self.root)
         except FileNotFoundError as exc:
             where = via or self.display(path)
             raise RequirementsFileError(

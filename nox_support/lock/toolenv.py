@@ -26,6 +26,7 @@ from nox_support import _compat, cmd
 from nox_support.discovery import running_python
 from nox_support.errors import CommandError, NoxSupportError
 from nox_support.filelock import exclusive
+from nox_support.indexconfig import read_index_config, uv_arguments, uv_environment
 from nox_support.interpreters import Searched, find_interpreter, missing_error, without_downloads
 from nox_support.lock.digest import compiler_series
 
@@ -164,12 +165,24 @@ def _plain(version: str) -> str:
 
 def _install(tool_python: str, wanted: tuple[str, ...], python: str, backend: str) -> None:
     uv = _compat.uv_binary()
+    env = without_downloads(cmd.clean_env())
     if backend == "uv" and uv:  # uv venvs have no pip
-        installer: tuple[str, ...] = (uv, "pip", "install", "--quiet", "--python", tool_python)
+        # pip's index configuration, as pip would install them; no uv.toml of the repository applies.
+        index = read_index_config("pip-tools")
+        installer: tuple[str, ...] = (
+            uv,
+            "pip",
+            "install",
+            *uv_arguments(index),
+            "--quiet",
+            "--python",
+            tool_python,
+        )
+        env = uv_environment(index, env)
     else:
         installer = (tool_python, "-m", "pip", "install", "--quiet")
     try:
-        cmd.run((*installer, *wanted), env=without_downloads(cmd.clean_env()))
+        cmd.run((*installer, *wanted), env=env)
     except CommandError as exc:
         msg = f"cannot install {' '.join(wanted)} for Python {python}: {exc.message}"
         raise ToolEnvError(

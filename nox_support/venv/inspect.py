@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sys
@@ -13,10 +12,7 @@ from urllib.parse import unquote, urlparse
 from packaging.utils import canonicalize_name
 
 from nox_support import _compat
-from nox_support.lock.inputs import metadata_files
-from nox_support.venv.values import InstalledDist, Installer, LocalRequirement
-
-_SKIPPED_DIRS = frozenset({"__pycache__", "build", "dist", "node_modules"})
+from nox_support.venv.values import InstalledDist, Installer
 
 
 @dataclass(frozen=True)
@@ -110,34 +106,3 @@ def _direct_url(dist_info: Path) -> str | None:
     if not isinstance(url, str) or not url.startswith("file:"):
         return None
     return Path(unquote(urlparse(url).path)).resolve().as_uri()
-
-
-def local_fingerprint(local: tuple[LocalRequirement, ...]) -> str:
-    """Sizes and mtimes of the files of local packages (metadata only for editable ones)."""
-    digest = hashlib.sha256()
-    for requirement in sorted(local, key=lambda r: str(r.path)):
-        digest.update(f"{requirement.path}{requirement.extras} editable={requirement.editable}\n".encode())
-        for path in _fingerprint_files(requirement):
-            try:
-                stat = path.stat()
-            except OSError:
-                continue
-            digest.update(f"{path} {stat.st_size} {stat.st_mtime_ns}\n".encode())
-    return digest.hexdigest()
-
-
-def _fingerprint_files(requirement: LocalRequirement) -> list[Path]:
-    root = requirement.path
-    if root.is_file():
-        return [root]
-    if requirement.editable:
-        return list(metadata_files(root))
-    files: list[Path] = []
-    for directory, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(
-            d
-            for d in dirnames
-            if not d.startswith(".") and d not in _SKIPPED_DIRS and not d.endswith(".egg-info")
-        )
-        files.extend(Path(directory) / f for f in sorted(filenames))
-    return files

@@ -8,6 +8,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from nox_support import _compat, cmd
+from nox_support.errors import CommandError
+from nox_support.indexconfig import IndexConfig, describe, read_index_config, uv_arguments, uv_environment
+from nox_support.redact import redact
 from nox_support.venv import record
 from nox_support.venv.inspect import contents, installed
 from nox_support.venv.plan import compare_installed, expected_packages, pin_hashes, requirements_text
@@ -29,7 +32,7 @@ if TYPE_CHECKING:
     from nox_support.discovery import Service
     from nox_support.venv.inspect import VenvInfo
 
-_MERGED_NAME = "nox-support-requirements.txt"
+_HASHED_NAME = "nox-support-hashed.txt"
 
 
 def install(  # noqa: PLR0913 - the distinct inputs of one sync
@@ -40,22 +43,26 @@ def install(  # noqa: PLR0913 - the distinct inputs of one sync
     *,
     lock_digests: tuple[tuple[str, str], ...],
     fingerprint: str,
+    compiler: str,
     reinstall: tuple[str, ...] = (),
 ) -> Stamp:
     """Install *plan* into *venv*, check the result, and return the stamp describing it.
 
+    *compiler* (``pip-tools`` or ``uv``) wrote the locks: uv installs from its index configuration
+    (:mod:`nox_support.indexconfig`); pip reads pip's own, as pip-compile did.
     *reinstall* names installed packages to install again (their locked hashes changed).
     """
-    merged = venv.location / _MERGED_NAME
-    merged.write_text(requirements_text(plan), encoding="utf-8")
+    # Hash-checked pins only: a local path package is a directory, which no installer can hash.
+    hashed = venv.location / _HASHED_NAME
+    hashed.write_text(requirements_text(LockPlan(plan.packages, ())), encoding="utf-8")
     expected = expected_packages(plan, venv.python_version)
     try:
         if venv.installer == "uv":
-            _uv_sync(session, service, venv, merged, plan, reinstall)
+            _uv_sync(session, service, venv, hashed, plan, reinstall, read_index_config(compiler))
         else:
-            _pip_sync(session, service, venv, plan, expected, reinstall)
+            _pip_sync(session, service, venv, hashed, plan, expected, reinstall)
     finally:
-        merged.unlink(missing_ok=True)
+        hashed.unlink(missing_ok=True)
     found = installed(venv.site_packages)
     problems, extras, local_dists = compare_installed(expected, plan.local, found)
     problems += tuple(f"{d.name}=={d.version} is installed but not locked" for d in extras)
@@ -82,31 +89,45 @@ def _uv_sync(  # noqa: PLR0913 - the distinct inputs of one sync
     session: nox.Session,
     service: Service,
     venv: VenvInfo,
-    merged: Path,
+    hashed: Path,
     plan: LockPlan,
     again: tuple[str, ...],
+    index: IndexConfig,
 ) -> None:
     uv = _compat.uv_binary()
     if uv is None:  # pragma: no cover - _inspect only picks uv when it is found
         msg = "uv disappeared while syncing"
         raise VenvError(msg)
-    local_urls = {r.path.as_uri() for r in plan.local}
-    names = [d.name for d in installed(venv.site_packages) if d.direct_url in local_urls]
-    reinstall = [arg for name in [*names, *again] for arg in ("--reinstall-package", name)]
-    command = (uv, "pip", "sync", "--python", str(venv.python), "--quiet", *reinstall, str(merged))
-    _run(session, command, service)
+    # --no-config: no uv.toml or [tool.uv] of the repository applies; --require-hashes: no setting
+    # (verify-hashes = false, UV_NO_VERIFY_HASHES) turns the hash check off.
+    target = ("--python", str(venv.python), "--quiet")
+    env = uv_environment(index, _environment())
+    # The machine's index settings are used, never shown (they may name private hosts and paths).
+    settings, summary = uv_arguments(index), ("--no-config", f"({describe(index)})")
+
+    def uv_pip(subcommand: str, *args: str) -> None:
+        head = (uv, "pip", subcommand)
+        _run(session, (*head, *settings, *args), service, env, shown=(*head, *summary, *args))
+
+    again_args = (a for name in again for a in ("--reinstall-package", name))
+    uv_pip("sync", *target, "--require-hashes", *again_args, str(hashed))
+    if plan.local:
+        # The sync removed them; --reinstall builds them again instead of reusing a cached build.
+        local = (arg for requirement in plan.local for arg in _local_target(requirement))
+        uv_pip("install", *target, "--no-deps", "--reinstall", *local)
     # uv pip sync keeps the seed packages (pip, setuptools, wheel) of a venv that virtualenv created.
     expected = expected_packages(plan, venv.python_version)
     _, extras, _ = compare_installed(expected, plan.local, installed(venv.site_packages))
     if extras:
         names = sorted({d.name for d in extras})
-        _run(session, (uv, "pip", "uninstall", "--python", str(venv.python), "--quiet", *names), service)
+        _run(session, (uv, "pip", "uninstall", "--no-config", *target, *names), service, env)
 
 
 def _pip_sync(  # noqa: PLR0913 - the distinct inputs of one sync
     session: nox.Session,
     service: Service,
     venv: VenvInfo,
+    hashed: Path,
     plan: LockPlan,
     expected: Mapping[str, str],
     again: tuple[str, ...],
@@ -118,25 +139,37 @@ def _pip_sync(  # noqa: PLR0913 - the distinct inputs of one sync
     removed = {d.name for d in extras} | {d.name for d in found if d.name in again}
     if removed:
         _run(session, (*pip, "uninstall", "--yes", *sorted(removed)), service)
-    named = venv.location / "nox-support-hashed.txt"
-    named.write_text(requirements_text(LockPlan(plan.packages, ())), encoding="utf-8")
-    try:
-        if plan.packages:
-            _run(
-                session,
-                (*pip, "install", "--quiet", "--require-hashes", "--no-deps", "-r", str(named)),
-                service,
-            )
-    finally:
-        named.unlink(missing_ok=True)
+    if plan.packages:
+        install = (*pip, "install", "--quiet", "--require-hashes", "--no-deps")
+        _run(session, (*install, "-r", str(hashed)), service)
     for requirement in plan.local:
-        target = (("-e",) if requirement.editable else ()) + (str(requirement.path) + requirement.extras,)
+        target = _local_target(requirement)
         _run(session, (*pip, "install", "--quiet", "--no-deps", "--force-reinstall", *target), service)
 
 
-def _run(session: nox.Session, command: tuple[str, ...], service: Service) -> None:
-    session.log(f"{service.name}: {cmd.display(command)}")
-    cmd.run(command, cwd=service.directory, env=cmd.clean_env(drop_prefixes=("VIRTUAL_ENV", "PYTHONHOME")))
+def _local_target(requirement: LocalRequirement) -> tuple[str, ...]:
+    return (("-e",) if requirement.editable else ()) + (str(requirement.path) + requirement.extras,)
+
+
+def _run(
+    session: nox.Session,
+    command: tuple[str, ...],
+    service: Service,
+    env: Mapping[str, str] | None = None,
+    *,
+    shown: tuple[str, ...] | None = None,
+) -> None:
+    """Run *command*; logs and errors show *shown* (the index settings summarised), redacted."""
+    shown = command if shown is None else shown
+    session.log(f"{service.name}: {redact(cmd.display(shown))}")
+    try:
+        cmd.run(command, cwd=service.directory, env=_environment() if env is None else env)
+    except CommandError as exc:
+        raise CommandError(shown, exc.returncode, exc.stderr, exc.stdout, hint=exc.hint) from None
+
+
+def _environment() -> dict[str, str]:
+    return cmd.clean_env(drop_prefixes=("VIRTUAL_ENV", "PYTHONHOME"))
 
 
 def _local_installs(

@@ -87,6 +87,21 @@ def fingerprint(site: Path) -> Fingerprint:
     return Fingerprint(tuple(records), tuple(sorted(unlisted)))
 
 
+def listed_paths(location: Path, site: Path) -> frozenset[str]:
+    """Every path a RECORD in *site* lists (hashed or not), relative to the venv at *location*."""
+    listed: set[str] = set()
+    for name in contents(site):
+        data = _read(site / name / "RECORD")
+        if data is None:
+            continue
+        entries, bare = parse_record(data.decode("utf-8", "replace"))
+        for path in (*bare, *(e.path for e in entries), f"{name}/RECORD"):
+            full = Path(os.path.normpath(site / path))
+            if full.is_relative_to(location):
+                listed.add(full.relative_to(location).as_posix())
+    return frozenset(listed)
+
+
 def verify(location: Path, site: Path, expected: Fingerprint) -> tuple[str, ...]:
     """What differs between the venv's files and *expected* (empty: intact)."""
     problems: list[str] = []

@@ -53,19 +53,20 @@ from typing import TYPE_CHECKING
 from nox_support import _compat
 from nox_support.errors import ConfigError
 from nox_support.filelock import exclusive
-from nox_support.lock import lockfile
+from nox_support.lock import digest, lockfile
 from nox_support.lock.model import LocalFile, ParsedLock
 from nox_support.lock.regenerate import regenerate_command
 from nox_support.paths import display_path
-from nox_support.venv import record
-from nox_support.venv.inspect import contents, inspect_venv, local_fingerprint
+from nox_support.venv import integrity, record
+from nox_support.venv.fingerprint import local_fingerprint
+from nox_support.venv.inspect import contents, inspect_venv
 from nox_support.venv.install import install
 from nox_support.venv.plan import changed_pins, pin_hashes, plan_locks, rebuild_reason, resync_reason
 from nox_support.venv.stamp import STAMP_NAME, read_stamp, write_stamp
 from nox_support.venv.values import AlreadySynced, Rebuilt, Stamp, Synced, SyncResult, VenvError
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Mapping
+    from collections.abc import Iterable, Iterator, Mapping
 
     import nox
 
@@ -175,7 +176,14 @@ def _sync_locked(
     if again:
         session.log(f"{service.name}: installing again (their locked hashes changed): {', '.join(again)}")
     new_stamp = install(
-        session, service, venv, plan, lock_digests=lock_digests, fingerprint=fingerprint, reinstall=again
+        session,
+        service,
+        venv,
+        plan,
+        lock_digests=lock_digests,
+        fingerprint=fingerprint,
+        compiler=lock_compiler(lock.text for lock, _ in read),
+        reinstall=again,
     )
     write_stamp(location, new_stamp)
     record.mark_verified(location, stamp_path)
@@ -184,17 +192,31 @@ def _sync_locked(
     return Synced(location, new_stamp, sync_reason)
 
 
+def lock_compiler(texts: Iterable[str]) -> str:
+    """The compiler (``pip-tools`` or ``uv``) whose digest line the locks carry (pure).
+
+    ``freshness`` has checked that it is the configured one before any sync starts; a lock
+    without a digest line is pip-compile's format.
+    """
+    for text in texts:
+        split = digest.split(text)
+        recorded = digest.parse_line(split.line) if split is not None else None
+        if recorded is not None:
+            return recorded.inputs.compiler.partition("==")[0]
+    return "pip-tools"
+
+
 def _tamper_reason(
     session: nox.Session, service: Service, venv: VenvInfo, stamp: Stamp, *, what: str
 ) -> str | None:
     """Verify the files of a venv against its RECORD files and stamp: why to rebuild, or ``None``."""
     session.log(f"{service.name}: verifying the files of {what} against their RECORD (restored or copied)")
     fingerprint = record.Fingerprint(stamp.records, stamp.unlisted)
-    problems = record.verify(venv.location, venv.site_packages, fingerprint)
+    problems = integrity.verify(venv.location, venv.site_packages, fingerprint)
     if not problems:
         return None
     more = f" and {len(problems) - 1} more" if len(problems) > 1 else ""
-    return f"its files do not match their RECORD ({problems[0]!r}{more})"
+    return f"it is not the venv that was synced ({problems[0]!r}{more})"
 
 
 def _venv_location(session: nox.Session, service: Service, purpose: str) -> Path:

@@ -60,12 +60,14 @@ def test_cache_round_trip_and_ttl(tmp_path: Path) -> None:
     cache = ScanCache(tmp_path)
     online = ScanCompleted("pip-audit", "2.10", ONLINE, (VULN,))
     cache.put("svc", "k", online, now=1000.0)
-    assert cache.get("svc", "pip-audit", "k", now=1000.0 + 3599) == online
-    assert cache.get("svc", "pip-audit", "k", now=1000.0 + 3600) is None  # past the TTL
-    assert cache.get("svc", "pip-audit", "other-key", now=1000.0) is None
+    assert cache.get("svc", "pip-audit", "k", ttl_seconds=3600, now=1000.0 + 3599) == online
+    assert cache.get("svc", "pip-audit", "k", ttl_seconds=3600, now=1000.0 + 3600) is None  # past the TTL
+    assert cache.get("svc", "pip-audit", "other-key", ttl_seconds=3600, now=1000.0) is None
     offline = ScanCompleted("pip-audit", "2.10", OFFLINE, ())
     cache.put("svc", "k2", offline, now=0.0)
-    assert cache.get("svc", "pip-audit", "k2", now=10.0**9) == offline  # identified by content: no TTL
+    assert (
+        cache.get("svc", "pip-audit", "k2", ttl_seconds=None, now=10.0**9) == offline
+    )  # identified by content: no TTL
 
 
 def test_answers_that_could_not_tell_are_not_cacheable() -> None:

@@ -127,7 +127,7 @@ def test_a_tampered_restored_venv_is_rebuilt_before_use(repo: Path, tamper: obje
     tamper(site(first))
     result, logs = sync(repo)
     assert isinstance(result, venv_values.Rebuilt)
-    assert result.reason.startswith(f"its files do not match their RECORD ('{problem}")
+    assert result.reason.startswith(f"it is not the venv that was synced ('{problem}")
     assert f"svc: rebuilding the audit venv of service 'svc': {result.reason}" in logs
     assert not (site(result) / "evil.pth").exists()
     assert (site(result) / "alpha/__init__.py").read_text() == '__version__ = "1.0"\n'
@@ -153,7 +153,7 @@ def test_a_rewritten_record_does_not_hide_a_modified_file(repo: Path) -> None:
     info.write_text("\n".join(lines) + "\n")
     result, _ = sync(repo)
     assert isinstance(result, venv_values.Rebuilt)
-    assert result.reason == "its files do not match their RECORD ('alpha-1.0.dist-info/RECORD changed')"
+    assert result.reason == "it is not the venv that was synced ('alpha-1.0.dist-info/RECORD changed')"
 
 
 def rebuilt_wheel(wheelhouse: Path, name: str, version: str, source: str) -> None:

@@ -425,9 +425,11 @@ def test_the_verdict_cache_does_not_store_the_credential(tmp_path: Path) -> None
     key = cache_key(STAMP, "pip-audit", "2.10", info)
     cache.put("svc", key, ScanCompleted("pip-audit", "2.10", info, ()))
     assert_no_secret((tmp_path / "svc.pip-audit.json").read_text(encoding="utf-8"))
-    assert cache.get("svc", "pip-audit", key) is not None
+    assert cache.get("svc", "pip-audit", key, ttl_seconds=60) is not None
     rotated = OsvSource(SECRET_URL.replace("pw-SECRET-1", "pw-NEW"), timeout=1, ttl_seconds=60).info()
-    assert cache.get("svc", "pip-audit", cache_key(STAMP, "pip-audit", "2.10", rotated)) is None
+    assert (
+        cache.get("svc", "pip-audit", cache_key(STAMP, "pip-audit", "2.10", rotated), ttl_seconds=60) is None
+    )
 
 
 # ---------------------------------------------------------------------------

@@ -95,8 +95,8 @@ def test_unreadable_pyproject_is_a_message(tmp_path: Path, capsys: pytest.Captur
     root = _two_services(tmp_path)
     (root / "pyproject.toml").mkdir()
     assert _exit_message(root, capsys) == (
-        f"nox-support: {root.resolve() / 'pyproject.toml'}: cannot be read: Is a directory\n"
-        "  hint: make pyproject.toml a readable file\n"
+        "nox-support: pyproject.toml is a directory, not a regular file\n"
+        "  hint: replace pyproject.toml with a regular file\n"
     )
 
 

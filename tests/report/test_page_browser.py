@@ -46,6 +46,7 @@ def test_the_sample_page_shows_every_service_with_what_its_reports_say(sample_do
         ["notifications", "fresh", "missing", "missing", "missing"],
         ["orders", "fresh (2 locks)", "vulnerable (1 vulnerable)", "compliant", "11 passed, 1 skipped"],
         ["payments", "fresh", "clean", "1 violations", "missing"],
+        ["reports", "fresh (2 locks)", "missing", "missing", "missing"],
     ]
     assert services[0][0].cls == "sorted-asc"  # sorted by name until a heading is clicked
     assert [cell.cls for cell in services[2][1:]] == ["good", "bad", "good", "good"]
@@ -55,7 +56,14 @@ def test_the_sample_page_shows_every_service_with_what_its_reports_say(sample_do
 def test_the_sample_page_marks_the_vulnerable_version_in_the_drift_view(sample_dom: str) -> None:
     dom = parse_dom(sample_dom)
     heading, *rows = dom.tables["drift"]
-    assert [cell.text for cell in heading] == ["package", "versions", "notifications", "orders", "payments"]
+    assert [cell.text for cell in heading] == [
+        "package",
+        "versions",
+        "notifications",
+        "orders",
+        "payments",
+        "reports",
+    ]
     (pydantic,) = rows
     assert pydantic[0].text == "pydantic"
     assert pydantic[1].text == "2"

@@ -41,6 +41,13 @@ def venvs(root: Path) -> list[str]:
     return sorted(p.parent.name for p in (root / ".nox").glob("*/pyvenv.cfg"))
 
 
+def audit_venv(root: Path, service: str = "shop") -> str:
+    """The name Nox gives audit(<service>)'s venv under *root*/.nox (hashed when the path is long)."""
+    from nox.sessions import _normalize_path  # noqa: PLC0415 - Nox's own naming, as the session gets it
+
+    return Path(_normalize_path(str(root / ".nox"), f"audit-{service}")).name
+
+
 def sbom(root: Path, service: str = "shop") -> tuple[NoneSession, dict[str, object], str]:
     session = NoneSession(root, f"sbom-{service}")
     run_sbom(session.as_nox(), Project.load(root), service)
@@ -60,7 +67,7 @@ def licenses(root: Path, service: str = "shop") -> tuple[NoneSession, dict[str, 
 
 def test_sbom_reads_the_audit_venv_and_lists_every_locked_package(repo: Path, licensed_index: Path) -> None:
     session, data, text = sbom(repo)
-    assert venvs(repo) == ["audit-shop"]
+    assert venvs(repo) == [audit_venv(repo)]
     assert JsonStrictValidator(SchemaVersion.V1_6).validate_str(text) is None
     components = {c["name"]: c for c in data["components"]}  # type: ignore[attr-defined]
     assert sorted(components) == ["acme-common", "apachepkg", "dualpkg", "mitpkg"]
@@ -86,7 +93,7 @@ def test_sbom_reads_the_audit_venv_and_lists_every_locked_package(repo: Path, li
     assert session.logs[-1] == "shop: SBOM with 4 components -> reports/sbom/shop.cdx.json"
 
     # The audit session then finds its venv synced: one venv per service.
-    audit_session = FakeSession(repo / ".nox" / "audit-shop")
+    audit_session = FakeSession(repo / ".nox" / audit_venv(repo))
     service = Project.load(repo).service("shop")
     result = venv_sync.sync_venv(audit_session.as_nox(), service, (service.main.lock,), purpose="audit")
     assert isinstance(result, venv_values.AlreadySynced)
@@ -172,7 +179,7 @@ def test_licenses_compliant_service_with_an_excepted_local_package(repo: Path) -
     assert rows["acme-common"]["local_path"] == "../../libs/common"
     written = "reports/licenses/shop.json, reports/licenses.md"
     assert session.logs[-1] == f"shop: compliant (4 packages, 0 unknown, 1 excepted) -> {written}"
-    assert venvs(repo) == ["audit-shop"]
+    assert venvs(repo) == [audit_venv(repo)]
 
 
 def test_licence_violations_fail_naming_service_package_version_and_licence(
@@ -272,7 +279,7 @@ def test_unknown_allowed_by_policy_is_reported_not_failed(tmp_path: Path, licens
 def test_a_failed_sync_fails_licenses_and_removes_the_earlier_report(repo: Path) -> None:
     licenses(repo)
     wrong_hash(repo / "services" / "shop" / "requirements.txt")
-    (repo / ".nox" / "audit-shop" / "nox-support-sync.json").unlink()  # force a reinstall
+    (repo / ".nox" / audit_venv(repo) / "nox-support-sync.json").unlink()  # force a reinstall
     with pytest.raises(NoxSupportError):
         licenses(repo)
     assert not (repo / "reports" / "licenses" / "shop.json").exists()

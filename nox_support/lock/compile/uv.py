@@ -41,6 +41,7 @@ from packaging.version import InvalidVersion, Version
 from nox_support import _compat, cmd
 from nox_support.discovery import running_python
 from nox_support.errors import CommandError, ResolutionError
+from nox_support.indexconfig import read_index_config, uv_arguments
 from nox_support.lock.compile.failure import ANSI, FailedRun, explain, rerun_command
 from nox_support.lock.compile.filenames import distribution_key
 from nox_support.lock.compile.interface import (
@@ -106,6 +107,8 @@ class UvCompiler:
         """The argument tuple for *request* (pure apart from the running interpreter)."""
         # -v: the progress lines name the package uv is resolving.
         args = [uv, "pip", "compile", "-v", "--color", "never", "--python", sys.executable]
+        # uv's configuration outside the repository only: the venv syncs read the same.
+        args += uv_arguments(read_index_config("uv"))
         if request.python != running_python():
             args += ["--python-version", request.python]
         args += [*self.options(request.extra_args), _LEARN_FIND_LINKS, *request.pin_args()]

@@ -1,0 +1,114 @@
+"""Reading a file of the repository: a regular file, inside the repository, of bounded size.
+
+A committed file is someone else's text.  ``.python-version`` committed as a symlink to
+``/proc/self/environ`` or ``~/.netrc`` would otherwise be read (and quoted in an error) on every
+``nox`` command; a FIFO would hang it; ``/dev/zero`` would fill the memory.  :func:`read_bytes`
+refuses all of them with one :class:`RepoFileError` naming the file, and :func:`excerpt` is the
+only way a message quotes what such a file holds: short, and neutralized by
+:func:`nox_support.logsafe.field`.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+from nox_support import logsafe
+from nox_support.errors import NoxSupportError
+from nox_support.paths import display_path
+
+MAX_BYTES = 4 * 1024 * 1024
+"""The largest file read from the repository (requirements, ``pyproject.toml``, metadata)."""
+EXCERPT_CHARS = 40
+"""The most of a file's text an error message quotes."""
+
+_KINDS = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+class RepoFileError(NoxSupportError):
+    """A file read from the repository is outside it, not a regular file, or too large."""
+
+
+def read_bytes(path: Path, root: Path, *, limit: int = MAX_BYTES) -> bytes:
+    """The content of *path*, a regular file that resolves inside *root*, of at most *limit* bytes.
+
+    A missing file raises :class:`FileNotFoundError` (callers say what it should have been); any
+    other refusal is a :class:`RepoFileError`; an unreadable file is an :class:`OSError`.
+    """
+    shown = display_path(path, root)
+    resolved = path.resolve()
+    if not resolved.is_relative_to(root.resolve()):
+        msg = f"{shown} is a link to a file outside the repository"
+        raise RepoFileError(
+            msg, hint=f"replace {shown} with a regular file (nothing outside the repository is read)"
+        )
+    # O_NONBLOCK: opening a FIFO must not wait for a writer; O_NOFOLLOW: the resolved name is it.
+    flags = os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0)
+    fd = os.open(resolved, flags)
+    try:
+        status = os.fstat(fd)
+        if not stat.S_ISREG(status.st_mode):
+            msg = f"{shown} is {file_kind(status.st_mode)}, not a regular file"
+            raise RepoFileError(msg, hint=f"replace {shown} with a regular file")
+        with os.fdopen(os.dup(fd), "rb") as handle:
+            data = handle.read(limit + 1)
+    finally:
+        os.close(fd)
+    if len(data) > limit:
+        msg = f"{shown} is larger than {limit // 1024} KiB"
+        raise RepoFileError(
+            msg, hint="a file nox-support reads from the repository is small text; check what it is"
+        )
+    return data
+
+
+def read_text(path: Path, root: Path, *, limit: int = MAX_BYTES) -> str:
+    """:func:`read_bytes` decoded as UTF-8 (a :class:`UnicodeDecodeError` for other bytes)."""
+    return read_bytes(path, root, limit=limit).decode("utf-8")
+
+
+def read_optional_text(path: Path, root: Path, *, limit: int = MAX_BYTES) -> str | None:
+    """:func:`read_text` of *path*, None when nothing is there; every failure a :class:`RepoFileError`."""
+    shown = display_path(path, root)
+    if not os.path.lexists(path):
+        return None
+    try:
+        return read_text(path, root, limit=limit)
+    except FileNotFoundError:
+        msg = f"{shown} is a link to nothing"
+        raise RepoFileError(msg, hint=f"remove {shown} or make it a regular file") from None
+    except UnicodeDecodeError as exc:
+        msg = f"{shown} is not UTF-8 text (byte offset {exc.start})"
+        raise RepoFileError(msg, hint=f"save {shown} as UTF-8") from None
+    except OSError as exc:
+        msg = f"{shown} cannot be read: {exc.strerror or exc}"
+        raise RepoFileError(msg, hint=f"make {shown} a readable file") from None
+
+
+def file_kind(mode: int) -> str:
+    """What a non-regular file is, for a message ("a FIFO (named pipe)")."""
+    return next((name for test, name in _KINDS if test(mode)), "not a regular file")
+
+
+def special_file(path: Path) -> str | None:
+    """What *path* is when it exists and is a FIFO, device or socket (followed links), else None."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return None
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    return file_kind(mode)
+
+
+def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
+    """At most *limit* characters of *text*, neutralized, quoted; ``...`` marks a cut."""
+    cut = text[:limit]
+    return f'"{logsafe.field(cut)}{"..." if len(text) > limit else ""}"'
