@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from nox_support.lock import freshness as fresh
-from nox_support.lock import localfile
+from nox_support.lock import localfile, lockfile
 from nox_support.lock.compile.interface import KeepPins
+from nox_support.lock.model import LocalFile, ParsedLock
 from nox_support.lock.orchestrate import Fresh, LockArgs, Written, lock_service
 from nox_support.project import Project
 from nox_support.venv.plan import plan_locks
@@ -54,32 +55,24 @@ def test_split_moves_local_lines_and_their_annotations_out() -> None:
     )
 
 
-def test_problem_names_each_inconsistency() -> None:
-    digest_line = "# nox-support-inputs: sha256=1"
-    lock = localfile.with_note(HEADER + digest_line + "\n" + f"alpha==1.0 {HASH}\n", "requirements.local.txt")
-    local = localfile.local_text(
-        ("../../libs/common",),
-        lock_name="requirements.txt",
-        local_name="requirements.local.txt",
-        digest_line=digest_line,
-        command="nox -s x",
-    )
-    assert localfile.problem(lock, local, "requirements.local.txt") is None
-    assert localfile.problem(lock, None, "requirements.local.txt") == (
-        "requirements.local.txt, which holds its local packages, is missing"
-    )
-    assert localfile.problem(lock, local.replace("sha256=1", "sha256=2"), "requirements.local.txt") == (
+def test_the_local_file_is_checked_against_the_lock_it_was_written_with(tmp_path: Path) -> None:
+    project, fake = _fake_project(tmp_path)
+    service = project.service("api")
+    lock_service(replace(project, compiler=fake), service, KEEP)
+    lock_path = service.directory / "requirements.txt"
+    parsed = lockfile.read_state(lock_path, shown="requirements.txt")
+    assert isinstance(parsed, ParsedLock)
+    assert parsed.local_file == "requirements.local.txt"
+    local = service.directory / "requirements.local.txt"
+    content = local.read_text()
+    assert isinstance(lockfile.read_local_state(lock_path, parsed), LocalFile)
+    local.write_text(content.replace("sha256=", "sha256=0"))
+    assert lockfile.read_local_state(lock_path, parsed) == (
         "requirements.local.txt was not written with it (their inputs lines differ)"
     )
-    plain = HEADER + digest_line + f"\nalpha==1.0 {HASH}\n"
-    assert localfile.problem(plain, None, "requirements.local.txt") is None
-    assert localfile.problem(plain, local, "requirements.local.txt") == (
-        "requirements.local.txt is left over (the lock names no local packages)"
-    )
-    old_format = plain + "../../libs/common\n"
-    assert localfile.problem(old_format, None, "requirements.local.txt") == (
-        "it lists local path packages, which `pip install --require-hashes` refuses "
-        "(they belong in requirements.local.txt)"
+    local.unlink()
+    assert lockfile.read_local_state(lock_path, parsed) == (
+        "requirements.local.txt, which holds its local packages, is missing"
     )
 
 
@@ -108,8 +101,12 @@ def test_lock_writes_the_pair_and_freshness_checks_it(tmp_path: Path) -> None:
     verdict = fresh.check_layer(replace(project, compiler=fake), service, service.main)
     assert verdict == fresh.FreshLock("api", "services/api/requirements.txt")
 
-    # The venv sync still installs the local packages: it reads both files.
-    plan = plan_locks(((lock.name, text), (local.name, local_content)), service_dir=service.directory)
+    # The venv sync still installs the local packages: it reads both files into the model.
+    parsed = lockfile.read_state(lock, shown=lock.name)
+    assert isinstance(parsed, ParsedLock)
+    local_file = lockfile.read_local_state(lock, parsed)
+    assert isinstance(local_file, LocalFile)
+    plan = plan_locks(((parsed, local_file),), service_dir=service.directory, root=project.root)
     assert [r.path.name for r in plan.local] == ["common", "edit"]
 
     local.unlink()

@@ -99,13 +99,26 @@ def test_a_lock_not_written_by_nox_support_offers_only_its_pins(tmp_path: Path) 
 def test_invalid_output_keeps_the_old_lock(tmp_path: Path) -> None:
     project = _project(monorepo(tmp_path, {"api": "alpha\n"}), FakeCompiler(body="alpha>=1\n"))
     old = write(tmp_path / "services/api/requirements.txt", "old lock\n").read_bytes()
-    with pytest.raises(LockValidationError, match="alpha>=1 is not pinned"):
+    with pytest.raises(LockValidationError, match="a requirement not pinned with ==: 'alpha>=1'"):
         _lock(project, "api")
     assert (tmp_path / "services/api/requirements.txt").read_bytes() == old
     assert sorted(p.name for p in (tmp_path / "services/api").iterdir()) == [
         "requirements.in",
         "requirements.txt",
     ]
+
+
+def test_options_the_compiler_copies_from_the_inputs_are_not_written(tmp_path: Path) -> None:
+    # A lock carries no option (its grammar); --only-binary and --pre shaped the resolution only.
+    body = "--only-binary :all:\n--pre\n" + FakeCompiler().body
+    project = _project(
+        monorepo(tmp_path, {"api": "--only-binary :all:\n--pre\nalpha\n"}), FakeCompiler(body=body)
+    )
+    _lock(project, "api")
+    text = (tmp_path / "services/api/requirements.txt").read_text()
+    assert "--only-binary" not in text
+    assert "--pre" not in text
+    assert _lock(project, "api") == (Fresh(project.service("api").main),)
 
 
 # --- real pip-compile, offline ------------------------------------------------------------------

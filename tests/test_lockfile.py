@@ -6,6 +6,7 @@ import pytest
 
 from nox_support.errors import LockValidationError
 from nox_support.lock import digest, lockfile
+from nox_support.lock.model import ParsedLock
 
 HASH = "--hash=sha256:" + "a" * 64
 HEADER = (
@@ -40,33 +41,50 @@ def test_digest_line_goes_below_the_header_and_replaces_an_old_one() -> None:
     twice = lockfile.with_digest_line(once, INPUTS, compiled_by="pip-tools==7.6.2")
     line = INPUTS.line(body=digest.body_digest(body.splitlines()), compiled_by="pip-tools==7.6.2")
     assert twice == HEADER + line + "\n" + body
-    assert isinstance(lockfile.inspect(twice, path="x"), lockfile.LockIntact)
+    assert isinstance(lockfile.inspect(twice, path="x"), ParsedLock)
+
+
+def _marked(body: str) -> str:
+    return lockfile.with_digest_line(HEADER + body, INPUTS, compiled_by="pip-tools==7.6.2")
 
 
 def test_valid_lock_passes() -> None:
-    lockfile.validate(
-        HEADER + f"alpha==1.0 \\\n    {HASH}\n../../libs/common\n", path="x", forbidden=("/repo",)
-    )
+    parsed = lockfile.validate(_marked(f"alpha==1.0 \\\n    {HASH}\n"), path="x", forbidden=("/repo",))
+    assert [p.name for p in parsed.packages] == ["alpha"]
 
 
 @pytest.mark.parametrize(
     ("body", "problem"),
     [
-        ("alpha>=1.0\n", "alpha>=1.0 is not pinned with =="),
-        ("alpha==1.0\n", "alpha has no --hash"),
-        (f"--index-url https://pypi.org/simple\nalpha==1.0 {HASH}\n", "line 7: has the option --index-url"),
-        (f"--extra-index-url file:///opt/pypi/simple\nalpha==1.0 {HASH}\n", "file:// URL"),
-        (f"--find-links /opt/wheels\nalpha==1.0 {HASH}\n", "has the option --find-links"),
-        (f"alpha==1.0 {HASH}\n    # via -r /repo/services/api/requirements.in\n", "machine path '/repo'"),
-        (f"-c /etc/pip/constraints.txt\nalpha==1.0 {HASH}\n", "includes another file (-c /etc/pip"),
-        ("alpha @ https://user:secret@example.invalid/a.whl\n", "contains a credential in a URL"),
-        (f"/abs/libs/common\nalpha==1.0 {HASH}\n", "absolute local path"),
+        (
+            "alpha>=1.0\n",
+            "line 8 is outside the lock grammar (a requirement not pinned with ==: 'alpha>=1.0')",
+        ),
+        ("alpha==1.0\n", "line 8 is outside the lock grammar (a pin without --hash: 'alpha==1.0')"),
+        ("--index-url https://pypi.org/simple\n", "(an option: '--index-url https://pypi.org/simple')"),
+        (
+            "--extra-index-url file:///opt/pypi/simple\n",
+            "(an option: '--extra-index-url file:///opt/pypi/simple')",
+        ),
+        ("--find-links /opt/wheels\n", "(an option: '--find-links /opt/wheels')"),
+        (
+            f"alpha==1.0 \\\n    {HASH}\n    # via -r /repo/services/api/requirements.in\n",
+            "contains the machine path '/repo'",
+        ),
+        ("-c /etc/pip/constraints.txt\n", "(an include of another file: '-c /etc/pip/constraints.txt')"),
+        (
+            "alpha @ https://user:secret@example.invalid/a.whl\n",
+            "(a direct URL: 'alpha @ https://***@example",
+        ),
+        ("/abs/libs/common\n", "(an absolute local path: '/abs/libs/common')"),
+        ("../../libs/common\n", "(a local path with a marker, a space or a character locks never write"),
     ],
 )
 def test_unsafe_locks_are_refused(body: str, problem: str) -> None:
     with pytest.raises(LockValidationError, match="refusing to write x") as info:
-        lockfile.validate(HEADER + body, path="x", forbidden=("/repo",))
+        lockfile.validate(_marked(body), path="x", forbidden=("/repo",))
     assert problem in str(info.value)
+    assert "secret" not in str(info.value)
 
 
 def test_pins_as_constraints_drops_hashes_and_local_paths() -> None:

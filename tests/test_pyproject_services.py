@@ -287,7 +287,7 @@ def test_sbom_direct_dependencies_of_a_pyproject_service(tmp_path: Path) -> None
 
 
 def test_drift_and_conflicts_read_the_declared_requirements(tmp_path: Path) -> None:
-    from nox_support.drift.collect import read_lock  # noqa: PLC0415 - only this test needs it
+    from nox_support.lock.services import read_lock  # noqa: PLC0415 - only this test needs it
 
     root = _repo(tmp_path)
     project = _project(root, FakeCompiler())

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from nox_support.errors import RequirementsFileError
-from nox_support.lock import reqfile
+from nox_support.lock import reqfile, reqoptions
 
 
 def test_parses_every_kind_of_line() -> None:
@@ -164,7 +164,7 @@ def test_canonical_text_ignores_comments_whitespace_and_line_endings() -> None:
     ],
 )
 def test_options_are_named_as_optparse_names_them(flag: str, full: str | None) -> None:
-    assert reqfile.canonical_option(flag) == full
+    assert reqoptions.canonical_option(flag) == full
 
 
 def test_every_option_prefix_is_read_as_pips_parser_reads_it() -> None:
@@ -175,15 +175,15 @@ def test_every_option_prefix_is_read_as_pips_parser_reads_it() -> None:
     parser = build_parser()
     pips = {o for option in parser.option_list for o in option._long_opts}
     # The table spans pip releases: every option of the installed pip is in it ...
-    assert pips <= set(reqfile.PIP_LONG_OPTIONS), pips - set(reqfile.PIP_LONG_OPTIONS)
-    for option in reqfile.PIP_LONG_OPTIONS:
+    assert pips <= set(reqoptions.PIP_LONG_OPTIONS), pips - set(reqoptions.PIP_LONG_OPTIONS)
+    for option in reqoptions.PIP_LONG_OPTIONS:
         for end in range(3, len(option) + 1):
             prefix = option[:end]
             try:
                 expected: str | None = parser._match_long_opt(prefix)
             except optparse.BadOptionError:
                 expected = None
-            ours = reqfile.canonical_option(prefix)
+            ours = reqoptions.canonical_option(prefix)
             # ... and a prefix is never read as another option than this pip reads it: the same
             # option, or refused (ambiguous or unknown here), or one this pip does not have.
             assert ours in {expected, None} or ours not in pips, prefix

@@ -17,10 +17,10 @@ from packaging.version import Version
 
 from nox_support.config import Settings
 from nox_support.conflicts.interface import Outcome, Resolved, Unsatisfiable
-from nox_support.drift.locks import ServiceLock, parse_lock
 from nox_support.errors import NoxSupportError, ResolutionError
 from nox_support.lock.compile.interface import Compiler, CompileRequest, CompilerError, UpgradeAll
 from nox_support.lock.inputs import constraint_files
+from nox_support.lock.servicelock import ServiceLock, parse_lock
 from nox_support.redact import redact
 
 COMBINED_INPUT = "requirements.in"
@@ -61,7 +61,7 @@ def combined_input(locks: tuple[ServiceLock, ...]) -> CombinedInput:
             origins[len(lines)] = f"{lock.service}: {requirement.where}"
         for local in lock.local:
             lines.append(str(local.path))
-            origins[len(lines)] = f"{lock.service}: {local.file}:{local.line}"
+            origins[len(lines)] = f"{lock.service}: {local.declared_in}:{local.line}"
     return CombinedInput("\n".join(lines) + "\n", "\n".join(dict.fromkeys(constraints)) + "\n", origins)
 
 
@@ -116,7 +116,9 @@ class CompilerResolver:
                     msg, hint="fix the resolver's problem (network, index) and run again"
                 ) from exc
             text = (work / "requirements.txt").read_text(encoding="utf-8")
-        pins = {p.name: p.version for p in parse_lock(text, path="the combined resolve")}
+        pins = {
+            p.name: p.version for p in parse_lock(text, path="the combined resolve", compiler_output=True)
+        }
         return Resolved(pins, python)
 
 

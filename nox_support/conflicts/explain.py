@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from packaging.utils import canonicalize_name
 
 from nox_support.conflicts.search import Alike, MinimalConflict
-from nox_support.drift.locks import DirectRequirement, ServiceLock, version_or_none
+from nox_support.lock.servicelock import DirectRequirement, ServiceLock, version_or_none
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,10 @@ from nox_support.conflicts.compiler_resolver import CompilerResolver, CouldNotTe
 from nox_support.conflicts.explain import alike, causes, differences, same_stake
 from nox_support.conflicts.interface import Resolver
 from nox_support.conflicts.search import search
-from nox_support.drift.collect import read_lock_or_problem
-from nox_support.drift.locks import ServiceLock
 from nox_support.errors import NoxSupportError
 from nox_support.lock.regenerate import regenerate_command
+from nox_support.lock.servicelock import ServiceLock
+from nox_support.lock.services import read_lock_or_problem
 from nox_support.outputs import write_report
 from nox_support.posargs import PosargsParser
 from nox_support.project import Project

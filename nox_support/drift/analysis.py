@@ -9,7 +9,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from nox_support.drift.collect import AuditFinding
-from nox_support.drift.locks import DirectRequirement, ServiceLock, specifier_set, version_or_none
+from nox_support.lock.servicelock import DirectRequirement, ServiceLock, specifier_set, version_or_none
 
 
 @dataclass(frozen=True)

@@ -37,8 +37,8 @@ from nox_support.drift.analysis import (
     OnlyTransitive,
     VersionGroup,
 )
-from nox_support.drift.locks import DirectRequirement
 from nox_support.listing import SHORT, and_more
+from nox_support.lock.servicelock import DirectRequirement
 from nox_support.markdown import cell_code, code, escape
 
 SCHEMA = "nox-support/drift"

@@ -10,10 +10,11 @@ from typing import TYPE_CHECKING
 from nox_support.config import load_tool_table
 from nox_support.drift import render
 from nox_support.drift.analysis import DriftReport, analyse
-from nox_support.drift.collect import read_audit_findings, read_lock_or_problem
+from nox_support.drift.collect import read_audit_findings
 from nox_support.drift.config import parse_drift_settings
-from nox_support.drift.locks import ServiceLock
 from nox_support.errors import NoxSupportError
+from nox_support.lock.servicelock import ServiceLock
+from nox_support.lock.services import read_lock_or_problem
 from nox_support.outputs import append_step_summary, write_report
 from nox_support.posargs import PosargsParser
 from nox_support.project import Project

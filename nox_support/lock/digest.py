@@ -10,9 +10,10 @@ The line sits right below pip-tools' header::
 ``sha256`` covers every input; the per-input short hashes let ``freshness`` say *which*
 input changed without any other file.  ``body`` is the digest of the lock's own lines below
 the line, so a hand edit, an injected option or a truncation is seen without re-resolving.
-``compiler`` is the compiler's compatibility series (its name and major version; ``0.minor``
-before 1.0), the part that may change the output format; ``compiled-by`` is the exact
-version, for people, outside every digest.
+``local`` (only with a local packages file) is the digest of that file's every other line,
+so the file is covered whole (:func:`local_digest`).  ``compiler`` is the compiler's
+compatibility series (its name and major version; ``0.minor`` before 1.0), the part that may
+change the output format; ``compiled-by`` is the exact version, for people, outside every digest.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ MARKER = "# nox-support-inputs:"
 _SHORT = 12
 _RESERVED = ("sha256", "body", "python", "compiler", "options")
 _COMPILED_BY = "compiled-by"
+_LOCAL = "local"
 
 
 @dataclass(frozen=True)
@@ -55,11 +57,15 @@ class InputDigest:
     options: str
     files: tuple[tuple[str, str], ...]
 
-    def line(self, *, body: str, compiled_by: str) -> str:
-        """The comment line written into a lock whose lines below it digest to *body*."""
+    def line(self, *, body: str, compiled_by: str, local: str | None = None) -> str:
+        """The comment line written into a lock whose lines below it digest to *body*.
+
+        *local* is the digest of the lock's local packages file (:func:`local_digest`), if any.
+        """
         words = [
             f"sha256={self.total}",
             f"body={body}",
+            *([f"{_LOCAL}={local}"] if local is not None else []),
             f"python={self.python}",
             f"compiler={self.compiler}",
             f"options={self.options}",
@@ -78,6 +84,8 @@ class RecordedLine:
     """The digest of the lock's lines below this line when it was written."""
     compiled_by: str | None
     """The exact compiler version that wrote the lock (information only)."""
+    local: str | None = None
+    """The digest of the local packages file written with the lock (:func:`local_digest`)."""
 
 
 @dataclass(frozen=True)
@@ -135,6 +143,16 @@ def body_digest(lines: tuple[str, ...] | list[str]) -> str:
     return hashlib.sha256("".join(f"{line}\n" for line in lines).encode("utf-8")).hexdigest()
 
 
+def local_digest(text: str) -> str:
+    """The digest of a local packages file: every line but its (copied) digest line.
+
+    The lock's digest line records it (``local=``), so nothing can be added to, removed from
+    or changed in the local file without the pair being seen as altered; the digest line
+    itself must equal the lock's.
+    """
+    return body_digest([line for line in text.splitlines() if not line.startswith(MARKER)])
+
+
 def split(text: str) -> SplitLock | None:
     """The digest line of a lock's *text* and the lines below it, or ``None`` without one.
 
@@ -180,6 +198,7 @@ def parse_line(line: str) -> RecordedLine | None:
     fields: dict[str, str] = {}
     files: list[tuple[str, str]] = []
     compiled_by = None
+    local = None
     for word in line[len(MARKER) :].split():
         name, sep, value = word.partition("=")
         if not sep or not name:
@@ -188,6 +207,8 @@ def parse_line(line: str) -> RecordedLine | None:
             fields[name] = value
         elif name == _COMPILED_BY and compiled_by is None:
             compiled_by = value
+        elif name == _LOCAL and local is None:
+            local = value
         else:
             files.append((unquote(name), value))
     if set(fields) != set(_RESERVED):
@@ -199,7 +220,7 @@ def parse_line(line: str) -> RecordedLine | None:
         options=fields["options"],
         files=tuple(files),
     )
-    return RecordedLine(inputs, fields["body"], compiled_by)
+    return RecordedLine(inputs, fields["body"], compiled_by, local)
 
 
 def compare(recorded: InputDigest, current: InputDigest) -> tuple[Change, ...]:

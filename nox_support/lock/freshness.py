@@ -1,10 +1,11 @@
 """``nox -s freshness``: prove each committed lock still matches its inputs.
 
 The default check is offline and reads only small files: the inputs, and the lock,
-whose body must match the digest recorded in it and follow the lock rules (every pin
-``==`` with hashes, no index or include options).  ``--deep`` re-resolves into a
-temporary file (preferring the committed pins) and diffs the result against the
-committed lock, which shows what the compiler would write today.
+which must follow the lock grammar (:mod:`nox_support.lock.grammar`: comments, its digest
+line, ``==`` pins with sha256 hashes, nothing else) and whose body must match the digest
+recorded in it, and its local packages file, covered whole by the lock's ``local=``
+digest.  ``--deep`` re-resolves into a temporary file (preferring the committed pins)
+and diffs the result against the committed lock, which shows what the compiler would write today.
 
 :func:`require_fresh` applies the offline check before a venv is synced from a lock
 (``audit``, ``tests``).
@@ -21,6 +22,15 @@ from nox_support.discovery import Layer, Service
 from nox_support.errors import NoxSupportError, StaleLockError
 from nox_support.lock import digest, lockfile
 from nox_support.lock.compile.interface import KeepPins
+from nox_support.lock.model import (
+    LockAltered,
+    LockDirectory,
+    LockMissing,
+    LockOffGrammar,
+    LockUnmarked,
+    LockUnreadable,
+    ParsedLock,
+)
 from nox_support.lock.orchestrate import (
     Target,
     compile_to,
@@ -154,21 +164,19 @@ def check_layer(project: Project, service: Service, layer: Layer) -> Verdict:
         return BrokenInputs(service.name, lock, exc)
     state = lockfile.read_state(layer.lock, shown=lock)
     match state:
-        case lockfile.LockMissing():
+        case LockMissing():
             return MissingLock(service.name, lock)
-        case lockfile.LockDirectory() | lockfile.LockUnreadable():
+        case LockDirectory() | LockUnreadable():
             return UnreadableLock(service.name, lock, lockfile.describe_state(state))
-        case lockfile.LockUnmarked(reason=reason):
+        case LockUnmarked(reason=reason):
             return UnmarkedLock(service.name, lock, reason)
-        case lockfile.LockAltered():
+        case LockAltered() | LockOffGrammar():
             return AlteredLock(service.name, lock, lockfile.describe_state(state))
-        case lockfile.LockIntact(problems=problems) if problems:
-            return AlteredLock(service.name, lock, lockfile.describe_state(state))
-        case lockfile.LockIntact(recorded=recorded, text=text):
+        case ParsedLock(recorded=recorded):
             changes = digest.compare(recorded.inputs, current)
             if changes:
                 return StaleLock(service.name, lock, changes)
-            problem = local_file_problem(layer, text)
+            problem = local_file_problem(layer, state)
             if problem is not None:
                 return StaleLocalFile(service.name, lock, problem)
             return FreshLock(service.name, lock)
@@ -216,7 +224,7 @@ def deep_check_layer(project: Project, service: Service, layer: Layer) -> Verdic
     if not isinstance(verdict, FreshLock):
         return verdict
     state = lockfile.read_state(layer.lock, shown=verdict.lock)
-    if not isinstance(state, lockfile.LockIntact):  # pragma: no cover - changed since the check
+    if not isinstance(state, ParsedLock):  # pragma: no cover - changed since the check
         return verdict
     committed = state.text
     current = current_digest(project, service, layer)

@@ -30,7 +30,7 @@ from nox_support import redact, repofiles
 from nox_support.config import Settings
 from nox_support.discovery import Layer, Service
 from nox_support.errors import ConfigError, RequirementsFileError
-from nox_support.lock import lockfile, reqfile
+from nox_support.lock import lockfile, reqfile, reqoptions
 from nox_support.lock import pyproject_inputs as pp
 from nox_support.lock import uv_workspace as uvw
 from nox_support.lock.digest import InputFile, Inputs
@@ -49,8 +49,8 @@ def metadata_files(package: Path) -> tuple[Path, ...]:
 
 
 @dataclass(frozen=True)
-class LocalPackage:
-    """A local path requirement found among the inputs."""
+class LocalInput:
+    """A local path requirement found among the inputs; ``path`` is absolute."""
 
     path: Path
     declared_in: str
@@ -63,7 +63,7 @@ class CollectedInputs:
     """The files feeding one layer, and the local packages they name."""
 
     files: tuple[InputFile, ...]
-    local_packages: tuple[LocalPackage, ...]
+    local_packages: tuple[LocalInput, ...]
     paths: tuple[Path, ...]
     declared: str | None = None
     """For a layer declared in ``pyproject.toml``: the requirements file text that is compiled."""
@@ -119,7 +119,7 @@ class _Collector:
         self.follow_uv_sources = follow_uv_sources
         self.files: dict[str, InputFile] = {}
         self.paths: list[Path] = []
-        self.packages: list[LocalPackage] = []
+        self.packages: list[LocalInput] = []
         self.followed: set[Path] = set()
         self.declared: str | None = None
 
@@ -306,7 +306,7 @@ class _Collector:
             )
         if any(package.path == target for package in self.packages):
             return
-        self.packages.append(LocalPackage(target, shown, line))
+        self.packages.append(LocalInput(target, shown, line))
         if target.is_dir():
             for meta in metadata_files(target):
                 if meta.is_file():
@@ -347,7 +347,7 @@ def _refuse_abbreviations(entries: tuple[reqfile.Entry, ...], shown: str) -> Non
     for entry in entries:
         written = reqfile.abbreviation(entry)
         if written is not None:
-            full = reqfile.canonical_option(written)
+            full = reqoptions.canonical_option(written)
             raise RequirementsFileError(
                 f"{written} abbreviates {full}",
                 path=shown,

@@ -18,8 +18,9 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from nox_support.drift.locks import LockedPackage, parse_lock
 from nox_support.errors import RequirementsFileError, ResolutionError
+from nox_support.lock.model import LockedPackage
+from nox_support.lock.servicelock import parse_lock
 
 # ``alpha>=2``, ``requests >=2.35, <3``: a name with a specifier, as compilers print them.
 _ASKED = re.compile(

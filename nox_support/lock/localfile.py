@@ -20,21 +20,21 @@ Everything here is pure.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from nox_support.lock import digest, reqfile
 from nox_support.lock.digest import MARKER
 
+# Options a compiler copies from the inputs into its output; they shaped the resolution only.
+_COPIED = frozenset({"--no-binary", "--only-binary", "--prefer-binary", "--pre"})
+
 NOTE_PREFIX = "# local path packages: "
-_NOTE = re.compile(r"^# local path packages: (?P<file>\S+)", re.MULTILINE)
 # pip-compile's comment above an unhashable requirement; meaningless once the line moved out.
 _PIP_COMPILE_WARNING = (
     "# WARNING: pip install will require the following package to be hashed.",
     "# Consider using a hashable URL like ",
 )
-_LOCAL_START = ("./", "../", "-e ", "--editable", "file:")
 
 
 @dataclass(frozen=True)
@@ -58,13 +58,22 @@ def local_file_for(lock: Path) -> Path:
 
 
 def split(text: str, *, path: str) -> SplitLock:
-    """Move the local path entries of a compiled lock out of it."""
-    starts = {entry.line for entry in reqfile.parse(text, path=path) if isinstance(entry, reqfile.LocalPath)}
+    """Move the local path entries of a compiled lock out of it, and drop its option lines.
+
+    A lock carries no option (its grammar, :mod:`nox_support.lock.grammar`): the options of the
+    inputs (``--only-binary``, ``--pre`` ...) that a compiler copies into its output applied to
+    the resolution, and the hashes already say which files may be installed.
+    """
+    entries = reqfile.parse(text, path=path)
+    starts = {entry.line for entry in entries if isinstance(entry, reqfile.LocalPath)}
+    options = {entry.line for entry in entries if isinstance(entry, reqfile.Option) and entry.name in _COPIED}
     hashed: list[str] = []
     local: list[list[str]] = []
     in_local = False
     for number, line in enumerate(text.splitlines(), start=1):
-        if number in starts:
+        if number in options:
+            in_local = False
+        elif number in starts:
             local.append([line])
             in_local = True
         elif in_local and line.startswith((" ", "\t")) and line.strip().startswith("#"):
@@ -90,9 +99,12 @@ def with_note(lock_text: str, local_name: str) -> str:
 
 
 def local_text(
-    blocks: tuple[str, ...], *, lock_name: str, local_name: str, digest_line: str, command: str
+    blocks: tuple[str, ...], *, lock_name: str, local_name: str, digest_line: str | None, command: str
 ) -> str:
-    """The content of the local packages file for *blocks* split out of *lock_name*."""
+    """The content of the local packages file for *blocks* split out of *lock_name*.
+
+    Without *digest_line*, the content the lock's ``local=`` digest covers.
+    """
     header = [
         "#",
         f"# Local path packages of {lock_name}, written with it by: {command}",
@@ -102,30 +114,9 @@ def local_text(
         f"#    pip install --require-hashes -r {lock_name}",
         f"#    pip install --no-deps -r {local_name}",
         "#",
-        digest_line,
+        *([digest_line] if digest_line is not None else []),
     ]
     return "\n".join([*header, *blocks]) + "\n"
-
-
-def problem(lock_text: str, local_content: str | None, local_name: str) -> str | None:
-    """What is wrong with a lock's local packages file, ``None`` when the pair is consistent."""
-    note = _NOTE.search(lock_text)
-    if note is None:
-        if any(line.startswith(_LOCAL_START) for line in lock_text.splitlines()):
-            return (
-                "it lists local path packages, which `pip install --require-hashes` refuses "
-                f"(they belong in {local_name})"
-            )
-        if local_content is not None:
-            return f"{local_name} is left over (the lock names no local packages)"
-        return None
-    if note.group("file") != local_name:
-        return f"it names {note.group('file')} for its local packages instead of {local_name}"
-    if local_content is None:
-        return f"{local_name}, which holds its local packages, is missing"
-    if digest_line(local_content) != digest_line(lock_text):
-        return f"{local_name} was not written with it (their inputs lines differ)"
-    return None
 
 
 def digest_line(text: str) -> str | None:

@@ -1,8 +1,9 @@
 """Finishing, validating, reading back and atomically writing lock files.
 
 Pure helpers (:func:`with_digest_line`, :func:`validate`, :func:`inspect`) shape and
-check the text; :func:`read_state` reads a committed lock into one of the
-:data:`LockState` variants; :func:`interruptible` and :func:`remove_stale_temporaries`
+check the text; :func:`read_state` reads a committed lock into the lock model
+(:mod:`nox_support.lock.model`, through :mod:`nox_support.lock.grammar`), and
+:func:`read_local_state` its local packages file; :func:`interruptible` and :func:`remove_stale_temporaries`
 make sure that neither Ctrl-C, SIGTERM nor ``kill -9`` leaves a truncated lock or a
 temporary file behind for good.
 """
@@ -14,15 +15,24 @@ import os
 import re
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 from urllib.parse import unquote
 
 from nox_support import atomic, cmd, redact
-from nox_support.errors import LockValidationError, NoxSupportError, RequirementsFileError
-from nox_support.lock import digest, reqfile
+from nox_support.errors import LockValidationError, NoxSupportError
+from nox_support.lock import digest, grammar, localfile, reqfile
 from nox_support.lock.digest import MARKER
+from nox_support.lock.model import (
+    LocalFile,
+    LockDirectory,
+    LockMissing,
+    LockProblem,
+    LockUnreadable,
+    ParsedLock,
+    TextProblem,
+    describe_problem,
+)
 
 _FILE_URL = re.compile(
     r"(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*(\[[^\]]*\])?\s*@\s*)?file://(?P<path>/[^\s;#\\]+)"
@@ -31,10 +41,6 @@ _FILE_URL = re.compile(
 _PIP_FRAGMENT = re.compile(
     r"#(?:(?:egg|subdirectory|md5|sha1|sha224|sha256|sha384|sha512)=[^&\s]*&?)+(?=\s|$)"
 )
-# The only options a lock may carry: each can only narrow what pip installs.
-_HARMLESS_OPTIONS = frozenset(
-    {"--no-binary", "--only-binary", "--prefer-binary", "--pre", "--require-hashes"}
-)
 TEMP_PREFIX = atomic.TEMP_PREFIX
 
 
@@ -42,50 +48,8 @@ class LockFileError(NoxSupportError):
     """A lock file cannot be read or written (directory in the way, permissions, encoding)."""
 
 
-@dataclass(frozen=True)
-class LockMissing:
-    """No file at the lock's path."""
-
-
-@dataclass(frozen=True)
-class LockDirectory:
-    """A directory sits at the lock's path."""
-
-
-@dataclass(frozen=True)
-class LockUnreadable:
-    """The file cannot be read as a lock (not UTF-8, permissions)."""
-
-    reason: str
-
-
-@dataclass(frozen=True)
-class LockUnmarked:
-    """The file has no usable digest line (empty, written by another tool, older format)."""
-
-    reason: str
-    text: str = ""
-
-
-@dataclass(frozen=True)
-class LockAltered:
-    """The lines below the digest line changed after nox-support wrote them."""
-
-    recorded: digest.RecordedLine
-    problems: tuple[str, ...]
-    """What is wrong with the content on top of the mismatch (may be empty)."""
-
-
-@dataclass(frozen=True)
-class LockIntact:
-    """The body matches its digest; ``problems`` lists content rules it still breaks."""
-
-    recorded: digest.RecordedLine
-    text: str
-    problems: tuple[str, ...]
-
-
-LockState = LockMissing | LockDirectory | LockUnreadable | LockUnmarked | LockAltered | LockIntact
+LockState = ParsedLock | LockProblem
+"""A committed lock as read: usable (:class:`ParsedLock`) or why it is not."""
 
 
 def relativize(text: str, *, root: Path, lock_dir: Path) -> str:
@@ -104,42 +68,52 @@ def relativize(text: str, *, root: Path, lock_dir: Path) -> str:
     return _FILE_URL.sub(replace, text)
 
 
-def with_digest_line(text: str, inputs: digest.InputDigest, *, compiled_by: str) -> str:
+def with_digest_line(
+    text: str, inputs: digest.InputDigest, *, compiled_by: str, local: str | None = None
+) -> str:
     """Put the digest line right below the compiler's header, replacing an old one (pure).
 
-    The line records *inputs* and the digest of every line below it.
+    The line records *inputs*, the digest of every line below it and the digest of the local
+    packages file written with the lock (*local*, :func:`nox_support.lock.digest.local_digest`).
     """
     lines = [entry for entry in text.splitlines() if not entry.startswith(MARKER)]
     insert_at = _header_end(lines)
     body = lines[insert_at:]
-    lines.insert(insert_at, inputs.line(body=digest.body_digest(body), compiled_by=compiled_by))
+    lines.insert(insert_at, inputs.line(body=digest.body_digest(body), compiled_by=compiled_by, local=local))
     return "\n".join(lines) + "\n"
 
 
-def inspect(text: str, *, path: str) -> LockState:
-    """What a committed lock's *text* is: intact, altered or unmarked (pure)."""
-    if not text.strip():
-        return LockUnmarked("is empty" if not text else "holds only whitespace")
-    split = digest.split(text)
-    if split is None:
-        return LockUnmarked("has no nox-support inputs line (written by hand or by another tool)", text)
-    recorded = digest.parse_line(split.line)
-    if recorded is None:
-        return LockUnmarked(
-            "has a malformed nox-support inputs line, or one written by an older nox-support "
-            "without a body digest",
-            text,
-        )
-    problems = content_problems(text, path)
-    if digest.body_digest(split.body) != recorded.body:
-        return LockAltered(recorded, problems)
-    return LockIntact(recorded, text, problems)
+def inspect(text: str, *, path: str) -> ParsedLock | TextProblem:
+    """What a committed lock's *text* is (pure): :func:`nox_support.lock.grammar.read_lock`."""
+    return grammar.read_lock(text, path)
 
 
 def read_state(lock: Path, *, shown: str) -> LockState:
-    """Read the committed lock at *lock* (*shown* names it in messages)."""
+    """Read the committed lock at *lock* (*shown* names it in messages) against the lock grammar."""
+    text = _read_text(lock)
+    if not isinstance(text, str):
+        return text
+    return grammar.read_lock(text, shown)
+
+
+def read_local_state(lock_path: Path, lock: ParsedLock) -> LocalFile | str | None:
+    """The local packages file next to *lock_path* that *lock* names, ``None``, or what is wrong.
+
+    Read once and checked whole (:func:`nox_support.lock.grammar.read_local`): the file the lock
+    names, with the lock's own digest line, in its grammar, and matching the lock's ``local=``.
+    """
+    local_path = localfile.local_file_for(lock_path)
+    text = _read_text(local_path)
+    if isinstance(text, LockMissing):
+        return grammar.read_local(None, lock=lock, name=local_path.name)
+    if not isinstance(text, str):
+        return f"{local_path.name} {describe_state(text)}"
+    return grammar.read_local(text, lock=lock, name=local_path.name)
+
+
+def _read_text(path: Path) -> str | LockMissing | LockDirectory | LockUnreadable:
     try:
-        data = lock.read_bytes()
+        data = path.read_bytes()
     except FileNotFoundError:
         return LockMissing()
     except IsADirectoryError:
@@ -147,26 +121,16 @@ def read_state(lock: Path, *, shown: str) -> LockState:
     except OSError as exc:
         return LockUnreadable(f"cannot be read ({exc.strerror or exc})")
     try:
-        text = data.decode("utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         return LockUnreadable(f"is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})")
-    return inspect(text, path=shown)
 
 
 def describe_state(state: LockState) -> str:
     """What is wrong with a lock in *state*, in words that follow its name (pure)."""
-    match state:
-        case LockMissing():
-            return "is missing"
-        case LockDirectory():
-            return "is a directory, not a lock file"
-        case LockUnreadable(reason=reason) | LockUnmarked(reason=reason):
-            return reason
-        case LockAltered(problems=problems):
-            what = "was edited after nox-support wrote it (its lines no longer match the body digest)"
-            return f"{what}: {'; '.join(problems)}" if problems else what
-        case LockIntact(problems=problems):
-            return "breaks the lock rules: " + "; ".join(problems) if problems else "is intact"
+    if isinstance(state, ParsedLock):
+        return "is intact"
+    return describe_problem(state)
 
 
 def _header_end(lines: list[str]) -> int:
@@ -182,21 +146,34 @@ def _header_end(lines: list[str]) -> int:
     return len(lines)
 
 
-def validate(text: str, *, path: str, forbidden: tuple[str, ...]) -> None:
-    """Refuse a lock that is unpinned, unhashed or leaks machine details (pure).
+def validate(text: str, *, path: str, forbidden: tuple[str, ...]) -> ParsedLock:
+    """Refuse a lock that is off the lock grammar or leaks machine details (pure).
 
     *forbidden* holds strings that must not appear anywhere (the repository's
     absolute path, the home and temporary directories).
     """
-    problems = [
-        *(f"contains the machine path {needle!r}" for needle in forbidden if needle and needle in text),
-        *content_problems(text, path),
-    ]
+    problems = [f"contains the machine path {needle!r}" for needle in forbidden if needle and needle in text]
+    parsed = grammar.read_lock(text, path)
+    if not isinstance(parsed, ParsedLock):
+        problems.append(describe_problem(parsed))
+    if problems or not isinstance(parsed, ParsedLock):
+        raise _refused(path, problems)
+    return parsed
+
+
+def validate_local(text: str, *, lock: ParsedLock, path: str, forbidden: tuple[str, ...]) -> None:
+    """Refuse a local packages file that is off its grammar or leaks machine details (pure)."""
+    problems = [f"contains the machine path {needle!r}" for needle in forbidden if needle and needle in text]
+    local = grammar.read_local(text, lock=lock, name=lock.local_file or "")
+    if isinstance(local, str):
+        problems.append(local)
     if problems:
-        msg = f"refusing to write {path}: " + "; ".join(dict.fromkeys(problems))
-        raise LockValidationError(
-            msg, hint="the previous lock was kept; report this with the compiler output"
-        )
+        raise _refused(path, problems)
+
+
+def _refused(path: str, problems: list[str]) -> LockValidationError:
+    msg = f"refusing to write {path}: " + "; ".join(dict.fromkeys(redact.redact(p) for p in problems))
+    return LockValidationError(msg, hint="the previous lock was kept; report this with the compiler output")
 
 
 def has_credentials(text: str) -> bool:
@@ -205,42 +182,6 @@ def has_credentials(text: str) -> bool:
     The fragments pip reads itself (``#sha256=``, ``#egg=``, ``#subdirectory=``) do not count.
     """
     return redact.has_credentials(_PIP_FRAGMENT.sub("", text))
-
-
-def content_problems(text: str, path: str) -> tuple[str, ...]:
-    """Every rule a lock's *text* breaks, one phrase each (pure).
-
-    A lock holds only ``==`` pins with hashes, local paths relative to the lock, and options
-    that can only narrow what pip installs: no index or find-links options, no includes,
-    no editable URLs, no ``file://`` URLs and no credentials.
-    """
-    problems: list[str] = []
-    if "file://" in text:
-        problems.append("contains a file:// URL")
-    if has_credentials(text):
-        problems.append("contains a credential in a URL (a user part, a query value or a ${VARIABLE})")
-    try:
-        entries = reqfile.parse(text, path=path)
-    except RequirementsFileError as exc:
-        return (*problems, f"does not parse: {exc.message}")
-    for entry in entries:
-        match entry:
-            case reqfile.Option(name=name) if name not in _HARMLESS_OPTIONS:
-                written = reqfile.abbreviation(entry)
-                shown = name if written is None else f"{written} (pip reads it as {name})"
-                problems.append(f"line {entry.line}: has the option {shown}")
-            case reqfile.Include(flag=flag):
-                problems.append(f"line {entry.line}: includes another file ({flag} {entry.target})")
-            case reqfile.NamedRequirement(url=None, pin=None):
-                problems.append(f"line {entry.line}: {entry.text} is not pinned with ==")
-            case reqfile.NamedRequirement(url=None, hashes=()):
-                problems.append(f"line {entry.line}: {entry.name} has no --hash")
-            case reqfile.LocalPath(path=local) if local.startswith(("/", "~")):
-                problems.append(f"line {entry.line}: absolute local path {local}")
-            case _:
-                pass
-    # The phrases quote the lock: a URL in them is shown without its credentials.
-    return tuple(dict.fromkeys(redact.redact(problem) for problem in problems))
 
 
 def pins_as_constraints(text: str, *, path: str) -> str:

@@ -1,9 +1,9 @@
 """``nox -s lock``: compile each layer of a service into a pinned, hashed lock.
 
 Only where the inputs changed, and never leaving a broken lock behind.  The old lock's
-pins are offered to the compiler only when its body still matches its digest: a lock
-edited after it was written (a downgraded pin, an injected option) is recompiled from
-its inputs alone.  ``--force`` recomputes every hash.
+pins are offered to the compiler only when it follows the lock grammar and its body still
+matches its digest: a lock edited after it was written (a downgraded pin, an injected
+option) is recompiled from its inputs alone.  ``--force`` recomputes every hash.
 """
 
 from __future__ import annotations
@@ -30,6 +30,14 @@ from nox_support.lock.compile.interface import (
 from nox_support.lock.inputs import collect, constraint_files
 from nox_support.lock.inputs import inputs_for as _inputs_for
 from nox_support.lock.layer_conflict import LayerContext, explain_layer_conflict
+from nox_support.lock.model import (
+    LockAltered,
+    LockDirectory,
+    LockMissing,
+    LockOffGrammar,
+    LockUnmarked,
+    ParsedLock,
+)
 from nox_support.lock.regenerate import regenerate_command
 from nox_support.paths import display_path
 from nox_support.posargs import PosargsParser
@@ -120,7 +128,7 @@ def current_digest(project: Project, service: Service, layer: Layer) -> digest.I
 def recorded_digest(lock: Path) -> digest.InputDigest | None:
     """The inputs digest stored in *lock*, or ``None`` (missing, unreadable or no line)."""
     state = lockfile.read_state(lock, shown=lock.name)
-    if isinstance(state, lockfile.LockIntact | lockfile.LockAltered):
+    if isinstance(state, ParsedLock | LockAltered | LockOffGrammar):
         return state.recorded.inputs
     return None
 
@@ -143,7 +151,7 @@ def lock_service(
             current = current_digest(project, service, layer)
             state = lockfile.read_state(layer.lock, shown=target.shown)
             outcome: LayerOutcome
-            if not args.force and _is_fresh(state, current) and local_file_problem(layer, state.text) is None:
+            if not args.force and _is_fresh(state, current) and local_file_problem(layer, state) is None:
                 outcome = Fresh(layer)
             else:
                 try:
@@ -185,8 +193,8 @@ def service_lock(root: Path, service: Service) -> Iterator[None]:
         yield
 
 
-def _is_fresh(state: lockfile.LockState, current: digest.InputDigest) -> TypeGuard[lockfile.LockIntact]:
-    return isinstance(state, lockfile.LockIntact) and not state.problems and state.recorded.inputs == current
+def _is_fresh(state: lockfile.LockState, current: digest.InputDigest) -> TypeGuard[ParsedLock]:
+    return isinstance(state, ParsedLock) and state.recorded.inputs == current
 
 
 def compile_layer(
@@ -194,22 +202,23 @@ def compile_layer(
 ) -> Written:
     """Compile the target layer into a temporary file, validate it, then rename it over the lock."""
     root, service, layer = target.project.root, target.service, target.layer
-    if isinstance(state, lockfile.LockDirectory):
+    if isinstance(state, LockDirectory):
         _remove_directory(layer.lock, target.shown, service.name, force=args.force)
     seed, note = _seed(state, current)
-    old = state.text if isinstance(state, lockfile.LockIntact) else None
+    old = state.text if isinstance(state, ParsedLock) else None
     with lockfile.interruptible():
         temp = lockfile.temporary_sibling(layer.lock)
         try:
-            reuse_hashes = not args.force and isinstance(state, lockfile.LockIntact)
+            reuse_hashes = not args.force and isinstance(state, ParsedLock)
             text = compile_to(temp, target, args.upgrade, seed, reuse_hashes=reuse_hashes)
             compiled_by = target.project.compiler.release_for(service.python)
             content, local = split_local(text, target, current, compiled_by=compiled_by)
             forbidden = lockfile.machine_paths(root)
-            lockfile.validate(content, path=target.shown, forbidden=forbidden)
+            parsed = lockfile.validate(content, path=target.shown, forbidden=forbidden)
             local_path = localfile.local_file_for(layer.lock)
             if local is not None:
-                lockfile.validate(local, path=display_path(local_path, root), forbidden=forbidden)
+                shown = display_path(local_path, root)
+                lockfile.validate_local(local, lock=parsed, path=shown, forbidden=forbidden)
             old_local = _read_optional(local_path)
             if old == content and old_local == local:
                 return Written(layer, changed=False)
@@ -237,16 +246,16 @@ def _seed(state: lockfile.LockState, current: digest.InputDigest) -> tuple[bytes
     are what the edit changed.
     """
     match state:
-        case lockfile.LockIntact(recorded=recorded, problems=()) if recorded.inputs.python != current.python:
+        case ParsedLock(recorded=recorded) if recorded.inputs.python != current.python:
             before, after = recorded.inputs.python, current.python
             return None, (
                 f"targets Python {after} instead of {before}: recompiled without its old pins, "
                 f"which may not support Python {after}"
             )
-        case lockfile.LockIntact(problems=()) | lockfile.LockMissing():
-            seed = state.text.encode() if isinstance(state, lockfile.LockIntact) else None
+        case ParsedLock() | LockMissing():
+            seed = state.text.encode() if isinstance(state, ParsedLock) else None
             return seed, None
-        case lockfile.LockUnmarked(reason=reason, text=text):
+        case LockUnmarked(reason=reason, text=text):
             try:
                 pins = lockfile.pins_as_constraints(text, path="the old lock")
             except RequirementsFileError:
@@ -269,20 +278,13 @@ def _remove_directory(path: Path, shown: str, service: str, *, force: bool) -> N
         raise lockfile.LockFileError(msg, hint="move it away (nothing was written), then lock again") from exc
 
 
-def local_file_problem(layer: Layer, lock_text: str) -> str | None:
+def local_file_problem(layer: Layer, lock: ParsedLock) -> str | None:
     """What is wrong with the local packages file next to *layer*'s lock (``None``: nothing).
 
-    *lock_text* is the lock as the caller already read it (no second read on the no-op path).
+    *lock* is the lock as the caller already read it (no second read on the no-op path).
     """
-    local_path = localfile.local_file_for(layer.lock)
-    local_content: str | None
-    try:
-        local_content = local_path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        local_content = None
-    except (OSError, UnicodeDecodeError) as exc:
-        return f"cannot be read: {exc}"
-    return localfile.problem(lock_text, local_content, local_path.name)
+    local = lockfile.read_local_state(layer.lock, lock)
+    return local if isinstance(local, str) else None
 
 
 def split_local(
@@ -299,17 +301,20 @@ def split_local(
     if not parts.local:
         return content, None
     local_name = localfile.local_file_for(layer.lock).name
+    command = regenerate_command(target.service.name)
+
+    def local_text(line: str | None) -> str:
+        return localfile.local_text(
+            parts.local, lock_name=layer.lock.name, local_name=local_name, digest_line=line, command=command
+        )
+
     content = lockfile.with_digest_line(
-        localfile.with_note(content, local_name), current, compiled_by=compiled_by
+        localfile.with_note(content, local_name),
+        current,
+        compiled_by=compiled_by,
+        local=digest.local_digest(local_text(None)),
     )
-    local = localfile.local_text(
-        parts.local,
-        lock_name=layer.lock.name,
-        local_name=local_name,
-        digest_line=localfile.digest_line(content) or "",
-        command=regenerate_command(target.service.name),
-    )
-    return content, local
+    return content, local_text(localfile.digest_line(content) or "")
 
 
 def _read_optional(path: Path) -> str | None:

@@ -1,20 +1,20 @@
-"""Parse pip requirements files (``.in`` inputs and ``.txt`` locks) without I/O.
+"""Parse pip requirements files (``.in`` inputs) without I/O, as pip reads them.
 
-Only what nox-support needs is modelled: includes (``-r``/``-c``), local
-path requirements, named requirements with pins and hashes, and options.
-Every entry keeps the line number where it starts.
+Modelled: includes (``-r``/``-c``), local path requirements, named requirements with pins
+and hashes, and every option of a line.  Each entry keeps the line number where it starts.
+Locks nox-support writes are read by :mod:`nox_support.lock.grammar`, not here.
 """
 
 from __future__ import annotations
 
 import re
-import shlex
 from dataclasses import dataclass
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from nox_support.errors import RequirementsFileError
+from nox_support.lock.reqoptions import canonical_option, read_options, split_options
 
 
 @dataclass(frozen=True)
@@ -64,59 +64,8 @@ class Option:
 
 Entry = Include | LocalPath | NamedRequirement | Option
 
-_INCLUDE_FLAGS = {"--requirement": False, "--constraint": True}
-_EDITABLE_FLAGS = ("--editable",)
-# Every option pip accepts on its own line of a requirements file, and the short forms.
-# pip parses these lines with optparse, which also accepts any unambiguous prefix of a
-# long option (``--requirem=x`` is ``--requirement=x``): :func:`canonical_option` reads
-# them the same way, so every rule applies to what pip would do.
-PIP_LONG_OPTIONS = (
-    # Every option any supported pip reads in a requirements file (pip 26.3 added the first, the
-    # "--no-require-hashes" and "--only-final" ones and dropped "--global-option"; pip 23.0, the
-    # floor, still reads "--install-option"): an option one pip knows must never pass as "unknown
-    # text" here, nor a prefix of it as another option.
-    "--all-releases",
-    "--config-settings",
-    "--constraint",
-    "--editable",
-    "--extra-index-url",
-    "--find-links",
-    "--global-option",
-    "--hash",
-    "--index-url",
-    "--install-option",
-    "--no-binary",
-    "--no-index",
-    "--no-require-hashes",
-    "--only-binary",
-    "--only-final",
-    "--pre",
-    "--prefer-binary",
-    "--pypi-url",
-    "--require-hashes",
-    "--requirement",
-    "--trusted-host",
-    "--use-feature",
-)
-PIP_SHORT_OPTIONS = {
-    "-C": "--config-settings",
-    "-c": "--constraint",
-    "-e": "--editable",
-    "-f": "--find-links",
-    "-i": "--index-url",
-    "-r": "--requirement",
-}
-_FLAGS_WITHOUT_VALUE = frozenset(
-    {
-        "--all-releases",
-        "--no-index",
-        "--no-require-hashes",
-        "--only-final",
-        "--pre",
-        "--prefer-binary",
-        "--require-hashes",
-    }
-)
+# Options pip reads only on a requirement's own line; on a line of options it ignores them.
+_PER_REQUIREMENT = frozenset({"--hash", "--config-settings", "--global-option", "--install-option"})
 # pip's own pattern (pip/_internal/req/req_file.py): a comment starts a line or follows whitespace.
 _COMMENT = re.compile(r"(^|\s+)#.*$")
 _BOM = "\ufeff"
@@ -176,22 +125,6 @@ def canonical_text(text: str) -> str:
     return "".join(f"{line}\n" for _, line in logical_lines(text))
 
 
-def canonical_option(flag: str) -> str | None:
-    """Pip's full name for the option *flag* as written, or ``None`` when pip rejects it.
-
-    ``-r`` and ``--requirement`` are ``--requirement``; so is ``--requirem``, an
-    unambiguous prefix (optparse's rule); ``--re`` is ambiguous and rejected.
-    """
-    if flag in PIP_SHORT_OPTIONS:
-        return PIP_SHORT_OPTIONS[flag]
-    if not flag.startswith("--"):
-        return None
-    if flag in PIP_LONG_OPTIONS:
-        return flag
-    matches = [option for option in PIP_LONG_OPTIONS if option.startswith(flag)]
-    return matches[0] if len(matches) == 1 else None
-
-
 def abbreviation(entry: Entry) -> str | None:
     """The option of *entry* as written when it abbreviates pip's name (``--requirem``)."""
     match entry:
@@ -202,8 +135,12 @@ def abbreviation(entry: Entry) -> str | None:
 
 
 def parse(text: str, *, path: str) -> tuple[Entry, ...]:
-    """Parse the requirements file *text*; *path* only names it in errors."""
-    return tuple(_parse_line(line, number, path) for number, line in logical_lines(text))
+    """Parse the requirements file *text*; *path* only names it in errors.
+
+    Every option of a line is read, as pip reads it: a line of options gives one
+    :class:`Option` per option, in order.
+    """
+    return tuple(entry for number, line in logical_lines(text) for entry in _parse_line(line, number, path))
 
 
 def includes(entries: tuple[Entry, ...]) -> tuple[Include, ...]:
@@ -216,52 +153,52 @@ def local_paths(entries: tuple[Entry, ...]) -> tuple[LocalPath, ...]:
     return tuple(e for e in entries if isinstance(e, LocalPath))
 
 
-def _parse_line(line: str, number: int, path: str) -> Entry:
-    if line.startswith("-"):
-        return _parse_option(line, number, path)
-    if _looks_like_path(line):
-        return LocalPath(line.split(";", maxsplit=1)[0].strip(), editable=False, line=number)
-    return _parse_requirement(line, number, path)
+def _parse_line(line: str, number: int, path: str) -> tuple[Entry, ...]:
+    args, options = _break_args_options(line)
+    if args:
+        if options:  # pip refuses what its option parser refuses, after a requirement too
+            read_options(split_options(options, number, path), number, path)
+        if _looks_like_path(args):
+            return (LocalPath(args.split(";", maxsplit=1)[0].strip(), editable=False, line=number),)
+        return (_parse_requirement(line, number, path),)
+    return _parse_options(options, number, path)
 
 
-def _parse_option(line: str, number: int, path: str) -> Entry:
-    try:
-        words = shlex.split(line)
-    except ValueError as exc:
-        raise RequirementsFileError(f"cannot split option line: {exc}", path=path, line=number) from exc
-    written, value = _split_flag(words)
-    flag = canonical_option(written)
-    if flag is None:
-        raise RequirementsFileError(
-            f"unknown or ambiguous option {written!r}",
-            path=path,
-            line=number,
-            hint="pip accepts " + ", ".join(PIP_LONG_OPTIONS) + " (and -r, -c, -e, -f, -i, -C)",
+def _break_args_options(line: str) -> tuple[str, str]:
+    """Pip's split of a line into its requirement and its options (``break_args_options``).
+
+    The requirement is every space-separated token before the first one starting with ``-``.
+    """
+    tokens = line.split(" ")
+    for index, token in enumerate(tokens):
+        if token.startswith("-"):
+            return " ".join(tokens[:index]), " ".join(tokens[index:])
+    return line, ""
+
+
+def _parse_options(options: str, number: int, path: str) -> tuple[Entry, ...]:
+    """The entries pip obeys on a line of options only (pip's ``ParsedLine`` and ``_parse_and_recurse``).
+
+    A line with ``-e`` is that editable requirement; else a line with ``-r`` (or else ``-c``)
+    includes the first file it names; else every option applies.  pip ignores the others.
+    """
+    read = read_options(split_options(options, number, path), number, path)
+    by_name = {
+        name: [o for o in read if o.name == name] for name in ("--editable", "--requirement", "--constraint")
+    }
+    if editable := by_name["--editable"]:
+        first = editable[0]
+        if "://" in first.value and not first.value.startswith("file:"):
+            return (Option(first.name, first.value, number, flag=first.written),)
+        return (LocalPath(first.value.removeprefix("file:"), editable=True, line=number, flag=first.written),)
+    if include := by_name["--requirement"] or by_name["--constraint"]:
+        first = include[0]
+        return (
+            Include(first.value, constraint=first.name == "--constraint", line=number, flag=first.written),
         )
-    if flag in _INCLUDE_FLAGS:
-        if not value:
-            raise RequirementsFileError(
-                f"{written} needs a file name", path=path, line=number, hint=f"write: {written} other.txt"
-            )
-        return Include(value, constraint=_INCLUDE_FLAGS[flag], line=number, flag=written)
-    if flag in _EDITABLE_FLAGS:
-        if not value:
-            raise RequirementsFileError(f"{written} needs a path or URL", path=path, line=number)
-        if "://" in value and not value.startswith("file:"):
-            return Option(flag, value, number, flag=written)
-        return LocalPath(value.removeprefix("file:"), editable=True, line=number, flag=written)
-    return Option(flag, "" if flag in _FLAGS_WITHOUT_VALUE else value, number, flag=written)
-
-
-def _split_flag(words: list[str]) -> tuple[str, str]:
-    """The option word and its value, split as optparse splits them."""
-    first = words[0]
-    following = words[1] if len(words) > 1 else ""
-    if first.startswith("--"):
-        flag, sep, inline = first.partition("=")
-        return flag, inline if sep else following
-    # A short option takes the rest of its word as the value (``-rfile``, even ``-r=file``).
-    return first[:2], first[2:] or following
+    return tuple(
+        Option(o.name, o.value, number, flag=o.written) for o in read if o.name not in _PER_REQUIREMENT
+    )
 
 
 def _looks_like_path(line: str) -> bool:

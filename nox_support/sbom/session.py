@@ -27,13 +27,13 @@ from nox_support import atomic
 from nox_support.errors import ConfigError, NoxSupportError
 from nox_support.licenses.files import detect_installed
 from nox_support.licenses.spdx import Declared
-from nox_support.lock import reqfile
+from nox_support.lock import lockfile, reqfile
+from nox_support.lock.model import ParsedLock
 from nox_support.lock.regenerate import regenerate_command
 from nox_support.lock.uv_workspace import declared_names
 from nox_support.outputs import write_report
 from nox_support.paths import display_path
 from nox_support.sbom.build import SbomInput, SbomPackage, build_document, serial_number
-from nox_support.venv import plan as venv_plan
 from nox_support.venv import shared, sitemeta
 from nox_support.venv import values as venv_values
 
@@ -144,12 +144,14 @@ def gather(  # noqa: PLR0913 - the inputs of one document
 ) -> SbomInput:
     """Read the lock's hashes and the venv's metadata into an :class:`SbomInput`."""
     lock = service.main.lock
-    text = lock.read_text(encoding="utf-8")
-    plan = venv_plan.plan_locks(
-        ((display_path(lock, service.directory), text),), service_dir=service.directory
-    )
+    parsed = lockfile.read_state(lock, shown=display_path(lock, root))
+    if not isinstance(parsed, ParsedLock):
+        msg = f"{service.name}: {display_path(lock, root)} {lockfile.describe_state(parsed)}"
+        raise SbomError(msg, hint=f"regenerate the lock: {regenerate_command(service.name)}")
+    text = parsed.text
     hashes = {
-        p.name: tuple(h.partition(":")[2] for h in p.hashes if h.startswith("sha256:")) for p in plan.packages
+        p.name: tuple(h.partition(":")[2] for h in p.hashes if h.startswith("sha256:"))
+        for p in parsed.packages
     }
     site = sitemeta.site_packages(sync.venv)
     dist_infos = sitemeta.dist_info_index(sync.stamp.contents)

@@ -54,7 +54,7 @@ def install(  # noqa: PLR0913 - the distinct inputs of one sync
     """
     # Hash-checked pins only: a local path package is a directory, which no installer can hash.
     hashed = venv.location / _HASHED_NAME
-    hashed.write_text(requirements_text(LockPlan(plan.packages, (), plan.options)), encoding="utf-8")
+    hashed.write_text(requirements_text(LockPlan(plan.packages, ())), encoding="utf-8")
     expected = expected_packages(plan, venv.python_version)
     try:
         if venv.installer == "uv":

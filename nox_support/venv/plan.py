@@ -7,55 +7,47 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from packaging.markers import Marker, default_environment
-from packaging.requirements import InvalidRequirement, Requirement
 
-from nox_support.lock import reqfile
 from nox_support.venv.inspect import parse_dist_info_name
-from nox_support.venv.values import InstalledDist, LocalRequirement, LockedPackage, LockPlan, Stamp, VenvError
+from nox_support.venv.values import InstalledDist, LocalRequirement, LockPlan, Stamp, VenvError
 from nox_support.versions import same_version
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
     from pathlib import Path
 
+    from nox_support.lock.model import LocalEntry, LocalFile, LockedPackage, ParsedLock
+
 # What a venv holds right after its creation (virtualenv seeds these; uv seeds nothing).
 _SEED_DISTRIBUTIONS = frozenset({"pip", "setuptools", "wheel"})
 
 
-def plan_locks(texts: tuple[tuple[str, str], ...], *, service_dir: Path) -> LockPlan:
-    """Merge the named and local requirements of locks given as (display name, text).
+def plan_locks(
+    locks: tuple[tuple[ParsedLock, LocalFile | None], ...], *, service_dir: Path, root: Path
+) -> LockPlan:
+    """Merge the pins and local packages of validated locks into what the installer is given.
 
-    Raises :class:`VenvError` for a requirement that is not pinned with
-    ``==`` and hashed, for ``-r``/``-c`` inside a lock, and for two locks
-    pinning one package differently.
+    Built from the lock model only (:mod:`nox_support.lock.model`): pins with their hashes, and
+    the local packages of each lock's local packages file, resolved against *service_dir* and
+    checked to be inside the repository at *root*.  No line of a lock file reaches an installer.
+    Raises :class:`VenvError` for a local path outside the repository, and for two
+    locks pinning one package differently.
     """
-    packages: dict[str, LockedPackage] = {}
+    packages: dict[str, tuple[LockedPackage, str]] = {}
     local: dict[Path, LocalRequirement] = {}
-    options: list[str] = []
-    for display, text in texts:
-        for entry in reqfile.parse(text, path=display):
-            match entry:
-                case reqfile.NamedRequirement():
-                    _merge_named(packages, _locked(entry, display))
-                case reqfile.LocalPath():
-                    requirement = _local(entry, display, service_dir)
-                    local.setdefault(requirement.path, requirement)
-                case reqfile.Include():
-                    msg = f"{display}:{entry.line}: a lock must not include other files (-r/-c)"
-                    raise VenvError(msg, hint="regenerate the lock with `nox -s lock`")
-                case reqfile.Option():
-                    option = f"{entry.name} {entry.value}".strip()
-                    if option not in options:
-                        options.append(option)
-    return LockPlan(tuple(packages.values()), tuple(local.values()), tuple(options))
+    for lock, local_file in locks:
+        for package in lock.packages:
+            _merge_named(packages, package, lock.path)
+        if local_file is not None:
+            for entry in local_file.entries:
+                requirement = _local(entry, local_file.path, service_dir, root.resolve())
+                local.setdefault(requirement.path, requirement)
+    return LockPlan(tuple(package for package, _ in packages.values()), tuple(local.values()))
 
 
 def requirements_text(plan: LockPlan) -> str:
-    """One requirements file with every locked package and local path (absolute)."""
-    lines = list(plan.options)
-    for package in plan.packages:
-        hashes = " ".join(f"--hash={h}" for h in package.hashes)
-        lines.append(f"{package.requirement} {hashes}")
+    """One requirements file with every locked package (hashed) and local path (absolute)."""
+    lines = [f"{p.requirement} " + " ".join(f"--hash={h}" for h in p.hashes) for p in plan.packages]
     lines += [_local_line(r) for r in plan.local]
     return "\n".join(lines) + "\n"
 
@@ -171,51 +163,31 @@ def resync_reason(stamp: Stamp, wanted: Stamp) -> str | None:
     return None
 
 
-def _locked(entry: reqfile.NamedRequirement, display: str) -> LockedPackage:
-    where = f"{display}:{entry.line}"
-    if entry.pin is None or entry.url is not None:
-        msg = f"{where}: {entry.text!r} is not pinned with =="
-        raise VenvError(msg, hint="regenerate the lock with `nox -s lock`")
-    if not entry.hashes:
-        msg = f"{where}: {entry.text!r} has no --hash, so it cannot be installed with hash checking"
-        raise VenvError(msg, hint="regenerate the lock with `nox -s lock` (pip-compile --generate-hashes)")
-    try:
-        marker = Requirement(entry.text).marker
-    except InvalidRequirement as exc:  # pragma: no cover - reqfile parsed it already
-        raise VenvError(f"{where}: {exc}") from exc
-    return LockedPackage(
-        name=entry.name,
-        version=entry.pin,
-        requirement=entry.text,
-        hashes=entry.hashes,
-        marker=None if marker is None else str(marker),
-        lock=display,
-        line=entry.line,
-    )
-
-
-def _merge_named(packages: dict[str, LockedPackage], package: LockedPackage) -> None:
-    previous = packages.get(package.name)
-    if previous is None:
-        packages[package.name] = package
+def _merge_named(packages: dict[str, tuple[LockedPackage, str]], package: LockedPackage, lock: str) -> None:
+    found = packages.get(package.name)
+    if found is None:
+        packages[package.name] = (package, lock)
         return
+    previous, previous_lock = found
     if not same_version(previous.version, package.version):
         msg = (
-            f"{package.lock}:{package.line}: {package.name}=={package.version} conflicts with "
-            f"{package.name}=={previous.version} in {previous.lock}:{previous.line}"
+            f"{lock}:{package.line}: {package.name}=={package.version} conflicts with "
+            f"{package.name}=={previous.version} in {previous_lock}:{previous.line}"
         )
         raise VenvError(msg, hint="lock the layers again so they agree: nox -s lock")
     hashes = previous.hashes + tuple(h for h in package.hashes if h not in previous.hashes)
-    packages[package.name] = replace(previous, hashes=hashes)
+    packages[package.name] = (replace(previous, hashes=hashes), previous_lock)
 
 
-def _local(entry: reqfile.LocalPath, display: str, service_dir: Path) -> LocalRequirement:
-    raw = entry.path.removeprefix("file://") if entry.path.startswith("file://") else entry.path
-    path_part, bracket, rest = raw.partition("[")
-    extras = f"[{rest}" if bracket else ""
+def _local(entry: LocalEntry, display: str, service_dir: Path, root: Path) -> LocalRequirement:
+    where = f"{display}:{entry.line}"
+    path = (service_dir / entry.path).resolve()
+    if not path.is_relative_to(root):
+        msg = f"{where}: the local package {entry.path} is outside the repository"
+        raise VenvError(msg, hint="local packages are installed only from inside the repository")
     return LocalRequirement(
-        path=(service_dir / path_part).resolve(),
-        extras=extras,
+        path=path,
+        extras=f"[{','.join(entry.extras)}]" if entry.extras else "",
         editable=entry.editable,
         lock=display,
         line=entry.line,

@@ -47,14 +47,14 @@ import hashlib
 import os
 import shutil
 from dataclasses import replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from nox_support import _compat
 from nox_support.errors import ConfigError
 from nox_support.filelock import exclusive
-from nox_support.lock import digest
-from nox_support.lock.localfile import local_file_for
+from nox_support.lock import digest, lockfile
+from nox_support.lock.model import LocalFile, ParsedLock
 from nox_support.lock.regenerate import regenerate_command
 from nox_support.paths import display_path
 from nox_support.venv import integrity, record
@@ -121,11 +121,15 @@ def lock_timeout(environ: Mapping[str, str] | None = None) -> float:
 def _sync_locked(
     session: nox.Session, service: Service, locks: tuple[Path, ...], location: Path, *, what: str
 ) -> SyncResult:
-    # Local path packages are kept next to each lock (see nox_support.lock.localfile).
-    files = [*locks, *(f for lock in locks if (f := local_file_for(lock)).exists())]
-    texts = tuple((display_path(lock, service.directory), _read_lock(lock, service)) for lock in files)
-    lock_digests = tuple((name, hashlib.sha256(text.encode("utf-8")).hexdigest()) for name, text in texts)
-    plan = plan_locks(texts, service_dir=service.directory)
+    # Each lock is read once into the lock model, with the local packages file next to it
+    # (nox_support.lock.localfile): the installer is given what the model holds, nothing else.
+    # A lock's text covers its local file too (the local= digest of its digest line).
+    read = tuple(_read_lock(lock, service) for lock in locks)
+    lock_digests = tuple(
+        (display_path(lock, service.directory), hashlib.sha256(parsed.text.encode("utf-8")).hexdigest())
+        for lock, (parsed, _) in zip(locks, read, strict=True)
+    )
+    plan = plan_locks(read, service_dir=service.directory, root=_repository_root(service))
     fingerprint = local_fingerprint(plan.local)
 
     stamp_path = location / STAMP_NAME
@@ -178,7 +182,7 @@ def _sync_locked(
         plan,
         lock_digests=lock_digests,
         fingerprint=fingerprint,
-        compiler=lock_compiler(text for _, text in texts),
+        compiler=lock_compiler(lock.text for lock, _ in read),
         reinstall=again,
     )
     write_stamp(location, new_stamp)
@@ -235,12 +239,22 @@ def _recreate(session: nox.Session, location: Path) -> None:
         raise VenvError(msg, hint="check that the service's target Python is installed") from exc
 
 
-def _read_lock(lock: Path, service: Service) -> str:
-    try:
-        return lock.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        msg = f"{service.name}: lock {display_path(lock, service.directory)} does not exist"
-        raise VenvError(msg, hint=f"create it with: {regenerate_command(service.name)}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        msg = f"{service.name}: cannot read lock {display_path(lock, service.directory)}: {exc}"
-        raise VenvError(msg) from exc
+def _read_lock(lock: Path, service: Service) -> tuple[ParsedLock, LocalFile | None]:
+    """The lock at *lock* and its local packages file, validated, or a :class:`VenvError`."""
+    shown = display_path(lock, service.directory)
+    fix = f"regenerate it with: {regenerate_command(service.name)}"
+    state = lockfile.read_state(lock, shown=shown)
+    if not isinstance(state, ParsedLock):
+        msg = f"{service.name}: lock {shown} {lockfile.describe_state(state)}"
+        raise VenvError(msg, hint=f"{fix} (nothing was installed from it)")
+    local = lockfile.read_local_state(lock, state)
+    if isinstance(local, str):
+        msg = f"{service.name}: lock {shown}: {local}"
+        raise VenvError(msg, hint=f"{fix} (nothing was installed from it)")
+    return state, local
+
+
+def _repository_root(service: Service) -> Path:
+    """The repository root: the service directory without its relative path."""
+    depth = len(PurePosixPath(service.relpath).parts) if service.relpath not in {"", "."} else 0
+    return service.directory.parents[depth - 1] if depth else service.directory

@@ -10,6 +10,8 @@ from nox_support.errors import NoxSupportError
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from nox_support.lock.model import LockedPackage
+
 Installer = Literal["uv", "pip"]
 
 
@@ -24,19 +26,6 @@ class VenvMismatchError(VenvError):
         """Keep the individual *problems* for callers that report them one by one."""
         super().__init__(message, hint=hint)
         self.problems = problems
-
-
-@dataclass(frozen=True)
-class LockedPackage:
-    """A named, pinned, hashed requirement of a lock."""
-
-    name: str
-    version: str
-    requirement: str
-    hashes: tuple[str, ...]
-    marker: str | None
-    lock: str
-    line: int
 
 
 @dataclass(frozen=True)
@@ -56,7 +45,6 @@ class LockPlan:
 
     packages: tuple[LockedPackage, ...]
     local: tuple[LocalRequirement, ...]
-    options: tuple[str, ...]
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from nox_support.venv import stamp as venv_stamp
 from nox_support.venv import sync as venv_sync
 from nox_support.venv import values as venv_values
 from tests.audit.conftest import FakeSession, hashed_lock, make_repo
-from tests.repos import write
+from tests.repos import stamp_lock, write
 
 pytestmark = pytest.mark.slow
 
@@ -42,6 +42,7 @@ def repo(tmp_path: Path, offline_env: Path) -> Path:
 
 def set_lock(root: Path, wheelhouse: Path, pins: dict[str, str]) -> None:
     write(root / "services/svc/requirements.txt", hashed_lock(wheelhouse, pins, local=("../../libs/common",)))
+    stamp_lock(root, "svc")
 
 
 def test_new_venv_holds_exactly_the_lock_then_is_a_no_op(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -125,6 +126,7 @@ def test_hash_mismatch_refuses_to_install(repo: Path, offline_env: Path) -> None
     good = hashed_lock(offline_env, {"alpha": "1.0"})
     other = hashed_lock(offline_env, {"alpha": "1.1"}).split("--hash=")[1]
     lock.write_text(good.split("--hash=")[0] + "--hash=" + other, encoding="utf-8")
+    stamp_lock(repo, "svc")
     with pytest.raises(NoxSupportError, match=r"(?i)hash"):
         sync(repo)
     assert not (repo / ".nox/audit-svc" / venv_stamp.STAMP_NAME).exists()
@@ -132,10 +134,15 @@ def test_hash_mismatch_refuses_to_install(repo: Path, offline_env: Path) -> None
 
 def test_unhashed_or_unpinned_locks_are_refused(repo: Path) -> None:
     write(repo / "services/svc/requirements.txt", "alpha==1.0\n")
-    with pytest.raises(venv_values.VenvError, match="has no --hash"):
+    stamp_lock(repo, "svc")
+    with pytest.raises(
+        venv_values.VenvError,
+        match=r"lock requirements.txt line 4 is outside the lock grammar \(a pin without --hash",
+    ):
         sync(repo)
     write(repo / "services/svc/requirements.txt", "alpha>=1.0 --hash=sha256:00\n")
-    with pytest.raises(venv_values.VenvError, match="not pinned"):
+    stamp_lock(repo, "svc")
+    with pytest.raises(venv_values.VenvError, match="a requirement not pinned with =="):
         sync(repo)
 
 

@@ -15,7 +15,7 @@ from nox_support.venv import record
 from nox_support.venv import sync as venv_sync
 from nox_support.venv import values as venv_values
 from tests.audit.conftest import FakeSession, hashed_lock, make_repo
-from tests.repos import write
+from tests.repos import stamp_lock, write
 
 pytestmark = pytest.mark.slow
 
@@ -190,6 +190,7 @@ def test_a_pin_whose_locked_hashes_changed_is_installed_again(
 
     rebuilt_wheel(wheelhouse, "alpha", "1.0", '__version__ = "1.0"\nREBUILT = True\n')
     write(root / "services/svc/requirements.txt", hashed_lock(wheelhouse, {"alpha": "1.0"}))
+    stamp_lock(root, "svc")
     second, logs = sync(root)
     assert isinstance(second, venv_values.Synced)
     assert "svc: installing again (their locked hashes changed): alpha" in logs

@@ -9,7 +9,8 @@ from nox_support.conflicts.compiler_resolver import combined_input, name_origins
 from nox_support.conflicts.explain import Cause, Side
 from nox_support.conflicts.interface import Resolved
 from nox_support.conflicts.search import Group, MinimalConflict, SearchResult
-from nox_support.drift.locks import DirectRequirement, InputOption, LocalRequirement, ServiceLock
+from nox_support.lock.inputs import LocalInput
+from nox_support.lock.servicelock import DirectRequirement, InputOption, ServiceLock
 
 
 def lock(service: str, *requirements: DirectRequirement, **extra: object) -> ServiceLock:
@@ -28,7 +29,7 @@ def test_combined_input_copies_requirements_constraints_locals_and_options_once(
         "orders",
         req("pydantic<2", "orders", 2),
         req("alpha<3", "orders", 3, constraint=True),
-        local=(LocalRequirement(Path("/repo/libs/common"), "services/orders/requirements.in", 4),),
+        local=(LocalInput(Path("/repo/libs/common"), "services/orders/requirements.in", 4),),
         options=(InputOption("--pre", "", "services/orders/requirements.in", 1),),
     )
     payments = lock(

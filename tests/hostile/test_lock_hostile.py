@@ -18,6 +18,7 @@ from nox_support.errors import LockValidationError, RequirementsFileError
 from nox_support.lock import freshness as fresh
 from nox_support.lock import lockfile
 from nox_support.lock.compile.interface import KeepPins
+from nox_support.lock.model import LockOffGrammar
 from nox_support.lock.orchestrate import LockArgs, Written, lock_service, parse_lock_args
 from nox_support.project import Project
 from tests.fakes import FakeCompiler
@@ -59,36 +60,43 @@ def _message(project: Project) -> str:
 # --- The lock proves its own body -------------------------------------------------------
 
 
+def _off(line: int, reason: str, excerpt: str) -> str:
+    return f"line {line} is outside the lock grammar ({reason}: {excerpt!r})"
+
+
 @pytest.mark.parametrize(
     ("edit", "problem"),
     [
-        (lambda t: t.replace("alpha==1.0", "alpha==0.9"), ""),
-        (lambda t: t.replace("--hash=sha256:a", "--hash=sha256:b"), ""),
-        (lambda t: t.replace(f"    {HASH}\n", f"    {HASH} \\\n    --hash=sha256:{'b' * 64}\n"), ""),
-        (lambda t: t.replace(f" \\\n    {HASH}", ""), ": line 8: alpha has no --hash"),
-        (lambda t: t + "--index-url https://evil.example/simple\n", ": line 11: has the option --index-url"),
+        (lambda t: t.replace("alpha==1.0", "alpha==0.9"), EDITED),
+        (lambda t: t.replace("--hash=sha256:a", "--hash=sha256:b"), EDITED),
+        (lambda t: t.replace(f"    {HASH}\n", f"    {HASH} \\\n    --hash=sha256:{'b' * 64}\n"), EDITED),
+        (lambda t: t.replace(f" \\\n    {HASH}", ""), _off(8, "a pin without --hash", "alpha==1.0")),
+        (
+            lambda t: t + "--index-url https://evil.example/simple\n",
+            _off(11, "an option", "--index-url https://evil.example/simple"),
+        ),
         (
             lambda t: t + "--extra-index-url https://evil.example/simple\n",
-            ": line 11: has the option --extra-index-url",
+            _off(11, "an option", "--extra-index-url https://evil.example/simple"),
         ),
-        (lambda t: t + "--find-links https://evil.example/\n", ": line 11: has the option --find-links"),
-        (lambda t: t + "-e git+https://evil.example/x.git#egg=x\n", ": line 11: has the option --editable"),
+        (
+            lambda t: t + "--find-links https://evil.example/\n",
+            _off(11, "an option", "--find-links https://evil.example/"),
+        ),
+        (
+            lambda t: t + "-e git+https://evil.example/x.git#egg=x\n",
+            _off(11, "an editable requirement", "-e git+https://evil.example/x.git#egg=***"),
+        ),
         (
             lambda t: t + "--ind=https://evil.example/simple\n",
-            ": line 11: has the option --ind (pip reads it as --index-url)",
+            _off(11, "an option", "--ind=https://evil.example/simple"),
         ),
-        (lambda t: t + "--no-require-hashes\n", ": line 11: has the option --no-require-hashes"),
-        (
-            lambda t: t + "--no-req\n",  # pip 26.3 reads it as --no-require-hashes; older pips refuse it
-            ": line 11: has the option --no-req (pip reads it as --no-require-hashes)",
-        ),
-        (lambda t: t + "-r /etc/other.txt\n", ": line 11: includes another file (-r /etc/other.txt)"),
+        (lambda t: t + "--no-require-hashes\n", _off(11, "an option", "--no-require-hashes")),
+        (lambda t: t + "--no-req\n", _off(11, "an option", "--no-req")),
+        (lambda t: t + "-r /etc/other.txt\n", _off(11, "an include of another file", "-r /etc/other.txt")),
         (
             lambda t: t + "-r https://user:s3cret@evil.example/x.txt\n",
-            (
-                ": contains a credential in a URL (a user part, a query value or a ${VARIABLE}); "
-                "line 11: includes another file (-r https://***@evil.example/x.txt)"
-            ),
+            _off(11, "an include of another file", "-r https://***@evil.example/x.txt"),
         ),
     ],
     ids=[
@@ -112,10 +120,7 @@ def test_offline_freshness_sees_every_edit_of_the_body(tmp_path: Path, edit: obj
     lock.write_text(edit(lock.read_text()))  # type: ignore[operator]
     verdict = _verdict(project)
     assert isinstance(verdict, fresh.AlteredLock)
-    assert (
-        fresh.describe(verdict)
-        == f"api: {LOCK} {EDITED}{problem}; {FIX} (it recompiles from the inputs alone)"
-    )
+    assert fresh.describe(verdict) == f"api: {LOCK} {problem}; {FIX} (it recompiles from the inputs alone)"
 
 
 def test_a_lock_truncated_at_any_line_is_never_fresh(tmp_path: Path) -> None:
@@ -132,6 +137,10 @@ def test_a_lock_truncated_at_any_line_is_never_fresh(tmp_path: Path) -> None:
             assert message == (
                 f"api: {LOCK} has no nox-support inputs line (written by hand or by another tool); {FIX}"
             )
+        elif lines[keep - 1].endswith("\\\n"):
+            reason = "the last pin continues past the end of the file"
+            excerpt = lines[keep - 1].strip()
+            assert message.startswith(f"api: {LOCK} {_off(keep, reason, excerpt)}"), keep
         else:
             assert message.startswith(f"api: {LOCK} {EDITED}"), keep
     lock.write_text(full)
@@ -142,14 +151,14 @@ def test_a_recomputed_body_digest_does_not_launder_an_index_option(tmp_path: Pat
     project, lock = _locked(tmp_path)
     tampered = lock.read_text() + "--index-url https://evil.example/simple\n"
     state = lockfile.inspect(tampered, path=LOCK)
-    assert isinstance(state, lockfile.LockAltered)
+    assert isinstance(state, LockOffGrammar)
     service = project.service("api")
     from nox_support.lock.orchestrate import current_digest  # noqa: PLC0415
 
     current = current_digest(project, service, service.main)
     lock.write_text(lockfile.with_digest_line(tampered, current, compiled_by="fake==1.0"))
     assert _message(project) == (
-        f"api: {LOCK} breaks the lock rules: line 11: has the option --index-url; "
+        f"api: {LOCK} {_off(11, 'an option', '--index-url https://evil.example/simple')}; "
         f"{FIX} (it recompiles from the inputs alone)"
     )
 
@@ -217,7 +226,7 @@ def test_tests_session_refuses_an_altered_lock_before_any_install(
     with pytest.raises(StaleLockError) as info:
         run_tests(None, project, "api")  # type: ignore[arg-type]
     assert str(info.value) == (
-        f"unusable lock: api: {LOCK} {EDITED}: line 11: has the option --index-url; "
+        f"unusable lock: api: {LOCK} {_off(11, 'an option', '--index-url https://evil.example/simple')}; "
         f"{FIX} (it recompiles from the inputs alone)\n  hint: nothing was installed from it"
     )
     write(project.root / "services/api/requirements.in", "alpha>=1\n")
@@ -266,7 +275,8 @@ def _remove_lock(root: Path) -> None:
         (
             _append_index,
             (
-                f"unusable lock: api: {LOCK} {EDITED}: line 11: has the option --index-url; "
+                f"unusable lock: api: {LOCK} "
+                f"{_off(11, 'an option', '--index-url https://evil.example/simple')}; "
                 f"{FIX} (it recompiles from the inputs alone)"
             ),
         ),
@@ -339,8 +349,7 @@ def test_a_credential_in_the_compiler_output_never_reaches_the_lock(tmp_path: Pa
     with pytest.raises(LockValidationError) as info:
         _lock(project)
     assert str(info.value).startswith(
-        f"refusing to write {LOCK}: "
-        "contains a credential in a URL (a user part, a query value or a ${VARIABLE})"
+        f"refusing to write {LOCK}: {_off(8, 'a direct URL', 'pkg @ https://***@host.example/pkg.whl')}"
     )
     assert "s3cret" not in str(info.value)
     assert not (project.root / LOCK).exists()
