@@ -16,6 +16,7 @@ from packaging.version import Version
 from uv import find_uv_bin
 
 from nox_support import _compat
+from nox_support._compat import manifest as compat_manifest
 
 
 def declared(name: str) -> Requirement:
@@ -159,7 +160,7 @@ def test_a_plain_session_name_is_matched_as_nox_matches_it(monkeypatch: pytest.M
     original: Any = _compat.NOX_ORIGINALS.get(
         "_normalized_session_match", nox.manifest._normalized_session_match
     )
-    quick = _compat._quick_session_match(original)
+    quick = compat_manifest._quick_session_match(original)
     monkeypatch.setattr(nox.manifest, "_normalized_session_match", original)
     sessions = [
         _Signed("tests", ("tests-3.11(service='x')", "tests(service='x')")),
