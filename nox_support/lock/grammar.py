@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import replace
 
 from packaging.markers import InvalidMarker, Marker
 from packaging.utils import canonicalize_name
@@ -99,7 +98,14 @@ def read_pins(text: str, *, compiler_output: bool = False) -> tuple[LockedPackag
     written by hand too.  With *compiler_output* (conflicts' trial resolution, which installs
     nothing) the lines a compiler writes besides pins are skipped instead of refused: local
     paths (``file:`` URLs, ``name @ file:``, ``-e``) and the options it copies from its input.
+    Remembered by content: a run reads a main lock for its own check and again for each layer
+    it constrains (the result is immutable, and equal text gives an equal result).
     """
+    return _read_pins(text, compiler_output)
+
+
+@functools.lru_cache(maxsize=64)
+def _read_pins(text: str, compiler_output: bool) -> tuple[LockedPackage, ...] | OffGrammar:  # noqa: FBT001
     reader = _PinReader(compiler_output=compiler_output)
     lines = text.splitlines()
     for number, line in enumerate(lines, start=1):
@@ -109,8 +115,12 @@ def read_pins(text: str, *, compiler_output: bool = False) -> tuple[LockedPackag
     if reader.continued:
         return _off(len(lines), lines[-1], "the last pin continues past the end of the file")
     return tuple(
-        replace(package, via=tuple(via)) if via else package
-        for package, via in zip(reader.packages, reader.vias, strict=True)
+        LockedPackage(
+            name=name, version=version, line=line, hashes=hashes, extras=extras, marker=marker, via=tuple(via)
+        )
+        for (name, version, line, extras, marker, hashes), via in zip(
+            reader.packages, reader.vias, strict=True
+        )
     )
 
 
@@ -148,12 +158,13 @@ class _PinReader:
 
     def __init__(self, *, compiler_output: bool) -> None:
         self.compiler_output = compiler_output
-        self.packages: list[LockedPackage] = []
+        # (name, version, line, extras, marker, hashes): a LockedPackage once its "# via" is read
+        self.packages: list[tuple[str, str, int, tuple[str, ...], str | None, tuple[str, ...]]] = []
         self.vias: list[list[str]] = []
         self.continued = False
         self.digest_lines = 0
         self._name = ""
-        self._pending: LockedPackage | None = None
+        self._pending: tuple[str, str, int, tuple[str, ...], str | None] | None = None
         self._start = 0
         self._hashes: list[str] = []
         self._via: list[str] | None = None
@@ -179,12 +190,12 @@ class _PinReader:
         if not pin.group("continued"):
             return _off(number, line, "a pin without --hash")
         extras = pin.group("extras")
-        self._pending = LockedPackage(
-            name=_canonical(pin.group("name")),
-            version=pin.group("version"),
-            line=number,
-            extras=tuple(e.strip() for e in extras.split(",")) if extras else (),
-            marker=marker.strip() if marker else None,
+        self._pending = (
+            _canonical(pin.group("name")),
+            pin.group("version"),
+            number,
+            tuple(e.strip() for e in extras.split(",")) if extras else (),
+            marker.strip() if marker else None,
         )
         self._start, self._hashes, self.continued = number, [], True
         return None
@@ -210,7 +221,7 @@ class _PinReader:
             self._via = []
             self._listing = False
             self.vias.append(self._via)
-            self.packages.append(replace(self._pending, hashes=tuple(self._hashes)))
+            self.packages.append((*self._pending, tuple(self._hashes)))
         self._pending = None
 
     def _comment(self, number: int, line: str, stripped: str) -> OffGrammar | None:

@@ -185,7 +185,15 @@ def has_credentials(text: str) -> bool:
 
 
 def pins_as_constraints(text: str, *, path: str) -> str:
-    """The ``name==version`` pins of a lock, as a constraints file pip accepts (pure)."""
+    """The ``name==version`` pins of a lock, as a constraints file pip accepts (pure).
+
+    A lock nox-support wrote is read by the lock grammar (:func:`grammar.read_pins`, remembered
+    by content, so a main lock constraining several layers is read once); any other text (a
+    lock written by hand, before adoption) as pip reads a requirements file.
+    """
+    pins = grammar.read_pins(text)
+    if isinstance(pins, tuple):
+        return "".join(f"{pin.name}=={pin.version}\n" for pin in pins)
     lines = [
         f"{entry.name}=={entry.pin}"
         for entry in reqfile.parse(text, path=path)
