@@ -104,4 +104,12 @@ def test_ci_runs_the_readmes_test_command_which_installs_from_the_lock() -> None
     assert all("pip install -e" not in command and "'.[test]'" not in command for command in commands)
     ci_run = (ROOT / ".ci/run").read_text(encoding="utf-8").splitlines()
     assert commands[1] in ci_run
-    assert shlex.split(commands[1])[-3:] == [".venv/bin/python", "-m", "pytest"]
+    assert shlex.split(commands[1])[-7:] == [
+        ".venv/bin/python",
+        "-m",
+        "pytest",
+        "-n",
+        "auto",
+        "--dist",
+        "loadfile",
+    ]
