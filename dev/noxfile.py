@@ -127,4 +127,5 @@ def latest(session: nox.Session) -> None:
     session.chdir(ROOT)
     session.install("--upgrade", "--resolution", "highest", "-e", ".[test]")
     session.run("uv", "pip", "list", "--python", "python", silent=False)
-    session.run("python", "-m", "pytest", "-q", "-p", "no:cacheprovider", *session.posargs)
+    selection = session.posargs or ("-n", "auto", "--dist", "loadfile")
+    session.run("python", "-m", "pytest", "-q", "-p", "no:cacheprovider", *selection)
