@@ -14,7 +14,7 @@ from tests.repos import write
 WHERE = "pyproject.toml [tool.nox_support.audit]"
 IGNORE = {"id": "PYSEC-2024-1", "package": "Alpha_Pkg", "reason": "not reachable", "expires": "until-fixed"}
 
-BAD_TABLES = {
+BAD_TABLES: dict[str, tuple[dict[str, object], str]] = {
     "ignore not an array": (
         {"ignore": "PYSEC-2024-1"},
         f"{WHERE}: ignore must be an array of tables ([[...ignore]])",
