@@ -345,3 +345,38 @@ def test_markdown_is_escaped_only_in_nox_support_markdown() -> None:
         if (lines := markdown_escapes(path.read_text(encoding="utf-8"))) and name not in ESCAPERS
     }
     assert found == {}
+
+
+# --- one way to run Nox and to build a wheel in the tests ---------------------------------------
+
+TESTS = Path(__file__).resolve().parent
+_MODULE_NOX: list[str | None] = ["-m", "nox"]
+
+
+def _runs_nox(node: ast.AST) -> bool:
+    """``[python, "-m", "nox", ...]``: a command that starts Nox (an interpreter comes first)."""
+    if not isinstance(node, ast.List | ast.Tuple):
+        return False
+    values = [e.value if isinstance(e, ast.Constant) else None for e in node.elts]
+    return any(values[i : i + 2] == _MODULE_NOX for i in range(1, len(values) - 1))
+
+
+def _writes_a_zip(node: ast.AST) -> bool:
+    """``zipfile.ZipFile(path, "w")``: a wheel written by hand."""
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "ZipFile"
+        and _write_mode(node, 1)
+    )
+
+
+def test_tests_run_nox_through_run_nox_and_write_wheels_through_tests_wheels() -> None:
+    found = {
+        (path.relative_to(TESTS).as_posix(), what)
+        for path in TESTS.rglob("*.py")
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        for what, hit in (("runs nox", _runs_nox(node)), ("writes a zip", _writes_a_zip(node)))
+        if hit
+    }
+    assert found == {("noxrun.py", "runs nox"), ("wheels.py", "writes a zip")}
