@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import sys
+from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +19,14 @@ from nox_support.audit.scanners.interface import (
     ScanTarget,
     Vulnerability,
 )
-from nox_support.audit.scanners.safety import availability_problem, interpret
-from nox_support.audit.sources.interface import SourceInfo
+from nox_support.audit.scanners.safety import SafetyScanner, availability_problem, interpret
+from nox_support.audit.sources.interface import (
+    Endpoint,
+    OsvEndpoint,
+    SourceInfo,
+    SourceUnavailableError,
+)
+from tests.audit.fakes import FakeSource
 
 SOURCE = SourceInfo("safety-db", "/db", "sha256:db", None)
 TARGET = ScanTarget(
@@ -116,3 +126,65 @@ def test_vulnerabilities_are_read_and_a_package_it_did_not_scan_is_a_problem() -
 )
 def test_only_safety_2_can_scan_offline(version: str, problem: str | None) -> None:
     assert availability_problem(version) == problem
+
+
+# --- a scan that cannot complete --------------------------------------------------------------
+
+
+class _OsvOnly(FakeSource):
+    """A source that serves an OSV endpoint, which safety cannot read."""
+
+    @contextlib.contextmanager
+    def _serve(self) -> Iterator[Endpoint]:
+        yield OsvEndpoint("http://127.0.0.1:9/v1/query", 10)
+
+
+class _Unservable(FakeSource):
+    def serve(self) -> contextlib.AbstractContextManager[Endpoint]:
+        msg = "the safety database /db cannot be read"
+        raise SourceUnavailableError(msg)
+
+
+def _safety(tmp_path: Path, check: str) -> str:
+    """A safety 2.3.5 whose ``check`` runs *check* (Python)."""
+    script = tmp_path / "safety"
+    script.write_text(
+        f"#!{sys.executable}\nimport sys\n"
+        "if sys.argv[1:] == ['--version']:\n    print('safety, version 2.3.5'); sys.exit(0)\n"
+        f"{check}\n",
+        encoding="utf-8",
+    )
+    script.chmod(0o755)
+    return str(script)
+
+
+def _target(tmp_path: Path) -> ScanTarget:
+    return replace(TARGET, work_dir=tmp_path / "work")
+
+
+@pytest.mark.parametrize(
+    ("source", "reason"),
+    [
+        (_OsvOnly(), "safety needs a local database directory (--db)"),
+        (_Unservable(), "the safety database /db cannot be read"),
+    ],
+)
+def test_a_source_safety_cannot_use_fails_the_scan(tmp_path: Path, source: FakeSource, reason: str) -> None:
+    outcome = SafetyScanner(source, executable=_safety(tmp_path, "sys.exit(0)")).scan(_target(tmp_path))
+    assert isinstance(outcome, ScanFailed)
+    assert outcome.reason == reason
+
+
+def test_a_safety_that_prints_no_json_fails_with_its_stderr(tmp_path: Path) -> None:
+    check = "print('Traceback ...'); print('KeyError: vulns', file=sys.stderr); sys.exit(1)"
+    outcome = SafetyScanner(FakeSource(), executable=_safety(tmp_path, check)).scan(_target(tmp_path))
+    assert isinstance(outcome, ScanFailed)
+    assert outcome.reason == "safety exited with code 1 without a usable JSON report:\nKeyError: vulns"
+
+
+def test_no_safety_installed_is_unavailable_never_clean(tmp_path: Path) -> None:
+    scanner = SafetyScanner(FakeSource(), executable=str(tmp_path / "missing-safety"))
+    assert scanner.version() == "unavailable"
+    outcome = scanner.scan(_target(tmp_path))
+    assert isinstance(outcome, ScanFailed)
+    assert outcome.reason.startswith("safety is not installed in the tool environment")
