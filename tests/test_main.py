@@ -99,3 +99,42 @@ def test_adopt_prints_the_plan_and_changes_nothing(
         "requirements-dev.txt",
         "requirements.txt",
     ]
+
+
+def _git_repo(root: Path) -> Path:
+    subprocess.run(["git", "init", "-q"], cwd=root, check=True)
+    subprocess.run(["git", "add", "-A"], cwd=root, check=True)
+    return root
+
+
+def test_adopt_write_renames_with_git_mv(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(tmp_path / "services/api/requirements.txt", "alpha==1.0\n")
+    _git_repo(tmp_path)
+    assert main(["adopt", "--root", str(tmp_path), "--write"]) == 0
+    assert capsys.readouterr().out.startswith("nox-support adopt: 1 service, 1 rename, applied with git mv\n")
+    tracked = subprocess.run(["git", "ls-files"], cwd=tmp_path, capture_output=True, text=True, check=True)
+    assert tracked.stdout == "services/api/requirements.in\n"
+    assert (tmp_path / "services/api/requirements.in").read_text() == "alpha==1.0\n"
+
+
+def test_adopt_write_never_renames_onto_an_existing_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(tmp_path / "services/api/requirements.txt", "alpha==1.0\n")
+    write(tmp_path / "services/api/requirements-dev.txt", "pytest-stub\n")
+    _git_repo(tmp_path)
+    write(tmp_path / "services/api/requirements-dev.in", "untracked, hand-written\n")
+    assert main(["adopt", "--root", str(tmp_path), "--write"]) == 1
+    assert capsys.readouterr().err == (
+        "nox-support: error: services/api/requirements-dev.in exists; nothing was renamed onto it\n"
+        "  hint: merge the two files by hand, then run adopt again\n"
+    )
+    assert (tmp_path / "services/api/requirements-dev.in").read_text() == "untracked, hand-written\n"
+
+
+def test_adopt_outside_git_is_one_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(tmp_path / "services/api/requirements.txt", "alpha==1.0\n")
+    assert main(["adopt", "--root", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"nox-support: error: {tmp_path} is not a git work tree (")
+    assert err.endswith("  hint: adopt renames with git mv so that history follows: run it in a git clone\n")
