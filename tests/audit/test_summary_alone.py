@@ -100,3 +100,19 @@ def test_an_audit_table_that_is_not_a_table_is_a_config_error(tmp_path: Path) ->
     with pytest.raises(ConfigError) as info:
         settings_for(Project.load(root))
     assert str(info.value) == "pyproject.toml [tool.nox_support.audit] must be a table"
+
+
+def test_a_report_of_another_format_or_torn_is_named_not_combined(tmp_path: Path) -> None:
+    root = monorepo(tmp_path, {"shop": "alpha\n", "lab": "alpha\n"}, copy_noxfile=False)
+    for service in ("shop", "lab"):
+        write(root / "services" / service / "requirements.txt", LOCK)
+    write_service_report(root, report(root, "shop"))
+    shop = root / "reports/audit/shop.json"
+    shop.write_text(shop.read_text(encoding="utf-8").replace('"format": 1', '"format": 99'), encoding="utf-8")
+    write(root / "reports/audit/lab.json", '{"format": 1, "service": "lab"')  # torn by a crash
+
+    session = RecordingSession()
+    with pytest.raises(AuditFailedError, match=r"^audit: 2 of 2 services are not clean: lab, shop"):
+        run_audit_summary(session.as_nox(), Project.load(root))
+    assert session.warnings[0].startswith("lab: unreadable report reports/audit/lab.json: ")
+    assert session.warnings[1] == "shop: unreadable report reports/audit/shop.json: unknown report format"
