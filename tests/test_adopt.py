@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from nox_support import adopt
+from tests.noxrun import run_nox
 from tests.repos import monorepo, write
 
 LISTING = (
@@ -131,7 +132,7 @@ def test_adopt_then_lock_a_hand_written_repository(tmp_path: Path) -> None:
     assert (root / "services/api/requirements.in").read_text() == "# pinned by hand\nalpha==1.0\nbeta\n"
     (root / "services/api/requirements-dev.in").write_text("pytest-stub\n")  # the follow-up it named
 
-    locked = _run(root, "-m", "nox", "--no-color", "-s", "lock")
+    locked = run_nox(root, "-s", "lock")
     elapsed = time.perf_counter() - started
     assert locked.returncode == 0, locked.stderr
     lock = (root / "services/api/requirements.txt").read_text()
@@ -157,7 +158,7 @@ def test_adopt_write_outside_git_is_one_clear_error(tmp_path: Path) -> None:
 def test_every_session_fails_with_a_hint_where_no_service_is_found(tmp_path: Path, session: str) -> None:
     root = monorepo(tmp_path, {})
     write(root / "services/api/requirements.txt", "alpha==1.0\n")
-    result = _run(root, "-m", "nox", "--no-color", "-s", session)
+    result = run_nox(root, "-s", session)
     assert result.returncode == 1, result.stderr
     assert (
         "no services found: no directory matching services/* holds a requirements.in or a pyproject.toml "

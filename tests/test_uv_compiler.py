@@ -6,7 +6,6 @@ import io
 import shutil
 import sys
 import tarfile
-import zipfile
 from importlib import metadata
 from pathlib import Path
 
@@ -30,6 +29,7 @@ from nox_support.lock.compile.uv import (
 from nox_support.lock.orchestrate import LockArgs, lock_service, recorded_digest
 from nox_support.project import Project
 from tests.repos import local_package, monorepo, write
+from tests.wheels import write_wheel
 
 KEEP = LockArgs(upgrade=KeepPins(), force=False)
 HASH_A = "sha256:" + "a" * 64
@@ -390,15 +390,14 @@ def test_other_target_python_needs_no_tool_environment(tmp_path: Path) -> None:
 
 def _platform_wheel(directory: Path, name: str, version: str, tag: str) -> Path:
     info = f"{name}-{version}.dist-info"
-    path = directory / f"{name}-{version}-{tag}.whl"
-    with zipfile.ZipFile(path, "w") as archive:
-        archive.writestr(f"{name}/__init__.py", f"# built for {tag}\n")
-        archive.writestr(f"{info}/METADATA", f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
-        archive.writestr(
-            f"{info}/WHEEL", f"Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: false\nTag: {tag}\n"
-        )
-        archive.writestr(f"{info}/RECORD", "")
-    return path
+    files = {
+        f"{name}/__init__.py": f"# built for {tag}\n".encode(),
+        f"{info}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n".encode(),
+        f"{info}/WHEEL": (
+            f"Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: false\nTag: {tag}\n".encode()
+        ),
+    }
+    return write_wheel(directory / f"{name}-{version}-{tag}.whl", files)
 
 
 def _sdist(directory: Path, name: str, version: str) -> Path:

@@ -240,10 +240,6 @@ def nox_session_runner(session: object, name: str, **params: str) -> Any:
     return next((runner for selected, runner in matches if selected), matches[0][1] if matches else None)
 
 
-def _call_spec(runner: object) -> dict[str, Any]:
-    return dict(getattr(getattr(runner, "func", None), "call_spec", {}))
-
-
 def nox_runner_envdir(runner: Any) -> str:
     """A runner's venv directory, computed by Nox (without its "name was hashed" warning in our log)."""
     nox_logger = logging.getLogger("nox")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from packaging.version import Version
 from nox_support.ci.noxlist import parse_session_list
 from nox_support.discovery import running_python
 from tests.audit.conftest import make_repo, osv_record, write_osv_db
+from tests.noxrun import run_nox
 from tests.repos import stamp_lock, write
 
 pytestmark = pytest.mark.slow
@@ -31,18 +31,6 @@ def _other_installed_python() -> tuple[str, Path]:
         if version != running_python() and (install / "bin" / f"python{version}").exists():
             return version, install
     pytest.fail("this test needs a second CPython under ~/.pyenv/versions (pyenv install 3.12)")
-
-
-def nox(root: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "nox", "--no-color", "-f", str(root / "noxfile.py"), *args],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-        env=env,
-    )
 
 
 @pytest.fixture
@@ -87,7 +75,7 @@ def test_audit_uses_the_interpreter_lock_finds_and_a_missing_one_fails_the_run(
 ) -> None:
     root, env, version = setup
 
-    listed = json.loads(nox(root, env, "-l", "--json", "-s", "audit").stdout)
+    listed = json.loads(run_nox(root, "-l", "--json", "-s", "audit", env=env).stdout)
     pythons = {entry["call_spec"]["service"]: entry["python"] for entry in listed}
     assert pythons == {
         "legacy": False,
@@ -99,7 +87,7 @@ def test_audit_uses_the_interpreter_lock_finds_and_a_missing_one_fails_the_run(
         "shop": None,
     }
 
-    result = nox(root, env, "-s", "audit")
+    result = run_nox(root, "-s", "audit", env=env)
     output = result.stdout + result.stderr
     assert result.returncode != 0, output
     assert ": skipped" not in output
@@ -118,7 +106,7 @@ def test_audit_uses_the_interpreter_lock_finds_and_a_missing_one_fails_the_run(
     )
     assert list((tmp_path / "uv-pythons").iterdir()) == []  # nothing was downloaded
 
-    with_ci = nox(root, {**env, "CI": "true"}, "-s", "audit(legacy)", "tests(legacy)", "sbom(legacy)")
+    with_ci = run_nox(root, "-s", "audit(legacy)", "tests(legacy)", "sbom(legacy)", env={**env, "CI": "true"})
     output = with_ci.stdout + with_ci.stderr
     assert with_ci.returncode != 0, output
     assert ": skipped" not in output

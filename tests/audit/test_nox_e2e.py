@@ -5,27 +5,15 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from tests.audit.conftest import hashed_lock, make_repo, osv_record, write_osv_db
+from tests.noxrun import nox_command, run_nox
 from tests.repos import stamp_lock, write
 
 pytestmark = pytest.mark.slow
-
-
-def nox(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "nox", "-f", str(root / "noxfile.py"), *args],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-        env=dict(os.environ),
-    )
 
 
 @pytest.fixture
@@ -41,7 +29,7 @@ def repo(tmp_path: Path, offline_env: Path, monkeypatch: pytest.MonkeyPatch) -> 
 
 
 def test_audit_all_services_summary_and_a_warm_no_op(repo: Path) -> None:
-    first = nox(repo, "-s", "audit")
+    first = run_nox(repo, "-s", "audit")
     output = first.stdout + first.stderr
     assert first.returncode != 0, output
     assert "Session audit(billing) aborted: audit of billing: vulnerable" in output
@@ -54,7 +42,7 @@ def test_audit_all_services_summary_and_a_warm_no_op(repo: Path) -> None:
     sarif = json.loads((repo / "reports" / "audit.sarif").read_text(encoding="utf-8"))
     assert [r["properties"]["service"] for r in sarif["runs"]] == ["billing", "shop"]
 
-    second = nox(repo, "-s", "audit(shop)")
+    second = run_nox(repo, "-s", "audit(shop)")
     assert second.returncode == 0, second.stdout + second.stderr
     report = json.loads((repo / "reports" / "audit" / "shop.json").read_text(encoding="utf-8"))
     assert report["venv"] == "already synced"
@@ -64,7 +52,7 @@ def test_audit_all_services_summary_and_a_warm_no_op(repo: Path) -> None:
 
 
 def test_two_runs_on_one_service_at_once(repo: Path, offline_env: Path) -> None:
-    assert nox(repo, "-s", "audit(shop)").returncode == 0
+    assert run_nox(repo, "-s", "audit(shop)").returncode == 0
     write(
         repo / "services/shop/requirements.txt",
         hashed_lock(offline_env, {"alpha": "2.0"}, local=("../../libs/common",)),
@@ -72,7 +60,7 @@ def test_two_runs_on_one_service_at_once(repo: Path, offline_env: Path) -> None:
     stamp_lock(repo, "shop")
     runs = [
         subprocess.Popen(
-            [sys.executable, "-m", "nox", "-f", str(repo / "noxfile.py"), "-s", "audit(shop)"],
+            nox_command("-s", "audit(shop)"),
             cwd=repo,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -93,7 +81,7 @@ def test_default_pypi_source_on_this_machine_is_an_error_not_clean(
     repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("NOX_SUPPORT_OSV_DB")
-    result = nox(repo, "-s", "audit(shop)")
+    result = run_nox(repo, "-s", "audit(shop)")
     assert result.returncode != 0
     report = json.loads((repo / "reports" / "audit" / "shop.json").read_text(encoding="utf-8"))
     assert report["status"] == "error"

@@ -16,6 +16,7 @@ from nox_support.venv import sync as venv_sync
 from nox_support.venv import values as venv_values
 from tests.audit.conftest import FakeSession, hashed_lock, make_repo
 from tests.repos import stamp_lock, write
+from tests.wheels import write_wheel
 
 pytestmark = pytest.mark.slow
 
@@ -161,19 +162,9 @@ def rebuilt_wheel(wheelhouse: Path, name: str, version: str, source: str) -> Non
     path = wheelhouse / f"{name}-{version}-py3-none-any.whl"
     with zipfile.ZipFile(path) as archive:
         files = {i.filename: archive.read(i) for i in archive.infolist()}
+    files = {member: data for member, data in files.items() if not member.endswith("/RECORD")}
     files[f"{name}/__init__.py"] = source.encode()
-    lines = []
-    for member, data in files.items():
-        if member.endswith("/RECORD"):
-            continue
-        encoded = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
-        lines.append(f"{member},sha256={encoded},{len(data)}\n")
-    files[f"{name}-{version}.dist-info/RECORD"] = (
-        "".join(lines) + f"{name}-{version}.dist-info/RECORD,,\n"
-    ).encode()
-    with zipfile.ZipFile(path, "w") as archive:
-        for member, data in files.items():
-            archive.writestr(zipfile.ZipInfo(member, date_time=(2020, 1, 1, 0, 0, 0)), data)
+    write_wheel(path, files)
 
 
 def test_a_pin_whose_locked_hashes_changed_is_installed_again(

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.ci.helpers import PYTEST_DISTRIBUTIONS, repackage
+from tests.ci.helpers import PYTEST_DISTRIBUTIONS
 from tests.conftest import WHEELS
-from tests.wheels import Dist, build_all
+from tests.wheels import Dist, build_all, repackage
 
 LICENSES = {"alpha": "MIT", "beta": "Apache-2.0", "gamma": "BSD-3-Clause", "delta": "MIT", "epsilon": "ISC"}
 """The tiny wheels' licences in the CI wheelhouse: real packages on an index declare theirs."""

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import os
 import subprocess
 import sys
-import zipfile
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from tests.noxrun import run_nox
 from tests.repos import write
 
 BIN = Path(sys.executable).parent
@@ -76,15 +74,8 @@ def matrix_json(root: Path, *args: str) -> Any:
 
 
 def nox(root: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "nox", "--no-color", *args],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        check=False,
-        env=tool_env(env),
-        timeout=300,
-    )
+    """:func:`tests.noxrun.run_nox` with the dev venv first on PATH (:func:`tool_env`)."""
+    return run_nox(root, *args, env=tool_env(env))
 
 
 def lock_text(*pins: str, header: str = "") -> str:
@@ -104,38 +95,3 @@ def service(
     for relative, text in (files or {}).items():
         write(directory / relative, text)
     return directory
-
-
-# ---------------------------------------------------------------------------
-# Real pytest wheels without a network: repackage the installed distributions.
-
-
-def repackage(name: str, directory: Path) -> Path:
-    """Write the installed distribution *name* as a pure-Python wheel into *directory*."""
-    dist = metadata.distribution(name)
-    root = Path(str(dist.locate_file("")))
-    files: dict[str, bytes] = {}
-    info_dir = ""
-    for entry in dist.files or ():
-        path = entry.as_posix()
-        if path.startswith("..") or "__pycache__" in path or path.endswith(".pyc"):
-            continue
-        if ".dist-info/" in path:
-            info_dir = path.split("/", 1)[0]
-            if path.rsplit("/", 1)[1] in {"RECORD", "INSTALLER", "REQUESTED", "direct_url.json"}:
-                continue
-        files[path] = (root / path).read_bytes()
-    assert info_dir, f"{name}: no dist-info found"
-    record = "".join(
-        f"{path},sha256={base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b'=').decode()},{len(data)}\n"
-        for path, data in files.items()
-    )
-    record += f"{info_dir}/RECORD,,\n"
-    module = dist.metadata["Name"].replace("-", "_").lower()
-    wheel = directory / f"{module}-{dist.version}-py3-none-any.whl"
-    directory.mkdir(parents=True, exist_ok=True)
-    with zipfile.ZipFile(wheel, "w", zipfile.ZIP_DEFLATED) as archive:
-        for path, data in files.items():
-            archive.writestr(zipfile.ZipInfo(path, date_time=(2020, 1, 1, 0, 0, 0)), data)
-        archive.writestr(zipfile.ZipInfo(f"{info_dir}/RECORD", date_time=(2020, 1, 1, 0, 0, 0)), record)
-    return wheel

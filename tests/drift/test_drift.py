@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -21,6 +19,7 @@ from nox_support.markdown import cell_code, escape
 from nox_support.outputs import OutputError
 from nox_support.project import Project
 from tests.drift.helpers import DIRECT, FakeSession, lock_text, repo_with_locks
+from tests.noxrun import run_nox
 from tests.repos import NOXFILE, write
 
 ALL = DriftArgs(layers=False, services=())
@@ -231,30 +230,19 @@ def test_report_replaces_a_planted_symlink_instead_of_writing_through_it(tmp_pat
 # --- through the real noxfile ----------------------------------------------------------------
 
 
-def _nox(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "nox", "--no-color", *args],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-    )
-
-
 @pytest.mark.slow
 def test_noxfile_sessions_exit_zero_on_drift_and_one_with_a_clear_message(tmp_path: Path) -> None:
     root = three_services(tmp_path)
     shutil.copy(NOXFILE, root / "noxfile.py")
 
-    listed = json.loads(_nox(root, "-l", "--json", "-t", "report").stdout)
+    listed = json.loads(run_nox(root, "-l", "--json", "-t", "report").stdout)
     assert {s["session"] for s in listed} == {"drift", "conflicts"}
-    ok = _nox(root, "-s", "drift")
+    ok = run_nox(root, "-s", "drift")
     assert ok.returncode == 0, ok.stderr
     assert "drift: 5 locks, 5 packages locked, 2 locked at more than one version" in ok.stderr
 
     (root / "services/web/requirements.txt").unlink()
-    failed = _nox(root, "-s", "drift")
+    failed = run_nox(root, "-s", "drift")
     assert failed.returncode == 1
     assert (
         'services/web/requirements.txt: service web has no lock\n  hint: run nox -s "lock(web)"'

@@ -7,13 +7,12 @@ one test runs ``nox -l`` for real to show that no traceback reaches the user.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from nox_support import sessions
+from tests.noxrun import run_nox
 from tests.repos import monorepo, write
 
 NON_UTF8 = b'[tool.nox_support]\nservice_globs = ["caf\xe9/*"]\n'
@@ -105,14 +104,7 @@ def test_unreadable_pyproject_is_a_message(tmp_path: Path, capsys: pytest.Captur
 def test_nox_shows_the_message_without_a_traceback(case: str, tmp_path: Path) -> None:
     root = _two_services(tmp_path)
     expected = CASES[case](root)
-    result = subprocess.run(
-        [sys.executable, "-m", "nox", "--no-color", "-l"],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
+    result = run_nox(root, "-l", timeout=120)
     assert result.returncode != 0
     assert expected in result.stderr
     assert "Traceback" not in result.stderr

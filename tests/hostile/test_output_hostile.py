@@ -27,6 +27,7 @@ from nox_support.audit.sources.interface import SourceInfo
 from nox_support.audit.verdict import ServiceReport, decide
 from nox_support.outputs import OutputDirError, OutputError, append_text, write_report
 from tests.hostile.test_reports_hostile import context
+from tests.noxrun import run_nox
 
 INJECTED_ID = "GHSA-1\n::warning::pwned"
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -102,12 +103,10 @@ def hostile(session):
 @pytest.mark.slow
 def test_nothing_a_session_logs_reaches_the_ci_log_as_a_command(tmp_path: Path) -> None:
     (tmp_path / "noxfile.py").write_text(textwrap.dedent(NOXFILE), encoding="utf-8")
-    result = subprocess.run(
-        [sys.executable, "-m", "nox", "--no-color", "-s", "hostile"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        check=False,
+    result = run_nox(
+        tmp_path,
+        "-s",
+        "hostile",
         timeout=120,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )

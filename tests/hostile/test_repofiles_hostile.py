@@ -8,8 +8,6 @@ most a short, neutralized excerpt; nothing outside the repository is ever read o
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,6 +16,7 @@ from nox_support import repofiles, sessions
 from nox_support.config import load_settings
 from nox_support.discovery import discover
 from nox_support.lock.inputs import collect
+from tests.noxrun import run_nox
 from tests.repos import local_package, monorepo, write
 
 SECRET = "tok-SECRET-4242"  # noqa: S105 - a planted value the output must not show
@@ -151,12 +150,9 @@ def test_the_excerpt_is_short_and_neutral() -> None:
 def test_nox_list_shows_one_message_and_not_the_environment(tmp_path: Path) -> None:
     root = _repo(tmp_path)
     (root / "services" / "orders" / ".python-version").symlink_to("/proc/self/environ")
-    result = subprocess.run(
-        [sys.executable, "-m", "nox", "--no-color", "-l"],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        check=False,
+    result = run_nox(
+        root,
+        "-l",
         timeout=120,
         env={**os.environ, "CI_DEPLOY_TOKEN": SECRET},
     )

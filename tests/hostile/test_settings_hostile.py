@@ -7,8 +7,6 @@ its key and the type it must have (``compiler = ["uv"]`` was a traceback at noxf
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -20,6 +18,7 @@ from nox_support.config import parse_settings
 from nox_support.errors import ConfigError
 from nox_support.licenses.config import parse_license_settings
 from nox_support.project import Project
+from tests.noxrun import run_nox
 from tests.repos import monorepo, write
 
 AUDIT = "pyproject.toml [tool.nox_support.audit]"
@@ -134,14 +133,7 @@ def test_the_noxfile_import_stops_with_one_message(
 @pytest.mark.slow
 def test_nox_list_prints_one_message_and_no_traceback(tmp_path: Path) -> None:
     root = monorepo(tmp_path, {"orders": "alpha\n"}, pyproject='[tool.nox_support]\ncompiler = ["uv"]\n')
-    result = subprocess.run(
-        [sys.executable, "-m", "nox", "--no-color", "-l"],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
+    result = run_nox(root, "-l", timeout=120)
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
     assert (

@@ -26,7 +26,7 @@ from nox_support.venv import sync as venv_sync
 from nox_support.venv import values as venv_values
 from tests.audit.conftest import FakeSession, make_repo, wheel_hash
 from tests.repos import monorepo, write
-from tests.wheels import Dist, build_all, build_wheel
+from tests.wheels import Dist, build_all, build_wheel, write_wheel
 
 pytestmark = pytest.mark.slow
 
@@ -44,10 +44,10 @@ find-links = ["{evil}"]
 def evil_wheelhouse(directory: Path) -> Path:
     """``alpha-1.0`` with other bytes than the locked one, and a ``.pth`` that leaves a mark."""
     wheel = build_wheel(Dist("alpha", "1.0", license_expression="LicenseRef-Evil"), directory)
-    with zipfile.ZipFile(wheel, "a") as archive:
-        archive.writestr(
-            "alpha_evil.pth", "import pathlib; pathlib.Path(__file__).with_name('PWNED').touch()\n"
-        )
+    with zipfile.ZipFile(wheel) as archive:
+        files = {name: archive.read(name) for name in archive.namelist() if not name.endswith("/RECORD")}
+    files["alpha_evil.pth"] = b"import pathlib; pathlib.Path(__file__).with_name('PWNED').touch()\n"
+    write_wheel(wheel, files)
     return directory
 
 

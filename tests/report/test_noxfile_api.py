@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import ast
 import subprocess
-import sys
 from pathlib import Path
 
 from nox_support.noxfile_api import ADDED_SESSIONS, API_VERSION, api_message, sessions_of
+from tests.noxrun import run_nox
 from tests.repos import NOXFILE, monorepo
 from tests.test_shipped_noxfile import session_names
 
@@ -51,14 +51,7 @@ def test_messages_name_what_an_older_copy_lacks_and_when_to_upgrade() -> None:
 
 
 def nox_list(root: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "nox", "--no-color", "-l"],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
+    return run_nox(root, "-l", timeout=120)
 
 
 def test_an_old_copy_still_works_and_says_once_which_sessions_it_lacks(tmp_path: Path) -> None:
@@ -82,14 +75,7 @@ def test_the_current_copy_says_nothing(tmp_path: Path) -> None:
 
 def test_nox_s_report_writes_the_page_from_the_noxfile(tmp_path: Path) -> None:
     root = monorepo(tmp_path, {"api": "alpha\n"})
-    done = subprocess.run(
-        [sys.executable, "-m", "nox", "--no-color", "-s", "report"],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
+    done = run_nox(root, "-s", "report", timeout=120)
     assert done.returncode == 0, done.stderr
     assert "audit: 1 of 1 services have no report, shown as missing (run nox -s audit)" in done.stderr
     assert "wrote reports/index.html (1 services, 0 findings, " in done.stderr

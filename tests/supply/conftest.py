@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import zipfile
-from dataclasses import dataclass
 from pathlib import Path
 
 import nox
@@ -13,18 +10,7 @@ import pytest
 
 from tests.fakes import RecordingSession
 from tests.repos import local_package, monorepo, stamp_lock, write
-
-
-@dataclass(frozen=True)
-class LicensedDist:
-    name: str
-    version: str
-    headers: tuple[str, ...] = ()
-    """Extra core-metadata lines: ``License-Expression: MIT``, ``Classifier: ...``."""
-    requires: tuple[str, ...] = ()
-    files: tuple[tuple[str, str], ...] = ()
-    """Extra files of the ``.dist-info`` (``licenses/LICENSE.txt``) and their text."""
-
+from tests.wheels import Dist, build_wheel
 
 # The start of Flask's, Werkzeug's and Jinja's LICENSE.txt (BSD-3-Clause), which declare only
 # "License :: OSI Approved :: BSD License" in their older releases.
@@ -52,68 +38,36 @@ THIS SOFTWARE IS PROVIDED BY THE COPYRIGHT HOLDERS AND CONTRIBUTORS
 
 # The packages of the supply-chain tests and the licences their metadata declares.
 LICENSED = (
-    LicensedDist("mitpkg", "1.0", ("License-Expression: MIT",), ("apachepkg>=1",)),
-    LicensedDist("apachepkg", "2.0", ("License: Apache 2.0",)),
-    LicensedDist(
-        "gplpkg", "3.1", ("Classifier: License :: OSI Approved :: GNU General Public License v3 (GPLv3)",)
+    Dist("mitpkg", "1.0", ("apachepkg>=1",), headers=("License-Expression: MIT",)),
+    Dist("apachepkg", "2.0", headers=("License: Apache 2.0",)),
+    Dist(
+        "gplpkg",
+        "3.1",
+        headers=("Classifier: License :: OSI Approved :: GNU General Public License v3 (GPLv3)",),
     ),
-    LicensedDist("dualpkg", "1.0", ("License-Expression: MIT OR GPL-3.0-only",)),
-    LicensedDist("bsdpkg", "0.9", ("License: BSD", "Classifier: License :: OSI Approved :: BSD License")),
-    LicensedDist("nolicense", "1.0", ()),
-    LicensedDist(
+    Dist("dualpkg", "1.0", headers=("License-Expression: MIT OR GPL-3.0-only",)),
+    Dist("bsdpkg", "0.9", headers=("License: BSD", "Classifier: License :: OSI Approved :: BSD License")),
+    Dist("nolicense", "1.0"),
+    Dist(
         "palletspkg",
         "3.0",
-        ("License-File: LICENSE.txt", "Classifier: License :: OSI Approved :: BSD License"),
+        headers=("License-File: LICENSE.txt", "Classifier: License :: OSI Approved :: BSD License"),
         files=(("licenses/LICENSE.txt", PALLETS_LICENSE),),
     ),
-    LicensedDist(
+    Dist(
         "oldpy",
         "1.0",
-        ("License-Expression: ISC",),
         ('mitpkg; python_version < "3"', 'bsdpkg; extra == "bsd"'),
+        headers=("License-Expression: ISC",),
     ),
 )
-
-
-def _record_hash(data: bytes) -> str:
-    digest = hashlib.sha256(data).digest()
-    return "sha256=" + base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
-
-
-def build_licensed_wheel(dist: LicensedDist, directory: Path) -> Path:
-    module = dist.name.replace("-", "_").lower()
-    info = f"{module}-{dist.version}.dist-info"
-    metadata = "\n".join(
-        [
-            "Metadata-Version: 2.4",
-            f"Name: {dist.name}",
-            f"Version: {dist.version}",
-            *dist.headers,
-            *(f"Requires-Dist: {r}" for r in dist.requires),
-            "",
-        ]
-    )
-    files = {
-        f"{module}/__init__.py": b"",
-        f"{info}/METADATA": metadata.encode(),
-        f"{info}/WHEEL": b"Wheel-Version: 1.0\nGenerator: tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
-        **{f"{info}/{name}": text.encode() for name, text in dist.files},
-    }
-    record = "".join(f"{p},{_record_hash(d)},{len(d)}\n" for p, d in files.items()) + f"{info}/RECORD,,\n"
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / f"{module}-{dist.version}-py3-none-any.whl"
-    with zipfile.ZipFile(path, "w") as archive:
-        for name, data in files.items():
-            archive.writestr(zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0)), data)
-        archive.writestr(zipfile.ZipInfo(f"{info}/RECORD", date_time=(2020, 1, 1, 0, 0, 0)), record)
-    return path
 
 
 @pytest.fixture(scope="session")
 def licensed_wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     directory = tmp_path_factory.mktemp("licensed-wheels")
     for dist in LICENSED:
-        build_licensed_wheel(dist, directory)
+        build_wheel(dist, directory)
     return directory
 
 

@@ -9,13 +9,10 @@ virtualenv embeds (the build backend).
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import os
 import shutil
 import subprocess
 import sys
-import zipfile
 from importlib import metadata
 from pathlib import Path
 
@@ -25,6 +22,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from tests.repos import ROOT, stamp_lock, write
+from tests.wheels import repackage
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -54,45 +52,11 @@ def runtime_closure() -> list[str]:
     return sorted(seen - _NOT_REPACKED)
 
 
-def repack(name: str, directory: Path) -> Path:
-    """A wheel of the installed distribution *name*, rebuilt from its RECORD."""
-    dist = metadata.distribution(name)
-    site = Path(str(dist.locate_file("")))
-    files: dict[str, bytes] = {}
-    for entry in dist.files or ():
-        relative = entry.as_posix()
-        if relative.startswith("..") or "__pycache__" in relative or relative.endswith(".pyc"):
-            continue  # scripts are regenerated from entry_points.txt
-        if relative.endswith(("/RECORD", "/INSTALLER", "/REQUESTED", "/direct_url.json")):
-            continue
-        files[relative] = (site / relative).read_bytes()
-    info = next(p.split("/")[0] for p in files if p.split("/")[0].endswith(".dist-info"))
-    tags = [
-        line.split(":", 1)[1].strip()
-        for line in files[f"{info}/WHEEL"].decode().splitlines()
-        if line.startswith("Tag:")
-    ]
-    parts = [t.split("-") for t in tags]
-    tag = "-".join(".".join(dict.fromkeys(p[i] for p in parts)) for i in range(3))
-    stem = info.removesuffix(".dist-info")
-    path = directory / f"{stem}-{tag}.whl"
-    record = ""
-    for relative, data in files.items():
-        digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
-        record += f"{relative},sha256={digest},{len(data)}\n"
-    record += f"{info}/RECORD,,\n"
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as archive:
-        for relative, data in files.items():
-            archive.writestr(relative, data)
-        archive.writestr(f"{info}/RECORD", record)
-    return path
-
-
 @pytest.fixture(scope="module")
 def hook_wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     directory = tmp_path_factory.mktemp("hook-wheels")
     for name in runtime_closure():
-        repack(name, directory)
+        repackage(name, directory)
     embedded = Path(virtualenv.__file__).parent / "seed" / "wheels" / "embed"
     for wheel in embedded.glob("*.whl"):
         if wheel.name.startswith(("setuptools-", "pip-")):

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +10,7 @@ from cyclonedx.schema import SchemaVersion
 from cyclonedx.validation.json import JsonStrictValidator
 
 from tests.audit.conftest import osv_record, write_osv_db
+from tests.noxrun import run_nox
 from tests.supply.conftest import supply_repo
 
 pytestmark = pytest.mark.slow
@@ -25,18 +23,6 @@ deny = ["GPL-3.0-only"]
 package = "acme-common"
 reason = "our own library"
 """
-
-
-def nox(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "nox", "-f", str(root / "noxfile.py"), *args],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-        env=dict(os.environ),
-    )
 
 
 def test_sbom_and_licenses_sessions_share_the_audit_venv(
@@ -53,7 +39,7 @@ def test_sbom_and_licenses_sessions_share_the_audit_venv(
         str(write_osv_db(tmp_path / "db", [osv_record("PYSEC-2099-1", "unrelated", fixed="9")])),
     )
 
-    first = nox(root, "-s", "sbom", "licenses")
+    first = run_nox(root, "-s", "sbom", "licenses")
     output = first.stdout + first.stderr
     assert first.returncode != 0, output
     assert "Session licenses(lab) aborted: licences of lab: 1 violation" in output
@@ -68,12 +54,12 @@ def test_sbom_and_licenses_sessions_share_the_audit_venv(
     assert "- lab: 1 violation (2 packages, 0 unknown, 1 excepted)" in combined
     assert "- shop: compliant (3 packages, 0 unknown, 1 excepted)" in combined
 
-    audit = nox(root, "-s", "audit(shop)")
+    audit = run_nox(root, "-s", "audit(shop)")
     assert audit.returncode == 0, audit.stdout + audit.stderr
     report = json.loads((root / "reports" / "audit" / "shop.json").read_text(encoding="utf-8"))
     assert report["venv"] == "already synced"
 
-    again = nox(root, "-s", "sbom(shop)")
+    again = run_nox(root, "-s", "sbom(shop)")
     assert again.returncode == 0, again.stdout + again.stderr
     assert "shop: SBOM with 3 components -> reports/sbom/shop.cdx.json (cached: lock and venv unchanged)" in (
         again.stdout + again.stderr
@@ -97,9 +83,9 @@ def test_after_the_audit_the_sessions_reuse_its_venv_under_a_long_path(
         str(write_osv_db(tmp_path / "db", [osv_record("PYSEC-2099-1", "unrelated", fixed="9")])),
     )
 
-    audit = nox(root, "-s", "audit(shop)")
+    audit = run_nox(root, "-s", "audit(shop)")
     assert audit.returncode == 0, audit.stdout + audit.stderr
-    supply = nox(root, "-s", "sbom(shop)", "licenses(shop)")
+    supply = run_nox(root, "-s", "sbom(shop)", "licenses(shop)")
     output = supply.stdout + supply.stderr
     assert supply.returncode == 0, output
     assert "Creating virtual environment" not in output
@@ -108,7 +94,7 @@ def test_after_the_audit_the_sessions_reuse_its_venv_under_a_long_path(
     assert [p.parent.name for p in (root / ".nox").glob("*/pyvenv.cfg")] == ["audit-shop"]
     assert (root / "reports" / "sbom" / "shop.cdx.json").is_file()
 
-    again = nox(root, "-s", "audit(shop)")
+    again = run_nox(root, "-s", "audit(shop)")
     assert again.returncode == 0, again.stdout + again.stderr
     report = json.loads((root / "reports" / "audit" / "shop.json").read_text(encoding="utf-8"))
     assert report["venv"] == "already synced"

@@ -26,10 +26,11 @@ from pathlib import Path
 import pytest
 from packaging.utils import canonicalize_name
 
+from tests.noxrun import run_nox
 from tests.audit.conftest import osv_record, write_osv_db
-from tests.ci.helpers import PYTEST_DISTRIBUTIONS, repackage
+from tests.ci.helpers import PYTEST_DISTRIBUTIONS
 from tests.repos import monorepo, write
-from tests.wheels import Dist, build_wheel
+from tests.wheels import Dist, build_wheel, repackage
 
 pytestmark = pytest.mark.slow
 
@@ -96,15 +97,7 @@ def closed_port() -> int:
 
 
 def nox(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(
-        [sys.executable, "-m", "nox", "-f", str(root / "noxfile.py"), *args],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-        env=dict(os.environ),
-    )
+    result = run_nox(root, *args, env=os.environ, timeout=600)
     output = result.stdout + result.stderr
     assert SECRET not in output
     assert result.returncode == 0, output
