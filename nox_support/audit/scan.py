@@ -24,7 +24,7 @@ from nox_support.audit.sources.offline import OfflineOsvSource
 from nox_support.audit.sources.osv import OsvSource
 from nox_support.audit.sources.pypi import PypiSource
 from nox_support.errors import ConfigError, NoxSupportError
-from nox_support.lock import reqfile
+from nox_support.lock import lockformat, reqfile
 from nox_support.venv import values as venv_values
 from nox_support.venv.sitemeta import site_packages
 
@@ -113,8 +113,8 @@ def scan_target(
 def pin_lines(lock: Path) -> dict[str, int]:
     """Package name -> its line in *lock* (empty when unreadable)."""
     try:
-        text = lock.read_text(encoding="utf-8")
-    except OSError:
+        text = lockformat.requirements_text(lock, shown=lock.name, service=lock.parent.name)
+    except (OSError, UnicodeDecodeError, NoxSupportError):
         return {}
     return {
         e.name: e.line for e in reqfile.parse(text, path=lock.name) if isinstance(e, reqfile.NamedRequirement)

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 from typing import Literal
 
 from packaging.version import InvalidVersion, Version
 
-from nox_support.lock import reqfile
+from nox_support.lock import pylock, reqfile
 from nox_support.markdown import code, escape
 
 ChangeKind = Literal["added", "removed", "upgraded", "downgraded", "changed", "rehashed"]
@@ -100,6 +101,8 @@ def diff_pins(before: dict[str, Pin], after: dict[str, Pin]) -> tuple[PackageCha
 
 def diff_locks(lock: str, before: str | None, after: str | None) -> LockDiff | None:
     """Diff two texts of the lock *lock*; ``None`` when it exists on neither side."""
+    if pylock.is_pylock_name(PurePosixPath(lock).name):  # compared as the packages they install
+        before, after = (None if t is None else pylock.best_effort_requirements(t) for t in (before, after))
     old = {} if before is None else parse_pins(before, path=f"{lock} (base)")
     new = {} if after is None else parse_pins(after, path=lock)
     if before is None and after is None:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from nox_support.ci.settings import load_ci_settings
 from nox_support.discovery import NoTests, Service, find_tests
 from nox_support.errors import NoxSupportError
-from nox_support.lock import reqfile
+from nox_support.lock import lockformat, reqfile
 from nox_support.lock.freshness import require_fresh
 from nox_support.lock.regenerate import regenerate_command
 from nox_support.outputs import reports_dir
@@ -100,7 +100,7 @@ def require_pytest(service: Service, locks: tuple[Path, ...]) -> None:
     lock_cmd = regenerate_command(service.name)
     for lock in locks:
         try:
-            text = lock.read_text(encoding="utf-8")
+            text = lockformat.requirements_text(lock, shown=lock.name, service=service.name)
         except FileNotFoundError:
             msg = f"{service.name}: {lock.name} does not exist"
             raise ServiceTestsError(msg, hint=f"create it with {lock_cmd}") from None

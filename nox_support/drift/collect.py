@@ -16,7 +16,7 @@ from nox_support.drift.locks import (
     parse_lock,
 )
 from nox_support.errors import NoxSupportError, RequirementsFileError
-from nox_support.lock import reqfile
+from nox_support.lock import lockformat, reqfile
 from nox_support.lock.inputs import collect
 from nox_support.lock.regenerate import regenerate_command
 from nox_support.paths import display_path
@@ -37,7 +37,7 @@ def read_lock(root: Path, service: Service, layer: Layer, settings: Settings) ->
     """The lock of *layer* with its direct inputs; one clear error when either cannot be read."""
     shown = display_path(layer.lock, root)
     try:
-        text = layer.lock.read_text(encoding="utf-8")
+        text = lockformat.requirements_text(layer.lock, shown=shown, service=service.name)
     except FileNotFoundError:
         raise RequirementsFileError(
             f"service {service.name} has no lock",

@@ -17,31 +17,23 @@ from typing import TypeGuard
 
 from nox_support import atomic
 from nox_support.discovery import Layer, Service
-from nox_support.errors import RequirementsFileError, ResolutionError
+from nox_support.errors import NoxSupportError, RequirementsFileError, ResolutionError
 from nox_support.filelock import exclusive
-from nox_support.lock import digest, localfile, lockfile
+from nox_support.lock import digest, localfile, lockfile, lockformat, pylock_layer
 from nox_support.lock.compile.interface import (
     CompileRequest,
-    KeepPins,
     Upgrade,
-    UpgradeAll,
-    UpgradePackages,
 )
 from nox_support.lock.inputs import collect, constraint_files
 from nox_support.lock.inputs import inputs_for as _inputs_for
 from nox_support.lock.layer_conflict import LayerContext, explain_layer_conflict
+
+# Re-exported: callers import them from here.
+from nox_support.lock.lockargs import LockArgs as LockArgs  # noqa: PLC0414
+from nox_support.lock.lockargs import parse_lock_args as parse_lock_args  # noqa: PLC0414
 from nox_support.lock.regenerate import regenerate_command
 from nox_support.paths import display_path
-from nox_support.posargs import PosargsParser
 from nox_support.project import Project
-
-
-@dataclass(frozen=True)
-class LockArgs:
-    """What ``nox -s lock -- ...`` asked for."""
-
-    upgrade: Upgrade
-    force: bool
 
 
 @dataclass(frozen=True)
@@ -84,25 +76,6 @@ LOCK_TIMEOUT = 900.0
 """Seconds to wait for another run locking the same service."""
 
 
-def parse_lock_args(posargs: list[str] | tuple[str, ...]) -> LockArgs:
-    """Parse ``--upgrade``, ``--upgrade-package NAME`` and ``--force`` (pure)."""
-    if not posargs:  # the everyday case, once per service: skip building a parser
-        return LockArgs(upgrade=KeepPins(), force=False)
-    parser = PosargsParser(
-        "lock", usage_hint="accepted: --upgrade, --upgrade-package NAME, --force", allow_abbrev=False
-    )
-    parser.add_argument("--upgrade", "-U", action="store_true")
-    parser.add_argument("--upgrade-package", "-P", action="append", default=[], metavar="NAME")
-    parser.add_argument("--force", action="store_true")
-    ns = parser.parse_args(list(posargs))
-    upgrade: Upgrade = KeepPins()
-    if ns.upgrade:
-        upgrade = UpgradeAll()
-    elif ns.upgrade_package:
-        upgrade = UpgradePackages(tuple(ns.upgrade_package))
-    return LockArgs(upgrade=upgrade, force=bool(ns.force) or not isinstance(upgrade, KeepPins))
-
-
 def current_digest(project: Project, service: Service, layer: Layer) -> digest.InputDigest:
     """The digest of *layer*'s inputs as they are on disk now."""
     collected = collect(project.root, service, layer, project.settings)
@@ -119,7 +92,7 @@ def current_digest(project: Project, service: Service, layer: Layer) -> digest.I
 
 def recorded_digest(lock: Path) -> digest.InputDigest | None:
     """The inputs digest stored in *lock*, or ``None`` (missing, unreadable or no line)."""
-    state = lockfile.read_state(lock, shown=lock.name)
+    state = lockformat.read_state(lock, shown=lock.name)
     if isinstance(state, lockfile.LockIntact | lockfile.LockAltered):
         return state.recorded.inputs
     return None
@@ -141,7 +114,7 @@ def lock_service(
         for layer in service.layers:
             target = Target(project, service, layer)
             current = current_digest(project, service, layer)
-            state = lockfile.read_state(layer.lock, shown=target.shown)
+            state = lockformat.read_state(layer.lock, shown=target.shown)
             outcome: LayerOutcome
             if not args.force and _is_fresh(state, current) and local_file_problem(layer, state.text) is None:
                 outcome = Fresh(layer)
@@ -162,8 +135,8 @@ def _layer_conflict(target: Target, error: ResolutionError, done: list[LayerOutc
     """The layer's conflict with the main lock's side named (:mod:`~nox_support.lock.layer_conflict`)."""
     root, main = target.project.root, target.service.main
     try:
-        main_text = main.lock.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+        main_text = lockformat.requirements_text(main.lock, shown=main.lock.name, service=target.service.name)
+    except (OSError, UnicodeDecodeError, NoxSupportError):
         main_text = ""
     written = tuple(display_path(f, root) for o in done if isinstance(o, Written) for f in o.files)
     shown = display_path(main.lock, root), display_path(main.source, root)
@@ -196,6 +169,22 @@ def compile_layer(
     root, service, layer = target.project.root, target.service, target.layer
     if isinstance(state, lockfile.LockDirectory):
         _remove_directory(layer.lock, target.shown, service.name, force=args.force)
+    if lockformat.is_pylock(layer.lock):
+        with lockfile.interruptible():
+            temp = lockfile.temporary_sibling(layer.lock)
+            try:
+                done = pylock_layer.compile_and_write(
+                    layer.lock,
+                    state,
+                    current,
+                    lambda seed: compile_to(temp, target, args.upgrade, seed, reuse_hashes=not args.force),
+                    compiled_by=target.project.compiler.release_for(service.python),
+                    path=target.shown,
+                    forbidden=lockfile.machine_paths(root),
+                )
+            finally:
+                temp.unlink(missing_ok=True)
+        return Written(layer, done.changed, done.note, (layer.lock,) if done.changed else ())
     seed, note = _seed(state, current)
     old = state.text if isinstance(state, lockfile.LockIntact) else None
     with lockfile.interruptible():
@@ -274,6 +263,8 @@ def local_file_problem(layer: Layer, lock_text: str) -> str | None:
 
     *lock_text* is the lock as the caller already read it (no second read on the no-op path).
     """
+    if lockformat.is_pylock(layer.lock):
+        return None  # a pylock file holds no local packages (its grammar refuses paths)
     local_path = localfile.local_file_for(layer.lock)
     local_content: str | None
     try:
@@ -334,12 +325,15 @@ def compile_to(
         target.service,
         target.layer,
     )
-    if seed and not reuse_hashes:
+    # uv writes PEP 751 only to a file named pylock[.<name>].toml: a temporary directory holds it.
+    pylock_dir = pylock_layer.output_directory(temp) if lockformat.is_pylock(layer.lock) else None
+    output = temp if pylock_dir is None else pylock_dir / layer.lock.name
+    if seed and not reuse_hashes and pylock_dir is None:
         # pip >= 26.2 checks a seeded lock's hashes against the files it downloads, so a file whose
         # bytes changed on the index would fail the compilation instead of getting its new hash.
         # Without reuse, the old lock offers its pins alone; every hash is computed anew.
         seed = lockfile.pins_as_constraints(seed.decode("utf-8"), path=target.shown).encode("utf-8")
-    temp.write_bytes(seed or b"")
+    output.write_bytes(seed or b"")
     constraints = [_relative(p, service.directory) for p in constraint_files(root, settings)]
     pinned = None
     declared = None
@@ -353,21 +347,14 @@ def compile_to(
             # pip refuses unnamed (local path) requirements as constraints, so a layer is
             # constrained by the main lock's pins only, under a temporary name that is
             # renamed back in the output's annotations.
-            pinned = lockfile.temporary_sibling(layer.constrained_by)
-            pinned.write_text(
-                lockfile.pins_as_constraints(
-                    layer.constrained_by.read_text(encoding="utf-8"),
-                    path=display_path(layer.constrained_by, root),
-                ),
-                encoding="utf-8",
-            )
+            pinned = _main_pins(layer.constrained_by, root, service.name)
             constraints.append(_relative(pinned, service.directory))
         target.project.compiler.compile(
             CompileRequest(
                 service=service.name,
                 cwd=service.directory,
                 source=_relative(declared or layer.source, service.directory),
-                output=temp.name,
+                output=_relative(output, service.directory),
                 constraints=tuple(constraints),
                 python=service.python,
                 upgrade=upgrade,
@@ -376,19 +363,32 @@ def compile_to(
                 reuse_hashes=reuse_hashes,
             )
         )
+        text = output.read_text(encoding="utf-8")
     finally:
         for temporary in (pinned, declared):
             if temporary is not None:
                 with contextlib.suppress(FileNotFoundError):
                     temporary.unlink()
-    text = temp.read_text(encoding="utf-8")
+        if pylock_dir is not None:
+            pylock_layer.remove_directory(pylock_dir)
     if declared is not None:
         text = text.replace(_relative(declared, service.directory), layer.source.name)
     if pinned is not None and layer.constrained_by is not None:
         text = text.replace(
             _relative(pinned, service.directory), _relative(layer.constrained_by, service.directory)
         )
+    if pylock_dir is not None:
+        return text  # a pylock file never names a local path: its grammar refuses file:// URLs
     return lockfile.relativize(text, root=root.resolve(), lock_dir=service.directory.resolve())
+
+
+def _main_pins(main_lock: Path, root: Path, service: str) -> Path:
+    """A temporary file next to *main_lock* holding its ``name==version`` pins."""
+    pinned = lockfile.temporary_sibling(main_lock)
+    shown = display_path(main_lock, root)
+    text = lockformat.requirements_text(main_lock, shown=shown, service=service)
+    pinned.write_text(lockfile.pins_as_constraints(text, path=shown), encoding="utf-8")
+    return pinned
 
 
 def _relative(path: Path, base: Path) -> str:

@@ -27,7 +27,7 @@ from nox_support import atomic
 from nox_support.errors import ConfigError, NoxSupportError
 from nox_support.licenses.files import detect_installed
 from nox_support.licenses.spdx import Declared
-from nox_support.lock import reqfile
+from nox_support.lock import lockformat, reqfile
 from nox_support.lock.regenerate import regenerate_command
 from nox_support.lock.uv_workspace import declared_names
 from nox_support.outputs import write_report
@@ -144,7 +144,7 @@ def gather(  # noqa: PLR0913 - the inputs of one document
 ) -> SbomInput:
     """Read the lock's hashes and the venv's metadata into an :class:`SbomInput`."""
     lock = service.main.lock
-    text = lock.read_text(encoding="utf-8")
+    text = lockformat.requirements_text(lock, shown=lock.name, service=service.name)  # pylock: converted
     plan = venv_plan.plan_locks(
         ((display_path(lock, service.directory), text),), service_dir=service.directory
     )

@@ -52,6 +52,7 @@ from typing import TYPE_CHECKING
 
 from nox_support import _compat
 from nox_support.errors import ConfigError
+from nox_support.lock import lockformat
 from nox_support.filelock import exclusive
 from nox_support.lock.localfile import local_file_for
 from nox_support.lock.regenerate import regenerate_command
@@ -214,7 +215,8 @@ def _recreate(session: nox.Session, location: Path) -> None:
 
 def _read_lock(lock: Path, service: Service) -> str:
     try:
-        return lock.read_text(encoding="utf-8")
+        shown = display_path(lock, service.directory)
+        return lockformat.requirements_text(lock, shown=shown, service=service.name)  # pylock: converted
     except FileNotFoundError:
         msg = f"{service.name}: lock {display_path(lock, service.directory)} does not exist"
         raise VenvError(msg, hint=f"create it with: {regenerate_command(service.name)}") from None
