@@ -19,7 +19,7 @@ from nox_support import atomic
 from nox_support.discovery import Layer, Service
 from nox_support.errors import NoxSupportError, RequirementsFileError, ResolutionError
 from nox_support.filelock import exclusive
-from nox_support.lock import digest, localfile, lockfile, lockformat, pylock_layer
+from nox_support.lock import digest, localfile, lockfile, lockformat, pylock_layer, scratch
 from nox_support.lock.compile.interface import (
     CompileRequest,
     Upgrade,
@@ -328,12 +328,9 @@ def compile_to(
     # uv writes PEP 751 only to a file named pylock[.<name>].toml: a temporary directory holds it.
     pylock_dir = pylock_layer.output_directory(temp) if lockformat.is_pylock(layer.lock) else None
     output = temp if pylock_dir is None else pylock_dir / layer.lock.name
-    if seed and not reuse_hashes and pylock_dir is None:
-        # pip >= 26.2 checks a seeded lock's hashes against the files it downloads, so a file whose
-        # bytes changed on the index would fail the compilation instead of getting its new hash.
-        # Without reuse, the old lock offers its pins alone; every hash is computed anew.
-        seed = lockfile.pins_as_constraints(seed.decode("utf-8"), path=target.shown).encode("utf-8")
-    output.write_bytes(seed or b"")
+    scratch.write_seed(
+        output, seed, shown=target.shown, reuse_hashes=reuse_hashes, pylock_output=pylock_dir is not None
+    )
     constraints = [_relative(p, service.directory) for p in constraint_files(root, settings)]
     pinned = None
     declared = None
@@ -347,7 +344,7 @@ def compile_to(
             # pip refuses unnamed (local path) requirements as constraints, so a layer is
             # constrained by the main lock's pins only, under a temporary name that is
             # renamed back in the output's annotations.
-            pinned = _main_pins(layer.constrained_by, root, service.name)
+            pinned = scratch.main_pins(layer.constrained_by, root, service.name)
             constraints.append(_relative(pinned, service.directory))
         target.project.compiler.compile(
             CompileRequest(
@@ -380,15 +377,6 @@ def compile_to(
     if pylock_dir is not None:
         return text  # a pylock file never names a local path: its grammar refuses file:// URLs
     return lockfile.relativize(text, root=root.resolve(), lock_dir=service.directory.resolve())
-
-
-def _main_pins(main_lock: Path, root: Path, service: str) -> Path:
-    """A temporary file next to *main_lock* holding its ``name==version`` pins."""
-    pinned = lockfile.temporary_sibling(main_lock)
-    shown = display_path(main_lock, root)
-    text = lockformat.requirements_text(main_lock, shown=shown, service=service)
-    pinned.write_text(lockfile.pins_as_constraints(text, path=shown), encoding="utf-8")
-    return pinned
 
 
 def _relative(path: Path, base: Path) -> str:

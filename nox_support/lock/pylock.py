@@ -100,7 +100,7 @@ def split(text: str) -> Split | None:
     if match is None:
         return None
     line = f"{digest.MARKER} {match.group('inputs')}"
-    return Split(text[: match.start()] + "\n", line)
+    return Split(text[: match.start()], line)
 
 
 def body_digest(body: str) -> str:
