@@ -28,8 +28,8 @@ from nox_support.config import (
     normalize_python_version,
 )
 from nox_support.errors import ConfigError, DiscoveryError
-from nox_support.lock import pylock
 from nox_support.lock import pyproject_inputs as pp
+from nox_support.lock.locknames import lock_file_name
 from nox_support.lock.uv_workspace import read_toml
 
 SERVICE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")
@@ -283,16 +283,9 @@ def _declares_dependencies(directory: Path) -> bool:
         return False  # requirements.in wins anyway; the broken file is not an input
 
 
-def _lock_name(layer: str, settings: Settings) -> str:
-    """``requirements.txt`` / ``requirements-<layer>.txt``, or PEP 751's ``pylock[.<layer>].toml``."""
-    if settings.lock_format == "pylock":
-        return pylock.lock_name(layer)
-    return "requirements.txt" if layer == "main" else f"requirements-{layer}.txt"
-
-
 def _service(directory: Path, rel: str, name: str, tests: LocationOfTests, settings: Settings) -> Service:
     python, source = _target_python(directory, rel, name, settings)
-    main_lock = directory / _lock_name("main", settings)
+    main_lock = directory / lock_file_name("main", settings.lock_format)
     unused_pyproject = False
     if (directory / MAIN_INPUT).is_file():
         layers = [Layer("main", directory / MAIN_INPUT, main_lock)]
@@ -300,7 +293,7 @@ def _service(directory: Path, rel: str, name: str, tests: LocationOfTests, setti
             match = _LAYER_INPUT.match(path.name)
             if match:
                 layer = match.group(1)
-                lock = directory / _lock_name(layer, settings)
+                lock = directory / lock_file_name(layer, settings.lock_format)
                 layers.append(Layer(layer, path, lock, constrained_by=main_lock))
         unused_pyproject = _declares_dependencies(directory)
     else:
@@ -311,7 +304,7 @@ def _service(directory: Path, rel: str, name: str, tests: LocationOfTests, setti
             Layer(
                 layer,
                 pyproject,
-                directory / _lock_name(layer, settings),
+                directory / lock_file_name(layer, settings.lock_format),
                 constrained_by=main_lock,
                 section=section,
             )

@@ -12,9 +12,10 @@ from typing import Any
 
 import pytest
 
+from nox_support.ci.lockdiff import LockChanged, PackageChange, diff_locks
 from nox_support.config import parse_settings
-from nox_support.errors import ConfigError, StaleLockError
-from nox_support.lock import digest, freshness, lockfile, lockformat, pylock
+from nox_support.errors import ConfigError, DiscoveryError, StaleLockError
+from nox_support.lock import digest, freshness, lockfile, lockformat, pylock, pylock_layer
 from nox_support.lock.compile.interface import KeepPins
 from nox_support.lock.orchestrate import LockArgs, Written, lock_service
 from nox_support.project import Project
@@ -231,3 +232,34 @@ def test_audit_sbom_and_drift_read_a_pylock_service(tmp_path: Path, monkeypatch:
     assert "api: vulnerable (1 vulnerable" in audit.stderr
     report = json.loads((root / "reports/audit/api.json").read_text(encoding="utf-8"))
     assert report["service"] == "api"
+
+
+def test_a_layer_name_with_a_dot_is_refused_for_pylock(tmp_path: Path) -> None:
+    root = monorepo(tmp_path, {"api": "beta\n"}, pyproject=PYPROJECT)
+    write(root / "services/api/requirements-py3.12.in", "pytest\n")
+    with pytest.raises(DiscoveryError) as caught:
+        Project.load(root)
+    assert (
+        caught.value.message
+        == "layer 'py3.12' cannot be a PEP 751 lock: pylock.py3.12.toml has a dot in its name"
+    )
+
+
+def test_lock_diff_compares_the_packages_a_pylock_installs() -> None:
+    before = pylock.with_tool_table(UV_PYLOCK, INPUTS, compiled_by="uv==0.13.9")
+    after = before.replace('name = "alpha"\nversion = "1.0"', 'name = "alpha"\nversion = "1.1"')
+    diff = diff_locks("services/api/pylock.toml", before, after)
+    assert diff == LockChanged(
+        "services/api/pylock.toml", (PackageChange("alpha", "upgraded", "1.0", "1.1"),)
+    )
+
+
+def test_an_output_directory_a_killed_run_left_is_removed(tmp_path: Path) -> None:
+    left = tmp_path / f"{lockfile.TEMP_PREFIX}pylock.toml.x1y2.tmp.d"
+    (left / "sub").mkdir(parents=True)
+    (left / "pylock.toml").write_text("partial", encoding="utf-8")
+    other = tmp_path / f"{lockfile.TEMP_PREFIX}requirements.txt.x1y2.tmp.d"
+    other.mkdir()
+    pylock_layer.remove_stale_directories(tmp_path, ("pylock.toml", "requirements.txt"))
+    assert not left.exists()
+    assert other.exists()  # not a pylock lock's directory

@@ -152,9 +152,9 @@ def service_lock(root: Path, service: Service) -> Iterator[None]:
     except OSError as exc:
         raise lockfile.write_error(path, exc) from exc
     with exclusive(path, timeout=LOCK_TIMEOUT, what=f"locking {service.name}"):
-        lockfile.remove_stale_temporaries(
-            service.directory, tuple(layer.lock.name for layer in service.layers)
-        )
+        names = tuple(layer.lock.name for layer in service.layers)
+        lockfile.remove_stale_temporaries(service.directory, names)
+        pylock_layer.remove_stale_directories(service.directory, names)
         yield
 
 

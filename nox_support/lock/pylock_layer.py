@@ -90,6 +90,20 @@ def output_directory(temp: Path) -> Path:
     return directory
 
 
+def remove_stale_directories(directory: Path, lock_names: tuple[str, ...]) -> None:
+    """Remove the output directories a killed run left next to the pylock locks named *lock_names*.
+
+    Only call this while holding the service's lock: then no live run owns such a directory.
+    """
+    prefixes = tuple(f"{lockfile.TEMP_PREFIX}{name}." for name in lock_names if pylock.is_pylock_name(name))
+    if not prefixes:
+        return
+    with contextlib.suppress(OSError):
+        for entry in directory.iterdir():
+            if entry.name.startswith(prefixes) and entry.name.endswith(".tmp.d") and entry.is_dir():
+                remove_directory(entry)
+
+
 def remove_directory(directory: Path) -> None:
     """Remove what :func:`output_directory` made (never a partial lock left behind)."""
     with contextlib.suppress(OSError):
