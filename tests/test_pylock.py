@@ -233,6 +233,14 @@ def test_audit_sbom_and_drift_read_a_pylock_service(tmp_path: Path, monkeypatch:
     report = json.loads((root / "reports/audit/api.json").read_text(encoding="utf-8"))
     assert report["service"] == "api"
 
+    supply = nox(root, "-s", "sbom(api)", "licenses(api)")
+    assert supply.returncode == 0, supply.stdout + supply.stderr
+    sbom = json.loads((root / "reports/sbom/api.cdx.json").read_text(encoding="utf-8"))
+    (alpha,) = (c for c in sbom["components"] if c["name"] == "alpha")
+    assert alpha["version"] == "1.0"
+    locked = pylock.parse((root / "services/api/pylock.toml").read_text(encoding="utf-8")).lock
+    assert [h["content"] for h in alpha["hashes"]] == [locked.packages[0].files[0].sha256]
+
 
 def test_a_layer_name_with_a_dot_is_refused_for_pylock(tmp_path: Path) -> None:
     root = monorepo(tmp_path, {"api": "beta\n"}, pyproject=PYPROJECT)
