@@ -188,6 +188,8 @@ def test_lock_freshness_tamper_and_tests_of_a_pylock_service(tmp_path: Path) -> 
     assert [c.describe() for c in stale.changes] == ["requirements.in changed"]
     lock_service(project, service, KEEP)
     assert isinstance(freshness.check_layer(project, service, service.main), freshness.FreshLock)
+    # --deep re-resolves into a temporary pylock file: the same packages, so still fresh.
+    assert isinstance(freshness.deep_check_layer(project, service, service.main), freshness.FreshLock)
 
     # A hand edit of a version or a hash is seen offline, and nothing installs from it.
     good = main.read_text(encoding="utf-8")
