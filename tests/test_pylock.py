@@ -14,7 +14,7 @@ import pytest
 
 from nox_support.ci.lockdiff import LockChanged, PackageChange, diff_locks
 from nox_support.config import parse_settings
-from nox_support.errors import ConfigError, DiscoveryError, StaleLockError
+from nox_support.errors import ConfigError, DiscoveryError, LockValidationError, StaleLockError
 from nox_support.lock import digest, freshness, lockfile, lockformat, pylock, pylock_layer
 from nox_support.lock.compile.interface import KeepPins
 from nox_support.lock.orchestrate import LockArgs, Written, lock_service
@@ -273,3 +273,21 @@ def test_an_output_directory_a_killed_run_left_is_removed(tmp_path: Path) -> Non
     pylock_layer.remove_stale_directories(tmp_path, ("pylock.toml", "requirements.txt"))
     assert not left.exists()
     assert other.exists()  # not a pylock lock's directory
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("offline_index")
+def test_a_lock_resolved_from_a_local_find_links_directory_is_refused_and_nothing_is_left(
+    tmp_path: Path,
+) -> None:
+    root = monorepo(tmp_path, {"api": "beta\ngamma\nepsilon\n"}, pyproject=PYPROJECT)
+    project = Project.load(root)
+    with pytest.raises(LockValidationError) as caught:
+        lock_service(project, project.service("api"), KEEP)
+    message = caught.value.message
+    assert message.startswith("refusing to write services/api/pylock.toml: contains the machine path ")
+    assert "; packages[0] (alpha) wheels[0] url is a file:// URL of this machine (file:///" in message
+    # The machine path, then one URL per package (alpha, beta, epsilon, gamma): the first three are named.
+    assert message.endswith("; and 2 more of the same kind")
+    assert "lock from an index everyone can reach" in (caught.value.hint or "")
+    assert sorted(p.name for p in (root / "services/api").iterdir()) == ["requirements.in"]

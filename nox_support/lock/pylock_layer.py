@@ -16,6 +16,9 @@ from pathlib import Path
 from nox_support.errors import LockValidationError
 from nox_support.lock import digest, lockfile, pylock
 
+_SHOWN_PROBLEMS = 3
+"""A lock resolved from a local directory breaks the rules once per file: the first few say it."""
+
 
 @dataclass(frozen=True)
 class PylockWrite:
@@ -50,7 +53,9 @@ def finish(
     content = pylock.with_tool_table(text, current, compiled_by=compiled_by)
     problems = pylock.parse(content, forbidden=forbidden).problems
     if problems:
-        msg = f"refusing to write {path}: " + "; ".join(problems)
+        more = len(problems) - _SHOWN_PROBLEMS
+        shown = problems[:_SHOWN_PROBLEMS] + ((f"and {more} more of the same kind",) if more > 0 else ())
+        msg = f"refusing to write {path}: " + "; ".join(shown)
         raise LockValidationError(
             msg,
             hint="the previous lock was kept. A pylock file names the URL of every file it locks: lock "
