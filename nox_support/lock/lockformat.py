@@ -44,12 +44,15 @@ def read_state(lock: Path, *, shown: str) -> lockfile.LockState:
     """The state of the committed lock at *lock*, in either format."""
     if not is_pylock(lock):
         return lockfile.read_state(lock, shown=shown)
-    # Missing, a directory, unreadable: the same words.  TOML has no requirements digest line,
-    # so any other readable text comes back unmarked, with its text to inspect as a pylock.
+    # Missing, a directory, unreadable: the same words.  Any readable text is then inspected as a
+    # pylock file only, whatever a requirements-format reader would make of it.
     state = lockfile.read_state(lock, shown=shown)
-    if isinstance(state, lockfile.LockUnmarked) and state.text:
-        return inspect(state.text)
-    return state
+    if isinstance(state, lockfile.LockMissing | lockfile.LockDirectory | lockfile.LockUnreadable):
+        return state
+    try:
+        return inspect(lock.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:  # changed since: as unreadable as it is now
+        return lockfile.LockUnreadable(f"cannot be read ({exc})")
 
 
 def converted(text: str, *, path: str, service: str) -> str:

@@ -165,3 +165,15 @@ def test_a_hand_edited_version_on_disk_is_altered(tmp_path: Path) -> None:
     assert lockfile.describe_state(state) == (
         "was edited after nox-support wrote it (its lines no longer match the body digest)"
     )
+
+
+def test_a_requirements_digest_line_on_top_does_not_make_a_pylock_a_requirements_lock(tmp_path: Path) -> None:
+    text = _stamped(GOOD_PACKAGE + 'index = "https://evil.example/simple"\n')
+    body = text.split("\n[tool.nox-support]")[0]
+    line = INPUTS.line(body=digest.body_digest(body.splitlines()), compiled_by="uv==0.13.9")
+    lock = tmp_path / "pylock.toml"
+    lock.write_text(f"{line}\n{text}", encoding="utf-8")
+    state = lockformat.read_state(lock, shown=SHOWN)
+    # Read as a pylock file (the added line is outside its body digest), never as a requirements lock.
+    assert isinstance(state, lockfile.LockAltered)
+    assert state.problems == ("packages[0] (alpha) has the key 'index', which nox-support never writes",)
