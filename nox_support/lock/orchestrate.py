@@ -347,7 +347,7 @@ def compile_to(
             # pip refuses unnamed (local path) requirements as constraints, so a layer is
             # constrained by the main lock's pins only, under a temporary name that is
             # renamed back in the output's annotations.
-            pinned = scratch.main_pins(layer.constrained_by, root)
+            pinned = scratch.main_pins(layer.constrained_by, root, service.name)
             constraints.append(_relative(pinned, service.directory))
         target.project.compiler.compile(
             CompileRequest(

@@ -28,7 +28,7 @@ from packaging.markers import InvalidMarker, Marker
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from nox_support import redact
+from nox_support import logsafe, redact
 from nox_support.lock import digest
 from nox_support.lock.model import LockedPackage
 
@@ -38,6 +38,7 @@ LOCK_VERSION = "1.0"
 _TOOL_BLOCK = re.compile(r'\n\[tool\.nox-support\]\ninputs = "(?P<inputs>[^"\n]*)"\n\Z')
 _FILE_NAME = re.compile(r"pylock(?:\.[A-Za-z0-9_-]+)?\.toml\Z")
 _SHA256 = re.compile(r"[0-9a-f]{64}\Z")
+_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?\Z")
 _TOP_KEYS = frozenset({"lock-version", "created-by", "requires-python", "packages", "tool"})
 _PACKAGE_KEYS = frozenset({"name", "version", "marker", "requires-python", "wheels", "sdist"})
 _FILE_KEYS = frozenset({"name", "url", "upload-time", "size", "hashes"})
@@ -203,7 +204,7 @@ def pins_text(text: str) -> str:
 def _parsed(lock: Pylock, found: list[tuple[str, int]]) -> Parsed:
     shown: dict[str, int] = {}
     for problem, line in found:
-        shown.setdefault(redact.redact(problem), line)
+        shown.setdefault(logsafe.field(redact.redact(problem)), line)  # names come from the file
     return Parsed(lock, tuple(shown), tuple(shown.values()))
 
 
@@ -258,6 +259,8 @@ def _package(raw: object, index: int, line: int) -> tuple[Package | None, list[s
         return None, [f"{where} has no name"]
     where = f"{where} ({name})"
     problems = _unknown(raw, _PACKAGE_KEYS, where)
+    if _NAME.match(name) is None:
+        problems.append(f"{where} is not a valid package name")
     if not isinstance(version, str) or not _is_version(version):
         problems.append(f"{where} is not pinned to a version")
         version = ""

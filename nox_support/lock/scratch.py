@@ -7,6 +7,7 @@ from pathlib import Path
 from nox_support.errors import LockValidationError
 from nox_support.lock import lockfile, lockformat
 from nox_support.lock.model import ParsedLock
+from nox_support.lock.regenerate import regenerate_command
 from nox_support.paths import display_path
 
 
@@ -26,7 +27,7 @@ def write_seed(
     output.write_bytes(seed or b"")
 
 
-def main_pins(main_lock: Path, root: Path) -> Path:
+def main_pins(main_lock: Path, root: Path, service: str) -> Path:
     """A temporary file next to *main_lock* holding its ``name==version`` pins.
 
     A pylock main lock gives the pins of its validated packages (:func:`lockformat.read_state`).
@@ -36,7 +37,9 @@ def main_pins(main_lock: Path, root: Path) -> Path:
         state = lockformat.read_state(main_lock, shown=shown)
         if not isinstance(state, ParsedLock):
             msg = f"the main lock {shown} {lockfile.describe_state(state)}"
-            raise LockValidationError(msg, hint="lock the main layer again first (nothing was written)")
+            command = regenerate_command(service, force=True)
+            hint = f"nothing was written; regenerate the main lock with {command}"
+            raise LockValidationError(msg, hint=hint)
         pins = "".join(
             f"{p.name}=={p.version}" + (f" ; {p.marker}\n" if p.marker else "\n") for p in state.packages
         )

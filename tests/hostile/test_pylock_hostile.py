@@ -193,6 +193,13 @@ def test_the_line_named_is_the_offending_packages_header_or_key(api: tuple[Proje
     )
 
 
+def test_control_characters_of_a_name_are_escaped_in_the_problem(api: tuple[Project, Service]) -> None:
+    body = GOOD_PACKAGE.replace('"alpha"', '"alpha\\u001b[2K\\n::error::forged"')
+    assert _refused(body, api) == (
+        "packages[0] (alpha\\x1b[2K\\n::error::forged) is not a valid package name",
+    )
+
+
 def test_packages_written_other_than_as_headers_are_refused(api: tuple[Project, Service]) -> None:
     body = f'packages = [{{ name = "alpha", version = "1.0", wheels = [{WHEEL}] }}]\n'
     problems = _refused(body, api)
