@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from nox_support.errors import LockValidationError
-from nox_support.lock import digest, freshness, lockfile, lockformat, pylock, pylock_layer
+from nox_support.errors import LockValidationError, RequirementsFileError
+from nox_support.lock import digest, freshness, lockfile, lockformat, pylock, pylock_layer, services
 from nox_support.lock.model import LockAltered, LockedPackage, LockOffGrammar, OffGrammar, ParsedLock
 from nox_support.project import Project
 from nox_support.venv import sync
@@ -53,7 +53,7 @@ def _refused(body: str, api: tuple[Project, Service], *, line: int = PACKAGE_LIN
     """The problems of a re-stamped lock; it must still be refused before anything installs.
 
     Refused by the lock model (the first problem, at *line*), by freshness with the file and the
-    command that repairs it, and by the sync that would install it.
+    command that repairs it, by the sync that would install it and by drift and conflicts.
     """
     project, service = api
     text = _stamped(body)
@@ -76,6 +76,10 @@ def _refused(body: str, api: tuple[Project, Service], *, line: int = PACKAGE_LIN
         sync._read_lock(service.main.lock, service)
     assert caught.value.message.startswith(f"api: lock pylock.toml line {line} is outside the lock grammar (")
     assert caught.value.hint == 'regenerate it with: nox -s "lock(api)" (nothing was installed from it)'
+    with pytest.raises(RequirementsFileError) as drift:  # drift and conflicts read it the same way
+        services.read_lock(project.root, service, service.main, project.settings)
+    assert drift.value.message == f"{SHOWN}:{line}: {lockformat.OFF_SUBSET}: {problems[0]}"
+    assert drift.value.hint == 'regenerate the lock with nox -s "lock(api)"'
     return problems
 
 
