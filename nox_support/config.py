@@ -26,6 +26,8 @@ else:  # pragma: no cover - exercised on 3.10 only
 ServiceNaming = Literal["directory", "path"]
 """How a service is named: its directory's name, or its path with ``/`` replaced by ``-``."""
 SERVICE_NAMINGS: tuple[ServiceNaming, ...] = ("directory", "path")
+LockFormat = Literal["requirements", "pylock"]
+"""How locks are written: ``requirements.txt`` files, or PEP 751 ``pylock.toml`` files."""
 
 DEFAULT_TEST_LAYERS = ("dev",)
 """The layers ``tests(<service>)`` installs next to the main lock, unless configured."""
@@ -48,6 +50,7 @@ _CORE_KEYS = frozenset(
         "licenses",
         "drift",
         "test_layers",
+        "lock_format",
     }
 )
 _SERVICE_KEYS = frozenset({"python", "tests", "test_layers"})
@@ -79,6 +82,8 @@ class Settings:
     """Where every service's tests live, relative to its directory (a path or a glob)."""
     test_layers: tuple[str, ...] = DEFAULT_TEST_LAYERS
     """The layers ``tests(<service>)`` installs next to the main lock (``requirements-<layer>.txt``)."""
+    lock_format: LockFormat = "requirements"
+    """``requirements`` (``requirements.txt``) or ``pylock`` (PEP 751 ``pylock.toml``, uv only)."""
 
 
 def load_tool_table(root: Path) -> Mapping[str, object]:
@@ -134,6 +139,7 @@ def parse_settings(table: Mapping[str, object], *, source: str = "pyproject.toml
             hint='use "directory" (default: the directory\'s name) or "path" '
             '(the path from the root with "/" replaced by "-")',
         )
+    lock_format = _lock_format(table.get("lock_format", defaults.lock_format), compiler, source)
     globs = _str_tuple(table, "service_globs", defaults.service_globs, source)
     for glob in globs:
         _check_service_glob(glob, source)
@@ -149,7 +155,26 @@ def parse_settings(table: Mapping[str, object], *, source: str = "pyproject.toml
         test_layers=_test_layers(
             table.get("test_layers", list(DEFAULT_TEST_LAYERS)), f"{source} [tool.nox_support]"
         ),
+        lock_format=lock_format,
     )
+
+
+def _lock_format(value: object, compiler: str, source: str) -> LockFormat:
+    """``requirements`` or ``pylock``; pylock only with uv, which writes PEP 751 files."""
+    if value not in {"requirements", "pylock"}:
+        msg = f"{source}: [tool.nox_support] lock_format = {value!r} is not supported"
+        raise ConfigError(
+            msg, hint='use "requirements" (default: requirements.txt) or "pylock" (pylock.toml)'
+        )
+    if value == "pylock" and compiler != "uv":
+        where = f"{source}: [tool.nox_support]"
+        msg = f'{where} lock_format = "pylock" needs compiler = "uv" (compiler is {compiler!r})'
+        raise ConfigError(
+            msg,
+            hint='pip-compile cannot write PEP 751 files: set compiler = "uv", or remove lock_format to keep '
+            "requirements.txt locks",
+        )
+    return "pylock" if value == "pylock" else "requirements"
 
 
 def _test_layers(value: object, where: str) -> tuple[str, ...]:

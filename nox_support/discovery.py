@@ -30,6 +30,7 @@ from nox_support.config import (
 )
 from nox_support.errors import ConfigError, DiscoveryError
 from nox_support.lock import pyproject_inputs as pp
+from nox_support.lock.locknames import lock_file_name
 from nox_support.lock.uv_workspace import read_toml
 
 SERVICE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")
@@ -285,7 +286,7 @@ def _declares_dependencies(directory: Path) -> bool:
 
 def _service(directory: Path, rel: str, name: str, tests: LocationOfTests, settings: Settings) -> Service:
     python, source = _target_python(directory, rel, name, settings)
-    main_lock = directory / "requirements.txt"
+    main_lock = directory / lock_file_name("main", settings.lock_format)
     unused_pyproject = False
     if (directory / MAIN_INPUT).is_file():
         layers = [Layer("main", directory / MAIN_INPUT, main_lock)]
@@ -293,7 +294,7 @@ def _service(directory: Path, rel: str, name: str, tests: LocationOfTests, setti
             match = _LAYER_INPUT.match(path.name)
             if match:
                 layer = match.group(1)
-                lock = directory / f"requirements-{layer}.txt"
+                lock = directory / lock_file_name(layer, settings.lock_format)
                 layers.append(Layer(layer, path, lock, constrained_by=main_lock))
         unused_pyproject = _declares_dependencies(directory)
     else:
@@ -304,7 +305,7 @@ def _service(directory: Path, rel: str, name: str, tests: LocationOfTests, setti
             Layer(
                 layer,
                 pyproject,
-                directory / f"requirements-{layer}.txt",
+                directory / lock_file_name(layer, settings.lock_format),
                 constrained_by=main_lock,
                 section=section,
             )

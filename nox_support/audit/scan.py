@@ -24,7 +24,7 @@ from nox_support.audit.sources.offline import OfflineOsvSource
 from nox_support.audit.sources.osv import OsvSource
 from nox_support.audit.sources.pypi import PypiSource
 from nox_support.errors import ConfigError, NoxSupportError
-from nox_support.lock import lockfile
+from nox_support.lock import lockformat
 from nox_support.lock.model import ParsedLock
 from nox_support.venv import values as venv_values
 from nox_support.venv.sitemeta import site_packages
@@ -113,7 +113,7 @@ def scan_target(
 
 def pin_lines(lock: Path) -> dict[str, int]:
     """Package name -> its line in *lock* (empty when it cannot be used)."""
-    parsed = lockfile.read_state(lock, shown=lock.name)
+    parsed = lockformat.read_state(lock, shown=lock.name)
     return {p.name: p.line for p in parsed.packages} if isinstance(parsed, ParsedLock) else {}
 
 

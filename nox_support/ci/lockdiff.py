@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 from typing import Literal
 
 from packaging.version import InvalidVersion, Version
 
-from nox_support.lock import reqfile
+from nox_support.lock import pylock, reqfile
 from nox_support.markdown import code, escape
 
 ChangeKind = Literal["added", "removed", "upgraded", "downgraded", "changed", "rehashed"]
@@ -82,6 +83,13 @@ def parse_pins(text: str, *, path: str) -> dict[str, Pin]:
     return pins
 
 
+def pylock_pins(text: str, *, path: str) -> dict[str, Pin]:
+    """Canonical name -> :class:`Pin` of every package a PEP 751 lock's *text* installs (best effort)."""
+    del path  # every package is read: a diff reports on a lock whatever rules it breaks
+    packages = pylock.locked_packages(pylock.parse(text).lock)
+    return {p.name: Pin(p.name, p.version, frozenset(p.hashes)) for p in packages}
+
+
 def diff_pins(before: dict[str, Pin], after: dict[str, Pin]) -> tuple[PackageChange, ...]:
     """Changes from *before* to *after*, sorted by kind then package name."""
     changes: list[PackageChange] = []
@@ -100,8 +108,9 @@ def diff_pins(before: dict[str, Pin], after: dict[str, Pin]) -> tuple[PackageCha
 
 def diff_locks(lock: str, before: str | None, after: str | None) -> LockDiff | None:
     """Diff two texts of the lock *lock*; ``None`` when it exists on neither side."""
-    old = {} if before is None else parse_pins(before, path=f"{lock} (base)")
-    new = {} if after is None else parse_pins(after, path=lock)
+    read = pylock_pins if pylock.is_pylock_name(PurePosixPath(lock).name) else parse_pins
+    old = {} if before is None else read(before, path=f"{lock} (base)")
+    new = {} if after is None else read(after, path=lock)
     if before is None and after is None:
         return None
     changes = diff_pins(old, new)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from nox_support.discovery import Layer, Service
 from nox_support.errors import NoxSupportError, StaleLockError
-from nox_support.lock import digest, lockfile
+from nox_support.lock import digest, lockfile, lockformat, pylock
 from nox_support.lock.compile.interface import KeepPins
 from nox_support.lock.model import (
     LockAltered,
@@ -162,7 +162,7 @@ def check_layer(project: Project, service: Service, layer: Layer) -> Verdict:
         current = current_digest(project, service, layer)
     except NoxSupportError as exc:
         return BrokenInputs(service.name, lock, exc)
-    state = lockfile.read_state(layer.lock, shown=lock)
+    state = lockformat.read_state(layer.lock, shown=lock)
     match state:
         case LockMissing():
             return MissingLock(service.name, lock)
@@ -223,7 +223,7 @@ def deep_check_layer(project: Project, service: Service, layer: Layer) -> Verdic
     verdict = check_layer(project, service, layer)
     if not isinstance(verdict, FreshLock):
         return verdict
-    state = lockfile.read_state(layer.lock, shown=verdict.lock)
+    state = lockformat.read_state(layer.lock, shown=verdict.lock)
     if not isinstance(state, ParsedLock):  # pragma: no cover - changed since the check
         return verdict
     committed = state.text
@@ -242,7 +242,10 @@ def deep_check_layer(project: Project, service: Service, layer: Layer) -> Verdic
         return BrokenInputs(service.name, verdict.lock, exc)
     # The exact compiler version is information only: keep the committed one out of the diff.
     compiled_by = state.recorded.compiled_by or project.compiler.identity()
-    resolved, _ = split_local(text, target, current, compiled_by=compiled_by)
+    if lockformat.is_pylock(layer.lock):
+        resolved = pylock.with_tool_table(text, current, compiled_by=compiled_by)
+    else:
+        resolved, _ = split_local(text, target, current, compiled_by=compiled_by)
     if resolved == committed:
         return verdict
     diff = "".join(

@@ -90,7 +90,7 @@ def inspect(text: str, *, path: str) -> ParsedLock | TextProblem:
 
 def read_state(lock: Path, *, shown: str) -> LockState:
     """Read the committed lock at *lock* (*shown* names it in messages) against the lock grammar."""
-    text = _read_text(lock)
+    text = read_lock_text(lock)
     if not isinstance(text, str):
         return text
     return grammar.read_lock(text, shown)
@@ -103,7 +103,7 @@ def read_local_state(lock_path: Path, lock: ParsedLock) -> LocalFile | str | Non
     names, with the lock's own digest line, in its grammar, and matching the lock's ``local=``.
     """
     local_path = localfile.local_file_for(lock_path)
-    text = _read_text(local_path)
+    text = read_lock_text(local_path)
     if isinstance(text, LockMissing):
         return grammar.read_local(None, lock=lock, name=local_path.name)
     if not isinstance(text, str):
@@ -111,7 +111,8 @@ def read_local_state(lock_path: Path, lock: ParsedLock) -> LocalFile | str | Non
     return grammar.read_local(text, lock=lock, name=local_path.name)
 
 
-def _read_text(path: Path) -> str | LockMissing | LockDirectory | LockUnreadable:
+def read_lock_text(path: Path) -> str | LockMissing | LockDirectory | LockUnreadable:
+    """The UTF-8 text of the file at *path*, or why there is none to read."""
     try:
         data = path.read_bytes()
     except FileNotFoundError:

@@ -19,17 +19,18 @@ from nox_support import atomic
 from nox_support.discovery import Layer, Service
 from nox_support.errors import RequirementsFileError, ResolutionError
 from nox_support.filelock import exclusive
-from nox_support.lock import digest, localfile, lockfile
+from nox_support.lock import digest, localfile, lockfile, lockformat, pylock_layer, scratch
 from nox_support.lock.compile.interface import (
     CompileRequest,
-    KeepPins,
     Upgrade,
-    UpgradeAll,
-    UpgradePackages,
 )
 from nox_support.lock.inputs import collect, constraint_files
 from nox_support.lock.inputs import inputs_for as _inputs_for
 from nox_support.lock.layer_conflict import LayerContext, explain_layer_conflict
+
+# Re-exported: callers import them from here.
+from nox_support.lock.lockargs import LockArgs as LockArgs  # noqa: PLC0414
+from nox_support.lock.lockargs import parse_lock_args as parse_lock_args  # noqa: PLC0414
 from nox_support.lock.model import (
     LockAltered,
     LockDirectory,
@@ -40,16 +41,7 @@ from nox_support.lock.model import (
 )
 from nox_support.lock.regenerate import regenerate_command
 from nox_support.paths import display_path
-from nox_support.posargs import PosargsParser
 from nox_support.project import Project
-
-
-@dataclass(frozen=True)
-class LockArgs:
-    """What ``nox -s lock -- ...`` asked for."""
-
-    upgrade: Upgrade
-    force: bool
 
 
 @dataclass(frozen=True)
@@ -92,25 +84,6 @@ LOCK_TIMEOUT = 900.0
 """Seconds to wait for another run locking the same service."""
 
 
-def parse_lock_args(posargs: list[str] | tuple[str, ...]) -> LockArgs:
-    """Parse ``--upgrade``, ``--upgrade-package NAME`` and ``--force`` (pure)."""
-    if not posargs:  # the everyday case, once per service: skip building a parser
-        return LockArgs(upgrade=KeepPins(), force=False)
-    parser = PosargsParser(
-        "lock", usage_hint="accepted: --upgrade, --upgrade-package NAME, --force", allow_abbrev=False
-    )
-    parser.add_argument("--upgrade", "-U", action="store_true")
-    parser.add_argument("--upgrade-package", "-P", action="append", default=[], metavar="NAME")
-    parser.add_argument("--force", action="store_true")
-    ns = parser.parse_args(list(posargs))
-    upgrade: Upgrade = KeepPins()
-    if ns.upgrade:
-        upgrade = UpgradeAll()
-    elif ns.upgrade_package:
-        upgrade = UpgradePackages(tuple(ns.upgrade_package))
-    return LockArgs(upgrade=upgrade, force=bool(ns.force) or not isinstance(upgrade, KeepPins))
-
-
 def current_digest(project: Project, service: Service, layer: Layer) -> digest.InputDigest:
     """The digest of *layer*'s inputs as they are on disk now."""
     collected = collect(project.root, service, layer, project.settings)
@@ -127,7 +100,7 @@ def current_digest(project: Project, service: Service, layer: Layer) -> digest.I
 
 def recorded_digest(lock: Path) -> digest.InputDigest | None:
     """The inputs digest stored in *lock*, or ``None`` (missing, unreadable or no line)."""
-    state = lockfile.read_state(lock, shown=lock.name)
+    state = lockformat.read_state(lock, shown=lock.name)
     if isinstance(state, ParsedLock | LockAltered | LockOffGrammar):
         return state.recorded.inputs
     return None
@@ -149,7 +122,7 @@ def lock_service(
         for layer in service.layers:
             target = Target(project, service, layer)
             current = current_digest(project, service, layer)
-            state = lockfile.read_state(layer.lock, shown=target.shown)
+            state = lockformat.read_state(layer.lock, shown=target.shown)
             outcome: LayerOutcome
             if not args.force and _is_fresh(state, current) and local_file_problem(layer, state) is None:
                 outcome = Fresh(layer)
@@ -169,10 +142,10 @@ def lock_service(
 def _layer_conflict(target: Target, error: ResolutionError, done: list[LayerOutcome]) -> ResolutionError:
     """The layer's conflict with the main lock's side named (:mod:`~nox_support.lock.layer_conflict`)."""
     root, main = target.project.root, target.service.main
-    try:
-        main_text = main.lock.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        main_text = ""
+    text = lockfile.read_lock_text(main.lock)
+    main_text = "" if not isinstance(text, str) else text
+    if lockformat.is_pylock(main.lock):  # its pins as the requirements-format lines the explanation reads
+        main_text = lockformat.pins_text(main.lock, main_text, path=main.lock.name)
     written = tuple(display_path(f, root) for o in done if isinstance(o, Written) for f in o.files)
     shown = display_path(main.lock, root), display_path(main.source, root)
     return explain_layer_conflict(error, LayerContext(main_text, *shown, target.shown, written))
@@ -187,9 +160,9 @@ def service_lock(root: Path, service: Service) -> Iterator[None]:
     except OSError as exc:
         raise lockfile.write_error(path, exc) from exc
     with exclusive(path, timeout=LOCK_TIMEOUT, what=f"locking {service.name}"):
-        lockfile.remove_stale_temporaries(
-            service.directory, tuple(layer.lock.name for layer in service.layers)
-        )
+        names = tuple(layer.lock.name for layer in service.layers)
+        lockfile.remove_stale_temporaries(service.directory, names)
+        pylock_layer.remove_stale_directories(service.directory, names)
         yield
 
 
@@ -204,6 +177,22 @@ def compile_layer(
     root, service, layer = target.project.root, target.service, target.layer
     if isinstance(state, LockDirectory):
         _remove_directory(layer.lock, target.shown, service.name, force=args.force)
+    if lockformat.is_pylock(layer.lock):
+        with lockfile.interruptible():
+            temp = lockfile.temporary_sibling(layer.lock)
+            try:
+                done = pylock_layer.compile_and_write(
+                    layer.lock,
+                    state,
+                    current,
+                    lambda seed: compile_to(temp, target, args.upgrade, seed, reuse_hashes=not args.force),
+                    compiled_by=target.project.compiler.release_for(service.python),
+                    path=target.shown,
+                    forbidden=lockfile.machine_paths(root),
+                )
+            finally:
+                temp.unlink(missing_ok=True)
+        return Written(layer, done.changed, done.note, (layer.lock,) if done.changed else ())
     seed, note = _seed(state, current)
     old = state.text if isinstance(state, ParsedLock) else None
     with lockfile.interruptible():
@@ -283,7 +272,7 @@ def local_file_problem(layer: Layer, lock: ParsedLock) -> str | None:
 
     *lock* is the lock as the caller already read it (no second read on the no-op path).
     """
-    local = lockfile.read_local_state(layer.lock, lock)
+    local = lockformat.read_local_state(layer.lock, lock)
     return local if isinstance(local, str) else None
 
 
@@ -339,12 +328,12 @@ def compile_to(
         target.service,
         target.layer,
     )
-    if seed and not reuse_hashes:
-        # pip >= 26.2 checks a seeded lock's hashes against the files it downloads, so a file whose
-        # bytes changed on the index would fail the compilation instead of getting its new hash.
-        # Without reuse, the old lock offers its pins alone; every hash is computed anew.
-        seed = lockfile.pins_as_constraints(seed.decode("utf-8"), path=target.shown).encode("utf-8")
-    temp.write_bytes(seed or b"")
+    # uv writes PEP 751 only to a file named pylock[.<name>].toml: a temporary directory holds it.
+    pylock_dir = pylock_layer.output_directory(temp) if lockformat.is_pylock(layer.lock) else None
+    output = temp if pylock_dir is None else pylock_dir / layer.lock.name
+    scratch.write_seed(
+        output, seed, shown=target.shown, reuse_hashes=reuse_hashes, pylock_output=pylock_dir is not None
+    )
     constraints = [_relative(p, service.directory) for p in constraint_files(root, settings)]
     pinned = None
     declared = None
@@ -358,21 +347,14 @@ def compile_to(
             # pip refuses unnamed (local path) requirements as constraints, so a layer is
             # constrained by the main lock's pins only, under a temporary name that is
             # renamed back in the output's annotations.
-            pinned = lockfile.temporary_sibling(layer.constrained_by)
-            pinned.write_text(
-                lockfile.pins_as_constraints(
-                    layer.constrained_by.read_text(encoding="utf-8"),
-                    path=display_path(layer.constrained_by, root),
-                ),
-                encoding="utf-8",
-            )
+            pinned = scratch.main_pins(layer.constrained_by, root, service.name)
             constraints.append(_relative(pinned, service.directory))
         target.project.compiler.compile(
             CompileRequest(
                 service=service.name,
                 cwd=service.directory,
                 source=_relative(declared or layer.source, service.directory),
-                output=temp.name,
+                output=_relative(output, service.directory),
                 constraints=tuple(constraints),
                 python=service.python,
                 upgrade=upgrade,
@@ -381,18 +363,22 @@ def compile_to(
                 reuse_hashes=reuse_hashes,
             )
         )
+        text = output.read_text(encoding="utf-8")
     finally:
         for temporary in (pinned, declared):
             if temporary is not None:
                 with contextlib.suppress(FileNotFoundError):
                     temporary.unlink()
-    text = temp.read_text(encoding="utf-8")
+        if pylock_dir is not None:
+            pylock_layer.remove_directory(pylock_dir)
     if declared is not None:
         text = text.replace(_relative(declared, service.directory), layer.source.name)
     if pinned is not None and layer.constrained_by is not None:
         text = text.replace(
             _relative(pinned, service.directory), _relative(layer.constrained_by, service.directory)
         )
+    if pylock_dir is not None:
+        return text  # a pylock file never names a local path: its grammar refuses file:// URLs
     return lockfile.relativize(text, root=root.resolve(), lock_dir=service.directory.resolve())
 
 

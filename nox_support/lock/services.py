@@ -1,7 +1,8 @@
 """Reading a service's lock and its input files into a :class:`ServiceLock` (drift and conflicts).
 
 The lock is read through the lock model (:func:`nox_support.lock.servicelock.parse_lock`, the
-lock grammar); the inputs are followed through their ``-r``/``-c`` includes as pip does.
+lock grammar; a PEP 751 lock through :func:`nox_support.lock.lockformat.read_state`); the
+inputs are followed through their ``-r``/``-c`` includes as pip does.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ from pathlib import Path
 from nox_support.config import Settings
 from nox_support.discovery import Layer, Service
 from nox_support.errors import NoxSupportError, RequirementsFileError
-from nox_support.lock import reqfile
+from nox_support.lock import lockfile, lockformat, reqfile
 from nox_support.lock.inputs import LocalInput, collect
+from nox_support.lock.model import LockedPackage, LockMissing, LockOffGrammar, ParsedLock
 from nox_support.lock.regenerate import regenerate_command
 from nox_support.lock.servicelock import (
     DirectRequirement,
@@ -27,19 +29,17 @@ from nox_support.paths import display_path
 def read_lock(root: Path, service: Service, layer: Layer, settings: Settings) -> ServiceLock:
     """The lock of *layer* with its direct inputs; one clear error when either cannot be read."""
     shown = display_path(layer.lock, root)
-    try:
-        text = layer.lock.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise RequirementsFileError(
-            f"service {service.name} has no lock",
-            path=shown,
-            hint=f"run {regenerate_command(service.name)} and commit {layer.lock.name}",
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RequirementsFileError(
-            f"cannot read the lock of service {service.name}: {exc}", path=shown
-        ) from exc
-    packages = parse_lock(text, path=shown)
+    packages = _pylock_packages(layer, shown, service) if lockformat.is_pylock(layer.lock) else None
+    if packages is None:
+        try:
+            text = layer.lock.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise _no_lock(service, layer, shown) from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise RequirementsFileError(
+                f"cannot read the lock of service {service.name}: {exc}", path=shown
+            ) from exc
+        packages = parse_lock(text, path=shown)
     reader = _InputReader(root, service)
     if layer.section is None:
         reader.read(layer.source, constraint=False, via=None)
@@ -58,6 +58,37 @@ def read_lock(root: Path, service: Service, layer: Layer, settings: Settings) ->
         requirements=tuple(reader.requirements),
         local=tuple(reader.local),
         options=tuple(reader.options),
+    )
+
+
+def _pylock_packages(layer: Layer, shown: str, service: Service) -> tuple[LockedPackage, ...]:
+    """The packages of a PEP 751 lock, read into the lock model (:func:`lockformat.read_state`)."""
+    state = lockformat.read_state(layer.lock, shown=shown)
+    match state:
+        case ParsedLock(packages=packages):
+            return packages
+        case LockMissing():
+            raise _no_lock(service, layer, shown)
+        case LockOffGrammar(problem=problem):
+            raise RequirementsFileError(
+                f"{problem.reason}: {problem.excerpt}",
+                path=shown,
+                line=problem.line,
+                hint=f"regenerate the lock with {regenerate_command(service.name)}",
+            )
+        case _:
+            raise RequirementsFileError(
+                f"the lock of service {service.name} {lockfile.describe_state(state)}",
+                path=shown,
+                hint=f"regenerate the lock with {regenerate_command(service.name)}",
+            )
+
+
+def _no_lock(service: Service, layer: Layer, shown: str) -> RequirementsFileError:
+    return RequirementsFileError(
+        f"service {service.name} has no lock",
+        path=shown,
+        hint=f"run {regenerate_command(service.name)} and commit {layer.lock.name}",
     )
 
 

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 from nox_support.discovery import default_python_note, no_services_error, unused_pyproject_note
 from nox_support.errors import StaleLockError
 from nox_support.lock import freshness as fresh
-from nox_support.lock.orchestrate import Fresh, LayerOutcome, lock_service, parse_lock_args
+from nox_support.lock.lockargs import parse_lock_args
+from nox_support.lock.orchestrate import Fresh, LayerOutcome, lock_service
 from nox_support.project import Project
 
 if TYPE_CHECKING:

@@ -27,7 +27,7 @@ from nox_support import atomic
 from nox_support.errors import ConfigError, NoxSupportError
 from nox_support.licenses.files import detect_installed
 from nox_support.licenses.spdx import Declared
-from nox_support.lock import lockfile, reqfile
+from nox_support.lock import lockfile, lockformat, reqfile
 from nox_support.lock.model import ParsedLock
 from nox_support.lock.regenerate import regenerate_command
 from nox_support.lock.uv_workspace import declared_names
@@ -144,7 +144,7 @@ def gather(  # noqa: PLR0913 - the inputs of one document
 ) -> SbomInput:
     """Read the lock's hashes and the venv's metadata into an :class:`SbomInput`."""
     lock = service.main.lock
-    parsed = lockfile.read_state(lock, shown=display_path(lock, root))
+    parsed = lockformat.read_state(lock, shown=display_path(lock, root))
     if not isinstance(parsed, ParsedLock):
         msg = f"{service.name}: {display_path(lock, root)} {lockfile.describe_state(parsed)}"
         raise SbomError(msg, hint=f"regenerate the lock: {regenerate_command(service.name)}")

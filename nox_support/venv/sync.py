@@ -53,7 +53,7 @@ from typing import TYPE_CHECKING
 from nox_support import _compat
 from nox_support.errors import ConfigError
 from nox_support.filelock import exclusive
-from nox_support.lock import digest, lockfile
+from nox_support.lock import digest, lockfile, lockformat
 from nox_support.lock.model import LocalFile, ParsedLock
 from nox_support.lock.regenerate import regenerate_command
 from nox_support.paths import display_path
@@ -182,7 +182,7 @@ def _sync_locked(
         plan,
         lock_digests=lock_digests,
         fingerprint=fingerprint,
-        compiler=lock_compiler(lock.text for lock, _ in read),
+        compiler=lock_compiler(lock.digest_line for lock, _ in read),
         reinstall=again,
     )
     write_stamp(location, new_stamp)
@@ -194,6 +194,8 @@ def _sync_locked(
 
 def lock_compiler(texts: Iterable[str]) -> str:
     """The compiler (``pip-tools`` or ``uv``) whose digest line the locks carry (pure).
+
+    *texts* are the locks' texts or their digest lines (a pylock file's is in its tool table).
 
     ``freshness`` has checked that it is the configured one before any sync starts; a lock
     without a digest line is pip-compile's format.
@@ -243,11 +245,11 @@ def _read_lock(lock: Path, service: Service) -> tuple[ParsedLock, LocalFile | No
     """The lock at *lock* and its local packages file, validated, or a :class:`VenvError`."""
     shown = display_path(lock, service.directory)
     fix = f"regenerate it with: {regenerate_command(service.name)}"
-    state = lockfile.read_state(lock, shown=shown)
+    state = lockformat.read_state(lock, shown=shown)
     if not isinstance(state, ParsedLock):
         msg = f"{service.name}: lock {shown} {lockfile.describe_state(state)}"
         raise VenvError(msg, hint=f"{fix} (nothing was installed from it)")
-    local = lockfile.read_local_state(lock, state)
+    local = lockformat.read_local_state(lock, state)
     if isinstance(local, str):
         msg = f"{service.name}: lock {shown}: {local}"
         raise VenvError(msg, hint=f"{fix} (nothing was installed from it)")
