@@ -106,6 +106,10 @@ DIRECT_WRITERS = {
         "compiler inputs (seed lock, declared requirements, pins as constraints) in temporary siblings "
         "it removes afterwards"
     ),
+    "nox_support.lock.scratch": (
+        "the compiler's seed (its output file) and the main lock's pins, temporary siblings of the "
+        "lock that orchestrate removes afterwards"
+    ),
     "nox_support.lock.compile.uv": (
         "completes the hashes of the compiler's output, a temporary sibling of the lock that the caller "
         "moves into place"
