@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
+from nox_support import logsafe
 from nox_support.outputs import append_text
 
 
@@ -42,6 +44,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 def _entries(args: argparse.Namespace) -> int:
     from nox_support.ci.cache_steps import EntriesRequest, cache_entries  # noqa: PLC0415 - keeps --help fast
+    from nox_support.ci.venvcache import CACHE_SLOTS  # noqa: PLC0415
 
     request = EntriesRequest(
         root=Path(args.root).resolve(),
@@ -52,8 +55,12 @@ def _entries(args: argparse.Namespace) -> int:
         nox_root=args.nox_root,
         keep=Path(args.keep),
     )
-    _caches, outputs = cache_entries(request)
+    caches, outputs = cache_entries(request)
     append_text(Path(args.github_output), outputs, what="--github-output")
+    if caches.uncached:
+        names = ", ".join(caches.uncached).replace("%", "%25")
+        notice = f"::notice title=venvs not cached::more than {CACHE_SLOTS} sessions in this job: {names}"
+        logsafe.write_workflow_command(notice, sys.stdout)
     return 0
 
 

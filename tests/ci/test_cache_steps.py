@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from nox_support.__main__ import EXIT_ERROR, main
+from nox_support.ci.venvcache import CACHE_SLOTS
 from nox_support.venv import record
 from nox_support.venv.stamp import STAMP_NAME
 from tests.ci.gha import parse_github_output
@@ -132,3 +133,16 @@ def test_saves_without_the_kept_entries_is_one_clear_error(
     )
     assert code == EXIT_ERROR
     assert "cannot read the job's cache entries" in capsys.readouterr().err
+
+
+def test_sessions_beyond_the_slots_are_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    names = [f"s{i:02}" for i in range(CACHE_SLOTS + 1)]
+    repo = monorepo(tmp_path / "repo", dict.fromkeys(names, "alpha\n"))
+    monkeypatch.chdir(repo)
+    outputs = entries(repo, *(f"audit({name})" for name in names))
+    assert len(json.loads(outputs["venvs"])) == CACHE_SLOTS
+    assert outputs["uncached"] == f"audit({names[-1]})"
+    out = capsys.readouterr().out
+    assert f"::notice title=venvs not cached::more than {CACHE_SLOTS} sessions in this job: audit(s20)" in out
