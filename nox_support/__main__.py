@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from nox_support import logsafe
+from nox_support.ci import cache_cli
 from nox_support.errors import ConfigError, NoxSupportError
 from nox_support.redact import redact
 
@@ -266,6 +267,7 @@ def _parser() -> argparse.ArgumentParser:
     adopting.add_argument("--root", default=".", help="repository root (default: .)")
     adopting.add_argument("--write", action="store_true", help="apply the renames with git mv")
     adopting.set_defaults(handler=_adopt)
+    cache_cli.add_commands(commands)
     return parser
 
 

@@ -70,20 +70,25 @@ class MatrixEntry:
 
     def to_json(self) -> dict[str, object]:
         """The entry with everything known about it (the command's JSON on stdout)."""
-        return {**self.to_output(), "services": list(self.services), "cache_files": list(self.cache_files)}
+        return {
+            **self.to_output(),
+            "services": list(self.services),
+            "cache_key": self.cache_key,
+            "cache_files": list(self.cache_files),
+        }
 
     def to_output(self) -> dict[str, object]:
         """Only what the jobs read, as GitHub's ``matrix.include`` expects it.
 
         A job's outputs may hold at most 1 MB (counted as UTF-16), so the step
-        outputs carry no field that no job reads.
+        outputs carry no field that no job reads (the jobs key their caches per
+        service themselves: :mod:`.venvcache`).
         """
         return {
             "id": self.id,
             "name": self.name,
             "python": self.python,
             "sessions": list(self.sessions),
-            "cache_key": self.cache_key,
         }
 
 

@@ -255,6 +255,8 @@ class JobRun:
     outputs: dict[str, str] = field(default_factory=dict)
     cache_saves: list[tuple[str, Path]] = field(default_factory=list)
     restored_keys: list[str] = field(default_factory=list)
+    saved_keys: list[str] = field(default_factory=list)
+    """Keys actions/cache/save stored (actions/cache's post-step saves are in the runner's caches)."""
     permissions: dict[str, str] = field(default_factory=dict)
 
 
@@ -505,9 +507,12 @@ class Runner:
         return cwd
 
     def restore_cache(
-        self, inputs: dict[str, Any], workspace: Path, run: JobRun
+        self, inputs: dict[str, Any], workspace: Path, run: JobRun, *, post_save: bool = True
     ) -> tuple[bool, dict[str, str]]:
-        """actions/cache: the exact key, else the newest entry starting with a restore key."""
+        """actions/cache: the exact key, else the newest entry starting with a restore key.
+
+        With *post_save* (``actions/cache``, not ``actions/cache/restore``) the job's post step
+        saves the path under the key when the job succeeded and the key was not hit exactly."""
         key = to_text(inputs["key"])
         path = (workspace / to_text(inputs["path"])).resolve()
         assert path.is_relative_to(workspace.resolve()), f"cache path {inputs['path']!r} leaves the workspace"
@@ -530,11 +535,32 @@ class Runner:
             shutil.copytree(self.caches[matched], path, symlinks=True, dirs_exist_ok=True)
             run.restored_keys.append(matched[1])
         matched_key = None if matched is None else matched[1]
-        if matched_key != key:
+        if matched_key != key and post_save:
             run.cache_saves.append((key, path))
-        return True, {"cache-hit": str(matched_key == key).lower(), "cache-matched-key": matched_key or ""}
+        outputs = {"cache-hit": str(matched_key == key).lower(), "cache-matched-key": matched_key or ""}
+        return True, {**outputs, "cache-primary-key": key}
 
-    def action(  # noqa: C901 - one branch per emulated action
+    def save_cache(self, inputs: dict[str, Any], workspace: Path, run: JobRun) -> bool:
+        """actions/cache/save: saves at once in the run's scope; an existing key or a missing path
+        is a warning (entries are immutable), never a failure."""
+        key = to_text(inputs["key"])
+        assert key, "a cache key must not be empty"
+        assert "," not in key, f"a cache key cannot hold a comma: {key!r}"
+        assert len(key) <= 512, f"a cache key has at most 512 characters: {key!r}"
+        path = (workspace / to_text(inputs["path"])).resolve()
+        assert path.is_relative_to(workspace.resolve()), f"cache path {inputs['path']!r} leaves the workspace"
+        if (self.scope, key) in self.caches:
+            run.log.append(f"== actions/cache/save: warning: cache entry {key} already exists")
+        elif not path.exists():
+            run.log.append(f"== actions/cache/save: warning: path {inputs['path']} does not exist")
+        else:
+            stored = self.temp / "actions-cache" / f"{len(self.caches)}"
+            shutil.copytree(path, stored, symlinks=True)
+            self.caches[self.scope, key] = stored
+            run.saved_keys.append(key)
+        return True
+
+    def action(  # noqa: C901, PLR0912 - one branch per emulated action
         self,
         step: dict[str, Any],
         context: dict[str, Any],
@@ -562,6 +588,10 @@ class Runner:
             return True, {"python-version": platform.python_version()}
         if action == "actions/cache":
             return self.restore_cache(inputs, workspace, run)
+        if action == "actions/cache/restore":
+            return self.restore_cache(inputs, workspace, run, post_save=False)
+        if action == "actions/cache/save":
+            return self.save_cache(inputs, workspace, run), {}
         if action == "actions/upload-artifact":
             return self.upload_artifact(inputs, workspace, run), {}
         if action == "actions/download-artifact":
@@ -590,12 +620,16 @@ class Runner:
         values = {name: to_text(inputs.get(name, d.get("default", ""))) for name, d in declared.items()}
         missing = [name for name, d in declared.items() if d.get("required") and not values[name]]
         assert not missing, f"{action}: required inputs missing: {missing}"
-        inner = {**context, "inputs": values}
+        # Inside a composite action, `steps` is the action's own steps.
+        own_steps: dict[str, Any] = {}
+        inner = {**context, "inputs": values, "steps": own_steps}
         home = workspace.parent
         for number, step in enumerate(spec["runs"]["steps"]):
             name = step.get("name") or step.get("uses") or f"{action} step {number}"
             functions = self.functions(ok=run.ok, workspace=workspace)
             if not condition(step.get("if"), inner, functions):
+                if "id" in step:
+                    own_steps[step["id"]] = {"outputs": {}, "outcome": "skipped", "conclusion": "skipped"}
                 run.skipped_steps.append(name)
                 continue
             if "run" in step:
@@ -605,11 +639,14 @@ class Runner:
                     run.skipped_steps.append(name)
                     continue
                 env = {k: to_text(evaluate(v, inner, functions)) for k, v in step.get("env", {}).items()}
-                ok, _ = self.shell(
+                ok, outputs = self.shell(
                     step["run"], workspace, env, home / "runner-temp", home / "summary.md", run.log, name
                 )
             else:
-                ok, _ = self.action(step, inner, functions, workspace, run)
+                ok, outputs = self.action(step, inner, functions, workspace, run)
+            if "id" in step:
+                outcome = "success" if ok else "failure"
+                own_steps[step["id"]] = {"outputs": outputs, "outcome": outcome, "conclusion": outcome}
             if not ok:
                 return False, {}
         return True, {}

@@ -152,7 +152,6 @@ def test_github_outputs_are_single_line_json_except_pythons() -> None:
         "name",
         "python",
         "sessions",
-        "cache_key",
     }
     assert outputs["pythons"] == "3.11\n3.12"
     text = format_github_output(outputs)

@@ -13,6 +13,7 @@ import base64
 import dataclasses
 import json
 import os
+import re
 import shutil
 import stat
 from dataclasses import dataclass
@@ -304,11 +305,33 @@ def test_ci_pull_request_runs_end_to_end(origin: Origin, tmp_path: Path) -> None
         (name,) = [session.removeprefix("tests(").removesuffix(")") for session in run.matrix["sessions"]]
         assert (run.workspace / f"reports/tests/{name}.xml").is_file()
         assert run.uploads[f"tests-{run.matrix['id']}"] == [run.workspace / "reports/tests"]
-    check_lock_diff(results["lock-diff"])
+    check_caches_and_lock_diff(gha, results)
 
     gate = gha.run_job("all-green", results)
     assert gate.result == "success", describe(gate)
     assert "audit: 2 jobs succeeded" in describe(gate)
+
+
+def check_caches_and_lock_diff(gha: Runner, results: dict[str, JobResult]) -> None:
+    """The caches the matrix jobs saved, then the lock-diff job's report (:func:`check_lock_diff`).
+
+    Real syncs: each venv nox synced is saved under its own service's key, in the pull request's
+    scope; each audit job also saves that service's verdict cache under the day.
+    """
+    for kind in ("audit", "tests"):
+        for run in results[kind].runs:
+            venvs = sorted(p.parent.name for p in (run.workspace / ".nox").glob("*/pyvenv.cfg"))
+            assert venvs == [s.replace("(", "-").rstrip(")") for s in run.matrix["sessions"]]
+            pattern = (
+                rf"nox-({kind}|verdicts)-Linux-X64-.*-py[0-9.]+-({kind}-[a-z]+)/[0-9a-f]{{64}}(/[0-9]{{8}})?"
+            )
+            matches = [re.fullmatch(pattern, key) for key in run.saved_keys]
+            saved = sorted(m.group(1, 2) for m in matches if m is not None)
+            kinds = (kind, "verdicts") if kind == "audit" else (kind,)
+            assert saved == sorted((k, venv) for k in kinds for venv in venvs), run.saved_keys
+            assert all((gha.scope, key) in gha.caches for key in run.saved_keys)
+    assert gha.scope == "refs/pull/1/merge"
+    check_lock_diff(results["lock-diff"])
 
 
 def last_green_shim(directory: Path, sha: str | None) -> tuple[str, Path]:

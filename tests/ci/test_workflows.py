@@ -19,9 +19,13 @@ from tests.repos import ROOT
 WORKFLOWS = ROOT / ".github" / "workflows"
 FILES = sorted(WORKFLOWS.glob("*.yml"))
 SETUP_ACTION = ROOT / ".github" / "actions" / "setup-nox-support" / "action.yml"
+CACHE_ACTIONS = [
+    ROOT / ".github" / "actions" / name / "action.yml" for name in ("restore-caches", "save-caches")
+]
 PINNED = re.compile(r"^\s*(?:-\s+)?uses:\s+([\w.-]+/[\w./-]+)@([0-9a-f]{40}) # v\d+(\.\d+){0,2}$")
 LOCAL_ACTION = re.compile(
-    r"^\s*(?:-\s+)?uses: \./\.github/actions/setup-nox-support # zizmor: ignore\[self-repository\] .*$"
+    r"^\s*(?:-\s+)?uses: \./\.github/actions/(setup-nox-support|restore-caches|save-caches)"
+    r" # zizmor: ignore\[self-repository\] .*$"
 )
 
 
@@ -54,7 +58,9 @@ def test_no_dangerous_triggers(path: Path) -> None:
     assert "workflow_run" not in triggers
 
 
-@pytest.mark.parametrize("path", [*FILES, SETUP_ACTION], ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "path", [*FILES, SETUP_ACTION, *CACHE_ACTIONS], ids=lambda p: p.parent.name + "/" + p.name
+)
 def test_actions_are_pinned_to_full_shas_with_the_version(path: Path) -> None:
     lines = [
         line for line in path.read_text(encoding="utf-8").splitlines() if re.match(r"^\s*(-\s+)?uses:", line)
@@ -83,26 +89,13 @@ def test_no_expressions_inside_run(path: Path) -> None:
             assert "${{" not in step["run"], f"{path.name}: job {job} step {step.get('name')}: use env:"
 
 
-def test_caches_use_exact_keys_per_os_python_and_locks() -> None:
-    caches = [
-        (job, step)
-        for job, step in steps(load(WORKFLOWS / "ci.yml"))
-        if "actions/cache@" in step.get("uses", "")
-    ]
-    assert {job for job, _ in caches} == {"audit", "tests"}
-    for job, step in caches:
-        key = step["with"]["key"]
-        assert f"nox-{job}-${{{{ runner.os }}}}" in key
-        assert "${{ steps.image.outputs.image }}" in key  # ImageOS-ImageVersion of the runner
-        assert "${{ steps.service-python.outputs.python-version }}" in key
-        assert step["with"]["path"] == "${{ env.NOX_ROOT }}/.nox"
-        if job == "tests":
-            assert "restore-keys" not in step["with"]
-            assert key.endswith("${{ matrix.cache_key }}")
-        else:  # the verdict cache is saved again each day, falling back to an earlier day's venvs
-            period = "-${{ steps.period.outputs.period }}"
-            assert key.endswith("${{ matrix.cache_key }}" + period)
-            assert step["with"]["restore-keys"] == key.removesuffix(period) + "-"
+def test_caches_are_per_service_through_the_local_cache_actions() -> None:
+    """Only the local actions restore and save (tests/ci/test_workflow_cache.py emulates them)."""
+    uses = [(job, step.get("uses", "").split("@")[0]) for job, step in steps(load(WORKFLOWS / "ci.yml"))]
+    assert not [job for job, action in uses if action.startswith("actions/cache")]
+    restores = sorted(job for job, action in uses if action == "./.github/actions/restore-caches")
+    saves = sorted(job for job, action in uses if action == "./.github/actions/save-caches")
+    assert restores == saves == ["audit", "audit", "tests"]
 
 
 def test_lock_refresh_never_runs_for_forks_and_never_pushes_the_default_branch() -> None:
@@ -222,11 +215,11 @@ def test_the_tool_lock_covers_nox_support_dependencies() -> None:
 
 def test_dependabot_updates_the_pinned_actions_and_the_tool_lock() -> None:
     config = load(ROOT / ".github" / "dependabot.yml")
-    actions = {
-        "package-ecosystem": "github-actions",
-        "directories": ["/", "/.github/actions/setup-nox-support"],
-    }
-    assert actions.items() <= config["updates"][0].items()
+    local = sorted(p.parent.name for p in (ROOT / ".github" / "actions").glob("*/action.yml"))
+    assert local == ["restore-caches", "save-caches", "setup-nox-support"]
+    assert config["updates"][0]["package-ecosystem"] == "github-actions"
+    directories = config["updates"][0]["directories"]
+    assert sorted(directories) == sorted(["/", *(f"/.github/actions/{name}" for name in local)])
     assert {"package-ecosystem": "pip", "directory": "/.github/tools"}.items() <= config["updates"][1].items()
 
 
@@ -252,6 +245,7 @@ def test_zizmor_reports_nothing(persona: str) -> None:
         persona,
         str(WORKFLOWS),
         str(SETUP_ACTION.parent),
+        *(str(action.parent) for action in CACHE_ACTIONS),
         str(ROOT / ".github" / "dependabot.yml"),
     )
     assert result.returncode == 0, result.stdout + result.stderr
