@@ -136,6 +136,9 @@ ATOMIC_WRITERS = {
     "nox_support.venv.record.mark_verified": "the marker of a venv whose files were checked",
     "nox_support.venv.stamp.write_stamp": "the stamp of what a venv holds",
     "nox_support.__main__._empty_sarif": "`empty-sarif --output PATH`: a file the workflow names",
+    "nox_support.ci.cache_steps.cache_entries": (
+        "`cache-entries --keep FILE`: the job's cache entries, read back by `cache-saves` in the same job"
+    ),
     "nox_support.ci.code_scanning.write_files": (
         "`code-scanning-files --output-dir DIR`: the SARIF files of the upload job, where the workflow says"
     ),
