@@ -240,6 +240,32 @@ def nox_session_runner(session: object, name: str, **params: str) -> Any:
     return next((runner for selected, runner in matches if selected), matches[0][1] if matches else None)
 
 
+@dataclass(frozen=True)
+class QueuedSession:
+    """A session still queued in this Nox run (after the one running now)."""
+
+    name: str
+    params: dict[str, Any]
+    reuses_venv: bool
+    """Nox will reuse the session's existing venv (``reuse_venv`` and the run's options allow it)."""
+
+
+def nox_queued_sessions(session: object) -> tuple[QueuedSession, ...] | None:
+    """The sessions this run will still run, in order (``manifest._queue``), or ``None`` when unknown.
+
+    Nox pops a session from the queue before running it, so the running session is not listed.
+    """
+    queue = getattr(getattr(getattr(session, "_runner", None), "manifest", None), "_queue", None)
+    if not isinstance(queue, list):
+        return None
+    queued = []
+    for runner in list(queue):
+        reuse = getattr(runner, "reuse_existing_venv", None)
+        reuses = bool(reuse()) if callable(reuse) else False
+        queued.append(QueuedSession(str(getattr(runner, "name", "")), _call_spec(runner), reuses))
+    return tuple(queued)
+
+
 def _call_spec(runner: object) -> dict[str, Any]:
     return dict(getattr(getattr(runner, "func", None), "call_spec", {}))
 
