@@ -12,9 +12,9 @@ of turning audits into errors at run time:
   ``OsvService(osv_url=...)`` exists from 2.10 on, hence the floor.
 - **Nox** (``<2027``): ``nox.virtualenv.VirtualEnv`` to create tool venvs for
   other target Pythons (:mod:`nox_support.lock.toolenv`); the session's runner
-  (``session._runner``: its ``global_config``, the run's ``manifest`` and each
-  runner's ``envdir``) and ``nox.virtualenv.get_virtualenv`` to open the audit
-  venv that ``sbom``/``licenses`` share (:mod:`nox_support.venv.shared`); and
+  (``session._runner``: its ``global_config``, the run's ``manifest``, its ``_queue``, each
+  runner's ``envdir``) and ``nox.virtualenv.get_virtualenv`` to open the audit venv that
+  ``sbom``/``licenses`` share and that :mod:`nox_support.audit.ahead` syncs ahead; and
   ``session.virtualenv.create()`` with ``reuse_existing`` to recreate a broken
   service venv (:mod:`nox_support.venv`); and ``nox.manifest.Manifest``, whose
   ``add_session`` and ``list_all_sessions`` are quadratic in the number of sessions
@@ -246,8 +246,7 @@ class QueuedSession:
 
     name: str
     params: dict[str, Any]
-    reuses_venv: bool
-    """Nox will reuse the session's existing venv (``reuse_venv`` and the run's options allow it)."""
+    reuses_venv: bool  # the session's reuse_venv and the run's options let Nox reuse its venv
 
 
 def nox_queued_sessions(session: object) -> tuple[QueuedSession, ...] | None:
@@ -258,12 +257,10 @@ def nox_queued_sessions(session: object) -> tuple[QueuedSession, ...] | None:
     queue = getattr(getattr(getattr(session, "_runner", None), "manifest", None), "_queue", None)
     if not isinstance(queue, list):
         return None
-    queued = []
-    for runner in list(queue):
-        reuse = getattr(runner, "reuse_existing_venv", None)
-        reuses = bool(reuse()) if callable(reuse) else False
-        queued.append(QueuedSession(str(getattr(runner, "name", "")), _call_spec(runner), reuses))
-    return tuple(queued)
+    return tuple(
+        QueuedSession(str(getattr(r, "name", "")), _call_spec(r), bool(r.reuse_existing_venv()))
+        for r in list(queue)
+    )
 
 
 def _call_spec(runner: object) -> dict[str, Any]:
