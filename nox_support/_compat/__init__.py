@@ -115,16 +115,18 @@ def pip_audit_api() -> PipAuditApi:
     )
 
 
-def osv_service(url: str, cache_dir: Path, timeout: int, *, direct: bool) -> Any:
+def osv_service(url: str, cache_dir: Path, timeout: int, *, direct: bool, transport: Any = None) -> Any:
     """pip-audit's OSV service pointed at *url*; *direct*: ignore the environment's proxies.
 
-    pip-audit's ``requests`` session honours ``HTTP(S)_PROXY``; a corporate proxy
-    cannot reach nox-support's loopback server, so for it the session must not
-    read the environment (``trust_env``).
+    pip-audit's ``requests`` session honours ``HTTP(S)_PROXY``; a corporate proxy cannot reach
+    nox-support's loopback server, so for it the session must not read the environment
+    (``trust_env``).  *transport*: a ``requests`` adapter that answers *url* in this process.
     """
     service = pip_audit_api().osv_service(cache_dir, timeout, osv_url=url)
     if direct:
         service.session.trust_env = False
+    if transport is not None:
+        service.session.mount(url, transport)
     return service
 
 
@@ -250,10 +252,7 @@ class QueuedSession:
 
 
 def nox_queued_sessions(session: object) -> tuple[QueuedSession, ...] | None:
-    """The sessions this run will still run, in order (``manifest._queue``), or ``None`` when unknown.
-
-    Nox pops a session from the queue before running it, so the running session is not listed.
-    """
+    """Sessions still to run, in order (``manifest._queue``, the running one popped), else ``None``."""
     queue = getattr(getattr(getattr(session, "_runner", None), "manifest", None), "_queue", None)
     if not isinstance(queue, list):
         return None
