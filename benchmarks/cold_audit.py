@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from benchmarks import synth
-from benchmarks.measure import NOX, BenchmarkError, Timing, hermetic_env, machine_info
+from benchmarks.measure import NOX, BenchmarkError, Timing, hermetic_env, machine_info, run
 from benchmarks.report import seconds
 from benchmarks.scenarios import (
     Bench,
@@ -48,6 +48,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--services", type=int, default=50)
     parser.add_argument("--runs", type=int, default=3, help="runs of each path (interleaved)")
     parser.add_argument("--profile", action="store_true", help="also profile one run of each path in-process")
+    parser.add_argument(
+        "--before-nox",
+        type=Path,
+        help="also time the nox of another checkout's venv (e.g. main's) as the baseline, interleaved",
+    )
     parser.add_argument("--work", type=Path, help="work directory (default: a new one under /tmp)")
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
     return parser.parse_args(argv)
@@ -82,20 +87,24 @@ def measure(args: argparse.Namespace, work: Path) -> str:
     _progress("warming uv's cache (untimed)")
     wipe_nox_state(repo)
     bench.nox(repo, "-s", "audit", env=env)
-    runs: dict[str, list[float]] = {"baseline": [], "ahead": []}
+    paths = ("before", "baseline", "ahead") if args.before_nox else ("baseline", "ahead")
+    runs: dict[str, list[float]] = {path: [] for path in paths}
     for index in range(args.runs):
-        order = ("baseline", "ahead") if index % 2 == 0 else ("ahead", "baseline")
-        for path in order:
+        for path in paths if index % 2 == 0 else paths[::-1]:
             wipe_nox_state(repo)
             _progress(f"run {index + 1}/{args.runs}: {path}")
+            if path == "before":
+                command = (str(args.before_nox), "--non-interactive", "-f", str(repo / "noxfile.py"))
+                runs[path].append(run((*command, "-s", "audit"), cwd=repo, env=env, log=bench.log_of(repo)))
+                expect_audit(repo, args.services, resynced=args.services, scanned=args.services)
+                continue
             runs[path].append(bench.nox(repo, "-s", "audit", env=baseline_env if path == "baseline" else env))
             _check(repo, args.services, ahead=path == "ahead")
     if args.profile:
         for path in ("baseline", "ahead"):
             wipe_nox_state(repo)
             _profile(repo, baseline_env if path == "baseline" else env, work / f"{path}.prof")
-    base, ahead = Timing(tuple(runs["baseline"])), Timing(tuple(runs["ahead"]))
-    return _table(args, base, ahead)
+    return _table(args, {path: Timing(tuple(times)) for path, times in runs.items()})
 
 
 def _check(repo: Path, services: int, *, ahead: bool) -> None:
@@ -136,24 +145,29 @@ def _nox_main(entry: object) -> None:
         entry()  # type: ignore[operator]
 
 
-def _table(args: argparse.Namespace, base: Timing, ahead: Timing) -> str:
+_LABELS = {
+    "before": "before: `--before-nox` (each session creates and syncs its own venv, scans over HTTP)",
+    "baseline": "each session creates and syncs its own venv (`NOX_SUPPORT_AUDIT_AHEAD=0`)",
+    "ahead": "venvs synced ahead (default)",
+}
+
+
+def _table(args: argparse.Namespace, timings: dict[str, Timing]) -> str:
     info = machine_info()
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    base = timings["before"] if "before" in timings else timings["baseline"]
     lines = [
         f"- **machine:** {info['machine']}; 1-minute load average at the end: {load:.1f}",
         f"- **runs:** {args.runs} of each path, interleaved; {args.services} services",
         "",
         "| path | median | runs | ratio to the baseline |",
         "| --- | ---: | --- | ---: |",
-        (
-            f"| baseline: each session creates and syncs its own venv | {seconds(base.median)} | "
-            f"{', '.join(seconds(r) for r in base.runs)} | 1.00 |"
-        ),
-        (
-            f"| venvs synced ahead (default) | {seconds(ahead.median)} | "
-            f"{', '.join(seconds(r) for r in ahead.runs)} | {ahead.median / base.median:.2f} |"
-        ),
     ]
+    for path, timing in timings.items():
+        shown = ", ".join(seconds(r) for r in timing.runs)
+        lines.append(
+            f"| {_LABELS[path]} | {seconds(timing.median)} | {shown} | {timing.median / base.median:.2f} |"
+        )
     return "\n".join(lines) + "\n"
 
 
