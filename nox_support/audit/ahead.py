@@ -26,6 +26,7 @@ Where safe, and only there:
   the work ahead on the venv of the session Nox runs next (for every venv
   when the next session is not an audit session): Nox never creates a venv
   a thread is still writing;
+- a run that stops (Ctrl-C, or a failure under ``nox -x``) cancels the syncs not yet started;
 - with ``--no-reuse-existing-virtualenvs`` (Nox recreates each venv anyway),
   under ``nox -j`` in a session subprocess (nothing else is queued there), or
   when this Nox does not show its queue, nothing is synced ahead.
@@ -100,14 +101,21 @@ def start(session: nox.Session, project: Project, current: str) -> None:
     executor.shutdown(wait=False)  # what was submitted still runs; the threads end with it
 
 
-def settle(session: nox.Session, root: Path) -> None:
+def settle(session: nox.Session, root: Path, *, failed: bool = False, interrupted: bool = False) -> None:
     """Before an audit session ends: wait for the work ahead on the venv Nox creates next.
 
     Only that venv's when the next queued session is an audit session synced ahead; every
-    venv's otherwise (or when the queue is unknown).
+    venv's otherwise (or when the queue is unknown).  When the run stops here (interrupted,
+    or *failed* under ``nox -x``), the work not yet started is cancelled instead, and nothing
+    is waited for.
     """
     run = _RUNS.get(_key(session, root))
     if run is None or not run.futures:
+        return
+    config = _compat.nox_global_config(session)
+    if interrupted or (failed and bool(getattr(config, "stop_on_first_error", False))):
+        for future in run.futures.values():
+            future.cancel()
         return
     queued = _compat.nox_queued_sessions(session) or ()
     following = queued[0] if queued else None

@@ -121,8 +121,10 @@ def run_audit(session: nox.Session, project: Project, service: str) -> None:
         report = audit_service(
             session, project.root, svc, settings, refresh=args.refresh, today=today, unusable_lock=unusable
         )
-    finally:
-        ahead.settle(session, project.root)
+    except BaseException as exc:  # Ctrl-C, or a failure that may stop the run (nox -x): stop the work ahead
+        ahead.settle(session, project.root, failed=True, interrupted=not isinstance(exc, Exception))
+        raise
+    ahead.settle(session, project.root, failed=report.status != "clean")
     path = _write_and_record(project.root, report)
     session.log(f"{report.summary_line()} -> {path.relative_to(project.root).as_posix()}")
     for message in (
