@@ -1,6 +1,6 @@
 """Cold audit of N services (uv cache warm, no venvs yet): the venvs synced ahead against one by one.
 
-``.venv/bin/python -m benchmarks.cold_audit [--services 50] [--runs 3] [--profile]``
+``.venv/bin/python -m benchmarks.cold_audit [--services 50] [--runs 3] [--before-nox PATH] [--profile]``
 
 One hermetic synthetic monorepo (the same generator as ``python -m benchmarks``), locked once, and
 one untimed audit to warm uv's cache.  Then, run after run, ``.nox`` is removed (no venv, no cached
@@ -9,7 +9,8 @@ switched off (``NOX_SUPPORT_AUDIT_AHEAD=0``: each session creates and syncs its 
 turn comes) and nox-support's default path.  The order alternates run by run, so a noisy minute
 hurts both alike; every figure is a ratio to the baseline of the same run.  Each run must end with
 every service audited clean, every scan uncached, and (default path) every venv synced by the ahead
-step, not by its session.
+step, not by its session.  ``--before-nox`` adds a third path, the ``nox`` of another checkout's
+venv (e.g. ``main``'s, from ``git archive``), which then is the baseline of every ratio.
 """
 
 from __future__ import annotations
