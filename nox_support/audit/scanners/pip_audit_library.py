@@ -100,8 +100,8 @@ def _in_process(server: OsvServer) -> Any:
     """A ``requests`` adapter that hands pip-audit's queries to *server* without a socket.
 
     The loopback server of this process answers the same way over HTTP (and records the same
-    queries); skipping the connection, the request parsing and a thread per query made the scan
-    of a 70-package venv about three times faster.
+    queries); skipping the connection, the request parsing and a thread per query took the scan
+    of a 70-package venv from 0.20 s to 0.12 s measured alone, and far more on a loaded machine.
     """
     from requests.adapters import HTTPAdapter  # noqa: PLC0415 - pip-audit's HTTP client
     from urllib3.response import HTTPResponse  # noqa: PLC0415
