@@ -71,13 +71,18 @@ def results_table(rows: Sequence[Row]) -> str:
     return "\n".join(lines)
 
 
-def growth_table(columns: Mapping[str, Mapping[int, Timing]]) -> str:
-    """Each no-op/cold cost per N, and the marginal cost of one more service."""
+def growth_table(columns: Mapping[str, Mapping[int, Timing]], *, relative_to: str | None = None) -> str:
+    """Each no-op/cold cost per N, and the marginal cost of one more service.
+
+    With *relative_to* (one of *columns*), every cell also says how many times that row's figure
+    of the same N (measured in the same run) it is.
+    """
     sizes = sorted({n for values in columns.values() for n in values})
     header = "| measured | " + " | ".join(f"N = {n}" for n in sizes) + " | per extra service |"
     lines = [header, "|---|" + "---:|" * (len(sizes) + 1)]
+    base = columns.get(relative_to or "", {})
     for name, values in columns.items():
-        cells = [seconds(values[n].median) if n in values else "-" for n in sizes]
+        cells = [_growth_cell(values.get(n), base.get(n)) for n in sizes]
         known = [n for n in sizes if n in values]
         if len(known) >= 2:  # noqa: PLR2004
             low, high = known[0], known[-1]
@@ -87,6 +92,15 @@ def growth_table(columns: Mapping[str, Mapping[int, Timing]]) -> str:
             slope = "-"
         lines.append(f"| {name} | " + " | ".join(cells) + f" | {slope} |")
     return "\n".join(lines)
+
+
+def _growth_cell(timing: Timing | None, base: Timing | None) -> str:
+    if timing is None:
+        return "-"
+    if base is None or base.median == 0:
+        return seconds(timing.median)
+    ratio = timing.median / base.median
+    return f"{seconds(timing.median)} ({ratio:.{0 if ratio >= _WHOLE else 2}f}x)"
 
 
 def goals_table(goals: Sequence[Goal]) -> str:
@@ -103,19 +117,22 @@ def goals_table(goals: Sequence[Goal]) -> str:
     return "\n".join(lines)
 
 
-def document(
+def document(  # noqa: PLR0913 - the parts of the results section
     *,
     header: Mapping[str, str],
     rows: Sequence[Row],
     growth: Mapping[str, Mapping[int, Timing]],
     goals: Sequence[Goal],
     notes: Sequence[str],
+    growth_baseline: str | None = None,
 ) -> str:
     """The whole results section."""
     facts = "\n".join(f"- **{key}:** {value}" for key, value in header.items())
     bullet_notes = "\n".join(f"- {note}" for note in notes)
     return (
         f"{facts}\n\n### Scenarios\n\n{results_table(rows)}\n\n"
-        f"### How cost grows with N\n\n{growth_table(growth)}\n\n"
+        f"### How cost grows with N\n\n"
+        + (f"In brackets: times {growth_baseline} of the same N, same run.\n\n" if growth_baseline else "")
+        + f"{growth_table(growth, relative_to=growth_baseline)}\n\n"
         f"### Goals of issue 5\n\n{goals_table(goals)}\n\n### Notes\n\n{bullet_notes}\n"
     )

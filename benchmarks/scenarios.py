@@ -323,6 +323,8 @@ class AuditTimings:
 
     n: int
     cold: Timing
+    cold_one_by_one: Timing
+    """The same cold audit with ``NOX_SUPPORT_AUDIT_AHEAD=0`` (each session syncs its own venv)."""
     warm: Timing
     one_changed: Timing
     naive_k: int
@@ -367,11 +369,17 @@ def expect_audit(repo: Path, services: int, *, resynced: int | None, scanned: in
         raise BenchmarkError(msg)
 
 
-def audit_cold(bench: Bench, repo: Path, db: Path, *extra: str, times: int | None = None) -> Timing:
-    """``nox -s audit`` with no venvs and no cached verdicts (*times* runs, default: the cold repeats)."""
+def audit_cold(
+    bench: Bench, repo: Path, db: Path, *extra: str, times: int | None = None, ahead: bool = True
+) -> Timing:
+    """``nox -s audit`` with no venvs and no cached verdicts (*times* runs, default: the cold repeats).
+
+    *ahead*: ``False`` switches off syncing the venvs ahead (``NOX_SUPPORT_AUDIT_AHEAD=0``).
+    """
     layers = len(list(repo.glob("services/*/requirements.in")))
+    env = audit_env(bench, db) | ({} if ahead else {"NOX_SUPPORT_AUDIT_AHEAD": "0"})
     timing = repeat(
-        partial(bench.nox, repo, *extra, "-s", "audit", env=audit_env(bench, db)),
+        partial(bench.nox, repo, *extra, "-s", "audit", env=env),
         bench.cold_repeats if times is None else times,
         before=partial(wipe_nox_state, repo),
     )
@@ -383,7 +391,8 @@ def audit_scenarios(bench: Bench, repo: Path, db: Path, naive_k: int) -> AuditTi
     """Cold, warm no-op and one-lock-changed audits, and the naive path on *naive_k* services."""
     services = len(list(repo.glob("services/*/requirements.in")))
     env = audit_env(bench, db)
-    cold = audit_cold(bench, repo, db, times=1)  # set-up for the warm runs; its figure is informative
+    one_by_one = audit_cold(bench, repo, db, times=1, ahead=False)
+    cold = audit_cold(bench, repo, db, times=1)  # also the set-up for the warm runs
     warm = repeat(partial(bench.nox, repo, "-s", "audit", env=env), bench.repeats)
     expect_audit(repo, services, resynced=0, scanned=0)
     changed = repeat(
@@ -393,7 +402,7 @@ def audit_scenarios(bench: Bench, repo: Path, db: Path, naive_k: int) -> AuditTi
     )
     expect_audit(repo, services, resynced=1, scanned=1)
     naive = repeat(partial(_naive_audit, bench, repo, db, naive_k), bench.repeats).scaled(1 / naive_k)
-    return AuditTimings(services, cold, warm, changed, naive_k, naive)
+    return AuditTimings(services, cold, one_by_one, warm, changed, naive_k, naive)
 
 
 _TOGGLED = "test31>=1.0"

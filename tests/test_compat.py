@@ -7,6 +7,7 @@ import inspect
 import re
 from importlib import metadata
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -189,3 +190,14 @@ class _Signed:
     def __init__(self, name: str, signatures: tuple[str, ...]) -> None:
         self.name = name
         self.signatures = list(signatures)
+
+
+def test_nox_queued_sessions_reads_the_run_s_queue_in_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    manifest = _manifest(3, monkeypatch)
+    running = next(iter(manifest))  # Nox pops a session off the queue before running it
+    session = SimpleNamespace(_runner=SimpleNamespace(manifest=manifest))
+    queued = _compat.nox_queued_sessions(session)
+    assert queued is not None
+    assert running.func.call_spec == {"service": "s0"}
+    assert [(q.name, q.params) for q in queued] == [("audit", {"service": f"s{i}"}) for i in (1, 2)]
+    assert _compat.nox_queued_sessions(object()) is None

@@ -12,9 +12,9 @@ of turning audits into errors at run time:
   ``OsvService(osv_url=...)`` exists from 2.10 on, hence the floor.
 - **Nox** (``<2027``): ``nox.virtualenv.VirtualEnv`` to create tool venvs for
   other target Pythons (:mod:`nox_support.lock.toolenv`); the session's runner
-  (``session._runner``: its ``global_config``, the run's ``manifest`` and each
-  runner's ``envdir``) and ``nox.virtualenv.get_virtualenv`` to open the audit
-  venv that ``sbom``/``licenses`` share (:mod:`nox_support.venv.shared`); and
+  (``session._runner``: its ``global_config``, the run's ``manifest``, its ``_queue``, each
+  runner's ``envdir``) and ``nox.virtualenv.get_virtualenv`` to open the audit venv that
+  ``sbom``/``licenses`` share and that :mod:`nox_support.audit.ahead` syncs ahead; and
   ``session.virtualenv.create()`` with ``reuse_existing`` to recreate a broken
   service venv (:mod:`nox_support.venv`); and ``nox.manifest.Manifest``, whose
   ``add_session`` and ``list_all_sessions`` are quadratic in the number of sessions
@@ -115,16 +115,18 @@ def pip_audit_api() -> PipAuditApi:
     )
 
 
-def osv_service(url: str, cache_dir: Path, timeout: int, *, direct: bool) -> Any:
+def osv_service(url: str, cache_dir: Path, timeout: int, *, direct: bool, transport: Any = None) -> Any:
     """pip-audit's OSV service pointed at *url*; *direct*: ignore the environment's proxies.
 
-    pip-audit's ``requests`` session honours ``HTTP(S)_PROXY``; a corporate proxy
-    cannot reach nox-support's loopback server, so for it the session must not
-    read the environment (``trust_env``).
+    pip-audit's ``requests`` session honours ``HTTP(S)_PROXY``; a corporate proxy cannot reach
+    nox-support's loopback server, so for it the session must not read the environment
+    (``trust_env``).  *transport*: a ``requests`` adapter that answers *url* in this process.
     """
     service = pip_audit_api().osv_service(cache_dir, timeout, osv_url=url)
     if direct:
         service.session.trust_env = False
+    if transport is not None:
+        service.session.mount(url, transport)
     return service
 
 
@@ -238,6 +240,30 @@ def nox_session_runner(session: object, name: str, **params: str) -> Any:
         )
     ]
     return next((runner for selected, runner in matches if selected), matches[0][1] if matches else None)
+
+
+@dataclass(frozen=True)
+class QueuedSession:
+    """A session still queued in this Nox run (after the one running now)."""
+
+    name: str
+    params: dict[str, Any]
+    reuses_venv: bool  # the session's reuse_venv and the run's options let Nox reuse its venv
+
+
+def nox_queued_sessions(session: object) -> tuple[QueuedSession, ...] | None:
+    """Sessions still to run, in order (``manifest._queue``, the running one popped), else ``None``."""
+    queue = getattr(getattr(getattr(session, "_runner", None), "manifest", None), "_queue", None)
+    if not isinstance(queue, list):
+        return None
+    return tuple(
+        QueuedSession(str(getattr(r, "name", "")), _call_spec(r), bool(r.reuse_existing_venv()))
+        for r in list(queue)
+    )
+
+
+def _call_spec(runner: object) -> dict[str, Any]:
+    return dict(getattr(getattr(runner, "func", None), "call_spec", {}))
 
 
 def nox_runner_envdir(runner: Any) -> str:

@@ -35,6 +35,9 @@ _MAX_BODY = 1 << 20
 
 
 _POLL_SECONDS = 0.02
+_SERVING: dict[str, OsvServer] = {}
+"""The servers of this process by URL, while they run (pip-audit in this process skips the socket)."""
+_SERVING_LOCK = threading.Lock()
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
@@ -47,6 +50,12 @@ def is_loopback_url(url: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def serving(url: str) -> OsvServer | None:
+    """The server of this process that answers *url* now, if any."""
+    with _SERVING_LOCK:
+        return _SERVING.get(url)
 
 
 def direct_env(environ: Mapping[str, str]) -> dict[str, str]:
@@ -103,11 +112,15 @@ class OsvServer:
             daemon=True,
         )
         self._thread.start()
+        with _SERVING_LOCK:
+            _SERVING[self.url] = self
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         """Stop serving."""
         if self._httpd is not None:
+            with _SERVING_LOCK:
+                _SERVING.pop(self.url, None)
             self._httpd.shutdown()
             self._httpd.server_close()
         if self._thread is not None:

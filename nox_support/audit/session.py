@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from nox_support import logsafe
+from nox_support.audit import ahead
 from nox_support.audit.cache import ScanCache
 from nox_support.audit.config import AuditSettings, load_audit_settings
 from nox_support.audit.errors import AuditError
@@ -34,7 +35,6 @@ from nox_support.audit.reports.sarif import SarifReporter
 from nox_support.audit.scan import (
     STATE_DIR,
     build_scanners,
-    describe_sync,
     pin_lines,
     safe_info,
     scan_cached,
@@ -114,11 +114,17 @@ def run_audit(session: nox.Session, project: Project, service: str) -> None:
     _write_and_record(project.root, aborted_report(project.root, svc))
     args = parse_audit_args(session.posargs)
     settings = settings_for(project)
-    unusable = interpreter_error(svc.python, service=svc.name) or lock_error(project, svc, (svc.main,))
-    today = dt.date.today()  # noqa: DTZ011 - ignore dates are local calendar days
-    report = audit_service(
-        session, project.root, svc, settings, refresh=args.refresh, today=today, unusable_lock=unusable
-    )
+    try:
+        ahead.start(session, project, service)
+        unusable = interpreter_error(svc.python, service=svc.name) or lock_error(project, svc, (svc.main,))
+        today = dt.date.today()  # noqa: DTZ011 - ignore dates are local calendar days
+        report = audit_service(
+            session, project.root, svc, settings, refresh=args.refresh, today=today, unusable_lock=unusable
+        )
+    except BaseException as exc:  # Ctrl-C, or a failure that may stop the run (nox -x): stop the work ahead
+        ahead.settle(session, project.root, failed=True, interrupted=not isinstance(exc, Exception))
+        raise
+    ahead.settle(session, project.root, failed=report.status != "clean")
     path = _write_and_record(project.root, report)
     session.log(f"{report.summary_line()} -> {path.relative_to(project.root).as_posix()}")
     for message in (
@@ -165,7 +171,7 @@ def audit_service(  # noqa: PLR0913 - the inputs of one audit
         with venv_sync.synced(session, service, (lock,), purpose="audit") as sync:
             context = replace(
                 context,
-                venv=describe_sync(sync),
+                venv=ahead.describe(session, root, service.name, sync),
                 not_audited=tuple(LocalPackage(p.name, p.version, p.path) for p in sync.stamp.local_packages),
                 lines=pin_lines(lock),
             )

@@ -105,15 +105,17 @@ def backend_for(location: Path, configured: str) -> tuple[str, ...]:
 
 @contextlib.contextmanager
 def synced_audit_venv(
-    session: nox.Session, project: Project, service: Service
+    session: nox.Session, project: Project, service: Service, *, location: Path | None = None
 ) -> Iterator[venv_values.SyncResult]:
     """Sync the audit venv of *service* to its main lock and hold its lock while the block reads it.
 
     The lock is checked first as ``audit`` checks it (body digest, lock rules, unchanged inputs):
-    no installer starts for a lock that is stale or was altered by hand.
+    no installer starts for a lock that is stale or was altered by hand.  *location*: the venv's
+    directory when the caller already asked Nox (:func:`audit_venv_location`).
     """
     require_fresh(project, service, (service.main,))
-    location = audit_venv_location(session, service.name)
+    if location is None:
+        location = audit_venv_location(session, service.name)
     env = _open(session, location, service)
     with venv_sync.synced(
         _OnVenv(session, env).as_nox(), service, (service.main.lock,), purpose="audit"
