@@ -6,7 +6,6 @@ import json
 import os
 import re
 import subprocess
-import sys
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -20,6 +19,7 @@ from nox_support.audit.ahead import AHEAD_ENV, ahead_workers
 from nox_support.errors import ConfigError
 from nox_support.venv.stamp import STAMP_NAME, read_stamp
 from tests.audit.conftest import make_repo, osv_record, write_osv_db
+from tests.noxrun import run_nox
 from tests.repos import stamp_lock
 
 if TYPE_CHECKING:
@@ -28,16 +28,8 @@ if TYPE_CHECKING:
 GOOD = {"alpha": "1.1"}
 
 
-def run_nox(root: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "nox", "-f", str(root / "noxfile.py"), *args],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-        env={**os.environ, **env},
-    )
+def run_audit_nox(root: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return run_nox(root, *args, env={**os.environ, **env}, timeout=300)
 
 
 def report(root: Path, service: str) -> dict[str, Any]:
@@ -57,7 +49,7 @@ def osv_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.mark.usefixtures("osv_db")
 def test_the_other_selected_venvs_are_synced_before_their_sessions(tmp_path: Path, offline_env: Path) -> None:
     root = make_repo(tmp_path / "repo", offline_env, {"a-first": GOOD, "b-other": GOOD, "c-last": GOOD})
-    run = run_nox(root, "-s", "audit(a-first)", "audit(c-last)")
+    run = run_audit_nox(root, "-s", "audit(a-first)", "audit(c-last)")
     output = run.stdout + run.stderr
     assert run.returncode == 0, output
     assert "syncing the audit venvs of 1 more services ahead" in output
@@ -80,7 +72,7 @@ def test_a_failure_ahead_is_left_to_the_service_s_own_session(tmp_path: Path, of
     lock = root / "services" / "b-bad" / "requirements.txt"
     lock.write_text(re.sub(r"sha256:[0-9a-f]{64}", "sha256:" + "0" * 64, lock.read_text("utf-8")), "utf-8")
     stamp_lock(root, "b-bad")
-    run = run_nox(root, "-s", "audit")
+    run = run_audit_nox(root, "-s", "audit")
     output = run.stdout + run.stderr
     assert run.returncode != 0, output
     bad = report(root, "b-bad")
@@ -99,7 +91,7 @@ def test_a_failure_ahead_is_left_to_the_service_s_own_session(tmp_path: Path, of
 @pytest.mark.usefixtures("osv_db")
 def test_switched_off_each_session_syncs_its_own_venv(tmp_path: Path, offline_env: Path) -> None:
     root = make_repo(tmp_path / "repo", offline_env, {"a-first": GOOD, "c-last": GOOD})
-    run = run_nox(root, "-s", "audit", **{AHEAD_ENV: "0"})
+    run = run_audit_nox(root, "-s", "audit", **{AHEAD_ENV: "0"})
     assert run.returncode == 0, run.stdout + run.stderr
     assert "more services ahead" not in run.stdout + run.stderr
     assert [report(root, s)["venv"] for s in ("a-first", "c-last")] == ["synced (new venv)"] * 2
