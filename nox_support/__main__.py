@@ -17,10 +17,10 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from nox_support import logsafe
 from nox_support.ci import cache_cli
-from nox_support.errors import ConfigError, NoxSupportError
-from nox_support.redact import redact
+from nox_support.core import logsafe
+from nox_support.core.errors import ConfigError, NoxSupportError
+from nox_support.core.redact import redact
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
@@ -58,7 +58,7 @@ def _matrix(args: argparse.Namespace) -> int:
         max_jobs=None if args.max_jobs is None else max_jobs(args.max_jobs, "--max-jobs"),
         all_if_base_missing=args.if_base_missing == "all",
     )
-    from nox_support.outputs import append_text  # noqa: PLC0415
+    from nox_support.core.outputs import append_text  # noqa: PLC0415
 
     result = plan(request)
     if args.list:
@@ -99,8 +99,8 @@ def _freshness(args: argparse.Namespace) -> int:
 
 
 def _empty_sarif(args: argparse.Namespace) -> int:
-    from nox_support import atomic  # noqa: PLC0415 - keeps --help fast
     from nox_support.ci.removed import empty_analyses  # noqa: PLC0415
+    from nox_support.core import atomic  # noqa: PLC0415 - keeps --help fast
 
     text = empty_analyses(args.services)
     output = Path(args.output)
@@ -111,7 +111,7 @@ def _empty_sarif(args: argparse.Namespace) -> int:
 
 def _code_scanning_files(args: argparse.Namespace) -> int:
     from nox_support.ci.code_scanning import github_output, write_files  # noqa: PLC0415 - keeps --help fast
-    from nox_support.outputs import append_text  # noqa: PLC0415
+    from nox_support.core.outputs import append_text  # noqa: PLC0415
 
     files = write_files(Path(args.output_dir), [Path(p) for p in args.sarif], args.removed.split())
     if args.github_output:
@@ -124,7 +124,7 @@ def _code_scanning_files(args: argparse.Namespace) -> int:
 def _lock_matrix(args: argparse.Namespace) -> int:
     from nox_support.ci.discover import lock_plan  # noqa: PLC0415 - keeps --help fast
     from nox_support.ci.lockmatrix import github_output  # noqa: PLC0415
-    from nox_support.outputs import append_text  # noqa: PLC0415
+    from nox_support.core.outputs import append_text  # noqa: PLC0415
 
     jobs = lock_plan(Path(args.root), args.changed_since, args.jobs)
     if args.github_output:
@@ -152,8 +152,9 @@ def _junit_annotations(args: argparse.Namespace) -> int:
 
 
 def _adopt(args: argparse.Namespace) -> int:
-    from nox_support import adopt, repofiles  # noqa: PLC0415 - keeps --help fast
+    from nox_support import adopt  # noqa: PLC0415 - keeps --help fast
     from nox_support.config import load_settings  # noqa: PLC0415
+    from nox_support.core import repofiles  # noqa: PLC0415 - keeps --help fast
 
     root = Path(args.root).resolve()
     planned = adopt.plan(adopt.tracked_files(root), load_settings(root).service_globs)

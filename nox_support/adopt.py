@@ -17,8 +17,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from nox_support import cmd
-from nox_support.errors import NoxSupportError
+from nox_support.core import cmd
+from nox_support.core.errors import NoxSupportError
 
 MAIN_WRITTEN = "requirements.txt"
 MAIN_INPUT = "requirements.in"

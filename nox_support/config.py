@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Literal
 
-from nox_support import repofiles
-from nox_support.errors import ConfigError
+from nox_support.core import repofiles
+from nox_support.core.errors import ConfigError
 from nox_support.lock.compile.registry import COMPILERS, DEFAULT_COMPILER
 
 if sys.version_info >= (3, 11):

@@ -18,7 +18,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from nox_support import repofiles
 from nox_support.config import (
     DEFAULT_TEST_LAYERS,
     DEFAULT_TESTS,
@@ -28,7 +27,8 @@ from nox_support.config import (
     is_glob,
     normalize_python_version,
 )
-from nox_support.errors import ConfigError, DiscoveryError
+from nox_support.core import repofiles
+from nox_support.core.errors import ConfigError, DiscoveryError
 from nox_support.lock import pyproject_inputs as pp
 from nox_support.lock.locknames import lock_file_name
 from nox_support.lock.uv_workspace import read_toml

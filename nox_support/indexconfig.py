@@ -24,7 +24,7 @@ configuration: the sync passes ``--require-hashes``, which no setting (``verify-
 
 Credentials: keep them in ``~/.netrc`` or a keyring (pip's ``keyring-provider = subprocess`` is
 handed on).  A URL that still embeds one is passed as written; every command shown in a log or an
-error goes through :mod:`nox_support.redact` first.  Pure apart from :func:`user_uv_config` and
+error goes through :mod:`nox_support.core.redact` first.  Pure apart from :func:`user_uv_config` and
 :func:`read_index_config`.
 """
 

@@ -18,8 +18,8 @@ from pathlib import Path
 
 from packaging.version import InvalidVersion, Version
 
+from nox_support.core.errors import NoxSupportError
 from nox_support.discovery import running_python
-from nox_support.errors import NoxSupportError
 
 NO_DOWNLOADS = ("UV_PYTHON_DOWNLOADS", "never")
 """The variable that keeps uv (Nox's venv backend, ``uv pip``) from downloading a CPython."""

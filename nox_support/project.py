@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nox_support.config import Settings, load_settings
+from nox_support.core.errors import DiscoveryError
 from nox_support.discovery import Service, discover
-from nox_support.errors import DiscoveryError
 from nox_support.lock.compile.interface import Compiler
 from nox_support.lock.compile.registry import compiler_for
 

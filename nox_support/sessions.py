@@ -13,14 +13,15 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from nox_support import _compat, logsafe
+from nox_support import _compat
+from nox_support.core import logsafe
+from nox_support.core.errors import NoxSupportError
+from nox_support.core.redact import redact
 from nox_support.discovery import NO_SERVICE, no_services_error
-from nox_support.errors import NoxSupportError
 from nox_support.interpreters import Searched, find_interpreter, require_interpreter, without_downloads
 from nox_support.lock.session import run_freshness, run_lock
 from nox_support.noxfile_api import UNVERSIONED, api_message
 from nox_support.project import Project, cached_project
-from nox_support.redact import redact
 
 if TYPE_CHECKING:
     import nox
@@ -81,7 +82,7 @@ def _loaded_or_exit(root: Path) -> Project:
 def boundary(session: nox.Session) -> Iterator[None]:
     """Report a :class:`NoxSupportError` as a failed session, without a traceback or a credential.
 
-    Every line the session logs passes :func:`nox_support.logsafe.message` (a filter on Nox's
+    Every line the session logs passes :func:`nox_support.core.logsafe.message` (a filter on Nox's
     logger): outside text cannot start a GitHub workflow command or move the cursor.
     """
     _compat.neutralize_nox_log()

@@ -1,6 +1,6 @@
 """The layout shows the architecture: no import circle in nox_support, no grab-bag module, and
 one way to do each thing: files are written through atomic (reports through outputs.write_report)
-and Markdown is escaped by nox_support.markdown only.
+and Markdown is escaped by nox_support.core.markdown only.
 
 Every import counts, including those under ``TYPE_CHECKING`` and inside functions: a circle
 there is still two modules that cannot be understood (or moved) one without the other.
@@ -79,12 +79,50 @@ def test_the_circle_finder_finds_circles() -> None:
 
 def test_the_import_graph_sees_every_kind_of_import() -> None:
     graph = import_graph()
-    assert "nox_support.errors" in graph["nox_support.cmd"]  # from nox_support.errors import ...
+    assert (
+        "nox_support.core.errors" in graph["nox_support.core.cmd"]
+    )  # from nox_support.core.errors import ...
     assert len(graph) > 50
 
 
 def test_nox_support_has_no_import_circle() -> None:
     assert circles(import_graph()) == []
+
+
+CORE = "nox_support.core"
+TOP_LEVEL = {
+    "nox_support",
+    "nox_support.__main__",
+    "nox_support.config",
+    "nox_support.discovery",
+    "nox_support.project",
+    "nox_support.sessions",
+    "nox_support.interpreters",
+    "nox_support.indexconfig",
+    "nox_support.adopt",
+    "nox_support.noxfile_api",
+}
+"""Modules beside the capability packages and the shared layer: the project, its settings and entry points."""
+
+
+def test_the_shared_layer_builds_on_nothing_above_it() -> None:
+    graph = import_graph()
+    upward = {
+        name: sorted(m for m in imports if not m.startswith(CORE))
+        for name, imports in graph.items()
+        if name.startswith(CORE)
+    }
+    assert {name: found for name, found in upward.items() if found} == {}
+
+
+def test_nox_support_shows_the_capabilities_and_one_shared_layer() -> None:
+    loose = {
+        name
+        for name, path in modules().items()
+        if name.count(".") == 1 and path.name != "__init__.py" and name not in TOP_LEVEL
+    }
+    # Every other module lives in a package: core/ (shared) or a capability (lock/, venv/, audit/ ...).
+    assert loose == set()
 
 
 def test_no_module_is_a_grab_bag() -> None:
@@ -96,12 +134,14 @@ def test_no_module_is_a_grab_bag() -> None:
 #
 # Every report goes through outputs.write_report (atomic, never follows a planted symlink, one
 # clear error when reports/ is a file). The rule: nox_support writes a file only through
-# nox_support.atomic, and calls atomic itself only for files that are not reports; the few
+# nox_support.core.atomic, and calls atomic itself only for files that are not reports; the few
 # modules that write scratch files handed to a tool say why below.
 
 DIRECT_WRITERS = {
-    "nox_support.atomic": "the atomic write itself: a temporary sibling, flushed, then os.replace",
-    "nox_support.outputs": "appends to $GITHUB_STEP_SUMMARY, a file GitHub owns (O_APPEND, never replaced)",
+    "nox_support.core.atomic": "the atomic write itself: a temporary sibling, flushed, then os.replace",
+    "nox_support.core.outputs": (
+        "appends to $GITHUB_STEP_SUMMARY, a file GitHub owns (O_APPEND, never replaced)"
+    ),
     "nox_support.lock.orchestrate": (
         "compiler inputs (seed lock, declared requirements, pins as constraints) in temporary siblings "
         "it removes afterwards"
@@ -122,12 +162,12 @@ DIRECT_WRITERS = {
     "nox_support.audit.scanners.safety": "the requirements file handed to safety, in its work directory",
     "nox_support.conflicts.compiler_resolver": "the compiler's combined inputs, in a temp directory",
 }
-"""Modules that write a file other than through :mod:`nox_support.atomic`, and why."""
+"""Modules that write a file other than through :mod:`nox_support.core.atomic`, and why."""
 
 ATOMIC_WRITERS = {
-    "nox_support.atomic.write_text": "write_bytes of the UTF-8 text",
-    "nox_support.outputs.write_report": "the one way a report is written",
-    "nox_support.outputs.output_dir": "the .gitignore of a reports directory it creates",
+    "nox_support.core.atomic.write_text": "write_bytes of the UTF-8 text",
+    "nox_support.core.outputs.write_report": "the one way a report is written",
+    "nox_support.core.outputs.output_dir": "the .gitignore of a reports directory it creates",
     "nox_support.lock.lockfile.write_lock": "a lock",
     "nox_support.lock.orchestrate.compile_layer": "requirements.local.txt, part of a lock",
     "nox_support.audit.cache.put": "the scan cache under .nox/",
@@ -143,7 +183,7 @@ ATOMIC_WRITERS = {
         "`code-scanning-files --output-dir DIR`: the SARIF files of the upload job, where the workflow says"
     ),
 }
-"""Functions that call :mod:`nox_support.atomic` for a file that is not a report, and what it is.
+"""Functions that call :mod:`nox_support.core.atomic` for a file that is not a report, and what it is.
 
 By function, not module: sbom/session.py wrote its cache and, until it used write_report, its
 reports through atomic."""
@@ -165,7 +205,7 @@ def _write_mode(call: ast.Call, position: int) -> bool:
 
 
 def _write_kind(call: ast.Call) -> str | None:
-    """``"atomic"`` for a write through nox_support.atomic, ``"direct"`` for any other file write."""
+    """``"atomic"`` for a write through nox_support.core.atomic, ``"direct"`` for any other file write."""
     func = call.func
     owner = func.value.id if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) else None
     name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
@@ -278,8 +318,8 @@ def test_reports_are_written_through_outputs_write_report() -> None:
 # --- one Markdown escaper -----------------------------------------------------------------------
 
 ESCAPERS = {
-    "nox_support.markdown": "the one Markdown escaper (escape, code, cell_code)",
-    "nox_support.logsafe": "control characters and workflow commands for the CI log, not Markdown",
+    "nox_support.core.markdown": "the one Markdown escaper (escape, code, cell_code)",
+    "nox_support.core.logsafe": "control characters and workflow commands for the CI log, not Markdown",
     "nox_support.report.page": "HTML and the page's embedded JSON (html.escape, \\u003c), not Markdown",
 }
 """Modules that may escape text for Markdown, and why."""
@@ -327,7 +367,7 @@ def markdown_escapes(source: str) -> list[int]:
 
 
 def test_the_escape_finder_sees_a_home_made_markdown_escaper() -> None:
-    # The shapes of the escaper licenses/report.py had before it used nox_support.markdown.
+    # The shapes of the escaper licenses/report.py had before it used nox_support.core.markdown.
     source = r"""
 def escape(text):
     return html.escape(_MARKDOWN_SPECIAL.sub(r"\\\1", text), quote=False)

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from nox_support import cmd
-from nox_support.errors import CommandError, CommandNotFoundError
+from nox_support.core import cmd
+from nox_support.core.errors import CommandError, CommandNotFoundError
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -75,7 +75,7 @@ def test_timeout_kills_the_command_and_raises() -> None:
 _SESSION = """
 import sys
 sys.path.insert(0, {root!r})
-from nox_support import cmd
+from nox_support.core import cmd
 # The "compiler" starts a grandchild (like pip's build subprocesses) and waits.
 script = "sleep 300 & echo $! > {pidfile}.tmp && mv {pidfile}.tmp {pidfile}; wait"
 cmd.run(("sh", "-c", script))

@@ -7,7 +7,7 @@ import sys
 import threading
 from types import FrameType
 
-from nox_support import cmd
+from nox_support.core import cmd
 
 
 def test_outside_the_main_thread_sigterm_handling_is_left_alone_and_commands_still_run() -> None:

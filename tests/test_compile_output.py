@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from nox_support.errors import ResolutionError
+from nox_support.core.errors import ResolutionError
 from nox_support.lock.compile import failure, progress
 from nox_support.lock.compile.interface import CompileRequest, CompilerError, KeepPins
 from nox_support.lock.compile.piptools import PipToolsCompiler, conflict_cause

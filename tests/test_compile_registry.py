@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from nox_support.config import parse_settings
-from nox_support.errors import ConfigError
+from nox_support.core.errors import ConfigError
 from nox_support.lock.compile.piptools import PipToolsCompiler
 from nox_support.lock.compile.registry import COMPILERS, DEFAULT_COMPILER, compiler_for
 from nox_support.lock.compile.uv import UvCompiler

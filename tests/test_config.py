@@ -11,7 +11,7 @@ from nox_support.config import (
     normalize_python_version,
     parse_settings,
 )
-from nox_support.errors import ConfigError
+from nox_support.core.errors import ConfigError
 from tests.repos import write
 
 

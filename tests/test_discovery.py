@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from nox_support.config import ServiceNaming, ServiceOverride, Settings
+from nox_support.core.errors import ConfigError, DiscoveryError
 from nox_support.discovery import (
     FoundTests,
     NoTests,
@@ -15,7 +16,6 @@ from nox_support.discovery import (
     running_python,
     service_name,
 )
-from nox_support.errors import ConfigError, DiscoveryError
 from tests.repos import write
 
 

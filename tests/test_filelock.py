@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from nox_support.errors import NoxSupportError
-from nox_support.filelock import BusyError, exclusive
+from nox_support.core.errors import NoxSupportError
+from nox_support.core.filelock import BusyError, exclusive
 
 HOLDER = textwrap.dedent(
     """
     import sys, time
     from pathlib import Path
-    from nox_support.filelock import exclusive
+    from nox_support.core.filelock import exclusive
     with exclusive(Path(sys.argv[1]), timeout=5, what="the holder"):
         print("held", flush=True)
         sys.stdin.readline()  # hold until the test says so

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from nox_support.errors import ConfigError
+from nox_support.core.errors import ConfigError
 from nox_support.lock import freshness as fresh
 from nox_support.lock.compile.interface import KeepPins
 from nox_support.lock.orchestrate import LockArgs, lock_service, parse_lock_args

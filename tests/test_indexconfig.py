@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from nox_support import _compat
-from nox_support.errors import ConfigError
+from nox_support.core.errors import ConfigError
 from nox_support.indexconfig import (
     PipIndexConfig,
     UvUserConfig,

@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 
 from nox_support.config import Settings
+from nox_support.core.errors import ConfigError, RequirementsFileError
 from nox_support.discovery import discover
-from nox_support.errors import ConfigError, RequirementsFileError
 from nox_support.lock.inputs import collect
 from tests.repos import local_package, write
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from nox_support.errors import ResolutionError
+from nox_support.core.errors import ResolutionError
 from nox_support.lock.compile.interface import CompileRequest, KeepPins
 from nox_support.lock.layer_conflict import LayerContext, explain_layer_conflict, held_pins
 from nox_support.lock.orchestrate import LockArgs, lock_service

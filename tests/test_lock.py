@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from nox_support.errors import ConfigError, LockValidationError, ResolutionError
+from nox_support.core.errors import ConfigError, LockValidationError, ResolutionError
 from nox_support.lock.compile.interface import KeepPins, UpgradeAll, UpgradePackages
 from nox_support.lock.compile.piptools import PipToolsCompiler
 from nox_support.lock.orchestrate import Fresh, LockArgs, Written, lock_service, parse_lock_args

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from nox_support.errors import LockValidationError
+from nox_support.core.errors import LockValidationError
 from nox_support.lock import digest, lockfile
 from nox_support.lock.model import ParsedLock
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from nox_support.outputs import OutputDirError, output_dir, reports_dir
+from nox_support.core.outputs import OutputDirError, output_dir, reports_dir
 from tests.repos import write
 
 

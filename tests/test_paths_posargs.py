@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from nox_support.errors import ConfigError
-from nox_support.paths import display_path
-from nox_support.posargs import PosargsParser
+from nox_support.core.errors import ConfigError
+from nox_support.core.paths import display_path
+from nox_support.core.posargs import PosargsParser
 
 
 def test_a_path_inside_the_base_is_shown_relative(tmp_path: Path) -> None:

@@ -46,7 +46,7 @@ def all_modules() -> list[str]:
 
 def test_every_module_imports_without_posix_only_modules() -> None:
     modules = all_modules()
-    assert "nox_support.filelock" in modules
+    assert "nox_support.core.filelock" in modules
     assert "nox_support.audit.scanners.pip_audit_library" in modules
     result = subprocess.run(
         [sys.executable, "-c", PROBE, ",".join(POSIX_ONLY), *modules],

@@ -15,7 +15,7 @@ import pytest
 
 from nox_support.ci.lockdiff import LockChanged, PackageChange, diff_locks
 from nox_support.config import parse_settings
-from nox_support.errors import ConfigError, DiscoveryError, LockValidationError, StaleLockError
+from nox_support.core.errors import ConfigError, DiscoveryError, LockValidationError, StaleLockError
 from nox_support.lock import digest, freshness, lockfile, lockformat, pylock, pylock_layer
 from nox_support.lock.compile.interface import KeepPins
 from nox_support.lock.model import LockAltered, LockedPackage, LockUnmarked, ParsedLock

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from nox_support.core.errors import DiscoveryError, RequirementsFileError
 from nox_support.discovery import discover, unused_pyproject_note
-from nox_support.errors import DiscoveryError, RequirementsFileError
 from nox_support.lock import freshness
 from nox_support.lock import pyproject_inputs as pp
 from nox_support.lock.compile.interface import KeepPins

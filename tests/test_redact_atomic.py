@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from nox_support import atomic
-from nox_support.redact import has_credentials, redact, redact_url
+from nox_support.core import atomic
+from nox_support.core.redact import has_credentials, redact, redact_url
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from nox_support.errors import RequirementsFileError
+from nox_support.core.errors import RequirementsFileError
 from nox_support.lock import reqfile, reqoptions
 
 

@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pip._internal.req.req_file import get_line_parser
 
-from nox_support.errors import RequirementsFileError
+from nox_support.core.errors import RequirementsFileError
 from nox_support.lock import reqfile
 
 _VALUES = ("https://idx.example/simple", "./wheels", "other.txt", "host.example", ":all:", "x=y", "-weird")

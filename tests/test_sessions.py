@@ -10,8 +10,8 @@ import nox
 import pytest
 
 from nox_support import sessions
+from nox_support.core.errors import StaleLockError
 from nox_support.discovery import NO_SERVICE
-from nox_support.errors import StaleLockError
 from nox_support.lock.session import run_freshness, run_lock
 from nox_support.project import Project
 from tests.fakes import FakeCompiler, RecordingSession

@@ -13,8 +13,8 @@ import pytest
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
+from nox_support.core.errors import ResolutionError
 from nox_support.discovery import running_python
-from nox_support.errors import ResolutionError
 from nox_support.lock import digest, reqfile
 from nox_support.lock.compile.filenames import distribution_key
 from nox_support.lock.compile.interface import CompileRequest, KeepPins, UpgradeAll, UpgradePackages

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from packaging.version import Version
 
-from nox_support.versions import parse_version, same_version, version_sort_key
+from nox_support.core.versions import parse_version, same_version, version_sort_key
 
 
 def test_parse_version_returns_none_for_a_legacy_string() -> None:

@@ -47,9 +47,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from nox_support import logsafe
 from nox_support._compat.manifest import NOX_ORIGINALS, speed_up_nox_manifest
-from nox_support.errors import ConfigError, NoxSupportError
+from nox_support.core import logsafe
+from nox_support.core.errors import ConfigError, NoxSupportError
 
 __all__ = ["NOX_ORIGINALS", "speed_up_nox_manifest"]  # nox_support._compat.manifest, re-exported
 
@@ -177,7 +177,7 @@ def recreate_session_venv(virtualenv: object) -> None:
 def pip_install_options() -> Any:
     """The options pip's ``install`` command parses from pip's configuration and ``PIP_*`` alone.
 
-    Raises :class:`~nox_support.errors.ConfigError` when pip refuses its configuration.
+    Raises :class:`~nox_support.core.errors.ConfigError` when pip refuses its configuration.
     """
     try:
         from pip._internal.commands import create_command  # noqa: PLC0415 - only when syncing

@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from nox_support import _compat
 from nox_support.audit.scan import describe_sync
-from nox_support.errors import ConfigError
+from nox_support.core.errors import ConfigError
 from nox_support.venv import shared
 from nox_support.venv import values as venv_values
 

@@ -18,10 +18,10 @@ import json
 import time
 from typing import TYPE_CHECKING
 
-from nox_support import atomic
 from nox_support.audit.codec import outcome_from_json, outcome_to_json
 from nox_support.audit.scanners.interface import ScanCompleted
 from nox_support.audit.sources.interface import SourceInfo
+from nox_support.core import atomic
 
 if TYPE_CHECKING:
     from pathlib import Path

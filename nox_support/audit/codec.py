@@ -1,6 +1,6 @@
 """The JSON form of audit values: ``reports/audit/<service>.json`` and the sources in the verdict cache.
 
-Source locations and warnings pass through :func:`nox_support.redact.redact` on the way out.
+Source locations and warnings pass through :func:`nox_support.core.redact.redact` on the way out.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from nox_support.audit.policy import Finding
 from nox_support.audit.scanners.interface import LocalPackage, ScanCompleted, SkippedPackage, Vulnerability
 from nox_support.audit.sources.interface import SourceInfo
 from nox_support.audit.verdict import NOT_AUDITED_REASON, ScannerRun, ServiceReport
-from nox_support.redact import redact
+from nox_support.core.redact import redact
 
 if TYPE_CHECKING:
     from collections.abc import Mapping

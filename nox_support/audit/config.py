@@ -41,10 +41,10 @@ from typing import Literal
 
 from packaging.utils import canonicalize_name
 
-from nox_support import repofiles
 from nox_support.audit.scanners import registry
 from nox_support.config import reject_unknown_keys
-from nox_support.errors import ConfigError
+from nox_support.core import repofiles
+from nox_support.core.errors import ConfigError
 
 if sys.version_info >= (3, 11):
     import tomllib

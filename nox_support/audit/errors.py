@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from nox_support.errors import NoxSupportError
+from nox_support.core.errors import NoxSupportError
 
 
 class AuditError(NoxSupportError):

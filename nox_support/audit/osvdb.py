@@ -33,9 +33,9 @@ from typing import Any
 import yaml
 from packaging.utils import canonicalize_name
 
-from nox_support import atomic, repofiles
 from nox_support.audit import osv
 from nox_support.audit.sources.interface import SourceUnavailableError
+from nox_support.core import atomic, repofiles
 
 CACHE_DIR = Path(".nox") / "nox-support" / "osv-db"
 INDEX_FORMAT = 2

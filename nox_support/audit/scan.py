@@ -23,7 +23,7 @@ from nox_support.audit.sources.interface import SourceInfo, VulnerabilitySource
 from nox_support.audit.sources.offline import OfflineOsvSource
 from nox_support.audit.sources.osv import OsvSource
 from nox_support.audit.sources.pypi import PypiSource
-from nox_support.errors import ConfigError, NoxSupportError
+from nox_support.core.errors import ConfigError, NoxSupportError
 from nox_support.lock import lockformat
 from nox_support.lock.model import ParsedLock
 from nox_support.venv import values as venv_values

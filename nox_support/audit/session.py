@@ -24,7 +24,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from nox_support import logsafe
 from nox_support.audit import ahead
 from nox_support.audit.cache import ScanCache
 from nox_support.audit.config import AuditSettings, load_audit_settings
@@ -46,21 +45,22 @@ from nox_support.audit.scanners.interface import (
 from nox_support.audit.sources.interface import SourceInfo
 from nox_support.audit.verdict import ReportContext, ServiceReport, decide, error_report
 from nox_support.config import load_tool_table
-from nox_support.errors import ConfigError, NoxSupportError
-from nox_support.filelock import BusyError
-from nox_support.interpreters import interpreter_error
-from nox_support.lock.freshness import lock_error
-from nox_support.lock.regenerate import regenerate_command
-from nox_support.outputs import (
+from nox_support.core import logsafe
+from nox_support.core.errors import ConfigError, NoxSupportError
+from nox_support.core.filelock import BusyError
+from nox_support.core.outputs import (
     OutputError,
     append_step_summary,
     reports_dir,
     step_summary_room,
     write_report,
 )
-from nox_support.paths import display_path
-from nox_support.posargs import PosargsParser
-from nox_support.redact import redact
+from nox_support.core.paths import display_path
+from nox_support.core.posargs import PosargsParser
+from nox_support.core.redact import redact
+from nox_support.interpreters import interpreter_error
+from nox_support.lock.freshness import lock_error
+from nox_support.lock.regenerate import regenerate_command
 from nox_support.venv import sync as venv_sync
 
 if TYPE_CHECKING:

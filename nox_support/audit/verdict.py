@@ -6,7 +6,7 @@ could not be synced; ``vulnerable`` when a finding is not ignored; ``clean``
 only when every enabled scanner completed, every locked package was audited
 and nothing unignored was found.
 
-Every report passes through :func:`nox_support.redact.redact` when it is
+Every report passes through :func:`nox_support.core.redact.redact` when it is
 built: error messages (a scanner's crash text may quote a URL) and source
 locations never carry a credential into a report, a cache file or a log.
 """
@@ -25,7 +25,7 @@ from nox_support.audit.scanners.interface import (
     SkippedPackage,
 )
 from nox_support.audit.sources.interface import SourceInfo
-from nox_support.redact import redact
+from nox_support.core.redact import redact
 
 if TYPE_CHECKING:
     import datetime as dt

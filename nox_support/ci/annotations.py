@@ -14,7 +14,7 @@ import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
-from nox_support.errors import NoxSupportError
+from nox_support.core.errors import NoxSupportError
 
 
 class JunitError(NoxSupportError):

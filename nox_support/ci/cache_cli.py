@@ -6,8 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from nox_support import logsafe
-from nox_support.outputs import append_text
+from nox_support.core import logsafe
+from nox_support.core.outputs import append_text
 
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -13,7 +13,6 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from nox_support import atomic
 from nox_support.ci.discover import service_facts
 from nox_support.ci.matrix import JOB_KINDS, format_github_output
 from nox_support.ci.noxlist import list_sessions
@@ -27,7 +26,8 @@ from nox_support.ci.venvcache import (
     synced_here,
     worth_saving,
 )
-from nox_support.errors import NoxSupportError
+from nox_support.core import atomic
+from nox_support.core.errors import NoxSupportError
 from nox_support.project import Project
 from nox_support.venv.shared import nox_env_dir
 

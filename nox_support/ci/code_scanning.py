@@ -11,9 +11,9 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from nox_support import atomic
 from nox_support.ci.matrix import format_github_output
 from nox_support.ci.sarifpack import FILE_PREFIX, SarifFile, SarifPackError, SarifSource, pack
+from nox_support.core import atomic
 
 MAX_SARIF_BYTES = 10 * 1024 * 1024
 """Code scanning refuses larger uploads (10 MB gzipped; an audit file is far smaller)."""

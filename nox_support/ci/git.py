@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from nox_support import cmd
-from nox_support.errors import CommandError, CommandNotFoundError, NoxSupportError
+from nox_support.core import cmd
+from nox_support.core.errors import CommandError, CommandNotFoundError, NoxSupportError
 
 
 class GitError(NoxSupportError):

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from nox_support import logsafe
 from nox_support.ci import git, lockdiff
-from nox_support.outputs import append_text, output_dir, write_report
-from nox_support.posargs import PosargsParser
+from nox_support.core import logsafe
+from nox_support.core.outputs import append_text, output_dir, write_report
+from nox_support.core.posargs import PosargsParser
 from nox_support.project import Project
 
 if TYPE_CHECKING:

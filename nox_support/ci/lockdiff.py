@@ -15,8 +15,8 @@ from typing import Literal
 
 from packaging.version import InvalidVersion, Version
 
+from nox_support.core.markdown import code, escape
 from nox_support.lock import pylock, reqfile
-from nox_support.markdown import code, escape
 
 ChangeKind = Literal["added", "removed", "upgraded", "downgraded", "changed", "rehashed"]
 KIND_ORDER: tuple[ChangeKind, ...] = ("added", "removed", "upgraded", "downgraded", "changed", "rehashed")

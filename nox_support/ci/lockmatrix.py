@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from nox_support.ci.matrix import format_github_output
 from nox_support.ci.noxlist import NoxSession
-from nox_support.errors import ConfigError
+from nox_support.core.errors import ConfigError
 
 LOCK = "lock"
 DEFAULT_LOCK_JOBS = 20

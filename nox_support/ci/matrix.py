@@ -20,9 +20,9 @@ from nox_support.ci.git import BaseCommit, MissingBase
 from nox_support.ci.noxlist import NoxSession
 from nox_support.ci.settings import CiSettings
 from nox_support.ci.shard import shard, version_key
+from nox_support.core.errors import NoxSupportError
+from nox_support.core.markdown import code, escape
 from nox_support.discovery import service_name
-from nox_support.errors import NoxSupportError
-from nox_support.markdown import code, escape
 
 if TYPE_CHECKING:
     from nox_support.config import ServiceNaming

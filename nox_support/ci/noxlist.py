@@ -7,8 +7,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from nox_support import cmd
-from nox_support.errors import CommandError, NoxSupportError
+from nox_support.core import cmd
+from nox_support.core.errors import CommandError, NoxSupportError
 
 MATRIX_SESSIONS = ("audit", "tests", "lock_diff")
 """The per-service sessions the workflows run."""

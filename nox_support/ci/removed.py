@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from nox_support.ci.matrix import SARIF_RUN_LIMIT
 from nox_support.ci.sarifpack import empty_runs, sarif_log
-from nox_support.errors import ConfigError
+from nox_support.core.errors import ConfigError
 
 
 def empty_analyses(services: Sequence[str]) -> str:

@@ -17,8 +17,8 @@ from typing import Any
 
 from nox_support.audit.reports.sarif import SCHEMA, TOOL_NAME, VERSION
 from nox_support.ci.matrix import SARIF_RUN_LIMIT
+from nox_support.core.errors import ConfigError, NoxSupportError
 from nox_support.discovery import SERVICE_NAME
-from nox_support.errors import ConfigError, NoxSupportError
 
 FILE_PREFIX = "code-scanning-"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Literal
 
 from nox_support.config import load_tool_table, reject_unknown_keys
-from nox_support.errors import ConfigError
+from nox_support.core.errors import ConfigError
 
 MissingTests = Literal["fail", "skip"]
 

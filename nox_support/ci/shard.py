@@ -6,7 +6,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from nox_support.errors import ConfigError
+from nox_support.core.errors import ConfigError
 
 
 @dataclass(frozen=True)

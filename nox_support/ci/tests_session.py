@@ -22,13 +22,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from nox_support.ci.settings import load_ci_settings
+from nox_support.core.errors import NoxSupportError
+from nox_support.core.outputs import reports_dir
 from nox_support.discovery import NoTests, Service, find_tests
-from nox_support.errors import NoxSupportError
 from nox_support.lock import lockformat, reqfile
 from nox_support.lock.freshness import require_fresh
 from nox_support.lock.model import LockMissing, ParsedLock
 from nox_support.lock.regenerate import regenerate_command
-from nox_support.outputs import reports_dir
 from nox_support.project import Project
 
 if TYPE_CHECKING:

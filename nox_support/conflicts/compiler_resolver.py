@@ -17,11 +17,11 @@ from packaging.version import Version
 
 from nox_support.config import Settings
 from nox_support.conflicts.interface import Outcome, Resolved, Unsatisfiable
-from nox_support.errors import NoxSupportError, ResolutionError
+from nox_support.core.errors import NoxSupportError, ResolutionError
+from nox_support.core.redact import redact
 from nox_support.lock.compile.interface import Compiler, CompileRequest, CompilerError, UpgradeAll
 from nox_support.lock.inputs import constraint_files
 from nox_support.lock.servicelock import ServiceLock, parse_lock
-from nox_support.redact import redact
 
 COMBINED_INPUT = "requirements.in"
 COMBINED_CONSTRAINTS = "constraints.txt"

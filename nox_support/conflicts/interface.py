@@ -32,7 +32,7 @@ class Resolver(Protocol):
     def resolve(self, services: tuple[str, ...]) -> Outcome:
         """Resolve *services* (never empty) together.
 
-        Raises a :class:`~nox_support.errors.NoxSupportError` when it cannot tell (resolver crash,
+        Raises a :class:`~nox_support.core.errors.NoxSupportError` when it cannot tell (resolver crash,
         network): that is not an answer.
         """
         ...

@@ -28,8 +28,8 @@ from typing import Any
 
 from nox_support.conflicts.explain import Cause, Difference, Side
 from nox_support.conflicts.search import SearchResult
-from nox_support.listing import SHORT, and_more, group_by
-from nox_support.markdown import cell_code, code, escape
+from nox_support.core.listing import SHORT, and_more, group_by
+from nox_support.core.markdown import cell_code, code, escape
 
 SCHEMA = "nox-support/conflicts"
 SCHEMA_VERSION = 1

@@ -11,12 +11,12 @@ from nox_support.conflicts.compiler_resolver import CompilerResolver, CouldNotTe
 from nox_support.conflicts.explain import alike, causes, differences, same_stake
 from nox_support.conflicts.interface import Resolver
 from nox_support.conflicts.search import search
-from nox_support.errors import NoxSupportError
+from nox_support.core.errors import NoxSupportError
+from nox_support.core.outputs import write_report
+from nox_support.core.posargs import PosargsParser
 from nox_support.lock.regenerate import regenerate_command
 from nox_support.lock.servicelock import ServiceLock
 from nox_support.lock.services import read_lock_or_problem
-from nox_support.outputs import write_report
-from nox_support.posargs import PosargsParser
 from nox_support.project import Project
 
 if TYPE_CHECKING:
@@ -40,7 +40,7 @@ class ConflictsArgs:
 
 
 def parse_conflicts_args(posargs: list[str] | tuple[str, ...]) -> ConflictsArgs:
-    """Parse the session arguments (raises :class:`~nox_support.errors.ConfigError`)."""
+    """Parse the session arguments (raises :class:`~nox_support.core.errors.ConfigError`)."""
     parser = PosargsParser("conflicts", usage_hint="nox -s conflicts -- [--verbose] [SERVICE ...]")
     parser.add_argument("--verbose", action="store_true")
     parser.add_argument("services", nargs="*")
@@ -78,7 +78,7 @@ def build_report(
 
 
 def write_reports(root: Path, report: render.ConflictsReport) -> None:
-    """Write both reports atomically (:class:`~nox_support.outputs.OutputError` when it cannot)."""
+    """Write both reports atomically (:class:`~nox_support.core.outputs.OutputError` when it cannot)."""
     write_report(root / JSON_REPORT, render.to_json(report), root=root)
     write_report(root / MARKDOWN_REPORT, render.to_markdown(report), root=root)
 

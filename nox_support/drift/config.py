@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from packaging.utils import canonicalize_name
 
 from nox_support.config import reject_unknown_keys
-from nox_support.errors import ConfigError
+from nox_support.core.errors import ConfigError
 
 _KEYS = frozenset({"same_version"})
 

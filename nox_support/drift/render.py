@@ -29,6 +29,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from nox_support.core.listing import SHORT, and_more
+from nox_support.core.markdown import cell_code, code, escape
 from nox_support.drift.analysis import (
     Drift,
     DriftReport,
@@ -37,9 +39,7 @@ from nox_support.drift.analysis import (
     OnlyTransitive,
     VersionGroup,
 )
-from nox_support.listing import SHORT, and_more
 from nox_support.lock.servicelock import DirectRequirement
-from nox_support.markdown import cell_code, code, escape
 
 SCHEMA = "nox-support/drift"
 SCHEMA_VERSION = 1

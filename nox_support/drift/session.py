@@ -8,15 +8,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from nox_support.config import load_tool_table
+from nox_support.core.errors import NoxSupportError
+from nox_support.core.outputs import append_step_summary, write_report
+from nox_support.core.posargs import PosargsParser
 from nox_support.drift import render
 from nox_support.drift.analysis import DriftReport, analyse
 from nox_support.drift.collect import read_audit_findings
 from nox_support.drift.config import parse_drift_settings
-from nox_support.errors import NoxSupportError
 from nox_support.lock.servicelock import ServiceLock
 from nox_support.lock.services import read_lock_or_problem
-from nox_support.outputs import append_step_summary, write_report
-from nox_support.posargs import PosargsParser
 from nox_support.project import Project
 
 if TYPE_CHECKING:
@@ -41,7 +41,7 @@ class DriftArgs:
 
 
 def parse_drift_args(posargs: list[str] | tuple[str, ...]) -> DriftArgs:
-    """Parse the session arguments (raises :class:`~nox_support.errors.ConfigError`)."""
+    """Parse the session arguments (raises :class:`~nox_support.core.errors.ConfigError`)."""
     parser = PosargsParser("drift", usage_hint="nox -s drift -- [--layers] [--verbose] [SERVICE ...]")
     parser.add_argument("--layers", action="store_true")
     parser.add_argument("--verbose", action="store_true")
@@ -75,7 +75,7 @@ def build_report(project: Project, args: DriftArgs) -> DriftReport:
 
 
 def write_reports(root: Path, report: DriftReport) -> str:
-    """Write both reports atomically (:class:`~nox_support.outputs.OutputError` when it cannot)."""
+    """Write both reports atomically (:class:`~nox_support.core.outputs.OutputError` when it cannot)."""
     markdown = render.to_markdown(report)
     write_report(root / JSON_REPORT, render.to_json(report), root=root)
     write_report(root / MARKDOWN_REPORT, markdown, root=root)

@@ -29,7 +29,7 @@ from typing import Literal
 from packaging.utils import canonicalize_name
 
 from nox_support.config import reject_unknown_keys
-from nox_support.errors import ConfigError
+from nox_support.core.errors import ConfigError
 from nox_support.licenses.spdx import normalise
 
 UnknownPolicy = Literal["fail", "allow"]

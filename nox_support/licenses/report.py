@@ -2,10 +2,10 @@
 
 Building and rendering are pure; :func:`write_service_report`,
 :func:`read_service_report` and :func:`write_combined` are the I/O edge
-(:func:`nox_support.outputs.write_report`: atomic writes that replace, never
+(:func:`nox_support.core.outputs.write_report`: atomic writes that replace, never
 follow, a planted symlink, and one clear error when they cannot).  Text from
 package metadata is outside text: it is redacted (a URL with credentials in
-a ``License`` field) and escaped (:mod:`nox_support.markdown`) before it
+a ``License`` field) and escaped (:mod:`nox_support.core.markdown`) before it
 lands in Markdown.
 """
 
@@ -16,6 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from nox_support.core.markdown import cell_code, escape
+from nox_support.core.outputs import write_report
+from nox_support.core.redact import redact
 from nox_support.licenses.policy import (
     Assessment,
     Compliant,
@@ -25,9 +28,6 @@ from nox_support.licenses.policy import (
     Violation,
 )
 from nox_support.licenses.spdx import Declared
-from nox_support.markdown import cell_code, escape
-from nox_support.outputs import write_report
-from nox_support.redact import redact
 
 REPORT_FORMAT = 1
 REPORT_DIR = Path("reports") / "licenses"

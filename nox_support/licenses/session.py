@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from nox_support.config import load_tool_table
-from nox_support.errors import NoxSupportError
+from nox_support.core.errors import NoxSupportError
+from nox_support.core.paths import display_path
 from nox_support.licenses.config import LicenseSettings, parse_license_settings
 from nox_support.licenses.files import detect_installed
 from nox_support.licenses.policy import PackageLicense, evaluate
@@ -31,7 +32,6 @@ from nox_support.licenses.report import (
     write_combined,
     write_service_report,
 )
-from nox_support.paths import display_path
 from nox_support.venv import shared, sitemeta
 from nox_support.venv.values import SyncResult
 

@@ -18,8 +18,11 @@ import difflib
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from nox_support.core.errors import NoxSupportError, StaleLockError
+from nox_support.core.paths import display_path
+from nox_support.core.posargs import PosargsParser
+from nox_support.core.redact import redact
 from nox_support.discovery import Layer, Service
-from nox_support.errors import NoxSupportError, StaleLockError
 from nox_support.lock import digest, lockfile, lockformat, pylock
 from nox_support.lock.compile.interface import KeepPins
 from nox_support.lock.model import (
@@ -40,10 +43,7 @@ from nox_support.lock.orchestrate import (
     split_local,
 )
 from nox_support.lock.regenerate import regenerate_command
-from nox_support.paths import display_path
-from nox_support.posargs import PosargsParser
 from nox_support.project import Project
-from nox_support.redact import redact
 
 
 @dataclass(frozen=True)
@@ -262,7 +262,7 @@ def deep_check_layer(project: Project, service: Service, layer: Layer) -> Verdic
 def describe(verdict: Verdict) -> str:
     """One message per verdict: what is wrong and the exact command that fixes it (pure).
 
-    URLs in it are redacted (:func:`nox_support.redact.redact`).
+    URLs in it are redacted (:func:`nox_support.core.redact.redact`).
     """
     return redact(_describe(verdict))
 

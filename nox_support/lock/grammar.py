@@ -32,7 +32,7 @@ import re
 from packaging.markers import InvalidMarker, Marker
 from packaging.utils import canonicalize_name
 
-from nox_support import redact
+from nox_support.core import redact
 from nox_support.lock import digest
 from nox_support.lock.model import (
     LocalEntry,

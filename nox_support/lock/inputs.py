@@ -26,10 +26,10 @@ from urllib.parse import unquote, urlparse
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from nox_support import redact, repofiles
 from nox_support.config import Settings
+from nox_support.core import redact, repofiles
+from nox_support.core.errors import ConfigError, RequirementsFileError
 from nox_support.discovery import Layer, Service
-from nox_support.errors import ConfigError, RequirementsFileError
 from nox_support.lock import lockfile, pylock, reqfile, reqoptions
 from nox_support.lock import pyproject_inputs as pp
 from nox_support.lock import uv_workspace as uvw

@@ -18,7 +18,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from nox_support.errors import RequirementsFileError, ResolutionError
+from nox_support.core.errors import RequirementsFileError, ResolutionError
 from nox_support.lock.model import LockedPackage
 from nox_support.lock.servicelock import parse_lock
 

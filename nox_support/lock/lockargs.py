@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from nox_support.core.posargs import PosargsParser
 from nox_support.lock.compile.interface import KeepPins, Upgrade, UpgradeAll, UpgradePackages
-from nox_support.posargs import PosargsParser
 
 
 @dataclass(frozen=True)

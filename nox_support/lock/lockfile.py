@@ -19,8 +19,8 @@ from pathlib import Path
 from types import FrameType
 from urllib.parse import unquote
 
-from nox_support import atomic, cmd, redact
-from nox_support.errors import LockValidationError, NoxSupportError
+from nox_support.core import atomic, cmd, redact
+from nox_support.core.errors import LockValidationError, NoxSupportError
 from nox_support.lock import digest, grammar, localfile, reqfile
 from nox_support.lock.digest import MARKER
 from nox_support.lock.model import (

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from nox_support.errors import DiscoveryError
+from nox_support.core.errors import DiscoveryError
 from nox_support.lock import pylock
 
 

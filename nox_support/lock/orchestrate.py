@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeGuard
 
-from nox_support import atomic
+from nox_support.core import atomic
+from nox_support.core.errors import RequirementsFileError, ResolutionError
+from nox_support.core.filelock import exclusive
+from nox_support.core.paths import display_path
 from nox_support.discovery import Layer, Service
-from nox_support.errors import RequirementsFileError, ResolutionError
-from nox_support.filelock import exclusive
 from nox_support.lock import digest, localfile, lockfile, lockformat, pylock_layer, scratch
 from nox_support.lock.compile.interface import (
     CompileRequest,
@@ -40,7 +41,6 @@ from nox_support.lock.model import (
     ParsedLock,
 )
 from nox_support.lock.regenerate import regenerate_command
-from nox_support.paths import display_path
 from nox_support.project import Project
 
 

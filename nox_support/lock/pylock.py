@@ -28,7 +28,7 @@ from packaging.markers import InvalidMarker, Marker
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from nox_support import logsafe, redact
+from nox_support.core import logsafe, redact
 from nox_support.lock import digest
 from nox_support.lock.model import LockedPackage
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from nox_support.errors import LockValidationError
+from nox_support.core.errors import LockValidationError
 from nox_support.lock import digest, lockfile, pylock
 from nox_support.lock.model import LockMissing, ParsedLock
 

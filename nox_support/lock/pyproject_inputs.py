@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
-from nox_support.errors import DiscoveryError, RequirementsFileError
+from nox_support.core.errors import DiscoveryError, RequirementsFileError
 
 PYPROJECT = "pyproject.toml"
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
-from nox_support.errors import RequirementsFileError
+from nox_support.core.errors import RequirementsFileError
 from nox_support.lock.reqoptions import canonical_option, read_options, split_options
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import shlex
 from dataclasses import dataclass
 
-from nox_support.errors import RequirementsFileError
+from nox_support.core.errors import RequirementsFileError
 
 # Every option pip accepts in a requirements file, and the short forms. pip reads them with
 # optparse, which also accepts any unambiguous prefix of a long option (``--requirem=x`` is

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from nox_support.errors import LockValidationError
+from nox_support.core.errors import LockValidationError
+from nox_support.core.paths import display_path
 from nox_support.lock import lockfile, lockformat
 from nox_support.lock.model import ParsedLock
 from nox_support.lock.regenerate import regenerate_command
-from nox_support.paths import display_path
 
 
 def write_seed(

@@ -15,7 +15,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
-from nox_support.errors import RequirementsFileError
+from nox_support.core.errors import RequirementsFileError
 from nox_support.lock import grammar, reqfile
 from nox_support.lock.inputs import LocalInput
 from nox_support.lock.model import LockedPackage, OffGrammar

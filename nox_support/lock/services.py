@@ -10,8 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from nox_support.config import Settings
+from nox_support.core.errors import NoxSupportError, RequirementsFileError
+from nox_support.core.paths import display_path
 from nox_support.discovery import Layer, Service
-from nox_support.errors import NoxSupportError, RequirementsFileError
 from nox_support.lock import lockfile, lockformat, reqfile
 from nox_support.lock.inputs import LocalInput, collect
 from nox_support.lock.model import LockedPackage, LockMissing, LockOffGrammar, ParsedLock
@@ -23,7 +24,6 @@ from nox_support.lock.servicelock import (
     direct_requirement,
     parse_lock,
 )
-from nox_support.paths import display_path
 
 
 def read_lock(root: Path, service: Service, layer: Layer, settings: Settings) -> ServiceLock:

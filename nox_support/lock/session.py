@@ -1,6 +1,6 @@
 """Bodies of the ``lock(<service>)`` and ``freshness`` sessions.
 
-They raise :class:`~nox_support.errors.NoxSupportError`; :mod:`nox_support.sessions` turns it
+They raise :class:`~nox_support.core.errors.NoxSupportError`; :mod:`nox_support.sessions` turns it
 into ``session.error()``.
 """
 
@@ -9,8 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from nox_support.core.errors import StaleLockError
 from nox_support.discovery import default_python_note, no_services_error, unused_pyproject_note
-from nox_support.errors import StaleLockError
 from nox_support.lock import freshness as fresh
 from nox_support.lock.lockargs import parse_lock_args
 from nox_support.lock.orchestrate import Fresh, LayerOutcome, lock_service

@@ -22,10 +22,11 @@ from pathlib import Path
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from nox_support import _compat, cmd
+from nox_support import _compat
+from nox_support.core import cmd
+from nox_support.core.errors import CommandError, NoxSupportError
+from nox_support.core.filelock import exclusive
 from nox_support.discovery import running_python
-from nox_support.errors import CommandError, NoxSupportError
-from nox_support.filelock import exclusive
 from nox_support.indexconfig import read_index_config, uv_arguments, uv_environment
 from nox_support.interpreters import Searched, find_interpreter, missing_error, without_downloads
 from nox_support.lock.digest import compiler_series

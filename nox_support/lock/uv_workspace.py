@@ -17,7 +17,7 @@ from pathlib import Path
 
 from packaging.utils import canonicalize_name
 
-from nox_support.errors import DiscoveryError
+from nox_support.core.errors import DiscoveryError
 from nox_support.lock import pyproject_inputs as pp
 
 if sys.version_info >= (3, 11):

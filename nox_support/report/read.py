@@ -13,12 +13,12 @@ from pathlib import Path
 
 from nox_support.audit.reports.json_report import service_report_path
 from nox_support.ci.tests_session import REPORTS_SUBDIR as TESTS_SUBDIR
+from nox_support.core.outputs import REPORTS
+from nox_support.core.paths import display_path
 from nox_support.discovery import Service
 from nox_support.drift.session import JSON_REPORT as DRIFT_REPORT
 from nox_support.licenses.report import REPORT_DIR as LICENCES_DIR
 from nox_support.lock.freshness import check_services
-from nox_support.outputs import REPORTS
-from nox_support.paths import display_path
 from nox_support.project import Project
 from nox_support.report.build import lock_check
 from nox_support.report.model import LockCheck, Missing, Report, ReportText, ServiceInputs, Unreadable

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from nox_support.outputs import REPORTS, write_report
+from nox_support.core.outputs import REPORTS, write_report
 from nox_support.report import page, read
 from nox_support.report.build import build_page
 from nox_support.report.model import Missing, Page, Unreadable

@@ -23,16 +23,16 @@ from typing import TYPE_CHECKING
 
 from packaging.utils import canonicalize_name
 
-from nox_support import atomic
-from nox_support.errors import ConfigError, NoxSupportError
+from nox_support.core import atomic
+from nox_support.core.errors import ConfigError, NoxSupportError
+from nox_support.core.outputs import write_report
+from nox_support.core.paths import display_path
 from nox_support.licenses.files import detect_installed
 from nox_support.licenses.spdx import Declared
 from nox_support.lock import lockfile, lockformat, reqfile
 from nox_support.lock.model import ParsedLock
 from nox_support.lock.regenerate import regenerate_command
 from nox_support.lock.uv_workspace import declared_names
-from nox_support.outputs import write_report
-from nox_support.paths import display_path
 from nox_support.sbom.build import SbomInput, SbomPackage, build_document, serial_number
 from nox_support.venv import shared, sitemeta
 from nox_support.venv import values as venv_values

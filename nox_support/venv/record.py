@@ -26,7 +26,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from nox_support import atomic
+from nox_support.core import atomic
 from nox_support.venv.inspect import contents
 
 MARKER_NAME = "nox-support-verified"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from packaging.utils import canonicalize_name
 
-from nox_support.errors import NoxSupportError
+from nox_support.core.errors import NoxSupportError
 from nox_support.venv.inspect import find_site_packages, parse_dist_info_name
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from nox_support import atomic
+from nox_support.core import atomic
 from nox_support.venv.values import LocalInstall, Stamp
 
 if TYPE_CHECKING:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from nox_support.errors import NoxSupportError
+from nox_support.core.errors import NoxSupportError
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -16,7 +16,7 @@ import pytest
 
 from nox_support.audit import ahead
 from nox_support.audit.ahead import AHEAD_ENV, ahead_workers
-from nox_support.errors import ConfigError
+from nox_support.core.errors import ConfigError
 from nox_support.venv.stamp import STAMP_NAME, read_stamp
 from tests.audit.conftest import make_repo, osv_record, write_osv_db
 from tests.noxrun import run_nox

@@ -12,7 +12,7 @@ from nox_support.audit.config import (
     load_audit_settings,
     parse_audit_settings,
 )
-from nox_support.errors import ConfigError
+from nox_support.core.errors import ConfigError
 
 ROOT = Path("/repo")
 CWD = Path("/work")

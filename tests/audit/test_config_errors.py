@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from nox_support.audit.config import ExpiresOn, UntilFixed, load_audit_settings, parse_audit_settings
-from nox_support.errors import ConfigError
+from nox_support.core.errors import ConfigError
 from tests.repos import write
 
 WHERE = "pyproject.toml [tool.nox_support.audit]"

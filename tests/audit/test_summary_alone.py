@@ -14,7 +14,7 @@ from nox_support.audit.scanners.interface import ScanCompleted, Vulnerability
 from nox_support.audit.session import AuditFailedError, failure_message, run_audit_summary, settings_for
 from nox_support.audit.sources.interface import SourceInfo
 from nox_support.audit.verdict import ReportContext, ServiceReport, decide
-from nox_support.errors import ConfigError
+from nox_support.core.errors import ConfigError
 from nox_support.project import Project
 from tests.fakes import RecordingSession
 from tests.repos import monorepo, write

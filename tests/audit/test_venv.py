@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from nox_support import _compat, cmd
-from nox_support.errors import NoxSupportError
-from nox_support.filelock import BusyError, exclusive
+from nox_support import _compat
+from nox_support.core import cmd
+from nox_support.core.errors import NoxSupportError
+from nox_support.core.filelock import BusyError, exclusive
 from nox_support.project import Project
 from nox_support.venv import plan as venv_plan
 from nox_support.venv import stamp as venv_stamp

@@ -8,7 +8,7 @@ import pytest
 
 from nox_support.ci.lockmatrix import github_output, lock_jobs
 from nox_support.ci.noxlist import NoxSession
-from nox_support.errors import ConfigError
+from nox_support.core.errors import ConfigError
 
 SERVICES = tuple(f"svc{i:03}" for i in range(300))
 

@@ -19,7 +19,7 @@ from nox_support.ci.matrix import (
 )
 from nox_support.ci.noxlist import NoxListError, NoxSession, parse_session_list
 from nox_support.ci.settings import CiSettings
-from nox_support.errors import ConfigError
+from nox_support.core.errors import ConfigError
 
 
 def sessions(*services: str, python: str = "3.11") -> tuple[NoxSession, ...]:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from nox_support.ci.removed import empty_analyses
-from nox_support.errors import ConfigError
+from nox_support.core.errors import ConfigError
 
 
 def test_one_empty_run_per_removed_service_in_its_audit_category() -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from nox_support.ci.code_scanning import read_source
 from nox_support.ci.sarifpack import SarifPackError, SarifSource, pack, sarif_log
-from nox_support.errors import ConfigError
+from nox_support.core.errors import ConfigError
 
 
 def audit_log(*services: str) -> dict[str, object]:

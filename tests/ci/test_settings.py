@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from nox_support.ci.settings import ALWAYS_AFFECTS_ALL, CiSettings, load_ci_settings, parse_ci_settings
-from nox_support.errors import ConfigError
+from nox_support.core.errors import ConfigError
 from tests.repos import write
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from nox_support.ci.shard import Shard, shard
-from nox_support.errors import ConfigError
+from nox_support.core.errors import ConfigError
 
 
 def names(count: int, python: str = "3.11") -> list[tuple[str, str]]:

@@ -14,7 +14,7 @@ import pytest
 
 from nox_support.conflicts import render
 from nox_support.conflicts.session import ConflictsArgs, build_report, parse_conflicts_args
-from nox_support.listing import and_more
+from nox_support.core.listing import and_more
 from nox_support.project import Project
 from tests.conflicts.spec_resolver import SpecResolver
 from tests.drift.helpers import DIRECT, repo_with_locks

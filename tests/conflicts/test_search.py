@@ -8,7 +8,7 @@ import pytest
 
 from nox_support.conflicts.interface import Outcome, Resolved, Unsatisfiable
 from nox_support.conflicts.search import MinimalConflict, search
-from nox_support.errors import NoxSupportError
+from nox_support.core.errors import NoxSupportError
 
 
 @dataclass

@@ -8,15 +8,15 @@ from pathlib import Path
 
 import pytest
 
+from nox_support.core.errors import ConfigError, RequirementsFileError
+from nox_support.core.markdown import cell_code, escape
+from nox_support.core.outputs import OutputError
 from nox_support.drift import render
 from nox_support.drift.analysis import FitsAll, NoCommonVersion, OnlyTransitive, analyse
 from nox_support.drift.collect import AuditFinding
 from nox_support.drift.config import parse_drift_settings
 from nox_support.drift.session import DriftArgs, DriftError, build_report, run_drift
-from nox_support.errors import ConfigError, RequirementsFileError
 from nox_support.lock.servicelock import ServiceLock, parse_lock
-from nox_support.markdown import cell_code, escape
-from nox_support.outputs import OutputError
 from nox_support.project import Project
 from tests.drift.helpers import DIRECT, FakeSession, lock_text, repo_with_locks
 from tests.noxrun import run_nox

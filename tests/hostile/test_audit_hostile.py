@@ -36,9 +36,9 @@ from nox_support.audit.sources.interface import SourceInfo, VulnerabilitySource
 from nox_support.audit.sources.offline import DatabaseTooOldError, OfflineOsvSource
 from nox_support.audit.sources.osv import OsvSource
 from nox_support.audit.verdict import ReportContext, decide
-from nox_support.errors import ConfigError
+from nox_support.core.errors import ConfigError
+from nox_support.core.redact import redact_url
 from nox_support.project import Project
-from nox_support.redact import redact_url
 from nox_support.venv.values import Stamp
 from tests.audit.conftest import FakeSession, make_repo, osv_record, write_osv_db
 
@@ -464,7 +464,7 @@ def test_a_full_disk_leaves_the_previous_cache_entry_whole(
     def full(_fd: int) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr("nox_support.atomic.os.fsync", full)
+    monkeypatch.setattr("nox_support.core.atomic.os.fsync", full)
     with pytest.raises(OSError, match="No space left on device"):
         cache.put("svc", "new-key", ScanCompleted("pip-audit", "2.10", info, ()))
     monkeypatch.undo()

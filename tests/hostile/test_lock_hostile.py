@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from nox_support.errors import LockValidationError, RequirementsFileError
+from nox_support.core.errors import LockValidationError, RequirementsFileError
 from nox_support.lock import freshness as fresh
 from nox_support.lock import lockfile
 from nox_support.lock.compile.interface import KeepPins
@@ -213,7 +213,7 @@ def test_tests_session_refuses_an_altered_lock_before_any_install(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from nox_support.ci.tests_session import run_tests  # noqa: PLC0415
-    from nox_support.errors import StaleLockError  # noqa: PLC0415
+    from nox_support.core.errors import StaleLockError  # noqa: PLC0415
     from nox_support.venv import sync as venv_sync  # noqa: PLC0415
 
     def no_install(*_args: object, **_kwargs: object) -> None:
@@ -356,7 +356,7 @@ def test_a_credential_in_the_compiler_output_never_reaches_the_lock(tmp_path: Pa
 
 
 def test_session_errors_are_redacted(tmp_path: Path) -> None:
-    from nox_support.errors import NoxSupportError  # noqa: PLC0415
+    from nox_support.core.errors import NoxSupportError  # noqa: PLC0415
     from nox_support.sessions import boundary  # noqa: PLC0415
 
     class Session:

@@ -1,7 +1,7 @@
 """Nothing from outside drives the CI log, and nothing is written to a special file or through a link.
 
 Advisory ids, package names and compiler output reach the terminal only through
-:mod:`nox_support.logsafe`: no line of it can start a GitHub workflow command (``::warning::``,
+:mod:`nox_support.core.logsafe`: no line of it can start a GitHub workflow command (``::warning::``,
 ``::add-mask::``, ``::stop-commands::``), no escape sequence reaches the terminal.
 ``$GITHUB_STEP_SUMMARY`` pointing at a FIFO or a device is refused at once (it hung forever), and
 a symlink planted at ``reports/`` itself is refused, not followed.
@@ -19,13 +19,13 @@ from pathlib import Path
 
 import pytest
 
-from nox_support import logsafe
 from nox_support.audit.reports.json_report import write_service_report
 from nox_support.audit.scanners.interface import ScanCompleted, Vulnerability
 from nox_support.audit.session import failure_message
 from nox_support.audit.sources.interface import SourceInfo
 from nox_support.audit.verdict import ServiceReport, decide
-from nox_support.outputs import OutputDirError, OutputError, append_text, write_report
+from nox_support.core import logsafe
+from nox_support.core.outputs import OutputDirError, OutputError, append_text, write_report
 from tests.hostile.test_reports_hostile import context
 from tests.noxrun import run_nox
 
@@ -88,7 +88,7 @@ NOXFILE = """
 import nox
 
 from nox_support import sessions
-from nox_support.errors import NoxSupportError
+from nox_support.core.errors import NoxSupportError
 
 
 @nox.session(venv_backend="none")
@@ -135,7 +135,7 @@ def test_the_cli_neutralizes_what_it_prints(capsys: pytest.CaptureFixture[str]) 
 def _append_in_child(target: Path) -> subprocess.CompletedProcess[str]:
     code = (
         "import sys\n"
-        "from nox_support.outputs import OutputError, append_step_summary\n"
+        "from nox_support.core.outputs import OutputError, append_step_summary\n"
         "try:\n"
         "    append_step_summary('## summary\\n', sys.argv[1])\n"
         "except OutputError as exc:\n"
@@ -231,4 +231,4 @@ def _direct_writes(path: Path) -> list[str]:
 
 def test_only_logsafe_writes_to_stdout_or_stderr() -> None:
     writes = [hit for path in sorted(PACKAGE.rglob("*.py")) for hit in _direct_writes(path)]
-    assert [hit for hit in writes if not hit.startswith("nox_support/logsafe.py:")] == []
+    assert [hit for hit in writes if not hit.startswith("nox_support/core/logsafe.py:")] == []

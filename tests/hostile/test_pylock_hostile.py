@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from nox_support.errors import LockValidationError, RequirementsFileError
+from nox_support.core.errors import LockValidationError, RequirementsFileError
 from nox_support.lock import digest, freshness, lockfile, lockformat, pylock, pylock_layer, services
 from nox_support.lock.model import LockAltered, LockedPackage, LockOffGrammar, OffGrammar, ParsedLock
 from nox_support.project import Project

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from nox_support.errors import NoxSupportError
+from nox_support.core.errors import NoxSupportError
 from nox_support.lock import freshness
 from nox_support.lock.compile.interface import KeepPins
 from nox_support.lock.orchestrate import LockArgs, lock_service

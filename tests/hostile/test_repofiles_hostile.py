@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from nox_support import repofiles, sessions
+from nox_support import sessions
 from nox_support.config import load_settings
+from nox_support.core import repofiles
 from nox_support.discovery import discover
 from nox_support.lock.inputs import collect
 from tests.noxrun import run_nox

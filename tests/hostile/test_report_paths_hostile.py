@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 
 from nox_support.conflicts.session import ConflictsArgs, build_report, write_reports
+from nox_support.core.outputs import OutputError
 from nox_support.drift.session import run_drift
 from nox_support.licenses.config import LicenseSettings
 from nox_support.licenses.policy import evaluate
 from nox_support.licenses.report import build_report as build_licence_report
 from nox_support.licenses.report import write_combined, write_service_report
-from nox_support.outputs import OutputError
 from nox_support.project import Project
 from tests.conflicts.spec_resolver import SpecResolver
 from tests.drift.helpers import DIRECT, FakeSession, repo_with_locks

@@ -30,8 +30,8 @@ from nox_support.ci.lockdiff import LockChanged, PackageChange, markdown
 from nox_support.ci.matrix import Plan, ServiceFacts, build_plan, summary_markdown
 from nox_support.ci.noxlist import NoxSession
 from nox_support.ci.settings import CiSettings
-from nox_support.markdown import code, escape
-from nox_support.outputs import OutputError, append_text
+from nox_support.core.markdown import code, escape
+from nox_support.core.outputs import OutputError, append_text
 from nox_support.project import Project
 from tests.fakes import RecordingSession
 from tests.repos import monorepo, write
@@ -271,7 +271,7 @@ def test_a_full_disk_while_appending_leaves_the_file_as_it_was(
             return real_write(fd, bytes(data[: len(data) // 2]))
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr("nox_support.outputs.os.write", half_then_full)
+    monkeypatch.setattr("nox_support.core.outputs.os.write", half_then_full)
     with pytest.raises(OutputError, match="No space left on device"):
         append_text(target, "## a long section\n" * 20, what="--summary")
     monkeypatch.undo()

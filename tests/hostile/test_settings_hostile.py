@@ -15,7 +15,7 @@ from nox_support import sessions
 from nox_support.audit.config import ENV_MAX_DB_AGE, ENV_TTL, parse_audit_settings
 from nox_support.audit.session import settings_for
 from nox_support.config import parse_settings
-from nox_support.errors import ConfigError
+from nox_support.core.errors import ConfigError
 from nox_support.licenses.config import parse_license_settings
 from nox_support.project import Project
 from tests.noxrun import run_nox

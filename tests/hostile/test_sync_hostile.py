@@ -16,12 +16,12 @@ from pathlib import Path
 
 import pytest
 
-from nox_support.errors import NoxSupportError
+from nox_support.core.errors import NoxSupportError
+from nox_support.core.redact import redact
 from nox_support.lock.compile.interface import KeepPins
 from nox_support.lock.orchestrate import LockArgs, lock_service
 from nox_support.lock.toolenv import python_for
 from nox_support.project import Project
-from nox_support.redact import redact
 from nox_support.venv import sync as venv_sync
 from nox_support.venv import values as venv_values
 from tests.audit.conftest import FakeSession, make_repo, wheel_hash

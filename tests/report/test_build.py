@@ -15,8 +15,8 @@ import pytest
 from nox_support.audit.codec import report_to_json
 from nox_support.audit.scanners.interface import ScanCompleted, Vulnerability
 from nox_support.audit.verdict import ReportContext, ServiceReport, decide
+from nox_support.core.outputs import OutputError
 from nox_support.lock import freshness
-from nox_support.outputs import OutputError
 from nox_support.project import Project
 from nox_support.report import read as read_module
 from nox_support.report.assets import SCRIPT, STYLE

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from nox_support.errors import ConfigError
+from nox_support.core.errors import ConfigError
 from nox_support.licenses.config import LicenseSettings, parse_license_settings
 from nox_support.licenses.policy import (
     Compliant,

@@ -8,11 +8,11 @@ import json
 from cyclonedx.schema import SchemaVersion
 from cyclonedx.validation.json import JsonStrictValidator
 
+from nox_support.core.markdown import escape
 from nox_support.licenses.config import parse_license_settings
 from nox_support.licenses.policy import PackageLicense, evaluate
 from nox_support.licenses.report import LicenseReport, build_report, render_markdown
 from nox_support.licenses.spdx import Declared, Unknown
-from nox_support.markdown import escape
 from nox_support.sbom.build import SbomInput, SbomPackage, build_document, edges, serial_number
 
 

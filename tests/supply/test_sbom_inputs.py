@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from nox_support.errors import ConfigError
+from nox_support.core.errors import ConfigError
 from nox_support.project import Project
 from nox_support.sbom.session import SbomError, direct_requirements, document_time, read_cache, write_cache
 from tests.repos import local_package, monorepo, write

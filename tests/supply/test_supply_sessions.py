@@ -9,9 +9,9 @@ import pytest
 from cyclonedx.schema import SchemaVersion
 from cyclonedx.validation.json import JsonStrictValidator
 
-from nox_support.errors import NoxSupportError
+from nox_support.core.errors import NoxSupportError
+from nox_support.core.outputs import OutputError
 from nox_support.licenses.session import LicenseViolationError, run_licenses
-from nox_support.outputs import OutputError
 from nox_support.project import Project
 from nox_support.sbom.session import run_sbom
 from nox_support.venv import sync as venv_sync

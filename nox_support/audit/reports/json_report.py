@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from nox_support.audit.codec import report_from_json, report_to_json
 from nox_support.audit.verdict import ServiceReport
-from nox_support.outputs import write_report
+from nox_support.core.outputs import write_report
 
 if TYPE_CHECKING:
     from pathlib import Path

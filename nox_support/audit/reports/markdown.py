@@ -1,14 +1,14 @@
 """``reports/audit.md``: a human summary, also fit for ``$GITHUB_STEP_SUMMARY`` (< 1 MiB).
 
 Every text from outside (ids, aliases, summaries, versions, messages, paths) passes through
-:func:`nox_support.markdown.escape`: an advisory cannot inject HTML, links or table cells.
+:func:`nox_support.core.markdown.escape`: an advisory cannot inject HTML, links or table cells.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from nox_support.markdown import escape
+from nox_support.core.markdown import escape
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -26,7 +26,6 @@ from urllib.parse import parse_qsl, urlsplit
 
 from packaging.utils import canonicalize_name
 
-from nox_support import cmd
 from nox_support.audit.scanners import pip_audit_library
 from nox_support.audit.scanners.interface import (
     ScanCompleted,
@@ -49,9 +48,10 @@ from nox_support.audit.sources.interface import (
     SourceUnavailableError,
     VulnerabilitySource,
 )
-from nox_support.errors import CommandError, CommandNotFoundError
-from nox_support.redact import MASK, redact, redact_url
-from nox_support.versions import same_version
+from nox_support.core import cmd
+from nox_support.core.errors import CommandError, CommandNotFoundError
+from nox_support.core.redact import MASK, redact, redact_url
+from nox_support.core.versions import same_version
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -273,7 +273,7 @@ def scrub(text: str, url: str) -> str:
     """*text* with every URL redacted and the credential parts of *url* masked wherever they appear.
 
     Error texts quote parts of a URL without its scheme (requests: ``Max retries exceeded with
-    url: /v1/query?token=...``), which :func:`~nox_support.redact.redact` cannot recognise; the
+    url: /v1/query?token=...``), which :func:`~nox_support.core.redact.redact` cannot recognise; the
     configured URL says what to look for (pure).
     """
     text = redact(text)

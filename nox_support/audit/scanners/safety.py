@@ -25,7 +25,6 @@ from typing import TYPE_CHECKING, Any
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from nox_support import cmd
 from nox_support.audit.scanners.interface import (
     ScanCompleted,
     ScanFailed,
@@ -43,7 +42,8 @@ from nox_support.audit.sources.interface import (
     VulnerabilitySource,
 )
 from nox_support.audit.sources.safety_db import SafetyDbSource
-from nox_support.errors import CommandError, CommandNotFoundError
+from nox_support.core import cmd
+from nox_support.core.errors import CommandError, CommandNotFoundError
 
 if TYPE_CHECKING:
     from collections.abc import Mapping

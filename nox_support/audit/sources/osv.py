@@ -7,7 +7,7 @@ import hashlib
 from typing import TYPE_CHECKING
 
 from nox_support.audit.sources.interface import Endpoint, OsvEndpoint, SourceInfo
-from nox_support.redact import redact_url
+from nox_support.core.redact import redact_url
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

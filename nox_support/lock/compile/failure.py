@@ -15,8 +15,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from nox_support.atomic import TEMP_PREFIX
-from nox_support.errors import ResolutionError
+from nox_support.core.atomic import TEMP_PREFIX
+from nox_support.core.errors import ResolutionError
 from nox_support.lock.compile.interface import CompileRequest, CompilerError
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from nox_support.errors import NoxSupportError
+from nox_support.core.errors import NoxSupportError
 
 
 @dataclass(frozen=True)
@@ -100,7 +100,7 @@ class Compiler(Protocol):
     def compile(self, request: CompileRequest) -> None:
         """Write the lock for *request* to ``request.output``.
 
-        Raises :class:`~nox_support.errors.ResolutionError` when no set of
+        Raises :class:`~nox_support.core.errors.ResolutionError` when no set of
         versions satisfies the inputs, and other :class:`CompilerError` s
         for other failures.
         """

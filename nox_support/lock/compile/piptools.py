@@ -12,9 +12,11 @@ from packaging.utils import (
     canonicalize_name,
 )
 
-from nox_support import cmd
+from nox_support.core import cmd
+from nox_support.core.errors import CommandError, ResolutionError
+from nox_support.core.paths import display_path
+from nox_support.core.versions import version_sort_key
 from nox_support.discovery import running_python
-from nox_support.errors import CommandError, ResolutionError
 from nox_support.lock.compile.failure import ANSI, FailedRun, explain, original_name, rerun_command
 from nox_support.lock.compile.filenames import distribution_key
 from nox_support.lock.compile.interface import (
@@ -23,8 +25,6 @@ from nox_support.lock.compile.interface import (
 )
 from nox_support.lock.compile.progress import PROGRESS_INTERVAL, UV_HINT, compile_progress, piptools_notice
 from nox_support.lock.toolenv import distribution_version, python_for, read_stamp, tool_venv
-from nox_support.paths import display_path
-from nox_support.versions import version_sort_key
 
 # Options that shape the lock; recorded in the digest.
 BASE_OPTIONS = (

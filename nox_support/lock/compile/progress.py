@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import re
 
-from nox_support import cmd
+from nox_support.core import cmd
 
 PROGRESS_INTERVAL = 30.0
 UV_HINT = 'compiler = "uv" in [tool.nox_support] resolves the same pins and hashes much faster'

@@ -38,9 +38,11 @@ from packaging.utils import (
 )
 from packaging.version import InvalidVersion, Version
 
-from nox_support import _compat, cmd
+from nox_support import _compat
+from nox_support.core import cmd
+from nox_support.core.errors import CommandError, ResolutionError
+from nox_support.core.paths import display_path
 from nox_support.discovery import running_python
-from nox_support.errors import CommandError, ResolutionError
 from nox_support.indexconfig import read_index_config, uv_arguments
 from nox_support.lock.compile.failure import ANSI, FailedRun, explain, rerun_command
 from nox_support.lock.compile.filenames import distribution_key
@@ -49,7 +51,6 @@ from nox_support.lock.compile.interface import (
     CompilerError,
 )
 from nox_support.lock.compile.progress import PROGRESS_INTERVAL, compile_progress, uv_notice
-from nox_support.paths import display_path
 
 # Options that shape the lock; recorded in the digest.  uv already emits
 # pip/setuptools (pip-compile's --allow-unsafe) and omits index URLs by

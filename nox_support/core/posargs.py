@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from nox_support.errors import ConfigError
+from nox_support.core.errors import ConfigError
 
 
 class PosargsParser(argparse.ArgumentParser):

@@ -8,7 +8,7 @@ one will do); an existing file, or a link, is never replaced.
 Writing reports and CI output files: whole or not at all, with one clear error.
 
 Reports (``reports/audit/<service>.json``, ``reports/audit.md`` ...) are replaced atomically
-through :mod:`nox_support.atomic`, so a planted symlink is replaced, not written through.
+through :mod:`nox_support.core.atomic`, so a planted symlink is replaced, not written through.
 Files that CI owns and other steps append to (``$GITHUB_STEP_SUMMARY``, ``$GITHUB_OUTPUT``,
 ``--summary``, ``--markdown``) are appended to in one write; when that fails (disk full, a
 directory, no permission) the file is cut back to its old length.  Either way the caller gets
@@ -22,9 +22,9 @@ import os
 import stat
 from pathlib import Path
 
-from nox_support import atomic, repofiles
-from nox_support.errors import NoxSupportError
-from nox_support.paths import display_path
+from nox_support.core import atomic, repofiles
+from nox_support.core.errors import NoxSupportError
+from nox_support.core.paths import display_path
 
 REPORTS = "reports"
 """The reports directory, relative to the repository root."""

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import filelock
 
-from nox_support.errors import NoxSupportError
+from nox_support.core.errors import NoxSupportError
 
 # filelock logs every acquire and release at DEBUG, and Nox shows DEBUG: keep session logs readable.
 logging.getLogger("filelock").setLevel(logging.WARNING)

@@ -1,7 +1,7 @@
 """The single place where nox-support runs external commands.
 
 Commands are argument tuples, never shell strings.  A failure raises
-:class:`~nox_support.errors.CommandError` with the command, exit code and
+:class:`~nox_support.core.errors.CommandError` with the command, exit code and
 stderr, so callers decide what the failure means for the user.
 """
 
@@ -21,7 +21,7 @@ from pathlib import Path
 from types import FrameType
 from typing import IO
 
-from nox_support.errors import CommandError, CommandNotFoundError
+from nox_support.core.errors import CommandError, CommandNotFoundError
 
 
 @dataclass(frozen=True)

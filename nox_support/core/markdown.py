@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from nox_support.redact import redact
+from nox_support.core.redact import redact
 
 # Characters that open emphasis, code, links, images, table cells, strikethrough or math anywhere
 # in a line.  "(" and ")" need no escape once "[" and "]" have one; HTML is handled below.

@@ -5,7 +5,7 @@ A committed file is someone else's text.  ``.python-version`` committed as a sym
 ``nox`` command; a FIFO would hang it; ``/dev/zero`` would fill the memory.  :func:`read_bytes`
 refuses all of them with one :class:`RepoFileError` naming the file, and :func:`excerpt` is the
 only way a message quotes what such a file holds: short, and neutralized by
-:func:`nox_support.logsafe.field`.
+:func:`nox_support.core.logsafe.field`.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ import os
 import stat
 from pathlib import Path
 
-from nox_support import logsafe
-from nox_support.errors import NoxSupportError
-from nox_support.paths import display_path
+from nox_support.core import logsafe
+from nox_support.core.errors import NoxSupportError
+from nox_support.core.paths import display_path
 
 MAX_BYTES = 4 * 1024 * 1024
 """The largest file read from the repository (requirements, ``pyproject.toml``, metadata)."""
