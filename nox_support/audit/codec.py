@@ -128,13 +128,15 @@ def report_from_json(text: str) -> ServiceReport:
         ),
         findings=tuple(
             Finding(
-                package=f["package"],
-                version=f["version"],
-                id=f["id"],
-                aliases=tuple(f["aliases"]),
-                fix_versions=tuple(f["fix_versions"]),
-                scanner=f["scanner"],
-                summary=f["summary"],
+                vulnerability=Vulnerability(
+                    package=f["package"],
+                    version=f["version"],
+                    id=f["id"],
+                    aliases=tuple(f["aliases"]),
+                    fix_versions=tuple(f["fix_versions"]),
+                    scanner=f["scanner"],
+                    summary=f["summary"],
+                ),
                 ignored=f["ignored"],
                 ignore_reason=f["ignore_reason"],
                 note=f["note"],

@@ -18,29 +18,57 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from nox_support.audit.config import ExpiresOn, Ignore, UntilFixed
+from nox_support.audit.scanners.interface import Vulnerability
 
 if TYPE_CHECKING:
     import datetime as dt
     from collections.abc import Mapping
-
-    from nox_support.audit.scanners.interface import Vulnerability
 
 
 @dataclass(frozen=True)
 class Finding:
     """A vulnerability as reported: with its lock line and whether it is ignored."""
 
-    package: str
-    version: str
-    id: str
-    aliases: tuple[str, ...]
-    fix_versions: tuple[str, ...]
-    scanner: str
-    summary: str
+    vulnerability: Vulnerability
     ignored: bool
     ignore_reason: str | None
     note: str | None
     line: int | None
+
+    @property
+    def package(self) -> str:
+        """The affected package (as the scanner names it)."""
+        return self.vulnerability.package
+
+    @property
+    def version(self) -> str:
+        """The affected version (the locked one)."""
+        return self.vulnerability.version
+
+    @property
+    def id(self) -> str:
+        """The advisory id."""
+        return self.vulnerability.id
+
+    @property
+    def aliases(self) -> tuple[str, ...]:
+        """The advisory's other ids (CVE, GHSA ...)."""
+        return self.vulnerability.aliases
+
+    @property
+    def fix_versions(self) -> tuple[str, ...]:
+        """The versions that fix it."""
+        return self.vulnerability.fix_versions
+
+    @property
+    def scanner(self) -> str:
+        """The scanner that reported it."""
+        return self.vulnerability.scanner
+
+    @property
+    def summary(self) -> str:
+        """The advisory's summary (outside text: escape before showing)."""
+        return self.vulnerability.summary
 
 
 @dataclass(frozen=True)
@@ -87,13 +115,7 @@ def apply_policy(
             note = why_not
         findings.append(
             Finding(
-                package=vulnerability.package,
-                version=vulnerability.version,
-                id=vulnerability.id,
-                aliases=vulnerability.aliases,
-                fix_versions=vulnerability.fix_versions,
-                scanner=vulnerability.scanner,
-                summary=vulnerability.summary,
+                vulnerability=vulnerability,
                 ignored=ignored,
                 ignore_reason=reason,
                 note=note,
