@@ -13,13 +13,14 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
 from urllib.parse import unquote
 
-from nox_support.core import atomic, cmd, redact
+from nox_support.core import atomic, cmd, redact, repofiles
 from nox_support.core.errors import LockValidationError, NoxSupportError
 from nox_support.lock import digest, grammar, localfile, reqfile
 from nox_support.lock.digest import MARKER
@@ -112,15 +113,32 @@ def read_local_state(lock_path: Path, lock: ParsedLock) -> LocalFile | str | Non
 
 
 def read_lock_text(path: Path) -> str | LockMissing | LockDirectory | LockUnreadable:
-    """The UTF-8 text of the file at *path*, or why there is none to read."""
+    """The UTF-8 text of the file at *path*, or why there is none to read.
+
+    A FIFO, device or socket at a lock's path is refused before it is opened (reading a FIFO
+    would wait for a writer forever: a planted one must not hang freshness or an audit).
+    """
     try:
-        data = path.read_bytes()
+        # O_NONBLOCK: opening a FIFO returns at once; its type is then checked on the open file.
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | getattr(os, "O_NONBLOCK", 0))
     except FileNotFoundError:
         return LockMissing()
-    except IsADirectoryError:
+    except IsADirectoryError:  # pragma: no cover - POSIX opens a directory; Windows refuses here
         return LockDirectory()
     except OSError as exc:
         return LockUnreadable(f"cannot be read ({exc.strerror or exc})")
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            return LockDirectory()
+        if not stat.S_ISREG(mode):
+            return LockUnreadable(f"is {repofiles.file_kind(mode)}, not a regular file")
+        with os.fdopen(os.dup(fd), "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        return LockUnreadable(f"cannot be read ({exc.strerror or exc})")
+    finally:
+        os.close(fd)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import threading
 from dataclasses import replace
 from pathlib import Path
 
@@ -241,3 +243,25 @@ def test_a_local_file_from_before_the_local_digest_is_stale_with_a_clear_message
     )
     (outcome,) = lock_service(replace(project), project.service("api"), KEEP)
     assert isinstance(_describe(project)[0], fresh.FreshLock), outcome
+
+
+def _verdict_in_time(project: Project) -> tuple[fresh.Verdict, str]:
+    """The freshness verdict, failing (instead of hanging the suite) if reading blocks."""
+    found: list[tuple[fresh.Verdict, str]] = []
+    reader = threading.Thread(target=lambda: found.append(_describe(project)), daemon=True)
+    reader.start()
+    reader.join(timeout=20)
+    assert found, "reading the lock blocked (a FIFO waits for a writer forever)"
+    return found[0]
+
+
+@pytest.mark.parametrize("planted", ["requirements.txt", "requirements.local.txt"])
+def test_a_fifo_planted_at_a_lock_or_its_local_file_is_refused_at_once(tmp_path: Path, planted: str) -> None:
+    project = _project(tmp_path, local=True)
+    target = project.root / "services/api" / planted
+    target.unlink()
+    os.mkfifo(target)
+    verdict, message = _verdict_in_time(project)
+    assert isinstance(verdict, fresh.UnreadableLock | fresh.StaleLocalFile)
+    assert f"{planted} is a FIFO (named pipe), not a regular file" in message
+    assert 'nox -s "lock(api)"' in message
