@@ -32,10 +32,13 @@ def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def pytest_configure(config: pytest.Config) -> None:
     """Keep PYTEST_ADDOPTS (``.ci/run`` adds ``--cov`` there) from the pytest runs tests start.
 
-    This run has already read it; the service venvs those runs use have no pytest-cov.
+    This run has already read it; the service venvs those runs use have no pytest-cov.  The
+    pytest-xdist controller runs no test and keeps it: its workers, started after this hook,
+    read ``--cov`` from it (each worker then drops it in its own ``pytest_configure``).
     """
-    del config
-    os.environ.pop("PYTEST_ADDOPTS", None)
+    controller = not hasattr(config, "workerinput") and bool(getattr(config.option, "numprocesses", None))
+    if not controller:
+        os.environ.pop("PYTEST_ADDOPTS", None)
 
 
 @pytest.fixture(autouse=True)

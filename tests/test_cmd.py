@@ -14,6 +14,7 @@ import pytest
 
 from nox_support.core import cmd
 from nox_support.core.errors import CommandError, CommandNotFoundError
+from tests.signals import default_signals
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -82,20 +83,13 @@ cmd.run(("sh", "-c", script))
 """
 
 
-def _default_signals() -> None:
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, signal.SIG_DFL)
-
-
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl-C"])
 def test_children_die_with_the_session(tmp_path: Path, signum: signal.Signals) -> None:
     pidfile = tmp_path / "grandchild.pid"
     session = subprocess.Popen(
         [sys.executable, "-c", _SESSION.format(root=str(ROOT), pidfile=pidfile)],
         stderr=subprocess.DEVNULL,
-        # As from a terminal: a suite started in the background, or under `nox -s latest`, inherits
-        # SIGINT (and its children SIGTERM) ignored, which no user's session has.
-        preexec_fn=_default_signals,  # noqa: PLW1509 - only resets signal dispositions
+        preexec_fn=default_signals,  # noqa: PLW1509 - only resets signal dispositions
     )
     try:
         _wait_for(pidfile.exists, "the grandchild to start")

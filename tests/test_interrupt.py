@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.repos import ROOT, monorepo
+from tests.signals import default_signals
 
 # Runs lock_service in a child process; PHASE decides where it blocks until signalled.
 DRIVER = r"""
@@ -21,6 +22,7 @@ from dataclasses import replace
 from pathlib import Path
 sys.path.insert(0, sys.argv[3])
 from nox_support.lock import orchestrate as lock
+from nox_support.lock.compile.interface import KeepPins
 from nox_support.project import Project
 from tests.fakes import FakeCompiler
 
@@ -45,7 +47,7 @@ if phase == "write":
     os.fsync = slow_fsync
 
 project = Project.load(root)
-args = lock.LockArgs(lock.KeepPins(), force=True)
+args = lock.LockArgs(KeepPins(), force=True)
 lock.lock_service(replace(project, compiler=compiler), project.service("api"), args)
 """
 
@@ -53,10 +55,11 @@ REAL_DRIVER = r"""
 import os, sys
 from pathlib import Path
 from nox_support.lock import orchestrate as lock
+from nox_support.lock.compile.interface import KeepPins
 from nox_support.project import Project
 root = Path(sys.argv[1])
 project = Project.load(root)
-args = lock.LockArgs(lock.KeepPins(), force=True)
+args = lock.LockArgs(KeepPins(), force=True)
 # Only the compiler process started below sees these: this process already ran its sitecustomize.
 os.environ["NOX_SUPPORT_TEST_BLOCK"] = str(root / "ready")
 os.environ["NOX_SUPPORT_TEST_PHASE"] = sys.argv[2]
@@ -97,6 +100,7 @@ def _start(
         cwd=root,
         env=env,
         start_new_session=True,  # its own process group, like a terminal job
+        preexec_fn=default_signals,  # noqa: PLW1509 - only resets signal dispositions
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )

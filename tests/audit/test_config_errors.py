@@ -9,6 +9,7 @@ import pytest
 
 from nox_support.audit.config import ExpiresOn, UntilFixed, load_audit_settings, parse_audit_settings
 from nox_support.core.errors import ConfigError
+from nox_support.core.repofiles import RepoFileError
 from tests.repos import write
 
 WHERE = "pyproject.toml [tool.nox_support.audit]"
@@ -44,7 +45,13 @@ BAD_TABLES: dict[str, tuple[dict[str, object], str]] = {
         f"{WHERE} scanners: unknown scanner 'bandit'\n  hint: use pip-audit, safety",
     ),
     "empty osv_url": ({"osv_url": ""}, f"{WHERE} osv_url must be a non-empty string"),
-    "negative timeout": ({"timeout": -1}, f"{WHERE} timeout = -1 must be a non-negative number"),
+    "negative timeout": (
+        {"timeout": -1},
+        (
+            f"{WHERE} timeout = -1 must be a non-negative number\n"
+            "  hint: write a finite number such as 14 (not nan or inf); leave it out for its default"
+        ),
+    ),
 }
 
 
@@ -109,7 +116,8 @@ def test_an_ignore_file_that_is_not_a_string_missing_or_unreadable_is_one_error(
     assert info.value.hint == "it must be TOML with [[ignore]] tables"
 
     (tmp_path / "a-directory").mkdir()
-    with pytest.raises(ConfigError) as info:
+    with pytest.raises(RepoFileError) as refused:
         _load(tmp_path, "a-directory")
-    assert str(info.value).startswith("a-directory: cannot read: ")
-    assert info.value.hint == "it must be TOML with [[ignore]] tables"
+    assert str(refused.value) == (
+        "a-directory is a directory, not a regular file\n  hint: replace a-directory with a regular file"
+    )
