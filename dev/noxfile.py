@@ -34,7 +34,16 @@ OLDEST_PYTHON = "3.10"  # pyproject.toml's requires-python
 # The test tools of the minimums run keep the development lock's versions: the check is about
 # nox-support's runtime floors. pip is one of them (pyproject.toml: pip>=23), so the minimums
 # run holds the tests to the oldest pip as well as the development lock holds them to the newest.
-TEST_TOOLS = ("pytest", "hypothesis", "types-pyyaml", "iniconfig", "pluggy", "pygments")
+TEST_TOOLS = (
+    "pytest",
+    "pytest-xdist",
+    "execnet",
+    "hypothesis",
+    "types-pyyaml",
+    "iniconfig",
+    "pluggy",
+    "pygments",
+)
 
 # A subset that exercises every dependency whose floor is declared (nox, pip-tools, pip-audit, uv,
 # filelock, packaging, PyYAML): locking with both compilers, freshness, venv sync, the in-process
@@ -117,7 +126,7 @@ def minimums(session: nox.Session) -> None:
     """Run the tests on the lowest versions of nox-support's direct dependencies (true floors)."""
     session.chdir(ROOT)
     _install_locked(session, MINIMUMS_LOCK)
-    selection = session.posargs or (*SUBSET, *DESELECTED)
+    selection = session.posargs or ("-n", "auto", "--dist", "loadfile", *SUBSET, *DESELECTED)
     session.run("python", "-m", "pytest", "-q", "-p", "no:cacheprovider", *selection)
 
 
