@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 from nox_support.core import logsafe
 from nox_support.core.errors import NoxSupportError
@@ -36,6 +39,33 @@ class RepoFileError(NoxSupportError):
     """A file read from the repository is outside it, not a regular file, or too large."""
 
 
+class NotRegularFileError(OSError):
+    """A path opened for reading is a directory, FIFO, device or socket (*mode* says which)."""
+
+    def __init__(self, path: Path, mode: int) -> None:
+        super().__init__(f"{path} is {file_kind(mode)}, not a regular file")
+        self.mode = mode
+
+
+@contextmanager
+def open_regular(path: Path, *, follow: bool = True) -> Iterator[BinaryIO]:
+    """*path* open for reading if it is a regular file, else :class:`NotRegularFileError`.
+
+    The one way nox-support opens a file someone else may have planted: ``O_NONBLOCK`` so that
+    opening a FIFO returns at once instead of waiting for a writer, then the type is checked on
+    the open file (no race with a rename); without *follow*, a symlink at *path* is not opened.
+    Other failures are the :class:`OSError` of :func:`os.open`.
+    """
+    flags = os.O_RDONLY | os.O_CLOEXEC | getattr(os, "O_NONBLOCK", 0)
+    if not follow:
+        flags |= getattr(os, "O_NOFOLLOW", 0)
+    with os.fdopen(os.open(path, flags), "rb") as handle:
+        mode = os.fstat(handle.fileno()).st_mode
+        if not stat.S_ISREG(mode):
+            raise NotRegularFileError(path, mode)
+        yield handle
+
+
 def read_bytes(path: Path, root: Path, *, limit: int = MAX_BYTES) -> bytes:
     """The content of *path*, a regular file that resolves inside *root*, of at most *limit* bytes.
 
@@ -49,18 +79,12 @@ def read_bytes(path: Path, root: Path, *, limit: int = MAX_BYTES) -> bytes:
         raise RepoFileError(
             msg, hint=f"replace {shown} with a regular file (nothing outside the repository is read)"
         )
-    # O_NONBLOCK: opening a FIFO must not wait for a writer; O_NOFOLLOW: the resolved name is it.
-    flags = os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0)
-    fd = os.open(resolved, flags)
     try:
-        status = os.fstat(fd)
-        if not stat.S_ISREG(status.st_mode):
-            msg = f"{shown} is {file_kind(status.st_mode)}, not a regular file"
-            raise RepoFileError(msg, hint=f"replace {shown} with a regular file")
-        with os.fdopen(os.dup(fd), "rb") as handle:
+        with open_regular(resolved, follow=False) as handle:  # the resolved name is the file
             data = handle.read(limit + 1)
-    finally:
-        os.close(fd)
+    except NotRegularFileError as exc:
+        msg = f"{shown} is {file_kind(exc.mode)}, not a regular file"
+        raise RepoFileError(msg, hint=f"replace {shown} with a regular file") from None
     if len(data) > limit:
         msg = f"{shown} is larger than {limit // 1024} KiB"
         raise RepoFileError(

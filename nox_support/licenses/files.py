@@ -9,10 +9,9 @@ its first lines, and a venv is not trusted to hold small files.
 
 from __future__ import annotations
 
-import os
-import stat
 from pathlib import Path, PurePosixPath
 
+from nox_support.core import repofiles
 from nox_support.licenses.spdx import Detected, LicenceFile, Unknown, detect, wants_licence_file
 from nox_support.venv.sitemeta import DistMetadata
 
@@ -56,15 +55,8 @@ def _usual_names(dist_info: Path) -> list[str]:
 
 def _read_start(path: Path) -> str | None:
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | getattr(os, "O_NONBLOCK", 0))
-    except OSError:
+        with repofiles.open_regular(path, follow=False) as handle:
+            data = handle.read(READ_LIMIT)
+    except OSError:  # missing, a link, not a regular file (NotRegularFileError), unreadable
         return None
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return None
-        data = os.read(fd, READ_LIMIT)
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
     return data.decode("utf-8", errors="replace")

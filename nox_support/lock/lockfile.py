@@ -115,30 +115,23 @@ def read_local_state(lock_path: Path, lock: ParsedLock) -> LocalFile | str | Non
 def read_lock_text(path: Path) -> str | LockMissing | LockDirectory | LockUnreadable:
     """The UTF-8 text of the file at *path*, or why there is none to read.
 
-    A FIFO, device or socket at a lock's path is refused before it is opened (reading a FIFO
-    would wait for a writer forever: a planted one must not hang freshness or an audit).
+    A FIFO, device or socket at a lock's path is refused without waiting on it
+    (:func:`~nox_support.core.repofiles.open_regular`): a planted one must not hang freshness
+    or an audit.
     """
     try:
-        # O_NONBLOCK: opening a FIFO returns at once; its type is then checked on the open file.
-        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | getattr(os, "O_NONBLOCK", 0))
+        with repofiles.open_regular(path) as handle:
+            data = handle.read()
     except FileNotFoundError:
         return LockMissing()
     except IsADirectoryError:  # pragma: no cover - POSIX opens a directory; Windows refuses here
         return LockDirectory()
-    except OSError as exc:
-        return LockUnreadable(f"cannot be read ({exc.strerror or exc})")
-    try:
-        mode = os.fstat(fd).st_mode
-        if stat.S_ISDIR(mode):
+    except repofiles.NotRegularFileError as exc:
+        if stat.S_ISDIR(exc.mode):
             return LockDirectory()
-        if not stat.S_ISREG(mode):
-            return LockUnreadable(f"is {repofiles.file_kind(mode)}, not a regular file")
-        with os.fdopen(os.dup(fd), "rb") as handle:
-            data = handle.read()
+        return LockUnreadable(f"is {repofiles.file_kind(exc.mode)}, not a regular file")
     except OSError as exc:
         return LockUnreadable(f"cannot be read ({exc.strerror or exc})")
-    finally:
-        os.close(fd)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -16,6 +16,7 @@ import stat
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from nox_support.core import repofiles
 from nox_support.lock.inputs import metadata_files
 
 if TYPE_CHECKING:
@@ -56,19 +57,16 @@ def _fingerprint_files(requirement: LocalRequirement) -> list[Path]:
 
 def _content_digest(path: Path) -> str | None:
     """sha256 of a regular file's bytes; its kind for anything else; ``None`` when it is gone."""
+    digest = hashlib.sha256()
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except OSError:
+        with repofiles.open_regular(path) as handle:
+            try:
+                while chunk := handle.read(_CHUNK):
+                    digest.update(chunk)
+            except OSError as exc:
+                return f"unreadable ({exc.errno})"
+    except repofiles.NotRegularFileError as exc:
+        return f"not a regular file ({stat.filemode(exc.mode)})"
+    except OSError:  # gone since the walk found it
         return None
-    try:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
-            return f"not a regular file ({stat.filemode(mode)})"
-        digest = hashlib.sha256()
-        while chunk := os.read(fd, _CHUNK):
-            digest.update(chunk)
-        return digest.hexdigest()
-    except OSError as exc:
-        return f"unreadable ({exc.errno})"
-    finally:
-        os.close(fd)
+    return digest.hexdigest()
