@@ -30,7 +30,7 @@ from nox_support.config import Settings
 from nox_support.core import redact, repofiles
 from nox_support.core.errors import ConfigError, RequirementsFileError
 from nox_support.discovery import Layer, Service
-from nox_support.lock import lockfile, pylock, reqfile, reqoptions
+from nox_support.lock import lockfile, lockformat, reqfile, reqoptions
 from nox_support.lock import pyproject_inputs as pp
 from nox_support.lock import uv_workspace as uvw
 from nox_support.lock.digest import InputFile, Inputs
@@ -340,10 +340,8 @@ def _canonical_requirements(content: bytes, shown: str) -> bytes:
 
 
 def _pins(content: bytes, shown: str) -> bytes:
-    text = _decode(content, shown)
-    if pylock.is_pylock_name(Path(shown).name):  # a PEP 751 main lock: the pins it installs
-        return pylock.pins_text(text).encode("utf-8")
-    return lockfile.pins_as_constraints(text, path=shown).encode("utf-8")
+    # Either format (a PEP 751 main lock gives the pins it installs): the one dispatch, lockformat's.
+    return lockformat.pins_text(Path(shown), _decode(content, shown), path=shown).encode("utf-8")
 
 
 def _refuse_abbreviations(entries: tuple[reqfile.Entry, ...], shown: str) -> None:
