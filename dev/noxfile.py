@@ -16,7 +16,6 @@ reaches the suite only when ``lock`` is run on purpose; ``latest`` finds a break
 
 from __future__ import annotations
 
-import re
 import sys
 from pathlib import Path
 
@@ -73,8 +72,6 @@ DESELECTED = (
     "tests/audit/test_nox_e2e.py::test_two_runs_on_one_service_at_once",
 )
 
-_PIN = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)==(?P<version>\S+?)\s*(?:;.*?)?\s*\\?$")
-
 
 def _uv_compile(session: nox.Session, output: Path, *args: str) -> None:
     """``uv pip compile`` of pyproject.toml into a hashed, universal lock (no index URL in it)."""
@@ -87,16 +84,19 @@ def _uv_compile(session: nox.Session, output: Path, *args: str) -> None:
     )  # fmt: skip
 
 
-def _pins(lock: Path, names: tuple[str, ...]) -> list[str]:
-    """``name==version`` of *names* in *lock* (every marker variant; pure over the file's text)."""
+def _pins(session: nox.Session, lock: Path, names: tuple[str, ...]) -> list[str]:
+    """``name==version [; marker]`` of *names* in *lock* (every marker variant), read by the lock grammar."""
+    from nox_support.lock.grammar import read_pins  # noqa: PLC0415 - installed next to this Nox
+
+    pins = read_pins(lock.read_text(encoding="utf-8"))
+    if not isinstance(pins, tuple):
+        session.error(f"{lock.relative_to(ROOT)} is not a lock: line {pins.line}, {pins.reason}")
     wanted = {n.lower() for n in names}
-    found = []
-    for line in lock.read_text(encoding="utf-8").splitlines():
-        match = _PIN.match(line)
-        if match and match["name"].lower() in wanted:
-            marker = line.split(";", 1)[1].rstrip(" \\") if ";" in line else ""
-            found.append(f"{match['name']}=={match['version']}" + (f" ; {marker.strip()}" if marker else ""))
-    return found
+    return [
+        f"{pin.name}=={pin.version}" + (f" ; {pin.marker}" if pin.marker else "")
+        for pin in pins
+        if pin.name in wanted
+    ]
 
 
 @nox.session(venv_backend="none", default=False)
@@ -108,7 +108,7 @@ def lock(session: nox.Session) -> None:
     _uv_compile(session, DEV_LOCK, "--extra", "test", *session.posargs)
     tmp = Path(session.create_tmp())
     tools = tmp / "test-tools.txt"
-    tools.write_text("".join(f"{pin}\n" for pin in _pins(DEV_LOCK, TEST_TOOLS)), encoding="utf-8")
+    tools.write_text("".join(f"{pin}\n" for pin in _pins(session, DEV_LOCK, TEST_TOOLS)), encoding="utf-8")
     extra = tmp / "minimums.in"
     extra.write_text("".join(f"{name}\n" for name in TEST_TOOLS), encoding="utf-8")
     _uv_compile(
