@@ -59,10 +59,16 @@ def open_regular(path: Path, *, follow: bool = True) -> Iterator[BinaryIO]:
     flags = os.O_RDONLY | os.O_CLOEXEC | getattr(os, "O_NONBLOCK", 0)
     if not follow:
         flags |= getattr(os, "O_NOFOLLOW", 0)
-    with os.fdopen(os.open(path, flags), "rb") as handle:
-        mode = os.fstat(handle.fileno()).st_mode
-        if not stat.S_ISREG(mode):
-            raise NotRegularFileError(path, mode)
+    fd = os.open(path, flags)
+    try:
+        mode = os.fstat(fd).st_mode  # before fdopen, which refuses a directory with its own error
+    except OSError:
+        os.close(fd)
+        raise
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        raise NotRegularFileError(path, mode)
+    with os.fdopen(fd, "rb") as handle:
         yield handle
 
 
