@@ -29,11 +29,10 @@ from __future__ import annotations
 import functools
 import re
 
-from packaging.markers import InvalidMarker, Marker
-from packaging.utils import canonicalize_name
-
 from nox_support.core import redact
-from nox_support.lock import digest
+from nox_support.core.errors import LockValidationError
+from nox_support.lock import digest, fastlock
+from nox_support.lock.digest import RecordedLine
 from nox_support.lock.model import (
     LocalEntry,
     LocalFile,
@@ -47,7 +46,7 @@ from nox_support.lock.model import (
     describe_off_grammar,
 )
 
-_NAME = r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?"
+_NAME = fastlock.NAME
 _EXTRAS = rf"\[\s*(?P<extras>{_NAME}(?:\s*,\s*{_NAME})*)\s*\]"
 _PIN = re.compile(
     rf"(?P<name>{_NAME})(?:{_EXTRAS})?==(?P<version>[A-Za-z0-9][A-Za-z0-9.!+_-]*)"
@@ -62,7 +61,26 @@ _EXCERPT = 60
 
 
 def read_lock(text: str, path: str) -> ParsedLock | TextProblem:
-    """The lock in *text* (*path* names it), or why it cannot be used."""
+    """The lock in *text* (*path* names it), or why it cannot be used.
+
+    A lock in the shape compilers write is checked in one pass (:mod:`~nox_support.lock.fastlock`,
+    which accepts only what the line reader accepts); any other text line by line, which names
+    the first line off the grammar.  The pins are read when someone asks for them.
+    """
+    if not text.strip():
+        return LockUnmarked("is empty" if not text else "holds only whitespace")
+    common = fastlock.read(text)
+    if common is not None:
+        recorded = digest.parse_line(common.digest_line)
+        if recorded is not None:
+            if common.body_digest != recorded.body:
+                return LockAltered(recorded)
+            return _parsed(text, path, recorded, common.digest_line)
+    return read_lock_by_line(text, path)
+
+
+def read_lock_by_line(text: str, path: str) -> ParsedLock | TextProblem:
+    """:func:`read_lock` without its fast path: the grammar itself, line by line."""
     if not text.strip():
         return LockUnmarked("is empty" if not text else "holds only whitespace")
     split = digest.split(text)
@@ -80,15 +98,29 @@ def read_lock(text: str, path: str) -> ParsedLock | TextProblem:
         return LockOffGrammar(recorded, pins)
     if digest.body_digest(split.body) != recorded.body:
         return LockAltered(recorded)
+    return _parsed(text, path, recorded, split.line)
+
+
+def _parsed(text: str, path: str, recorded: RecordedLine, digest_line: str) -> ParsedLock:
     note = _NOTE.search(text)
     return ParsedLock(
         path=path,
         recorded=recorded,
-        digest_line=split.line,
-        packages=pins,
+        digest_line=digest_line,
         local_file=note.group("file") if note else None,
         text=text,
+        pins=_checked_pins,
     )
+
+
+def _checked_pins(text: str) -> tuple[LockedPackage, ...]:
+    """The pins of a lock :func:`read_lock` accepted (read when first asked for, then remembered)."""
+    pins = read_pins(text)
+    if isinstance(pins, OffGrammar):  # pragma: no cover - read_lock accepted the text
+        msg = f"a lock's line {pins.line} ({pins.excerpt}) is {pins.reason}, though the lock was accepted"
+        hint = "report this as a bug in nox-support; nothing was installed from it"
+        raise LockValidationError(msg, hint=hint)
+    return pins
 
 
 def read_pins(text: str, *, compiler_output: bool = False) -> tuple[LockedPackage, ...] | OffGrammar:
@@ -311,15 +343,5 @@ def _off(number: int, line: str, reason: str) -> OffGrammar:
     return OffGrammar(line=number, excerpt=repr(shown), reason=reason)
 
 
-@functools.lru_cache(maxsize=1024)
-def _valid_marker(text: str) -> bool:
-    try:
-        Marker(text)
-    except InvalidMarker:
-        return False
-    return bool(text)
-
-
-@functools.lru_cache(maxsize=8192)
-def _canonical(name: str) -> str:
-    return canonicalize_name(name)
+_valid_marker = fastlock.valid_marker
+_canonical = fastlock.canonical

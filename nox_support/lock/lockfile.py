@@ -22,7 +22,7 @@ from urllib.parse import unquote
 
 from nox_support.core import atomic, cmd, redact, repofiles
 from nox_support.core.errors import LockValidationError, NoxSupportError
-from nox_support.lock import digest, grammar, localfile, reqfile
+from nox_support.lock import digest, fastlock, grammar, localfile, reqfile
 from nox_support.lock.digest import MARKER
 from nox_support.lock.model import (
     LocalFile,
@@ -203,6 +203,9 @@ def pins_as_constraints(text: str, *, path: str) -> str:
     by content, so a main lock constraining several layers is read once); any other text (a
     lock written by hand, before adoption) as pip reads a requirements file.
     """
+    heads = fastlock.pin_heads(text)
+    if heads is not None:
+        return "".join(f"{name}=={version}\n" for name, version in heads)
     pins = grammar.read_pins(text)
     if isinstance(pins, tuple):
         return "".join(f"{pin.name}=={pin.version}\n" for pin in pins)

@@ -57,13 +57,14 @@ def inspect(text: str, *, path: str) -> ParsedLock | TextProblem:
         return LockOffGrammar(recorded, problem)
     if pylock.body_digest(split.body) != recorded.body:
         return LockAltered(recorded)
+    packages = pylock.locked_packages(parsed.lock)
     return ParsedLock(
         path=path,
         recorded=recorded,
         digest_line=split.inputs_line,
-        packages=pylock.locked_packages(parsed.lock),
         local_file=None,
         text=text,
+        pins=lambda _text: packages,
     )
 
 

@@ -8,10 +8,13 @@ lines.  Its local packages file is read into a :class:`LocalFile` the same way.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from nox_support.lock.digest import RecordedLine
 
 _INPUT_FILE_PREFIXES = ("-r ", "-c ")
@@ -69,10 +72,16 @@ class ParsedLock:
     """The lock as shown in messages (relative to the repository root)."""
     recorded: RecordedLine
     digest_line: str
-    packages: tuple[LockedPackage, ...]
     local_file: str | None
     """The local packages file the lock names (``requirements.local.txt``), if any."""
     text: str
+    pins: Callable[[str], tuple[LockedPackage, ...]] = field(repr=False, compare=False)
+    """Reads the pins of ``text``, which has been checked against the lock's grammar."""
+
+    @functools.cached_property
+    def packages(self) -> tuple[LockedPackage, ...]:
+        """The pins, read from ``text`` when first asked for (a no-op ``freshness`` never asks)."""
+        return self.pins(self.text)
 
     def package(self, name: str) -> LockedPackage | None:
         """The pin of *name* (canonical), if the lock has one."""
