@@ -25,7 +25,7 @@ from nox_support.ci.settings import load_ci_settings
 from nox_support.core.errors import NoxSupportError
 from nox_support.core.outputs import reports_dir
 from nox_support.discovery import NoTests, Service, find_tests
-from nox_support.lock import lockformat, reqfile
+from nox_support.lock import lockformat
 from nox_support.lock.freshness import require_fresh
 from nox_support.lock.model import LockMissing, ParsedLock
 from nox_support.lock.regenerate import regenerate_command
@@ -121,21 +121,12 @@ def require_pytest(service: Service, locks: tuple[Path, ...]) -> None:
     dev_input = f"{service.relpath}/requirements-{DEV_LAYER}.in"
     lock_cmd = regenerate_command(service.name)
     for lock in locks:
-        if lockformat.is_pylock(lock):  # read into the lock model: freshness has refused a bad one
-            state = lockformat.read_state(lock, shown=f"{service.relpath}/{lock.name}")
-            if isinstance(state, LockMissing):
-                msg = f"{service.name}: {lock.name} does not exist"
-                raise ServiceTestsError(msg, hint=f"create it with {lock_cmd}")
-            if isinstance(state, ParsedLock) and state.package("pytest") is not None:
-                return
-            continue
-        try:
-            text = lock.read_text(encoding="utf-8")
-        except FileNotFoundError:
+        # Read into the lock model, either format (require_fresh has refused a lock it cannot use).
+        state = lockformat.read_state(lock, shown=f"{service.relpath}/{lock.name}")
+        if isinstance(state, LockMissing):
             msg = f"{service.name}: {lock.name} does not exist"
-            raise ServiceTestsError(msg, hint=f"create it with {lock_cmd}") from None
-        entries = reqfile.parse(text, path=f"{service.relpath}/{lock.name}")
-        if any(isinstance(e, reqfile.NamedRequirement) and e.name == "pytest" for e in entries):
+            raise ServiceTestsError(msg, hint=f"create it with {lock_cmd}")
+        if isinstance(state, ParsedLock) and state.package("pytest") is not None:
             return
     if len(locks) == 1:
         msg = f"{service.name} has tests but no dev lock to run them with"
