@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
 from nox_support.core import logsafe
 from nox_support.core.errors import NoxSupportError
-from nox_support.core.paths import display_path
+from nox_support.core.paths import display_path, is_within, real_path
 
 MAX_BYTES = 4 * 1024 * 1024
 """The largest file read from the repository (requirements, ``pyproject.toml``, metadata)."""
@@ -42,13 +42,13 @@ class RepoFileError(NoxSupportError):
 class NotRegularFileError(OSError):
     """A path opened for reading is a directory, FIFO, device or socket (*mode* says which)."""
 
-    def __init__(self, path: Path, mode: int) -> None:
+    def __init__(self, path: str | os.PathLike[str], mode: int) -> None:
         super().__init__(f"{path} is {file_kind(mode)}, not a regular file")
         self.mode = mode
 
 
 @contextmanager
-def open_regular(path: Path, *, follow: bool = True) -> Iterator[BinaryIO]:
+def open_regular(path: str | os.PathLike[str], *, follow: bool = True) -> Iterator[BinaryIO]:
     """*path* open for reading if it is a regular file, else :class:`NotRegularFileError`.
 
     The one way nox-support opens a file someone else may have planted: ``O_NONBLOCK`` so that
@@ -78,24 +78,54 @@ def read_bytes(path: Path, root: Path, *, limit: int = MAX_BYTES) -> bytes:
     A missing file raises :class:`FileNotFoundError` (callers say what it should have been); any
     other refusal is a :class:`RepoFileError`; an unreadable file is an :class:`OSError`.
     """
-    shown = display_path(path, root)
-    resolved = path.resolve()
-    if not resolved.is_relative_to(root.resolve()):
-        msg = f"{shown} is a link to a file outside the repository"
+    return _read(real_path(path), real_path(root), limit=limit, shown=lambda: display_path(path, root))
+
+
+def read_resolved(
+    real: str, real_root: str, *, named: str | os.PathLike[str] | None = None, limit: int = MAX_BYTES
+) -> bytes:
+    """:func:`read_bytes` of a path already resolved: *real* and *real_root* from :func:`os.path.realpath`.
+
+    For a caller that resolved the path for its own checks: the same refusals, without resolving
+    it again.  A message names the file as *named* (the path as the caller found it), else *real*,
+    relative to the root.
+    """
+    return _read(
+        real, real_root, limit=limit, shown=lambda: display_path(Path(named or real), Path(real_root))
+    )
+
+
+def _read(real: str, real_root: str, *, limit: int, shown: Callable[[], str]) -> bytes:
+    if not is_within(real, real_root):
+        name = shown()
+        msg = f"{name} is a link to a file outside the repository"
         raise RepoFileError(
-            msg, hint=f"replace {shown} with a regular file (nothing outside the repository is read)"
+            msg, hint=f"replace {name} with a regular file (nothing outside the repository is read)"
         )
     try:
-        with open_regular(resolved, follow=False) as handle:  # the resolved name is the file
-            data = handle.read(limit + 1)
+        with open_regular(real, follow=False) as handle:  # the resolved name is the file
+            data = _read_at_most(handle, limit + 1)
     except NotRegularFileError as exc:
-        msg = f"{shown} is {file_kind(exc.mode)}, not a regular file"
-        raise RepoFileError(msg, hint=f"replace {shown} with a regular file") from None
+        name = shown()
+        msg = f"{name} is {file_kind(exc.mode)}, not a regular file"
+        raise RepoFileError(msg, hint=f"replace {name} with a regular file") from None
     if len(data) > limit:
-        msg = f"{shown} is larger than {limit // 1024} KiB"
+        msg = f"{shown()} is larger than {limit // 1024} KiB"
         raise RepoFileError(
             msg, hint="a file nox-support reads from the repository is small text; check what it is"
         )
+    return data
+
+
+def _read_at_most(handle: BinaryIO, most: int) -> bytes:
+    """Up to *most* bytes of a regular file, asking for what its size says (plus one to see growth).
+
+    ``read(most)`` would allocate *most* bytes first: 4 MiB for every small file read.
+    """
+    size = os.fstat(handle.fileno()).st_size
+    data = handle.read(min(size + 1, most))
+    if size < len(data) < most:  # it grew since: read on, up to the bound
+        data += handle.read(most - len(data))
     return data
 
 

@@ -18,7 +18,6 @@ enters as the pins the compiler is constrained by.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -27,10 +26,11 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from nox_support.config import Settings
-from nox_support.core import redact, repofiles
+from nox_support.core import repofiles
 from nox_support.core.errors import ConfigError, RequirementsFileError
+from nox_support.core.paths import is_within, real_path, relative_posix
 from nox_support.discovery import Layer, Service
-from nox_support.lock import lockfile, lockformat, reqfile, reqoptions
+from nox_support.lock import inputfile, lockformat, reqfile
 from nox_support.lock import pyproject_inputs as pp
 from nox_support.lock import uv_workspace as uvw
 from nox_support.lock.digest import InputFile, Inputs
@@ -64,45 +64,49 @@ class CollectedInputs:
 
     files: tuple[InputFile, ...]
     local_packages: tuple[LocalInput, ...]
-    paths: tuple[Path, ...]
+    read: tuple[str, ...]
+    """The files read, as :attr:`paths` gives them (kept as strings: most runs never ask)."""
     declared: str | None = None
     """For a layer declared in ``pyproject.toml``: the requirements file text that is compiled."""
+
+    @property
+    def paths(self) -> tuple[Path, ...]:
+        """The files read."""
+        return tuple(Path(path) for path in self.read)
 
 
 def constraint_files(root: Path, settings: Settings) -> tuple[Path, ...]:
     """The shared constraints files, checked to exist."""
-    paths = []
+    return tuple(Path(real) for real in _constraint_files(real_path(root), settings))
+
+
+def _constraint_files(real_root: str, settings: Settings) -> tuple[str, ...]:
+    reals = []
     for name in settings.constraints:
-        path = (root / name).resolve()
-        if not path.is_file():
+        real = real_path(os.path.join(real_root, name))  # noqa: PTH118 - see _Collector
+        if not os.path.isfile(real):  # noqa: PTH113 - see _Collector
             msg = f"shared constraints file {name!r} does not exist (from [tool.nox_support] constraints)"
             raise ConfigError(msg, hint="create the file or remove it from pyproject.toml")
-        paths.append(path)
-    return tuple(paths)
+        reals.append(real)
+    return tuple(reals)
 
 
 def collect(root: Path, service: Service, layer: Layer, settings: Settings) -> CollectedInputs:
     """Read every input of *layer*; names are relative to the service directory."""
-    collector = _Collector(root.resolve(), service, follow_uv_sources=settings.compiler == "uv")
+    real_root = real_path(root)
+    collector = _Collector(real_root, service, follow_uv_sources=settings.compiler == "uv")
     if layer.section is None:
         collector.add_requirements(layer.source, via=None)
     else:
         collector.add_declared(layer.source, layer.section)
-    for path in constraint_files(root, settings):
-        collector.add_requirements(path, via=None)
+    for real in _constraint_files(real_root, settings):
+        collector.add_requirements(real, via=None, real=real)
     if layer.constrained_by is not None:
-        shown = collector.display(layer.constrained_by)
-        collector.add_file(
-            layer.constrained_by,
-            via=layer.source.name,
-            line=None,
-            missing_hint=f"lock the main layer first: {regenerate_command(service.name)}",
-            canonical=lambda content: _pins(content, shown),
-        )
+        collector.add_main_lock(layer.constrained_by, via=layer.source.name)
     return CollectedInputs(
         files=tuple(collector.files.values()),
         local_packages=tuple(collector.packages),
-        paths=tuple(collector.paths),
+        read=tuple(collector.paths),
         declared=collector.declared,
     )
 
@@ -113,21 +117,31 @@ def inputs_for(collected: CollectedInputs, *, python: str, compiler: str, option
 
 
 class _Collector:
-    def __init__(self, root: Path, service: Service, *, follow_uv_sources: bool) -> None:
-        self.root = root
+    """Reads the inputs of one layer.
+
+    Paths are strings from :func:`os.path.realpath` (``os.path`` rather than :mod:`pathlib`): this
+    runs for every lock of every no-op run, where pathlib's objects cost more than the reads.
+    """
+
+    def __init__(self, real_root: str, service: Service, *, follow_uv_sources: bool) -> None:
+        self.real_root = real_root
+        self.root = Path(real_root)
+        self.root_prefix = real_root if real_root.endswith(os.sep) else real_root + os.sep
         self.service = service
+        self.directory = os.fspath(service.directory)
         self.follow_uv_sources = follow_uv_sources
         self.files: dict[str, InputFile] = {}
-        self.paths: list[Path] = []
+        self.paths: list[str] = []
         self.packages: list[LocalInput] = []
+        self.package_reals: set[str] = set()
         self.followed: set[Path] = set()
         self.declared: str | None = None
 
     def add_part(self, path: Path, label: str, content: bytes) -> None:
         """One part of a TOML file (``pyproject.toml [project] dependencies``) as an input."""
         self.files[f"{self.name(path)} {label}"] = InputFile(f"{self.name(path)} {label}", content)
-        if path not in self.paths:
-            self.paths.append(path)
+        if os.fspath(path) not in self.paths:
+            self.paths.append(os.fspath(path))
 
     def add_declared(self, pyproject: Path, section: pp.Section) -> None:
         """The requirements of *section*: digested as written, compiled with local sources as paths."""
@@ -144,7 +158,7 @@ class _Collector:
         if workspace is not None:
             self.add_workspace(workspace)
         self.declared = "".join(f"{line}\n" for line in lines)
-        _refuse_credentials(self.declared, shown)
+        inputfile.refuse_credentials(reqfile.logical_lines(self.declared), shown)
         entries = reqfile.parse(self.declared, path=f"{shown} {section.label}")
         for local in reqfile.local_paths(entries):
             self.add_local_package(local.path, shown, None)
@@ -204,29 +218,49 @@ class _Collector:
             target = uvw.source_directory(name, source, base, workspace, self.display(base / pp.PYPROJECT))
             self.add_local_package(self.name(target), declared, None)
 
-    def name(self, path: Path) -> str:
-        return Path(os.path.relpath(path, self.service.directory)).as_posix()
+    def name(self, path: str | Path) -> str:
+        return relative_posix(os.fspath(path), self.directory)
 
-    def display(self, path: Path) -> str:
+    def display(self, path: str | Path) -> str:
+        text = os.fspath(path)
+        if text.startswith(self.root_prefix):  # normalized below the root: what relative_to gives
+            relative = text[len(self.root_prefix) :]
+            return relative if os.sep == "/" else relative.replace(os.sep, "/")
         try:
-            return path.relative_to(self.root).as_posix()
+            return Path(text).relative_to(self.root).as_posix()
         except ValueError:
             return str(path)
 
     def add_file(
+        self, path: str | Path, *, via: str | None, line: int | None, real: str | None = None
+    ) -> None:
+        """Read *path* (*real*: already resolved) as the input named relative to the service."""
+        name = self.name(path)
+        if name not in self.files:
+            content = self.read(path, real or real_path(path), via=via, line=line)
+            self.files[name] = InputFile(name, content)
+            self.paths.append(os.fspath(path))
+
+    def add_main_lock(self, lock: Path, *, via: str) -> None:
+        """The main lock constraining a layer, as the pins the compiler is constrained by."""
+        name = self.name(lock)
+        if name not in self.files:
+            hint = f"lock the main layer first: {regenerate_command(self.service.name)}"
+            content = self.read(lock, real_path(lock), via=via, line=None, missing_hint=hint)
+            self.files[name] = InputFile(name, _pins(content, self.display(lock)))
+            self.paths.append(os.fspath(lock))
+
+    def read(
         self,
-        path: Path,
+        path: str | Path,
+        real: str,
         *,
         via: str | None,
         line: int | None,
         missing_hint: str | None = None,
-        canonical: Callable[[bytes], bytes] | None = None,
-    ) -> bytes | None:
-        name = self.name(path)
-        if name in self.files:
-            return None
+    ) -> bytes:
         try:
-            content = repofiles.read_bytes(path, self.root)
+            return repofiles.read_resolved(real, self.real_root, named=path)
         except FileNotFoundError as exc:
             where = via or self.display(path)
             raise RequirementsFileError(
@@ -239,15 +273,18 @@ class _Collector:
             raise RequirementsFileError(
                 f"cannot read: {exc.strerror or exc}", path=self.display(path)
             ) from exc
-        self.files[name] = InputFile(name, content if canonical is None else canonical(content))
-        self.paths.append(path)
-        return content
 
     def add_requirements(
-        self, path: Path, *, via: str | None, line: int | None = None, stack: tuple[Path, ...] = ()
+        self,
+        path: str | Path,
+        *,
+        via: str | None,
+        line: int | None = None,
+        stack: tuple[str, ...] = (),
+        real: str | None = None,
     ) -> None:
-        resolved = path.resolve()
-        if not resolved.is_relative_to(self.root):
+        resolved = real or real_path(path)
+        if not is_within(resolved, self.real_root):
             raise RequirementsFileError(
                 f"includes {path}, which is outside the repository",
                 path=via or self.display(path),
@@ -262,59 +299,55 @@ class _Collector:
                 line=line,
                 hint="remove one of these includes (pip would recurse without end)",
             )
-        shown = self.display(resolved)
-        content = self.add_file(
-            resolved, via=via, line=line, canonical=lambda data: _canonical_requirements(data, shown)
-        )
-        if content is None:
+        name = self.name(resolved)
+        if name in self.files:
             return
-        text = _decode(content, shown)
-        _refuse_credentials(text, shown)
-        entries = reqfile.parse(text, path=shown)
-        _refuse_abbreviations(entries, shown)
-        for include in reqfile.includes(entries):
+        shown = self.display(resolved)
+        read = inputfile.analyse(self.read(resolved, resolved, via=via, line=line), shown)
+        self.files[name] = InputFile(name, read.canonical)
+        self.paths.append(resolved)
+        for include in read.includes:
             self.add_requirements(
-                resolved.parent / include.target,
+                Path(os.path.dirname(resolved)) / include.target,  # noqa: PTH120 - see _Collector
                 via=shown,
                 line=include.line,
                 stack=(*stack, resolved),
             )
-        for local in reqfile.local_paths(entries):
-            self.add_local_package(local.path, shown, local.line)
-        for named in entries:
-            if isinstance(named, reqfile.NamedRequirement) and named.url and named.url.startswith("file:"):
-                self.add_local_package(named.url, shown, named.line)
+        for written, number in read.local:
+            self.add_local_package(written, shown, number)
 
     def add_local_package(self, written: str, shown: str, line: int | None) -> None:
         # pip resolves bare paths against the working directory, which is the
         # service directory when nox-support runs the compiler.
         raw = _local_path(written.split("[", maxsplit=1)[0])
-        target = (self.service.directory / raw).resolve()
-        if not target.is_relative_to(self.root):
+        target = real_path(os.path.join(self.directory, raw))  # noqa: PTH118 - see _Collector
+        if not is_within(target, self.real_root):
             raise RequirementsFileError(
                 f"local path {written!r} is outside the repository",
                 path=shown,
                 line=line,
                 hint="locks may only name local packages inside the repository, by relative path",
             )
-        if not target.exists():
+        if not os.path.exists(target):  # noqa: PTH110 - see _Collector
             raise RequirementsFileError(
                 f"local path {written!r} does not exist (looked in {self.display(target)})",
                 path=shown,
                 line=line,
                 hint="paths are relative to the service directory",
             )
-        if any(package.path == target for package in self.packages):
+        if target in self.package_reals:
             return
-        self.packages.append(LocalInput(target, shown, line))
-        if target.is_dir():
-            for meta in metadata_files(target):
-                if meta.is_file():
+        self.package_reals.add(target)
+        self.packages.append(LocalInput(Path(target), shown, line))
+        if os.path.isdir(target):  # noqa: PTH112 - see _Collector
+            for name in LOCAL_PACKAGE_METADATA:
+                meta = os.path.join(target, name)  # noqa: PTH118 - see _Collector
+                if os.path.isfile(meta):  # noqa: PTH113 - see _Collector
                     self.add_file(meta, via=shown, line=line)
             if self.follow_uv_sources:
-                self.follow(target)
+                self.follow(Path(target))
         else:
-            self.add_file(target, via=shown, line=line)
+            self.add_file(target, via=shown, line=line, real=target)
 
 
 def _local_path(written: str) -> str:
@@ -327,45 +360,6 @@ def _local_path(written: str) -> str:
     return unquote(parsed.path) if written.startswith("file://") else unquote(written[len("file:") :])
 
 
-def _decode(content: bytes, shown: str) -> str:
-    try:
-        return content.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        msg = f"is not UTF-8 text (byte 0x{content[exc.start]:02x} at offset {exc.start})"
-        raise RequirementsFileError(msg, path=shown, hint="save the file as UTF-8") from exc
-
-
-def _canonical_requirements(content: bytes, shown: str) -> bytes:
-    return reqfile.canonical_text(_decode(content, shown)).encode("utf-8")
-
-
 def _pins(content: bytes, shown: str) -> bytes:
     # Either format (a PEP 751 main lock gives the pins it installs): the one dispatch, lockformat's.
-    return lockformat.pins_text(Path(shown), _decode(content, shown), path=shown).encode("utf-8")
-
-
-def _refuse_abbreviations(entries: tuple[reqfile.Entry, ...], shown: str) -> None:
-    for entry in entries:
-        written = reqfile.abbreviation(entry)
-        if written is not None:
-            full = reqoptions.canonical_option(written)
-            raise RequirementsFileError(
-                f"{written} abbreviates {full}",
-                path=shown,
-                line=entry.line,
-                hint=f"write {full} in full: uv refuses abbreviations, and every tool must read "
-                "the file the same way",
-            )
-
-
-def _refuse_credentials(text: str, shown: str) -> None:
-    for number, line in reqfile.logical_lines(text):
-        if lockfile.has_credentials(line):
-            raise RequirementsFileError(
-                f"names a credential or an environment variable ({redact.redact(line)})",
-                path=shown,
-                line=number,
-                hint="pip-tools would write its expanded value into the lock; keep credentials in "
-                "~/.netrc, a keyring or the index settings outside the repository (pip.conf, "
-                "PIP_INDEX_URL, uv.toml) and name only the plain location here",
-            )
+    return lockformat.pins_text(Path(shown), inputfile.decode(content, shown), path=shown).encode("utf-8")

@@ -140,7 +140,12 @@ def parse(text: str, *, path: str) -> tuple[Entry, ...]:
     Every option of a line is read, as pip reads it: a line of options gives one
     :class:`Option` per option, in order.
     """
-    return tuple(entry for number, line in logical_lines(text) for entry in _parse_line(line, number, path))
+    return parse_lines(logical_lines(text), path=path)
+
+
+def parse_lines(lines: list[tuple[int, str]], *, path: str) -> tuple[Entry, ...]:
+    """:func:`parse` of a file's :func:`logical_lines`, for a caller that already has them."""
+    return tuple(entry for number, line in lines for entry in _parse_line(line, number, path))
 
 
 def includes(entries: tuple[Entry, ...]) -> tuple[Include, ...]:
@@ -154,6 +159,9 @@ def local_paths(entries: tuple[Entry, ...]) -> tuple[LocalPath, ...]:
 
 
 def _parse_line(line: str, number: int, path: str) -> tuple[Entry, ...]:
+    simple = _SIMPLE_REQUIREMENT.match(line)
+    if simple:  # the usual line: no option, no path, nothing packaging must read
+        return (_simple_requirement(simple, " ".join(line.split()), (), number),)
     args, options = _break_args_options(line)
     if args:
         if options:  # pip refuses what its option parser refuses, after a requirement too
@@ -233,13 +241,7 @@ def _parse_requirement(line: str, number: int, path: str) -> NamedRequirement:
     spec = " ".join(spec_words)
     simple = _SIMPLE_REQUIREMENT.match(spec)
     if simple:
-        return NamedRequirement(
-            name=canonicalize_name(simple.group("name")),
-            text=spec,
-            pin=simple.group("version") if simple.group("op") == "==" else None,
-            hashes=tuple(hashes),
-            line=number,
-        )
+        return _simple_requirement(simple, spec, tuple(hashes), number)
     try:
         requirement = Requirement(spec)
     except InvalidRequirement as exc:
@@ -262,4 +264,17 @@ def _parse_requirement(line: str, number: int, path: str) -> NamedRequirement:
         hashes=tuple(hashes),
         line=number,
         url=requirement.url,
+    )
+
+
+def _simple_requirement(
+    simple: re.Match[str], text: str, hashes: tuple[str, ...], number: int
+) -> NamedRequirement:
+    """A requirement :data:`_SIMPLE_REQUIREMENT` matched (*text*: its words joined by one space)."""
+    return NamedRequirement(
+        name=canonicalize_name(simple.group("name")),
+        text=text,
+        pin=simple.group("version") if simple.group("op") == "==" else None,
+        hashes=hashes,
+        line=number,
     )
