@@ -29,6 +29,7 @@ from nox_support.config import (
 )
 from nox_support.core import repofiles
 from nox_support.core.errors import ConfigError, DiscoveryError
+from nox_support.core.paths import is_file_in, is_within, names_in, real_path
 from nox_support.lock import pyproject_inputs as pp
 from nox_support.lock.locknames import lock_file_name
 from nox_support.lock.uv_workspace import read_toml
@@ -130,8 +131,8 @@ def discover(root: Path, settings: Settings) -> tuple[Service, ...]:
     for directory in _candidate_dirs(root, settings.service_globs):
         rel = directory.relative_to(root).as_posix()
         name = service_name(rel, settings.service_names)
-        real = directory.resolve()
-        if not real.is_relative_to(root):
+        real = real_path(directory)
+        if not is_within(real, os.fspath(root)):
             problems.append(
                 f"{rel}: symlink leads outside the repository (to {real}); "
                 "move the service into the repository or remove the link"
@@ -259,9 +260,11 @@ def _candidate_dirs(root: Path, globs: tuple[str, ...]) -> list[Path]:
     out: list[Path] = []
     for pattern in globs:
         for path in sorted(root.glob(pattern)):
-            if path in seen or not ((path / MAIN_INPUT).is_file() or (path / pp.PYPROJECT).is_file()):
+            if path in seen:
                 continue
-            if not (path / MAIN_INPUT).is_file() and _pyproject_service(path, root) is None:
+            if not is_file_in(path, MAIN_INPUT) and (
+                not is_file_in(path, pp.PYPROJECT) or _pyproject_service(path, root) is None
+            ):
                 continue
             seen.add(path)
             out.append(path)
@@ -270,9 +273,9 @@ def _candidate_dirs(root: Path, globs: tuple[str, ...]) -> list[Path]:
 
 def _pyproject_service(directory: Path, root: Path) -> Mapping[str, object] | None:
     """The parsed ``pyproject.toml`` of *directory* when it declares ``[project] dependencies``."""
-    path = directory / pp.PYPROJECT
-    if not path.is_file():
+    if not is_file_in(directory, pp.PYPROJECT):
         return None
+    path = directory / pp.PYPROJECT
     data = read_toml(path, path.relative_to(root).as_posix())
     return data if pp.declares_dependencies(data) else None
 
@@ -288,14 +291,14 @@ def _service(directory: Path, rel: str, name: str, tests: LocationOfTests, setti
     python, source = _target_python(directory, rel, name, settings)
     main_lock = directory / lock_file_name("main", settings.lock_format)
     unused_pyproject = False
-    if (directory / MAIN_INPUT).is_file():
+    if is_file_in(directory, MAIN_INPUT):
         layers = [Layer("main", directory / MAIN_INPUT, main_lock)]
-        for path in sorted(directory.glob("requirements-*.in")):
-            match = _LAYER_INPUT.match(path.name)
-            if match:
-                layer = match.group(1)
-                lock = directory / lock_file_name(layer, settings.lock_format)
-                layers.append(Layer(layer, path, lock, constrained_by=main_lock))
+        # One listing, not a glob per service; sorted as sorted(glob("requirements-*.in")) would be.
+        matches = filter(None, map(_LAYER_INPUT.match, names_in(directory)))
+        for match in sorted(matches, key=lambda m: os.path.normcase(m.group(0))):
+            layer = match.group(1)
+            lock = directory / lock_file_name(layer, settings.lock_format)
+            layers.append(Layer(layer, directory / match.group(0), lock, constrained_by=main_lock))
         unused_pyproject = _declares_dependencies(directory)
     else:
         pyproject = directory / pp.PYPROJECT

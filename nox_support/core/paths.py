@@ -76,3 +76,16 @@ def real_path(path: str | os.PathLike[str]) -> str:
         if is_link:
             return os.path.realpath(text)
     return text
+
+
+def is_file_in(directory: str | os.PathLike[str], name: str) -> bool:
+    """``(Path(directory) / name).is_file()`` without building the path (asked thousands of times)."""
+    return os.path.isfile(os.path.join(directory, name))  # noqa: PTH113, PTH118
+
+
+def names_in(directory: str | os.PathLike[str]) -> list[str]:
+    """The names in *directory* (unsorted), or none when it cannot be listed."""
+    try:
+        return os.listdir(directory)  # noqa: PTH208 - names, not a Path per entry
+    except OSError:
+        return []

@@ -136,9 +136,9 @@ def read_text(path: Path, root: Path, *, limit: int = MAX_BYTES) -> str:
 
 def read_optional_text(path: Path, root: Path, *, limit: int = MAX_BYTES) -> str | None:
     """:func:`read_text` of *path*, None when nothing is there; every failure a :class:`RepoFileError`."""
-    shown = display_path(path, root)
     if not os.path.lexists(path):
         return None
+    shown = display_path(path, root)
     try:
         return read_text(path, root, limit=limit)
     except FileNotFoundError:
