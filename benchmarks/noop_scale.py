@@ -12,7 +12,8 @@ commit), in the same rounds.  ``--make N`` builds and cold-locks a synthetic mon
 services first (:mod:`benchmarks.synth`; minutes at 1,000), under ``--work`` (kept).
 
 A repository given with ``--repo`` is expected where ``--make`` puts one, ``WORK/nN/repo``, its
-wheel index in ``WORK/wheels``: the tool caches and index settings come from ``WORK``.
+wheel index in ``WORK/wheels``: the tool caches and index settings come from ``WORK`` (nothing is
+written there; Nox's output goes to ``<tmp>/logs/noop_scale.log``).
 """
 
 from __future__ import annotations
@@ -86,7 +87,8 @@ def main() -> int:
         repo = args.repo.resolve()
         work = repo.parent.parent
     env = hermetic_env(work, work / "wheels")
-    log = work / "logs" / "noop_scale.log"
+    # A given repository's directory is left as it is: Nox's output goes to the temporary directory.
+    log = (work if args.make is not None else Path(tempfile.gettempdir())) / "logs" / "noop_scale.log"
     with tempfile.TemporaryDirectory(prefix="noop-scale-empty-") as temporary:
         empty = Path(temporary)
         (empty / "noxfile.py").write_text(EMPTY_NOXFILE, encoding="utf-8")

@@ -19,7 +19,6 @@ from nox_support.core.errors import NoxSupportError
 from nox_support.core.redact import redact
 from nox_support.discovery import NO_SERVICE, no_services_error
 from nox_support.interpreters import Searched, find_interpreter, require_interpreter, without_downloads
-from nox_support.lock.session import run_freshness, run_lock
 from nox_support.noxfile_api import UNVERSIONED, api_message
 from nox_support.project import Project, cached_project
 
@@ -102,12 +101,16 @@ def project(root: Path) -> Project:
 
 def lock(session: nox.Session, root: Path, service: str) -> None:
     """Body of ``lock(<service>)``."""
+    from nox_support.lock.session import run_lock  # noqa: PLC0415 - keeps the noxfile's load (nox -l) light
+
     with boundary(session):
         run_lock(session, project(root), service)
 
 
 def freshness(session: nox.Session, root: Path) -> None:
     """Body of ``freshness``: every lock of every (selected) service."""
+    from nox_support.lock.session import run_freshness  # noqa: PLC0415
+
     with boundary(session):
         run_freshness(session, project(root))
 

@@ -17,7 +17,6 @@ from typing import TypeGuard
 
 from nox_support.core import atomic
 from nox_support.core.errors import RequirementsFileError, ResolutionError
-from nox_support.core.filelock import exclusive
 from nox_support.core.paths import display_path
 from nox_support.discovery import Layer, Service
 from nox_support.lock import digest, localfile, lockfile, lockformat, pylock_layer, scratch
@@ -154,6 +153,8 @@ def _layer_conflict(target: Target, error: ResolutionError, done: list[LayerOutc
 @contextlib.contextmanager
 def service_lock(root: Path, service: Service) -> Iterator[None]:
     """Hold the service's inter-process lock; remove temporary files a killed run left."""
+    from nox_support.core.filelock import exclusive  # noqa: PLC0415 - filelock's import: not on a no-op run
+
     path = root / ".nox" / "nox-support" / "locks" / f"lock-{service.name}.lock"
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
