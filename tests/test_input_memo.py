@@ -110,8 +110,10 @@ def _tree(root: Path) -> list[str]:
 
 
 def test_real_path_is_realpath(tmp_path: Path) -> None:
+    base = os.path.realpath(tmp_path)
     for path in _tree(tmp_path):
         assert real_path(path) == os.path.realpath(path), path
+        assert real_path(path, base) == os.path.realpath(path), path
 
 
 def test_is_within_compares_whole_components(tmp_path: Path) -> None:

@@ -51,12 +51,14 @@ def relative_posix(path: str, base: str) -> str:
     return relative if os.sep == "/" else relative.replace(os.sep, "/")
 
 
-def real_path(path: str | os.PathLike[str]) -> str:
+def real_path(path: str | os.PathLike[str], real_base: str | None = None) -> str:
     """:func:`os.path.realpath` of *path*, cheaper when no component is a symbolic link.
 
     A normalized absolute path none of whose components is a link is its own real path: one
     ``lstat`` per component says so, without the general algorithm (three times slower in pure
     Python).  Anything else (a link, a missing component, ``..``, not POSIX) takes the general one.
+    *real_base*, a directory just resolved, spares the ``lstat`` of the components *path* shares
+    with it.
     """
     text = os.fspath(path)
     if (
@@ -66,8 +68,10 @@ def real_path(path: str | os.PathLike[str]) -> str:
         or os.path.normpath(text) != text
     ):
         return os.path.realpath(text)
-    prefix = ""
-    for part in text[1:].split("/"):
+    prefix, rest = "", text[1:]
+    if real_base is not None and real_base != "/" and text.startswith(real_base + "/"):
+        prefix, rest = real_base, text[len(real_base) + 1 :]
+    for part in rest.split("/"):
         prefix += "/" + part
         try:
             is_link = stat.S_ISLNK(os.lstat(prefix).st_mode)

@@ -140,7 +140,8 @@ def compiler_series(identity: str) -> str:
 
 def body_digest(lines: tuple[str, ...] | list[str]) -> str:
     """The digest of a lock's lines below its digest line (line endings do not matter)."""
-    return hashlib.sha256("".join(f"{line}\n" for line in lines).encode("utf-8")).hexdigest()
+    text = "\n".join(lines) + "\n" if lines else ""  # every line ended by a newline
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def local_digest(text: str) -> str:

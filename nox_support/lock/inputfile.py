@@ -45,7 +45,8 @@ def _analyse(content: bytes, shown: str) -> RequirementsInput:
     text = decode(content, shown)
     lines = reqfile.logical_lines(text)
     refuse_credentials(lines, shown)
-    entries = reqfile.parse_lines(lines, path=shown)
+    # Plain requirement lines (most of them) hold no include, path or option: not parsed here.
+    entries = reqfile.parse_lines([n for n in lines if not reqfile.is_plain_requirement(n[1])], path=shown)
     _refuse_abbreviations(entries, shown)
     local = [(entry.path, entry.line) for entry in reqfile.local_paths(entries)]
     local += [

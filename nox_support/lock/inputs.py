@@ -83,7 +83,7 @@ def constraint_files(root: Path, settings: Settings) -> tuple[Path, ...]:
 def _constraint_files(real_root: str, settings: Settings) -> tuple[str, ...]:
     reals = []
     for name in settings.constraints:
-        real = real_path(os.path.join(real_root, name))  # noqa: PTH118 - see _Collector
+        real = real_path(os.path.join(real_root, name), real_root)  # noqa: PTH118 - see _Collector
         if not os.path.isfile(real):  # noqa: PTH113 - see _Collector
             msg = f"shared constraints file {name!r} does not exist (from [tool.nox_support] constraints)"
             raise ConfigError(msg, hint="create the file or remove it from pyproject.toml")
@@ -237,7 +237,7 @@ class _Collector:
         """Read *path* (*real*: already resolved) as the input named relative to the service."""
         name = self.name(path)
         if name not in self.files:
-            content = self.read(path, real or real_path(path), via=via, line=line)
+            content = self.read(path, real or real_path(path, self.real_root), via=via, line=line)
             self.files[name] = InputFile(name, content)
             self.paths.append(os.fspath(path))
 
@@ -246,7 +246,7 @@ class _Collector:
         name = self.name(lock)
         if name not in self.files:
             hint = f"lock the main layer first: {regenerate_command(self.service.name)}"
-            content = self.read(lock, real_path(lock), via=via, line=None, missing_hint=hint)
+            content = self.read(lock, real_path(lock, self.real_root), via=via, line=None, missing_hint=hint)
             self.files[name] = InputFile(name, _pins(content, self.display(lock)))
             self.paths.append(os.fspath(lock))
 
@@ -283,7 +283,7 @@ class _Collector:
         stack: tuple[str, ...] = (),
         real: str | None = None,
     ) -> None:
-        resolved = real or real_path(path)
+        resolved = real or real_path(path, self.real_root)
         if not is_within(resolved, self.real_root):
             raise RequirementsFileError(
                 f"includes {path}, which is outside the repository",
@@ -320,7 +320,7 @@ class _Collector:
         # pip resolves bare paths against the working directory, which is the
         # service directory when nox-support runs the compiler.
         raw = _local_path(written.split("[", maxsplit=1)[0])
-        target = real_path(os.path.join(self.directory, raw))  # noqa: PTH118 - see _Collector
+        target = real_path(os.path.join(self.directory, raw), self.real_root)  # noqa: PTH118 - see _Collector
         if not is_within(target, self.real_root):
             raise RequirementsFileError(
                 f"local path {written!r} is outside the repository",

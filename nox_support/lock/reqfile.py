@@ -158,6 +158,15 @@ def local_paths(entries: tuple[Entry, ...]) -> tuple[LocalPath, ...]:
     return tuple(e for e in entries if isinstance(e, LocalPath))
 
 
+def is_plain_requirement(line: str) -> bool:
+    """Whether the logical *line* is a bare name with at most one plain version comparison.
+
+    Such a line parses to one :class:`NamedRequirement` without a URL, and can be refused for
+    nothing: a reader that only wants includes, paths and options may skip it.
+    """
+    return _SIMPLE_REQUIREMENT.match(line) is not None
+
+
 def _parse_line(line: str, number: int, path: str) -> tuple[Entry, ...]:
     simple = _SIMPLE_REQUIREMENT.match(line)
     if simple:  # the usual line: no option, no path, nothing packaging must read
