@@ -7,6 +7,7 @@ thousand services would otherwise build tens of thousands of.
 
 from __future__ import annotations
 
+import functools
 import os
 import stat
 from pathlib import Path
@@ -46,9 +47,18 @@ def relative_posix(path: str, base: str) -> str:
     """
     if not base.endswith(os.sep) and path.startswith(base + os.sep):
         relative = path[len(base) + 1 :]
-    else:
+    elif os.path.isabs(path) and os.path.isabs(base):  # noqa: PTH117 - strings, see the module
+        relative = _relpath(path, base)
+    else:  # pragma: no cover - callers pass absolute paths; a relative one depends on the cwd
         relative = os.path.relpath(path, base)
     return relative if os.sep == "/" else relative.replace(os.sep, "/")
+
+
+@functools.lru_cache(maxsize=4096)
+def _relpath(path: str, base: str) -> str:
+    # Pure string arithmetic for absolute paths (no filesystem), so remembering it is safe: the
+    # shared constraints file is named from every service directory of the same depth.
+    return os.path.relpath(path, base)
 
 
 def real_path(path: str | os.PathLike[str], real_base: str | None = None) -> str:

@@ -17,6 +17,7 @@ enters as the pins the compiler is constrained by.
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -125,7 +126,6 @@ class _Collector:
 
     def __init__(self, real_root: str, service: Service, *, follow_uv_sources: bool) -> None:
         self.real_root = real_root
-        self.root = Path(real_root)
         self.root_prefix = real_root if real_root.endswith(os.sep) else real_root + os.sep
         self.service = service
         self.directory = os.fspath(service.directory)
@@ -136,6 +136,11 @@ class _Collector:
         self.package_reals: set[str] = set()
         self.followed: set[Path] = set()
         self.declared: str | None = None
+
+    @functools.cached_property
+    def root(self) -> Path:
+        """The root as a path, for the uv workspace readers (most layers never ask)."""
+        return Path(self.real_root)
 
     def add_part(self, path: Path, label: str, content: bytes) -> None:
         """One part of a TOML file (``pyproject.toml [project] dependencies``) as an input."""
