@@ -126,7 +126,8 @@ def test_is_within_compares_whole_components(tmp_path: Path) -> None:
 
 def test_relative_posix_is_relpath(tmp_path: Path) -> None:
     base = str(tmp_path / "services/api")
-    for path in (base, f"{base}/x.in", f"{base}-other/x.in", str(tmp_path / "libs/common"), "/"):
+    odd = (f"{base}/sub/../x.in", f"{base}/./x.in", f"{base}//x.in", f"{base}/sub/", f"{base}/.hidden/x.in")
+    for path in (base, f"{base}/x.in", f"{base}-other/x.in", str(tmp_path / "libs/common"), "/", *odd):
         assert relative_posix(path, base) == Path(os.path.relpath(path, base)).as_posix(), path
 
 

@@ -45,13 +45,19 @@ def relative_posix(path: str, base: str) -> str:
     Both must be absolute and normalized (as :func:`os.path.realpath` and :class:`~pathlib.Path`
     give them); a path below *base* is cut without the general algorithm.
     """
-    if not base.endswith(os.sep) and path.startswith(base + os.sep):
-        relative = path[len(base) + 1 :]
-    elif os.path.isabs(path) and os.path.isabs(base):  # noqa: PTH117 - strings, see the module
-        relative = _relpath(path, base)
-    else:  # pragma: no cover - callers pass absolute paths; a relative one depends on the cwd
-        relative = os.path.relpath(path, base)
+    relative = path[len(base) + 1 :]
+    if base.endswith(os.sep) or not path.startswith(base + os.sep) or is_dotted(relative):
+        if os.path.isabs(path) and os.path.isabs(base):  # noqa: PTH117 - strings, see the module
+            relative = _relpath(path, base)
+        else:  # pragma: no cover - callers pass absolute paths; a relative one depends on the cwd
+            relative = os.path.relpath(path, base)
     return relative if os.sep == "/" else relative.replace(os.sep, "/")
+
+
+def is_dotted(relative: str) -> bool:
+    """Whether a relative path may not be normalized (``.``, ``..``, ``//``, a leading or trailing ``/``)."""
+    wrapped = os.sep + relative + os.sep
+    return not relative or any(f"{os.sep}{part}{os.sep}" in wrapped for part in (".", "..", ""))
 
 
 @functools.lru_cache(maxsize=4096)

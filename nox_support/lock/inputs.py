@@ -29,7 +29,7 @@ from packaging.utils import canonicalize_name
 from nox_support.config import Settings
 from nox_support.core import repofiles
 from nox_support.core.errors import ConfigError, RequirementsFileError
-from nox_support.core.paths import is_within, real_path, relative_posix
+from nox_support.core.paths import is_dotted, is_within, real_path, relative_posix
 from nox_support.discovery import Layer, Service
 from nox_support.lock import inputfile, lockformat, reqfile
 from nox_support.lock import pyproject_inputs as pp
@@ -228,8 +228,8 @@ class _Collector:
 
     def display(self, path: str | Path) -> str:
         text = os.fspath(path)
-        if text.startswith(self.root_prefix):  # normalized below the root: what relative_to gives
-            relative = text[len(self.root_prefix) :]
+        relative = text[len(self.root_prefix) :]
+        if text.startswith(self.root_prefix) and not is_dotted(relative):  # what relative_to gives
             return relative if os.sep == "/" else relative.replace(os.sep, "/")
         try:
             return Path(text).relative_to(self.root).as_posix()
