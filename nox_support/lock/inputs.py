@@ -17,6 +17,7 @@ enters as the pins the compiler is constrained by.
 
 from __future__ import annotations
 
+import errno
 import functools
 import os
 from dataclasses import dataclass
@@ -275,6 +276,10 @@ class _Collector:
                 hint=missing_hint or "create it or fix the path",
             ) from exc
         except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise RequirementsFileError(
+                    "is a symlink loop", path=self.display(path), hint="replace the link with a regular file"
+                ) from exc
             raise RequirementsFileError(
                 f"cannot read: {exc.strerror or exc}", path=self.display(path)
             ) from exc
