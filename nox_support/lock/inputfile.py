@@ -54,8 +54,8 @@ def _analyse(content: bytes, shown: str) -> RequirementsInput:
         for entry in entries
         if isinstance(entry, reqfile.NamedRequirement) and entry.url and entry.url.startswith("file:")
     ]
-    canonical = "".join(f"{line}\n" for _, line in lines)  # reqfile.canonical_text, from the same lines
-    return RequirementsInput(canonical.encode("utf-8"), reqfile.includes(entries), tuple(local))
+    canonical = reqfile.canonical_of(lines).encode("utf-8")
+    return RequirementsInput(canonical, reqfile.includes(entries), tuple(local))
 
 
 _remembered = functools.lru_cache(maxsize=256)(_analyse)

@@ -122,7 +122,12 @@ def canonical_text(text: str) -> str:
     Comments, blank lines, surrounding whitespace, line continuations, line endings and a
     BOM do not change it, so an edit to any of them leaves a lock's digest unchanged.
     """
-    return "".join(f"{line}\n" for _, line in logical_lines(text))
+    return canonical_of(logical_lines(text))
+
+
+def canonical_of(lines: list[tuple[int, str]]) -> str:
+    """:func:`canonical_text` of a file's :func:`logical_lines`, for a caller that already has them."""
+    return "".join(f"{line}\n" for _, line in lines)
 
 
 def abbreviation(entry: Entry) -> str | None:
