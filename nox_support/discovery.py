@@ -131,7 +131,7 @@ def discover(root: Path, settings: Settings) -> tuple[Service, ...]:
     for directory in _candidate_dirs(root, settings.service_globs):
         rel = directory.relative_to(root).as_posix()
         name = service_name(rel, settings.service_names)
-        real = real_path(directory)
+        real = real_path(directory, os.fspath(root))
         if not is_within(real, os.fspath(root)):
             problems.append(
                 f"{rel}: symlink leads outside the repository (to {real}); "
