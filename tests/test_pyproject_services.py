@@ -283,7 +283,7 @@ def test_sbom_direct_dependencies_of_a_pyproject_service(tmp_path: Path) -> None
     from nox_support.sbom.session import direct_requirements  # noqa: PLC0415 - only this test needs it
 
     root = _repo(tmp_path, SERVICE.replace('["gamma"]', '["Gamma>=1", "beta; python_version > \'3\'"]'))
-    assert direct_requirements(Project.load(root).service("billing")) == ("beta", "gamma")
+    assert direct_requirements(Project.load(root).service("billing"), root) == ("beta", "gamma")
 
 
 def test_drift_and_conflicts_read_the_declared_requirements(tmp_path: Path) -> None:

@@ -152,7 +152,7 @@ class _Collector:
     def add_declared(self, pyproject: Path, section: pp.Section) -> None:
         """The requirements of *section*: digested as written, compiled with local sources as paths."""
         shown = self.display(pyproject)
-        data = uvw.read_toml(pyproject, shown)
+        data = uvw.read_toml(pyproject, shown, self.root)
         written = pp.requirements(data, section, shown)
         self.add_part(pyproject, section.label, "\n".join(written).encode("utf-8"))
         python = pp.requires_python(data)
@@ -212,7 +212,7 @@ class _Collector:
         if package in self.followed or not (package / pp.PYPROJECT).is_file():
             return
         self.followed.add(package)
-        data = uvw.read_toml(package / pp.PYPROJECT, self.display(package / pp.PYPROJECT))
+        data = uvw.read_toml(package / pp.PYPROJECT, self.display(package / pp.PYPROJECT), self.root)
         workspace = uvw.find_workspace(package, self.root)
         if workspace is not None:
             self.add_workspace(workspace)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from packaging.utils import canonicalize_name
 
+from nox_support.core import repofiles
 from nox_support.core.errors import DiscoveryError
 from nox_support.lock import pyproject_inputs as pp
 
@@ -35,10 +36,17 @@ class Workspace:
     members: Mapping[str, Path]
 
 
-def read_toml(path: Path, shown: str) -> Mapping[str, object]:
-    """The parsed TOML file at *path*; one clear error when it cannot be read or parsed."""
+def read_toml(path: Path, shown: str, root: Path) -> Mapping[str, object]:
+    """The parsed TOML file at *path*, inside the repository *root*; one clear error when it cannot be read.
+
+    Read as every repository file is (:func:`~nox_support.core.repofiles.read_bytes`): bounded, a
+    regular file, and refused when it is a link to a file outside the repository.
+    """
     try:
-        raw = path.read_bytes()
+        raw = repofiles.read_bytes(path, root)
+    except FileNotFoundError as exc:
+        msg = f"{shown}: cannot be read: {exc.strerror or exc}"
+        raise DiscoveryError(msg, hint="make it a readable file") from None
     except OSError as exc:
         msg = f"{shown}: cannot be read: {exc.strerror or exc}"
         raise DiscoveryError(msg, hint="make it a readable file") from None
@@ -60,7 +68,7 @@ def find_workspace(directory: Path, repo_root: Path) -> Workspace | None:
             return None
         path = candidate / pp.PYPROJECT
         if path.is_file():
-            data = read_toml(path, _shown(path, repo_root))
+            data = read_toml(path, _shown(path, repo_root), repo_root)
             workspace = pp.uv_workspace(data)
             if workspace is not None:
                 members = _members(candidate, workspace, repo_root)
@@ -127,7 +135,7 @@ def _members(root: Path, workspace: Mapping[str, object], repo_root: Path) -> di
         path = directory / pp.PYPROJECT
         if directory.resolve() in excluded or not path.is_file():
             continue
-        name = pp.project_name(read_toml(path, _shown(path, repo_root)))
+        name = pp.project_name(read_toml(path, _shown(path, repo_root), repo_root))
         if name is not None:
             members.setdefault(canonicalize_name(name), directory)
     return members
@@ -140,7 +148,7 @@ def _shown(path: Path, repo_root: Path) -> str:
         return str(path)
 
 
-def declared_names(pyproject: Path, section: pp.Section, shown: str) -> tuple[str, ...]:
+def declared_names(pyproject: Path, section: pp.Section, shown: str, root: Path) -> tuple[str, ...]:
     """Canonical names of the requirements *section* of *pyproject* declares (its direct dependencies)."""
-    written = pp.requirements(read_toml(pyproject, shown), section, shown)
+    written = pp.requirements(read_toml(pyproject, shown, root), section, shown)
     return tuple(sorted({canonicalize_name(pp.requirement_name(line)) for line in written}))

@@ -62,7 +62,7 @@ def run_sbom(session: nox.Session, project: Project, service: str) -> None:
     path = project.root / REPORT_DIR / f"{svc.name}.cdx.json"
     try:
         with shared.synced_audit_venv(session, project, svc) as sync:
-            direct = direct_requirements(svc)
+            direct = direct_requirements(svc, project.root)
             key = cache_key(sync.stamp, direct, epoch)
             cache = project.root / CACHE_DIR / f"{svc.name}.json"
             document = read_cache(cache, key)
@@ -194,14 +194,14 @@ def gather(  # noqa: PLR0913 - the inputs of one document
     )
 
 
-def direct_requirements(service: Service) -> tuple[str, ...]:
+def direct_requirements(service: Service, root: Path) -> tuple[str, ...]:
     """Canonical names in the service's requirements.in and the files it includes with ``-r``.
 
     A local path is returned as ``path:<absolute path>``: the caller names it
     by the distribution installed from that path.
     """
     if service.main.section is not None:  # declared in pyproject.toml
-        return declared_names(service.main.source, service.main.section, str(service.main.source))
+        return declared_names(service.main.source, service.main.section, str(service.main.source), root)
     names: set[str] = set()
     seen: set[Path] = set()
     pending = [service.main.source]

@@ -38,7 +38,7 @@ def test_direct_requirements_follow_includes_once_but_not_constraints(tmp_path: 
     write(root / "services/api/base.in", "beta\n-r requirements.in\n")  # a cycle back
     write(root / "services/api/constraints.txt", "gamma==1.0\n")
     service = Project.load(root).service("api")
-    assert direct_requirements(service) == (
+    assert direct_requirements(service, root) == (
         "alpha-pkg",
         "beta",
         f"path:{(root / 'libs/common').resolve()}",
@@ -50,7 +50,7 @@ def test_an_include_that_cannot_be_read_is_one_error_naming_it(tmp_path: Path) -
     service = Project.load(root).service("api")
     write(root / "services/api/requirements.in", "alpha\n-r missing.in\n")
     with pytest.raises(SbomError) as info:
-        direct_requirements(service)
+        direct_requirements(service, root)
     missing = (root / "services/api/missing.in").resolve()
     assert str(info.value).startswith(f"api: cannot read {missing}: ")
 
