@@ -1123,13 +1123,21 @@ def test_ci_title_edit_runs_nothing_and_never_reports_all_green(origin: Origin, 
 
 
 def test_ci_fork_pull_request_runs_every_check_with_a_read_only_token(origin: Origin, tmp_path: Path) -> None:
+    """Every check passes without secrets or a write token (the tests job by equivalence, see below)."""
     gha = runner(
         CI, origin, tmp_path / "jobs", pull_request(origin.feature, "feature", head_repo="someone/fork")
     )
     gha.secrets["LOCK_REFRESH_APP_PRIVATE_KEY"] = "never-seen-by-forks"
     assert gha.fork
     assert gha.context({}, {}, {})["secrets"] == {}
-    results = run_ci(gha, ("discover", "freshness", "tests", "lock-diff"))
+    # The tests job runs as in the same-repository pull request (test_ci_pull_request_runs_end_to_end):
+    # it reads neither the event (test_only_a_push_changes_how_the_audit_and_tests_jobs_run) nor a
+    # secret, and asks for a read-only token, which a fork gets unchanged.
+    same_repository = runner(CI, origin, tmp_path / "same", pull_request(origin.feature, "feature"))
+    assert gha.permissions(CI["jobs"]["tests"]) == same_repository.permissions(CI["jobs"]["tests"])
+    assert gha.permissions(CI["jobs"]["tests"]) == {"contents": "read"}
+    assert "secrets." not in (ROOT / ".github/workflows/ci.yml").read_text(encoding="utf-8")
+    results = run_ci(gha, ("discover", "freshness", "tests", "lock-diff"), {"tests": JobResult("success")})
     for job, result in results.items():
         assert result.result == "success", (job, describe(result))
         assert all("write" not in run.permissions.values() for run in result.runs)
