@@ -70,20 +70,24 @@ def run_matrix(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def matrix_here(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """:func:`run_matrix` in this process (its ``main``, output captured): no interpreter to start.
+def command_here(cwd: Path, *argv: str) -> subprocess.CompletedProcess[str]:
+    """``python -m nox_support *argv`` in this process (its ``main``, output captured), from *cwd*.
 
-    ``nox -l --json`` still runs as the real Nox process. :func:`run_matrix` stays the proof that
-    the command line itself (exit code, stdout, stderr of a process) behaves the same.
+    No interpreter to start; whatever the command itself starts (``nox -l --json``) still runs as
+    a process. The workflow tests run the same commands as processes, as the workflows do.
     """
-    argv = ["matrix", "--root", str(root), *args]
     stdout, stderr = io.StringIO(), io.StringIO()
-    with contextlib.chdir(root), contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+    with contextlib.chdir(cwd), contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
         try:
-            code = main(argv)
+            code = main(list(argv))
         except SystemExit as exc:  # argparse's usage errors
             code = exc.code if isinstance(exc.code, int) else 1
-    return subprocess.CompletedProcess(argv, code, stdout.getvalue(), stderr.getvalue())
+    return subprocess.CompletedProcess(list(argv), code, stdout.getvalue(), stderr.getvalue())
+
+
+def matrix_here(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """:func:`run_matrix` in this process (:func:`command_here`)."""
+    return command_here(root, "matrix", "--root", str(root), *args)
 
 
 def matrix_json(root: Path, *args: str) -> Any:
