@@ -490,9 +490,9 @@ def test_ci_merge_queue_diffs_from_the_queue_base_and_reports_the_gate(
 
 
 def event_reads(value: Any) -> set[str]:
-    """The ``github.*`` event and ref fields the strings of a workflow fragment read."""
+    """The ``github.*`` context fields (event, refs, actor...) the strings of a workflow fragment read."""
     if isinstance(value, str):
-        return set(re.findall(r"github\.(?:event[A-Za-z_.]*|[a-z_]*ref[a-z_]*)", value))
+        return set(re.findall(r"github\.[A-Za-z_.]+", value))
     if isinstance(value, dict):
         return {field for item in value.values() for field in event_reads(item)}
     if isinstance(value, list):
@@ -523,6 +523,8 @@ def test_only_a_push_changes_how_the_audit_and_tests_jobs_run() -> None:
         scripts = "\n".join(str(step.get("run", "")) for step in CI["jobs"][job]["steps"])
         assert "GITHUB_EVENT" not in scripts
         assert "GITHUB_REF" not in scripts
+        assert "GITHUB_ACTOR" not in scripts
+        assert "secrets." not in str(CI["jobs"][job])
 
 
 def test_ci_pull_request_changing_only_a_workflow_runs_every_check(origin: Origin, tmp_path: Path) -> None:
