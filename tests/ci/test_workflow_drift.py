@@ -863,14 +863,26 @@ def test_lock_refresh_skips_the_push_for_dependabot(origin: Origin, tmp_path: Pa
     assert gha.run_job("push", CHANGED).result == "skipped"
 
 
+def merged_locks(origin: Origin, directory: Path, commit: str, lock: str) -> Path:
+    """The merge job's ``lock-refresh`` artifact holding *lock* (as of *commit*) changed by a comment.
+
+    What test_lock_refresh_commits_only_changed_locks_to_the_pull_request and
+    test_weekly_upgrade_opens_a_pull_request get from the real plan, lock and merge jobs.
+    """
+    text = git(origin.bare, "show", f"{commit}:{lock}")
+    write(directory / "locks" / lock, text + "# refreshed\n")
+    return directory
+
+
 def test_lock_refresh_mints_an_app_token_when_configured(origin: Origin, tmp_path: Path) -> None:
     git(origin.bare, "branch", "needs-lock-app", origin.needs_lock)
     gha = runner(LOCK_REFRESH, origin, tmp_path, pull_request(origin.needs_lock, "needs-lock-app"))
-    results = run_lock_refresh(gha)
-    assert results["merge"].result == "success", describe(results["lock"])
+    gha.artifacts["lock-refresh"] = merged_locks(
+        origin, tmp_path / "artifact", origin.needs_lock, "services/worker/requirements.txt"
+    )
     gha.variables["LOCK_REFRESH_APP_ID"] = "12345"
     gha.secrets["LOCK_REFRESH_APP_PRIVATE_KEY"] = "key"
-    pushed = gha.run_job("push", {"merge": results["merge"]})
+    pushed = gha.run_job("push", CHANGED)
     assert pushed.result == "success", describe(pushed)
     assert "Mint a push token (GitHub App, when configured)" not in pushed.runs[0].skipped_steps
     minted = base64.b64encode(b"x-access-token:minted-app-token").decode()
@@ -902,9 +914,10 @@ def test_weekly_upgrade_never_overwrites_a_human_fix(origin: Origin, tmp_path: P
     github = {"event_name": "schedule", "sha": origin.base, "ref": "refs/heads/main"}
     path = f"{shim}{os.pathsep}{BIN}{os.pathsep}{os.environ['PATH']}"
     gha = runner(LOCK_REFRESH, origin, tmp_path / "jobs", github, PATH=path)
-    results = run_lock_refresh(gha)
-    assert results["merge"].result == "success", describe(results["lock"])
-    opened = gha.run_job("pull-request", {"merge": results["merge"]})
+    gha.artifacts["lock-refresh"] = merged_locks(
+        origin, tmp_path / "artifact", origin.base, "services/api/requirements.txt"
+    )
+    opened = gha.run_job("pull-request", CHANGED)
     assert opened.result == "failure"
     assert "::error::nox-support/lock-upgrade has commits by others" in describe(opened)
     assert git(origin.bare, "rev-parse", "nox-support/lock-upgrade").strip() == fix
