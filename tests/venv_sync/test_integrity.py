@@ -81,10 +81,11 @@ def test_a_cfg_without_home_names_the_missing_key(tmp_path: Path) -> None:
 def test_home_inside_the_venv_is_refused_before_anything_is_resolved_there(tmp_path: Path) -> None:
     venv = tmp_path / "venv"
     venv_at(venv, home=venv / "evil/bin")
-    assert integrity.pyvenv_problems(venv) == (
+    problem = (
         f"pyvenv.cfg: home = {venv / 'evil/bin'} points into the venv "
-        "(the standard library would come from the venv)",
+        "(the standard library would come from the venv)"
     )
+    assert integrity.pyvenv_problems(venv) == (problem,)
 
 
 def test_a_venv_without_bin_python_is_named(tmp_path: Path) -> None:
