@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import io
 import json
 import os
 import subprocess
@@ -10,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from nox_support.__main__ import main
 from tests.noxrun import run_nox
 from tests.repos import write
 
@@ -67,8 +70,28 @@ def run_matrix(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def command_here(cwd: Path, *argv: str) -> subprocess.CompletedProcess[str]:
+    """``python -m nox_support *argv`` in this process (its ``main``, output captured), from *cwd*.
+
+    No interpreter to start; whatever the command itself starts (``nox -l --json``) still runs as
+    a process. The workflow tests run the same commands as processes, as the workflows do.
+    """
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with contextlib.chdir(cwd), contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        try:
+            code = main(list(argv))
+        except SystemExit as exc:  # argparse's usage errors
+            code = exc.code if isinstance(exc.code, int) else 1
+    return subprocess.CompletedProcess(list(argv), code, stdout.getvalue(), stderr.getvalue())
+
+
+def matrix_here(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """:func:`run_matrix` in this process (:func:`command_here`)."""
+    return command_here(root, "matrix", "--root", str(root), *args)
+
+
 def matrix_json(root: Path, *args: str) -> Any:
-    result = run_matrix(root, *args)
+    result = matrix_here(root, *args)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
 

@@ -1,4 +1,8 @@
-"""``python -m nox_support matrix --changed-since`` against real git repositories."""
+"""``python -m nox_support matrix --changed-since`` against real git repositories.
+
+The command runs in this process (:func:`tests.ci.helpers.matrix_here`; Nox's session list is still
+a real ``nox -l --json``); :func:`test_bad_ref_is_an_error` runs it as a process, as the workflows do.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.ci.helpers import commit_all, git, init_repo, lock_text, matrix_json, run_matrix, service
+from tests.ci.helpers import (
+    commit_all,
+    git,
+    init_repo,
+    lock_text,
+    matrix_here,
+    matrix_json,
+    run_matrix,
+    service,
+)
 from tests.repos import local_package, monorepo, write
 
 PYPROJECT = """
@@ -164,14 +177,14 @@ def test_bad_ref_is_an_error(repo: Path) -> None:
 
 
 def test_option_like_ref_is_an_error(repo: Path) -> None:
-    result = run_matrix(repo, "--changed-since=--output=/tmp/x")
+    result = matrix_here(repo, "--changed-since=--output=/tmp/x")
     assert result.returncode == 1
     assert "is not a git ref" in result.stderr
 
 
 def test_not_a_git_repository(tmp_path: Path) -> None:
     root = monorepo(tmp_path / "plain", {"a": "alpha\n"})
-    result = run_matrix(root, "--changed-since", "main")
+    result = matrix_here(root, "--changed-since", "main")
     assert result.returncode == 1
     assert "is not inside a git work tree" in result.stderr
 
@@ -180,7 +193,7 @@ def test_unrelated_history(repo: Path) -> None:
     git(repo, "switch", "-q", "--orphan", "other")
     commit_all(repo, "orphan")
     git(repo, "switch", "-q", "feature")
-    result = run_matrix(repo, "--changed-since", "other")
+    result = matrix_here(repo, "--changed-since", "other")
     assert result.returncode == 1
     assert "have no common history" in result.stderr
 
@@ -213,17 +226,17 @@ def test_github_output_and_summary_files(repo: Path, tmp_path: Path) -> None:
 
 def test_list_prints_one_session_a_line(repo: Path) -> None:
     change(repo, "services/web/x.py")
-    result = run_matrix(repo, "--changed-since", "origin/main", "--list", "lock_diff")
+    result = matrix_here(repo, "--changed-since", "origin/main", "--list", "lock_diff")
     assert result.returncode == 0, result.stderr
     assert result.stdout == "lock_diff(web)\n"
-    everything = run_matrix(repo, "--list", "audit")
+    everything = matrix_here(repo, "--list", "audit")
     assert everything.stdout.splitlines() == ["audit(orders)", "audit(payments)", "audit(web)"]
 
 
 def test_a_base_missing_from_the_clone_fails_or_selects_everything(repo: Path, tmp_path: Path) -> None:
     """A force-push: the push's `before` commit is not in the clone."""
     gone = "1" * 40
-    strict = run_matrix(repo, "--changed-since", gone)
+    strict = matrix_here(repo, "--changed-since", gone)
     assert strict.returncode == 1
     assert f"git ref '{gone}' does not exist in this clone" in strict.stderr
     summary = tmp_path / "summary.md"
@@ -245,17 +258,17 @@ def test_a_workflow_change_affects_every_service(repo: Path) -> None:
 
 
 def test_invalid_cli_values(repo: Path) -> None:
-    result = run_matrix(repo, "--shard-size", "0")
+    result = matrix_here(repo, "--shard-size", "0")
     assert result.returncode == 2
     assert "--shard-size = 0 is not a whole number of at least 1" in result.stderr
-    result = run_matrix(repo, "--max-jobs", "300")
+    result = matrix_here(repo, "--max-jobs", "300")
     assert result.returncode == 2
     assert "above GitHub's matrix limit" in result.stderr
 
 
 def test_invalid_ci_table(repo: Path) -> None:
     change(repo, "pyproject.toml", PYPROJECT + "\n[tool.nox_support.ci]\nshards = 3\n")
-    result = run_matrix(repo)
+    result = matrix_here(repo)
     assert result.returncode == 2
     assert "[tool.nox_support.ci]: unknown key 'shards'" in result.stderr
 
@@ -273,7 +286,7 @@ def test_300_services_are_sharded(tmp_path: Path) -> None:
     assert len(data["lock_diff"]) == 300
     smaller = matrix_json(root, "--changed-since", "origin/main", "--max-jobs", "15")
     assert [len(e["services"]) for e in smaller["matrix"]["audit"]["include"]] == [20] * 15
-    too_small = run_matrix(root, "--changed-since", "origin/main", "--max-jobs", "10")
+    too_small = matrix_here(root, "--changed-since", "origin/main", "--max-jobs", "10")
     assert too_small.returncode == 2
     assert "300 services need more than 10 jobs of at most 20 services" in too_small.stderr
 

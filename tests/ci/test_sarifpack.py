@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from nox_support.ci.code_scanning import read_source
+from nox_support.ci.code_scanning import MAX_SARIF_BYTES, read_source
 from nox_support.ci.sarifpack import SarifPackError, SarifSource, pack, sarif_log
 from nox_support.core.errors import ConfigError
+from tests.ci.helpers import command_here
 
 
 def audit_log(*services: str) -> dict[str, object]:
@@ -83,7 +82,21 @@ def test_unreadable_inputs_are_named(tmp_path: Path) -> None:
         read_source(tmp_path / "missing.sarif")
 
 
+def test_an_input_too_large_or_not_text_is_named(tmp_path: Path) -> None:
+    large = tmp_path / "large.sarif"
+    large.write_bytes(b" " * (MAX_SARIF_BYTES + 1))
+    with pytest.raises(SarifPackError) as caught:
+        read_source(large)
+    assert str(caught.value) == (
+        f"{large} is larger than 10 MB\n  hint: code scanning would refuse it; check the audit job's artifact"
+    )
+    (tmp_path / "binary.sarif").write_bytes(b"\xff\xfe{}")
+    with pytest.raises(SarifPackError, match=r"binary.sarif is not JSON"):
+        read_source(tmp_path / "binary.sarif")
+
+
 def test_command_writes_the_files_and_the_upload_matrix(tmp_path: Path) -> None:
+    """The command in this process; the workflow tests run it as the code-scanning-files job does."""
     audit = tmp_path / "artifacts/audit-shard-1/audit.sarif"
     audit.parent.mkdir(parents=True)
     audit.write_text(json.dumps(audit_log(*(f"s{i:02}" for i in range(15)))), encoding="utf-8")
@@ -91,23 +104,16 @@ def test_command_writes_the_files_and_the_upload_matrix(tmp_path: Path) -> None:
     out.mkdir()
     (out / "code-scanning-9.sarif").write_text("stale", encoding="utf-8")
     output = tmp_path / "github-output"
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "nox_support",
-            "code-scanning-files",
-            "--output-dir",
-            str(out),
-            "--removed",
-            "gone1 gone2 gone3 gone4 gone5 gone6",
-            "--github-output",
-            str(output),
-            str(audit),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
+    result = command_here(
+        tmp_path,
+        "code-scanning-files",
+        "--output-dir",
+        str(out),
+        "--removed",
+        "gone1 gone2 gone3 gone4 gone5 gone6",
+        "--github-output",
+        str(output),
+        str(audit),
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout == "code-scanning-1.sarif: 20 runs\ncode-scanning-2.sarif: 1 runs\n"

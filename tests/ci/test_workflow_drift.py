@@ -476,14 +476,55 @@ def test_ci_merge_queue_diffs_from_the_queue_base_and_reports_the_gate(
     assert results["discover"].result == "success", describe(results["discover"])
     assert discover_ids(results["discover"], "audit") == ["api", "web"]
     assert discover_ids(results["discover"], "tests") == ["api", "web"]
-    for job in ("freshness", "audit", "tests", "lock-diff"):
-        results[job] = gha.run_job(job, {k: v for k, v in results.items() if k in {"discover", "freshness"}})
+    results["freshness"] = gha.run_job("freshness", results)
+    assert results["freshness"].result == "success", describe(results["freshness"])
+    # The audit and tests jobs run as for a pull request (test_ci_pull_request_runs_end_to_end runs
+    # them on this very commit): they do not read the event (test_only_a_push_changes_how_...).
+    results["audit"] = results["tests"] = JobResult("success")
+    results["lock-diff"] = gha.run_job("lock-diff", results)
     results["code-scanning-files"] = gha.run_job("code-scanning-files", results)
     results["code-scanning"] = gha.run_job("code-scanning", results)
-    assert results["audit"].result == "success", describe(results["audit"])
     assert results["lock-diff"].result == results["code-scanning-files"].result == "skipped"
     gate = gha.run_job("all-green", results)
     assert gate.result == "success", describe(gate)
+
+
+def event_reads(value: Any) -> set[str]:
+    """The ``github.*`` context fields (event, refs, actor...) the strings of a workflow fragment read."""
+    if isinstance(value, str):
+        return set(re.findall(r"github\.[A-Za-z_.]+", value))
+    if isinstance(value, dict):
+        return {field for item in value.values() for field in event_reads(item)}
+    if isinstance(value, list):
+        return {field for item in value for field in event_reads(item)}
+    return set()
+
+
+def test_only_a_push_changes_how_the_audit_and_tests_jobs_run() -> None:
+    """Why most event tests may stand the audit and tests jobs in by their result.
+
+    The two jobs (and the local actions they use) read the event in one place: a push's audit may
+    fail without failing the job. So a merge queue's or a licence test's run of them is the pull
+    request's run of test_ci_pull_request_runs_end_to_end; a push's audit runs for real
+    (test_ci_push_with_a_new_advisory_reports_it_without_stalling_the_tests_baseline).
+    """
+    assert event_reads(CI["jobs"]["tests"]) == set()
+    assert event_reads(CI["jobs"]["audit"]) == {"github.event_name"}
+    (step,) = [step for step in CI["jobs"]["audit"]["steps"] if event_reads(step)]
+    assert event_reads({k: v for k, v in step.items() if k != "continue-on-error"}) == set()
+    assert step["continue-on-error"] == "${{ github.event_name == 'push' }}"
+    assert {k for k in CI["env"] if event_reads(CI["env"][k])} == set()
+    for action in sorted((ROOT / ".github/actions").glob("*/action.yml")):
+        text = action.read_text(encoding="utf-8")
+        assert event_reads(text) == set(), action
+        assert "GITHUB_EVENT" not in text
+        assert "GITHUB_REF" not in text
+    for job in ("audit", "tests"):
+        scripts = "\n".join(str(step.get("run", "")) for step in CI["jobs"][job]["steps"])
+        assert "GITHUB_EVENT" not in scripts
+        assert "GITHUB_REF" not in scripts
+        assert "GITHUB_ACTOR" not in scripts
+        assert "secrets." not in str(CI["jobs"][job])
 
 
 def test_ci_pull_request_changing_only_a_workflow_runs_every_check(origin: Origin, tmp_path: Path) -> None:
@@ -516,7 +557,7 @@ def test_ci_stale_lock_fails_freshness_and_the_gate(origin: Origin, tmp_path: Pa
     tests = gha.run_job("tests", {"discover": discover, "freshness": freshness})
     assert audit.result == "skipped"
     assert tests.result == "skipped"
-    lock_diff = gha.run_job("lock-diff", {"discover": discover})
+    lock_diff = JobResult("success")  # the freshness job alone turns the gate red
     needs = {
         "discover": discover,
         "freshness": freshness,
@@ -559,8 +600,9 @@ def test_ci_licence_violation_fails_the_audit_job_and_the_gate(origin: Origin, t
     assert (run.workspace / "reports/sbom/web.cdx.json").is_file()
     assert run.workspace / "reports/licenses" in run.uploads["supply-chain-web"]  # kept although red
 
-    for job in ("tests", "lock-diff"):
-        results[job] = gha.run_job(job, {k: v for k, v in results.items() if k in {"discover", "freshness"}})
+    # The other checks pass (they run for real in test_ci_pull_request_runs_end_to_end): the audit
+    # alone turns the gate red.
+    results["tests"] = results["lock-diff"] = JobResult("success")
     results["code-scanning-files"] = results["code-scanning"] = JobResult("skipped")
     verdict = gha.run_job("all-green", results)
     assert verdict.result == "failure"
@@ -821,14 +863,26 @@ def test_lock_refresh_skips_the_push_for_dependabot(origin: Origin, tmp_path: Pa
     assert gha.run_job("push", CHANGED).result == "skipped"
 
 
+def merged_locks(origin: Origin, directory: Path, commit: str, lock: str) -> Path:
+    """The merge job's ``lock-refresh`` artifact holding *lock* (as of *commit*) changed by a comment.
+
+    What test_lock_refresh_commits_only_changed_locks_to_the_pull_request and
+    test_weekly_upgrade_opens_a_pull_request get from the real plan, lock and merge jobs.
+    """
+    text = git(origin.bare, "show", f"{commit}:{lock}")
+    write(directory / "locks" / lock, text + "# refreshed\n")
+    return directory
+
+
 def test_lock_refresh_mints_an_app_token_when_configured(origin: Origin, tmp_path: Path) -> None:
     git(origin.bare, "branch", "needs-lock-app", origin.needs_lock)
     gha = runner(LOCK_REFRESH, origin, tmp_path, pull_request(origin.needs_lock, "needs-lock-app"))
-    results = run_lock_refresh(gha)
-    assert results["merge"].result == "success", describe(results["lock"])
+    gha.artifacts["lock-refresh"] = merged_locks(
+        origin, tmp_path / "artifact", origin.needs_lock, "services/worker/requirements.txt"
+    )
     gha.variables["LOCK_REFRESH_APP_ID"] = "12345"
     gha.secrets["LOCK_REFRESH_APP_PRIVATE_KEY"] = "key"
-    pushed = gha.run_job("push", {"merge": results["merge"]})
+    pushed = gha.run_job("push", CHANGED)
     assert pushed.result == "success", describe(pushed)
     assert "Mint a push token (GitHub App, when configured)" not in pushed.runs[0].skipped_steps
     minted = base64.b64encode(b"x-access-token:minted-app-token").decode()
@@ -860,9 +914,10 @@ def test_weekly_upgrade_never_overwrites_a_human_fix(origin: Origin, tmp_path: P
     github = {"event_name": "schedule", "sha": origin.base, "ref": "refs/heads/main"}
     path = f"{shim}{os.pathsep}{BIN}{os.pathsep}{os.environ['PATH']}"
     gha = runner(LOCK_REFRESH, origin, tmp_path / "jobs", github, PATH=path)
-    results = run_lock_refresh(gha)
-    assert results["merge"].result == "success", describe(results["lock"])
-    opened = gha.run_job("pull-request", {"merge": results["merge"]})
+    gha.artifacts["lock-refresh"] = merged_locks(
+        origin, tmp_path / "artifact", origin.base, "services/api/requirements.txt"
+    )
+    opened = gha.run_job("pull-request", CHANGED)
     assert opened.result == "failure"
     assert "::error::nox-support/lock-upgrade has commits by others" in describe(opened)
     assert git(origin.bare, "rev-parse", "nox-support/lock-upgrade").strip() == fix
@@ -901,10 +956,14 @@ def vulnerable_db(directory: Path) -> Path:
     return directory
 
 
-def run_ci(gha: Runner, jobs: tuple[str, ...]) -> dict[str, JobResult]:
-    """Run *jobs* in order, each given every earlier result it needs."""
-    results: dict[str, JobResult] = {}
+def run_ci(
+    gha: Runner, jobs: tuple[str, ...], stand_ins: dict[str, JobResult] | None = None
+) -> dict[str, JobResult]:
+    """Run *jobs* in order, each given every earlier result it needs; *stand_ins* are not run."""
+    results: dict[str, JobResult] = dict(stand_ins or {})
     for job in jobs:
+        if job in results:
+            continue
         declared = CI["jobs"][job].get("needs", [])
         declared = [declared] if isinstance(declared, str) else declared
         results[job] = gha.run_job(job, {name: results[name] for name in declared})
@@ -930,7 +989,8 @@ def test_ci_push_with_a_new_advisory_reports_it_without_stalling_the_tests_basel
     path, _ = last_green_shim(tmp_path / "shim", origin.base)
     gha = runner(CI, origin, tmp_path / "jobs", push(origin.feature, origin.base), PATH=path)
     gha.env["NOX_SUPPORT_OSV_DB"] = str(vulnerable_db(tmp_path / "osv"))
-    results = run_ci(gha, EVERY_JOB)
+    # The tests job passes as for a pull request (test_only_a_push_changes_how_the_audit_and_...).
+    results = run_ci(gha, EVERY_JOB, {"tests": JobResult("success")})
     audit = results["audit"]
     assert audit.result == "success", describe(audit)
     worker = next(run for run in audit.runs if run.matrix["id"] == "worker")
@@ -1078,13 +1138,21 @@ def test_ci_title_edit_runs_nothing_and_never_reports_all_green(origin: Origin, 
 
 
 def test_ci_fork_pull_request_runs_every_check_with_a_read_only_token(origin: Origin, tmp_path: Path) -> None:
+    """Every check passes without secrets or a write token (the tests job by equivalence, see below)."""
     gha = runner(
         CI, origin, tmp_path / "jobs", pull_request(origin.feature, "feature", head_repo="someone/fork")
     )
     gha.secrets["LOCK_REFRESH_APP_PRIVATE_KEY"] = "never-seen-by-forks"
     assert gha.fork
     assert gha.context({}, {}, {})["secrets"] == {}
-    results = run_ci(gha, ("discover", "freshness", "tests", "lock-diff"))
+    # The tests job runs as in the same-repository pull request (test_ci_pull_request_runs_end_to_end):
+    # it reads neither the event (test_only_a_push_changes_how_the_audit_and_tests_jobs_run) nor a
+    # secret, and asks for a read-only token, which a fork gets unchanged.
+    same_repository = runner(CI, origin, tmp_path / "same", pull_request(origin.feature, "feature"))
+    assert gha.permissions(CI["jobs"]["tests"]) == same_repository.permissions(CI["jobs"]["tests"])
+    assert gha.permissions(CI["jobs"]["tests"]) == {"contents": "read"}
+    assert "secrets." not in (ROOT / ".github/workflows/ci.yml").read_text(encoding="utf-8")
+    results = run_ci(gha, ("discover", "freshness", "tests", "lock-diff"), {"tests": JobResult("success")})
     for job, result in results.items():
         assert result.result == "success", (job, describe(result))
         assert all("write" not in run.permissions.values() for run in result.runs)

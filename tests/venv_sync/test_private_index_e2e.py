@@ -16,7 +16,6 @@ import hashlib
 import os
 import socket
 import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from http import HTTPStatus
@@ -26,9 +25,9 @@ from pathlib import Path
 import pytest
 from packaging.utils import canonicalize_name
 
-from tests.noxrun import run_nox
 from tests.audit.conftest import osv_record, write_osv_db
 from tests.ci.helpers import PYTEST_DISTRIBUTIONS
+from tests.noxrun import run_nox
 from tests.repos import monorepo, write
 from tests.wheels import Dist, build_wheel, repackage
 
