@@ -116,9 +116,14 @@ def lock(session: nox.Session) -> None:
     )  # fmt: skip
 
 
+# uv installs without bytecode unless asked; where PYTHONDONTWRITEBYTECODE is set (as on CI
+# machines) every Python process of the tests would then compile Nox, pip and pip-tools again.
+COMPILE = {"UV_COMPILE_BYTECODE": "1"}
+
+
 def _install_locked(session: nox.Session, lock: Path) -> None:
-    session.install("--require-hashes", "-r", str(lock))
-    session.install("--no-deps", "-e", ".")
+    session.install("--require-hashes", "-r", str(lock), env=COMPILE)
+    session.install("--no-deps", "-e", ".", env=COMPILE)
 
 
 @nox.session(default=True)
@@ -134,7 +139,7 @@ def minimums(session: nox.Session) -> None:
 def latest(session: nox.Session) -> None:
     """Run the whole suite on the newest releases of every dependency (no lock): finds breaking releases."""
     session.chdir(ROOT)
-    session.install("--upgrade", "--resolution", "highest", "-e", ".[test]")
+    session.install("--upgrade", "--resolution", "highest", "-e", ".[test]", env=COMPILE)
     session.run("uv", "pip", "list", "--python", "python", silent=False)
     selection = session.posargs or ("-n", "auto", "--dist", "loadfile")
     session.run("python", "-m", "pytest", "-q", "-p", "no:cacheprovider", *selection)
