@@ -24,9 +24,9 @@ def member(root: Path, name: str) -> Path:
     return root / "libs" / name
 
 
-def test_a_pyproject_that_cannot_be_read_is_named() -> None:
+def test_a_pyproject_that_cannot_be_read_is_named(tmp_path: Path) -> None:
     with pytest.raises(DiscoveryError) as caught:
-        uv_workspace.read_toml(Path("/nonexistent/pyproject.toml"), "libs/a/pyproject.toml")
+        uv_workspace.read_toml(tmp_path / "libs/a/pyproject.toml", "libs/a/pyproject.toml", tmp_path)
     assert str(caught.value) == (
         "libs/a/pyproject.toml: cannot be read: No such file or directory\n  hint: make it a readable file"
     )
@@ -36,14 +36,14 @@ def test_a_pyproject_that_is_not_utf8_names_its_line(tmp_path: Path) -> None:
     path = tmp_path / "pyproject.toml"
     path.write_bytes(b'[project]\nname = "a"\ndescription = "caf\xe9"\n')
     with pytest.raises(DiscoveryError) as caught:
-        uv_workspace.read_toml(path, "pyproject.toml")
+        uv_workspace.read_toml(path, "pyproject.toml", tmp_path)
     assert str(caught.value) == "pyproject.toml:3: not UTF-8 text\n  hint: save it as UTF-8"
 
 
 def test_a_pyproject_that_is_not_toml_says_where(tmp_path: Path) -> None:
     path = write(tmp_path / "pyproject.toml", "[project\n")
     with pytest.raises(DiscoveryError) as caught:
-        uv_workspace.read_toml(path, "pyproject.toml")
+        uv_workspace.read_toml(path, "pyproject.toml", tmp_path)
     assert str(caught.value).startswith("pyproject.toml: invalid TOML: ")
     assert caught.value.hint == "fix the syntax error"
 
