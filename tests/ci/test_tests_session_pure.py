@@ -15,7 +15,9 @@ import pytest
 from nox_support.ci import tests_session
 from nox_support.ci.tests_session import PytestCounts, ServiceTestsError
 from nox_support.discovery import Service
+from nox_support.lock import digest, lockfile
 from nox_support.project import Project
+from tests.ci.helpers import lock_text
 from tests.fakes import RecordingSession
 from tests.repos import monorepo, write
 
@@ -49,10 +51,16 @@ def test_the_tests_use_the_main_lock_and_the_test_layers_it_has(repo: Path) -> N
     )
 
 
+def marked(*pins: str, header: str = "") -> str:
+    """A lock as nox-support writes it (require_pytest runs after require_fresh accepted the locks)."""
+    inputs = digest.compute(digest.Inputs(files=(), python="3.11", compiler="pip-tools==7.7.0", options=()))
+    return lockfile.with_digest_line(lock_text(*pins, header=header), inputs, compiled_by="pip-tools==7.7.0")
+
+
 def test_a_dev_lock_pinning_pytest_is_enough(repo: Path) -> None:
     write(repo / "services/api/requirements-dev.in", "pytest\n")
-    write(repo / "services/api/requirements.txt", "beta==1.0\n")
-    write(repo / "services/api/requirements-dev.txt", "iniconfig==2.0\npytest==8.0\n")
+    write(repo / "services/api/requirements.txt", marked("beta==1.0"))
+    write(repo / "services/api/requirements-dev.txt", marked("iniconfig==2.0", "PyTest==8.0"))
     service = service_of(repo)
     tests_session.require_pytest(service, tests_session.locks_for_tests(service))
 
@@ -72,7 +80,8 @@ def test_tests_without_a_dev_layer_say_how_to_create_one(repo: Path) -> None:
 def test_a_dev_lock_without_pytest_is_never_patched_up(repo: Path) -> None:
     write(repo / "services/api/requirements-dev.in", "iniconfig\n")
     write(repo / "services/api/requirements.txt", "beta==1.0\n")
-    write(repo / "services/api/requirements-dev.txt", "iniconfig==2.0\n# pytest==8.0 in a comment\n")
+    dev_lock = marked("iniconfig==2.0", header="# pytest==8.0 in a comment\n")
+    write(repo / "services/api/requirements-dev.txt", dev_lock)
     service = service_of(repo)
     with pytest.raises(ServiceTestsError) as caught:
         tests_session.require_pytest(service, tests_session.locks_for_tests(service))
