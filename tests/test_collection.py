@@ -8,10 +8,17 @@ test files that never ran and were never linted.
 from __future__ import annotations
 
 import fnmatch
+import subprocess
+import sys
 
 import pytest
 
 from tests.repos import ROOT
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
 
 TESTS = ROOT / "tests"
 RUFF_DEFAULT_EXCLUDES = (
@@ -19,7 +26,7 @@ RUFF_DEFAULT_EXCLUDES = (
     ".nox", ".pants.d", ".pyenv", ".pytest_cache", ".pytype", ".ruff_cache", ".svn", ".tox", ".venv",
     ".vscode", "__pypackages__", "_build", "buck-out", "dist", "node_modules", "site-packages", "venv",
 )  # fmt: skip
-"""ruff's ``exclude`` default (the project sets none of its own)."""
+"""ruff's ``exclude`` default; pyproject.toml's ``[tool.ruff] exclude`` is it without ``venv``."""
 
 
 def test_no_test_directory_is_skipped_by_pytest_or_ruff(pytestconfig: pytest.Config) -> None:
@@ -32,5 +39,24 @@ def test_no_test_directory_is_skipped_by_pytest_or_ruff(pytestconfig: pytest.Con
         for directory in holding
         for part in directory.relative_to(ROOT).parts
         if any(fnmatch.fnmatch(part, pattern) for pattern in patterns)
+    ]
+    assert hidden == []
+
+
+def test_ruff_lints_every_python_directory_of_the_project() -> None:
+    """nox_support/venv/ was skipped by ruff's default exclude (``venv``) until pyproject.toml overrode it."""
+    data = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    excluded = data["tool"]["ruff"]["exclude"]
+    assert set(excluded) == set(RUFF_DEFAULT_EXCLUDES) - {"venv"}
+    tracked = subprocess.run(
+        ["git", "ls-files", "*.py"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    directories = sorted({(ROOT / path).parent for path in tracked})
+    assert ROOT / "nox_support/venv" in directories
+    hidden = [
+        directory.relative_to(ROOT).as_posix()
+        for directory in directories
+        for part in directory.relative_to(ROOT).parts
+        if any(fnmatch.fnmatch(part, pattern) for pattern in excluded)
     ]
     assert hidden == []

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 from nox_support import _compat
 from nox_support.core import cmd
 from nox_support.core.errors import CommandError
-from nox_support.indexconfig import IndexConfig, describe, read_index_config, uv_arguments, uv_environment
 from nox_support.core.redact import redact
+from nox_support.indexconfig import IndexConfig, describe, read_index_config, uv_arguments, uv_environment
 from nox_support.venv import record
 from nox_support.venv.inspect import contents, installed
 from nox_support.venv.plan import compare_installed, expected_packages, pin_hashes, requirements_text

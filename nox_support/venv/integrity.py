@@ -94,11 +94,15 @@ def _home_problems(location: Path, home: str | None) -> list[str]:
         return ["pyvenv.cfg names no home (the interpreter's directory)"]
     real_home = Path(home).resolve()
     if real_home.is_relative_to(location.resolve()):
-        return [f"pyvenv.cfg: home = {home} points into the venv (the standard library would come from the venv)"]
+        return [
+            f"pyvenv.cfg: home = {home} points into the venv (the standard library would come from the venv)"
+        ]
     interpreter = _interpreter(location)
     if interpreter is None:
         return ["bin/python is missing"]
-    if not any(_same_interpreter(candidate, interpreter) for candidate in _home_pythons(real_home, interpreter)):
+    if not any(
+        _same_interpreter(candidate, interpreter) for candidate in _home_pythons(real_home, interpreter)
+    ):
         return [f"pyvenv.cfg: home = {home} is not the directory of the interpreter of the venv"]
     return []
 
@@ -132,7 +136,7 @@ def bin_problems(location: Path, listed: frozenset[str]) -> tuple[str, ...]:
     """Entries of ``bin/`` that no RECORD lists and the venv tool does not create."""
     directory = location / "bin"
     try:
-        names = sorted(os.listdir(directory))
+        names = sorted(os.listdir(directory))  # noqa: PTH208 - names, not a Path per entry
     except OSError:
         return ()
     interpreter = _interpreter(location)

@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 
 from packaging.markers import Marker, default_environment
 
+from nox_support.core.versions import same_version
 from nox_support.venv.inspect import parse_dist_info_name
 from nox_support.venv.values import InstalledDist, LocalRequirement, LockPlan, Stamp, VenvError
-from nox_support.core.versions import same_version
 
 if TYPE_CHECKING:
     from collections.abc import Mapping

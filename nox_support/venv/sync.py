@@ -53,10 +53,10 @@ from typing import TYPE_CHECKING
 from nox_support import _compat
 from nox_support.core.errors import ConfigError
 from nox_support.core.filelock import exclusive
+from nox_support.core.paths import display_path
 from nox_support.lock import digest, lockfile, lockformat
 from nox_support.lock.model import LocalFile, ParsedLock
 from nox_support.lock.regenerate import regenerate_command
-from nox_support.core.paths import display_path
 from nox_support.venv import integrity, record
 from nox_support.venv.fingerprint import local_fingerprint
 from nox_support.venv.inspect import contents, inspect_venv
