@@ -23,6 +23,7 @@ import base64
 import csv
 import hashlib
 import os
+import posixpath
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -191,6 +192,15 @@ def _walk(site: Path) -> list[str]:
 
 
 def _relative(site: Path, path: str) -> str:
+    """*path* (from a RECORD, relative to *site*) normalized and relative to *site*, POSIX-style."""
+    if os.sep == "/" and not path.startswith("/"):
+        # What the general formula gives for a relative path on POSIX, without pathlib: a RECORD
+        # of a large venv lists thousands of paths, and every audit venv's stamp reads them all.
+        return posixpath.normpath(path)
+    return _relative_general(site, path)
+
+
+def _relative_general(site: Path, path: str) -> str:
     return Path(os.path.relpath(os.path.normpath(site / path), site)).as_posix()
 
 
