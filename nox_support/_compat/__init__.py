@@ -115,18 +115,19 @@ def pip_audit_api() -> PipAuditApi:
     )
 
 
-def osv_service(url: str, cache_dir: Path, timeout: int, *, direct: bool, transport: Any = None) -> Any:
+def osv_service(url: str, cache_dir: Path, timeout: int, *, direct: bool, session: Any = None) -> Any:
     """pip-audit's OSV service pointed at *url*; *direct*: ignore the environment's proxies.
 
     pip-audit's ``requests`` session honours ``HTTP(S)_PROXY``; a corporate proxy cannot reach
     nox-support's loopback server, so for it the session must not read the environment
-    (``trust_env``).  *transport*: a ``requests`` adapter that answers *url* in this process.
+    (``trust_env``).  *session*: what answers *url* in this process, in place of pip-audit's
+    ``requests`` session (its ``post``, and a response's ``raise_for_status`` and ``json``).
     """
     service = pip_audit_api().osv_service(cache_dir, timeout, osv_url=url)
     if direct:
         service.session.trust_env = False
-    if transport is not None:
-        service.session.mount(url, transport)
+    if session is not None:
+        service.session = session
     return service
 
 
