@@ -10,6 +10,7 @@ from __future__ import annotations
 import fnmatch
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -29,18 +30,25 @@ RUFF_DEFAULT_EXCLUDES = (
 """ruff's ``exclude`` default; pyproject.toml's ``[tool.ruff] exclude`` is it without ``venv``."""
 
 
+def _hidden(directories: list[Path], patterns: list[str]) -> list[str]:
+    """The *directories* (below the repository) with a part that one of *patterns* matches."""
+    return [
+        directory.relative_to(ROOT).as_posix()
+        for directory in directories
+        if any(
+            fnmatch.fnmatch(part, pattern)
+            for part in directory.relative_to(ROOT).parts
+            for pattern in patterns
+        )
+    ]
+
+
 def test_no_test_directory_is_skipped_by_pytest_or_ruff(pytestconfig: pytest.Config) -> None:
     """No directory holding test files has a name pytest does not recurse into or ruff skips."""
     patterns = [*pytestconfig.getini("norecursedirs"), *RUFF_DEFAULT_EXCLUDES]
     holding = sorted({path.parent for path in TESTS.rglob("test_*.py")})
     assert TESTS / "ci" in holding
-    hidden = [
-        directory.relative_to(ROOT).as_posix()
-        for directory in holding
-        for part in directory.relative_to(ROOT).parts
-        if any(fnmatch.fnmatch(part, pattern) for pattern in patterns)
-    ]
-    assert hidden == []
+    assert _hidden(holding, patterns) == []
 
 
 def test_ruff_lints_every_python_directory_of_the_project() -> None:
@@ -53,10 +61,4 @@ def test_ruff_lints_every_python_directory_of_the_project() -> None:
     ).stdout.splitlines()
     directories = sorted({(ROOT / path).parent for path in tracked})
     assert ROOT / "nox_support/venv" in directories
-    hidden = [
-        directory.relative_to(ROOT).as_posix()
-        for directory in directories
-        for part in directory.relative_to(ROOT).parts
-        if any(fnmatch.fnmatch(part, pattern) for pattern in excluded)
-    ]
-    assert hidden == []
+    assert _hidden(directories, excluded) == []
