@@ -54,6 +54,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         type=Path,
         help="also time the nox of another checkout's venv (e.g. main's) as the baseline, interleaved",
     )
+    parser.add_argument(
+        "--ahead",
+        type=int,
+        metavar="N",
+        help="also time the default path with N venvs synced at once (NOX_SUPPORT_AUDIT_AHEAD=N)",
+    )
     parser.add_argument("--work", type=Path, help="work directory (default: a new one under /tmp)")
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
     return parser.parse_args(argv)
@@ -89,6 +95,10 @@ def measure(args: argparse.Namespace, work: Path) -> str:
     wipe_nox_state(repo)
     bench.nox(repo, "-s", "audit", env=env)
     paths = ("before", "baseline", "ahead") if args.before_nox else ("baseline", "ahead")
+    envs = {"baseline": baseline_env, "ahead": env}
+    if args.ahead is not None:
+        paths = (*paths, "wider")
+        envs["wider"] = {**env, AHEAD_ENV: str(args.ahead)}
     runs: dict[str, list[float]] = {path: [] for path in paths}
     for index in range(args.runs):
         for path in paths if index % 2 == 0 else paths[::-1]:
@@ -99,8 +109,8 @@ def measure(args: argparse.Namespace, work: Path) -> str:
                 runs[path].append(run((*command, "-s", "audit"), cwd=repo, env=env, log=bench.log_of(repo)))
                 expect_audit(repo, args.services, resynced=args.services, scanned=args.services)
                 continue
-            runs[path].append(bench.nox(repo, "-s", "audit", env=baseline_env if path == "baseline" else env))
-            _check(repo, args.services, ahead=path == "ahead")
+            runs[path].append(bench.nox(repo, "-s", "audit", env=envs[path]))
+            _check(repo, args.services, ahead=path != "baseline")
     if args.profile:
         for path in ("baseline", "ahead"):
             wipe_nox_state(repo)
@@ -150,6 +160,7 @@ _LABELS = {
     "before": "before: `--before-nox` (each session creates and syncs its own venv, scans over HTTP)",
     "baseline": "each session creates and syncs its own venv (`NOX_SUPPORT_AUDIT_AHEAD=0`)",
     "ahead": "venvs synced ahead (default)",
+    "wider": "venvs synced ahead, `--ahead` at a time",
 }
 
 
