@@ -64,14 +64,6 @@ SUBSET = (
     "tests/audit",
 )
 
-DESELECTED = (
-    # Open: at the lowest direct versions, two concurrent audits of one service make the waiting
-    # run time out on the venv lock (the holder takes > 60 s; alone it takes 2 s). Not uv's or
-    # filelock's floor (both ruled out); the current versions pass. Tracked in the closing note.
-    "--deselect",
-    "tests/audit/test_nox_e2e.py::test_two_runs_on_one_service_at_once",
-)
-
 
 def _uv_compile(session: nox.Session, output: Path, *args: str) -> None:
     """``uv pip compile`` of pyproject.toml into a hashed, universal lock (no index URL in it)."""
@@ -131,7 +123,7 @@ def minimums(session: nox.Session) -> None:
     """Run the tests on the lowest versions of nox-support's direct dependencies (true floors)."""
     session.chdir(ROOT)
     _install_locked(session, MINIMUMS_LOCK)
-    selection = session.posargs or ("-n", "auto", "--dist", "loadfile", *SUBSET, *DESELECTED)
+    selection = session.posargs or ("-n", "auto", "--dist", "loadfile", *SUBSET)
     session.run("python", "-m", "pytest", "-q", "-p", "no:cacheprovider", *selection)
 
 

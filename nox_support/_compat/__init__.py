@@ -180,6 +180,8 @@ def pip_install_options() -> Any:
 
     Raises :class:`~nox_support.core.errors.ConfigError` when pip refuses its configuration.
     """
+    # pip logs every VCS backend it registers at DEBUG when imported, and Nox shows DEBUG.
+    logging.getLogger("pip").setLevel(logging.WARNING)
     try:
         from pip._internal.commands import create_command  # noqa: PLC0415 - only when syncing
     except ImportError as exc:  # pragma: no cover - pip-tools depends on pip

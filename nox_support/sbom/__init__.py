@@ -10,4 +10,5 @@ import logging
 # cyclonedx registers every model field with py-serializable, which logs each one at DEBUG the
 # moment cyclonedx is imported (hundreds of lines), and Nox shows DEBUG in CI.  Python imports this
 # package before any of its modules, so this runs before build.py imports cyclonedx.
-logging.getLogger("py_serializable").setLevel(logging.WARNING)
+for _name in ("py_serializable", "serializable"):  # "serializable": py-serializable before 2.0
+    logging.getLogger(_name).setLevel(logging.WARNING)

@@ -32,6 +32,7 @@ from nox_support.audit.sources.interface import DatabaseEndpoint, Endpoint, OsvE
 _QUIET_LOGGERS = (
     "pip_audit",
     "py_serializable",
+    "serializable",  # py-serializable before 2.0
     "cyclonedx",
     "pip_api",
     "urllib3",
