@@ -49,7 +49,7 @@ from nox_support.lock.model import (
 _NAME = fastlock.NAME
 _EXTRAS = rf"\[\s*(?P<extras>{_NAME}(?:\s*,\s*{_NAME})*)\s*\]"
 _PIN = re.compile(
-    rf"(?P<name>{_NAME})(?:{_EXTRAS})?==(?P<version>[A-Za-z0-9][A-Za-z0-9.!+_-]*)"
+    rf"(?P<name>{_NAME})(?:{_EXTRAS})?==(?P<version>{fastlock.VERSION})"
     r"(?:\s*;\s*(?P<marker>[^\\#;]*?))?(?P<continued>\s+\\)?\Z"
 )
 _HASH = re.compile(r"\s+--hash=(?P<hash>sha256:[0-9a-f]{64})(?P<continued>\s+\\)?\Z")
@@ -67,8 +67,6 @@ def read_lock(text: str, path: str) -> ParsedLock | TextProblem:
     which accepts only what the line reader accepts); any other text line by line, which names
     the first line off the grammar.  The pins are read when someone asks for them.
     """
-    if not text.strip():
-        return LockUnmarked("is empty" if not text else "holds only whitespace")
     common = fastlock.read(text)
     if common is not None:
         recorded = digest.parse_line(common.digest_line)
@@ -217,13 +215,13 @@ class _PinReader:
                 return None
             return _off(number, line, _classify(line))
         marker = pin.group("marker")
-        if marker is not None and not _valid_marker(marker.strip()):
+        if marker is not None and not fastlock.valid_marker(marker.strip()):
             return _off(number, line, "a pin whose environment marker does not parse")
         if not pin.group("continued"):
             return _off(number, line, "a pin without --hash")
         extras = pin.group("extras")
         self._pending = (
-            _canonical(pin.group("name")),
+            fastlock.canonical(pin.group("name")),
             pin.group("version"),
             number,
             tuple(e.strip() for e in extras.split(",")) if extras else (),
@@ -341,7 +339,3 @@ def _off(number: int, line: str, reason: str) -> OffGrammar:
     if len(shown) > _EXCERPT:
         shown = shown[:_EXCERPT] + "..."
     return OffGrammar(line=number, excerpt=repr(shown), reason=reason)
-
-
-_valid_marker = fastlock.valid_marker
-_canonical = fastlock.canonical
