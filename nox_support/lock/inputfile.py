@@ -48,14 +48,8 @@ def _analyse(content: bytes, shown: str) -> RequirementsInput:
     # Plain requirement lines (most of them) hold no include, path or option: not parsed here.
     entries = reqfile.parse_lines([n for n in lines if not reqfile.is_plain_requirement(n[1])], path=shown)
     _refuse_abbreviations(entries, shown)
-    local = [(entry.path, entry.line) for entry in reqfile.local_paths(entries)]
-    local += [
-        (entry.url, entry.line)
-        for entry in entries
-        if isinstance(entry, reqfile.NamedRequirement) and entry.url and entry.url.startswith("file:")
-    ]
     canonical = reqfile.canonical_of(lines).encode("utf-8")
-    return RequirementsInput(canonical, reqfile.includes(entries), tuple(local))
+    return RequirementsInput(canonical, reqfile.includes(entries), reqfile.local_requirements(entries))
 
 
 _remembered = functools.lru_cache(maxsize=256)(_analyse)

@@ -166,11 +166,8 @@ class _Collector:
         self.declared = "".join(f"{line}\n" for line in lines)
         inputfile.refuse_credentials(reqfile.logical_lines(self.declared), shown)
         entries = reqfile.parse(self.declared, path=f"{shown} {section.label}")
-        for local in reqfile.local_paths(entries):
-            self.add_local_package(local.path, shown, None)
-        for named in entries:
-            if isinstance(named, reqfile.NamedRequirement) and named.url and named.url.startswith("file:"):
-                self.add_local_package(named.url, shown, None)
+        for local, _ in reqfile.local_requirements(entries):
+            self.add_local_package(local, shown, None)  # a TOML table: no line to name
 
     def sourced(
         self,

@@ -163,6 +163,20 @@ def local_paths(entries: tuple[Entry, ...]) -> tuple[LocalPath, ...]:
     return tuple(e for e in entries if isinstance(e, LocalPath))
 
 
+def local_requirements(entries: tuple[Entry, ...]) -> tuple[tuple[str, int], ...]:
+    """Every local requirement as written, with its line.
+
+    Paths first (``../lib``, ``-e ./x``), then direct references to files (``name @ file:...``).
+    """
+    paths = [(entry.path, entry.line) for entry in local_paths(entries)]
+    urls = [
+        (entry.url, entry.line)
+        for entry in entries
+        if isinstance(entry, NamedRequirement) and entry.url and entry.url.startswith("file:")
+    ]
+    return (*paths, *urls)
+
+
 def is_plain_requirement(line: str) -> bool:
     """Whether the logical *line* is a bare name with at most one plain version comparison.
 
