@@ -280,15 +280,9 @@ def _pyproject_service(directory: Path, root: Path) -> Mapping[str, object] | No
     return data if pp.declares_dependencies(data) else None
 
 
-def _declares_dependencies(directory: Path, root: Path) -> bool:
-    try:
-        return _pyproject_service(directory, root) is not None
-    except DiscoveryError:
-        return False  # requirements.in wins anyway; the broken file is not an input
-
-
 def _service(directory: Path, rel: str, name: str, tests: LocationOfTests, settings: Settings) -> Service:
-    python, source, root = *_target_python(directory, rel, name, settings), directory.parents[rel.count("/")]
+    python, source = _target_python(directory, rel, name, settings)
+    root = directory.parents[rel.count("/")]  # directory is root / rel
     main_lock = directory / lock_file_name("main", settings.lock_format)
     unused_pyproject = False
     if is_file_in(directory, MAIN_INPUT):
@@ -299,7 +293,10 @@ def _service(directory: Path, rel: str, name: str, tests: LocationOfTests, setti
             layer = match.group(1)
             lock = directory / lock_file_name(layer, settings.lock_format)
             layers.append(Layer(layer, directory / match.group(0), lock, constrained_by=main_lock))
-        unused_pyproject = _declares_dependencies(directory, root)
+        try:
+            unused_pyproject = _pyproject_service(directory, root) is not None
+        except DiscoveryError:
+            unused_pyproject = False  # requirements.in wins anyway; the broken file is not an input
     else:
         pyproject = directory / pp.PYPROJECT
         data = read_toml(pyproject, f"{rel}/{pp.PYPROJECT}", root)

@@ -44,10 +44,7 @@ def read_toml(path: Path, shown: str, root: Path) -> Mapping[str, object]:
     """
     try:
         raw = repofiles.read_bytes(path, root)
-    except FileNotFoundError as exc:
-        msg = f"{shown}: cannot be read: {exc.strerror or exc}"
-        raise DiscoveryError(msg, hint="make it a readable file") from None
-    except OSError as exc:
+    except OSError as exc:  # missing or unreadable (a file refused by read_bytes: its own error)
         msg = f"{shown}: cannot be read: {exc.strerror or exc}"
         raise DiscoveryError(msg, hint="make it a readable file") from None
     try:
