@@ -57,6 +57,29 @@ PIP_AUDIT_RANGE = ">=2.10,<3"
 NOX_RANGE = ">=2025.5.1,<2027"
 UV_RANGE = ">=0.7,<0.14"
 
+NOISY_LOGGERS = (
+    "pip",  # every VCS backend it registers, when imported
+    "pip_api",
+    "pip_audit",
+    "cachecontrol",
+    "urllib3",
+    "cyclonedx",
+    "py_serializable",  # every model field cyclonedx registers, when imported
+    "serializable",  # the same, py-serializable before 2.0
+    "filelock",
+)
+"""Loggers of dependencies that log at DEBUG on import or per request."""
+
+
+def quiet_library_logs() -> None:
+    """Show only warnings and errors of :data:`NOISY_LOGGERS`: Nox shows DEBUG records.
+
+    As their own command lines do (``PIP_AUDIT_LOGLEVEL`` defaults to WARNING); called before
+    the first import of pip, pip-audit or cyclonedx in the Nox process.
+    """
+    for name in NOISY_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+
 
 class CompatError(NoxSupportError):
     """An installed dependency no longer offers the private API nox-support uses."""
@@ -180,8 +203,7 @@ def pip_install_options() -> Any:
 
     Raises :class:`~nox_support.core.errors.ConfigError` when pip refuses its configuration.
     """
-    # pip logs every VCS backend it registers at DEBUG when imported, and Nox shows DEBUG.
-    logging.getLogger("pip").setLevel(logging.WARNING)
+    quiet_library_logs()
     try:
         from pip._internal.commands import create_command  # noqa: PLC0415 - only when syncing
     except ImportError as exc:  # pragma: no cover - pip-tools depends on pip

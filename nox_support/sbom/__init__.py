@@ -5,10 +5,9 @@
 ``reports/sbom/<service>.cdx.json``.  See docs/supply-chain.md.
 """
 
-import logging
+from nox_support import _compat
 
 # cyclonedx registers every model field with py-serializable, which logs each one at DEBUG the
 # moment cyclonedx is imported (hundreds of lines), and Nox shows DEBUG in CI.  Python imports this
 # package before any of its modules, so this runs before build.py imports cyclonedx.
-for _name in ("py_serializable", "serializable"):  # "serializable": py-serializable before 2.0
-    logging.getLogger(_name).setLevel(logging.WARNING)
+_compat.quiet_library_logs()

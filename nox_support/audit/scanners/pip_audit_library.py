@@ -16,7 +16,6 @@ reached without the ``HTTP(S)_PROXY`` of the environment.
 from __future__ import annotations
 
 import json
-import logging
 import math
 from collections.abc import Iterator
 from importlib import metadata
@@ -29,17 +28,6 @@ from nox_support import _compat
 from nox_support.audit.server import OsvServer, is_loopback_url, serving
 from nox_support.audit.sources.interface import DatabaseEndpoint, Endpoint, OsvEndpoint, PypiEndpoint
 
-_QUIET_LOGGERS = (
-    "pip_audit",
-    "py_serializable",
-    "serializable",  # py-serializable before 2.0
-    "cyclonedx",
-    "pip_api",
-    "urllib3",
-    "cachecontrol",
-    "filelock",
-)
-
 
 def audit(site_packages: Path, endpoint: Endpoint, *, cache_dir: Path) -> tuple[Any, int, str]:
     """Audit the distributions in *site_packages*; ``(report, exit code, stderr)`` like the CLI.
@@ -47,10 +35,7 @@ def audit(site_packages: Path, endpoint: Endpoint, *, cache_dir: Path) -> tuple[
     The exit code follows pip-audit's: 1 when a vulnerability was found, else 0; a crash
     (any exception: the source is unreachable, answered an error, ...) returns no report.
     """
-    # Like pip-audit's command line (PIP_AUDIT_LOGLEVEL defaults to WARNING): Nox shows debug
-    # records, and pip-audit's dependencies log every class they register at import.
-    for name in _QUIET_LOGGERS:
-        logging.getLogger(name).setLevel(logging.WARNING)
+    _compat.quiet_library_logs()
     try:
         api = _compat.pip_audit_api()
     except _compat.CompatError as exc:
