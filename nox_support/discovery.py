@@ -29,7 +29,7 @@ from nox_support.config import (
 )
 from nox_support.core import repofiles
 from nox_support.core.errors import ConfigError, DiscoveryError
-from nox_support.core.paths import is_file_in, is_within, names_in, real_path
+from nox_support.core.paths import Listing, files_in, is_within, real_path
 from nox_support.lock import pyproject_inputs as pp
 from nox_support.lock.locknames import lock_file_name
 from nox_support.lock.uv_workspace import read_toml
@@ -128,7 +128,7 @@ def discover(root: Path, settings: Settings) -> tuple[Service, ...]:
     found: dict[str, Service] = {}
     problems: list[str] = []
     collided = ""
-    for directory in _candidate_dirs(root, settings.service_globs):
+    for directory, files in _candidate_dirs(root, settings.service_globs):
         rel = directory.relative_to(root).as_posix()
         name = service_name(rel, settings.service_names)
         real = real_path(directory, os.fspath(root))
@@ -158,7 +158,7 @@ def discover(root: Path, settings: Settings) -> tuple[Service, ...]:
                 "point it at a directory inside the repository"
             )
             continue
-        found[name] = _service(directory, rel, name, tests, settings)
+        found[name] = _service(directory, rel, tests, settings, files)
     if problems:
         msg = "invalid service directories:\n  " + "\n  ".join(problems)
         hint = "see [tool.nox_support] service_globs in pyproject.toml"
@@ -255,46 +255,49 @@ def _tests_hint(service: Service) -> str:
     return f"point {where} at a directory inside the repository"
 
 
-def _candidate_dirs(root: Path, globs: tuple[str, ...]) -> list[Path]:
+def _candidate_dirs(root: Path, globs: tuple[str, ...]) -> list[tuple[Path, Listing]]:
+    """The directories matched that hold a service's inputs, each with its listing (:func:`files_in`)."""
     seen: set[Path] = set()
-    out: list[Path] = []
+    out: list[tuple[Path, Listing]] = []
     for pattern in globs:
         for path in sorted(root.glob(pattern)):
             if path in seen:
                 continue
-            if not is_file_in(path, MAIN_INPUT) and (
-                not is_file_in(path, pp.PYPROJECT) or _pyproject_service(path, root) is None
-            ):
+            files = files_in(path)
+            if not files.get(MAIN_INPUT) and _pyproject_service(path, root, files) is None:
                 continue
             seen.add(path)
-            out.append(path)
+            out.append((path, files))
     return out
 
 
-def _pyproject_service(directory: Path, root: Path) -> Mapping[str, object] | None:
+def _pyproject_service(directory: Path, root: Path, files: Listing) -> Mapping[str, object] | None:
     """The parsed ``pyproject.toml`` of *directory* when it declares ``[project] dependencies``."""
-    if not is_file_in(directory, pp.PYPROJECT):
+    if not files.get(pp.PYPROJECT):
         return None
     path = directory / pp.PYPROJECT
     data = read_toml(path, path.relative_to(root).as_posix(), root)
     return data if pp.declares_dependencies(data) else None
 
 
-def _service(directory: Path, rel: str, name: str, tests: LocationOfTests, settings: Settings) -> Service:
-    python, source = _target_python(directory, rel, name, settings)
+def _service(
+    directory: Path, rel: str, tests: LocationOfTests, settings: Settings, files: Listing
+) -> Service:
+    name = service_name(rel, settings.service_names)
+    python, source = _target_python(directory, rel, name, settings, files)
     root = directory.parents[rel.count("/")]  # directory is root / rel
     main_lock = directory / lock_file_name("main", settings.lock_format)
     unused_pyproject = False
-    if is_file_in(directory, MAIN_INPUT):
+    if files.get(MAIN_INPUT):
         layers = [Layer("main", directory / MAIN_INPUT, main_lock)]
         # One listing, not a glob per service; sorted as sorted(glob("requirements-*.in")) would be.
-        matches = filter(None, map(_LAYER_INPUT.match, names_in(directory)))
+        matches = filter(None, map(_LAYER_INPUT.match, files))
         for match in sorted(matches, key=lambda m: os.path.normcase(m.group(0))):
             layer = match.group(1)
             lock = directory / lock_file_name(layer, settings.lock_format)
             layers.append(Layer(layer, directory / match.group(0), lock, constrained_by=main_lock))
         try:
-            unused_pyproject = _pyproject_service(directory, root) is not None
+            unused_pyproject = _pyproject_service(directory, root, files) is not None
         except DiscoveryError:
             unused_pyproject = False  # requirements.in wins anyway; the broken file is not an input
     else:
@@ -326,13 +329,12 @@ def _service(directory: Path, rel: str, name: str, tests: LocationOfTests, setti
     )
 
 
-def _target_python(directory: Path, rel: str, name: str, settings: Settings) -> tuple[str, str]:
+def _target_python(directory: Path, rel: str, name: str, settings: Settings, ls: Listing) -> tuple[str, str]:
     override = settings.services.get(name)
     if override is not None and override.python:
         return override.python, "pyproject.toml [tool.nox_support.services]"
-    version_text = repofiles.read_optional_text(
-        directory / ".python-version", directory.parents[rel.count("/")]
-    )
+    version_file, root = directory / ".python-version", directory.parents[rel.count("/")]
+    version_text = repofiles.read_optional_text(version_file, root) if version_file.name in ls else None
     if version_text is not None:
         first = version_text.strip().splitlines()
         version = normalize_python_version(first[0]) if first else None

@@ -98,14 +98,24 @@ def real_path(path: str | os.PathLike[str], real_base: str | None = None) -> str
     return text
 
 
-def is_file_in(directory: str | os.PathLike[str], name: str) -> bool:
-    """``(Path(directory) / name).is_file()`` without building the path (asked thousands of times)."""
-    return os.path.isfile(os.path.join(directory, name))  # noqa: PTH113, PTH118
+Listing = dict[str, bool]
+"""The names in a directory, each with whether it is a file (:func:`files_in`)."""
 
 
-def names_in(directory: str | os.PathLike[str]) -> list[str]:
-    """The names in *directory* (unsorted), or none when it cannot be listed."""
+def files_in(directory: str | os.PathLike[str]) -> Listing:
+    """The names in *directory*, each with whether it is a file (:func:`os.path.isfile`); none if unlistable.
+
+    One listing answers what a ``stat`` per name would: a directory's entries carry their type.
+    """
     try:
-        return os.listdir(directory)  # noqa: PTH208 - names, not a Path per entry
+        with os.scandir(directory) as entries:
+            return {entry.name: _is_file(entry) for entry in entries}
     except OSError:
-        return []
+        return {}
+
+
+def _is_file(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_file()
+    except OSError:  # a link loop: not a file, as os.path.isfile says
+        return False
