@@ -100,6 +100,7 @@ def main() -> int:
             "empty Nox session": partial(nox, empty, "-s", "empty"),
             "`nox -l`": partial(nox, repo, "-l"),
             "`nox -s freshness`": partial(nox, repo, "-s", "freshness"),
+            "`nox -s freshness -- --no-cache`": partial(nox, repo, "-s", "freshness", "--", "--no-cache"),
         }
         if args.compare is not None:
             source = {"PYTHONPATH": str(args.compare.resolve())}

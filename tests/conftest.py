@@ -59,7 +59,7 @@ def compile_nox_support() -> None:
 
 @pytest.fixture(autouse=True)
 def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
-    """No PIP_*/UV_* settings or pip config from the machine leak into a test."""
+    """No PIP_*/UV_* settings, pip config or user cache from the machine leak into a test."""
     for name in list(os.environ):
         if name.startswith(("PIP_", "UV_", "NOX_SUPPORT_", "CUSTOM_COMPILE_COMMAND", "GITHUB_")):
             monkeypatch.delenv(name, raising=False)
@@ -67,6 +67,8 @@ def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempP
     monkeypatch.setenv("PIP_DISABLE_PIP_VERSION_CHECK", "1")
     monkeypatch.setenv("UV_NO_CONFIG", "1")
     monkeypatch.setenv("UV_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "uv-cache"))
+    # The user's own caches (nox-support's freshness cache among them) stay out of the tests.
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "xdg-cache"))
 
 
 @pytest.fixture

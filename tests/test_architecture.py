@@ -171,6 +171,7 @@ ATOMIC_WRITERS = {
     "nox_support.lock.lockfile.write_lock": "a lock",
     "nox_support.lock.orchestrate.compile_layer": "requirements.local.txt, part of a lock",
     "nox_support.audit.cache.put": "the scan cache under .nox/",
+    "nox_support.lock.freshcache.save": "the freshness cache in the user's own cache directory",
     "nox_support.audit.osvdb._write_json": "the index of an offline OSV database, a cache",
     "nox_support.sbom.session.write_cache": "the SBOM cache under .nox/",
     "nox_support.venv.record.mark_verified": "the marker of a venv whose files were checked",

@@ -15,16 +15,18 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from nox_support.core.errors import NoxSupportError, StaleLockError
-from nox_support.core.paths import display_path
+from nox_support.core.paths import display_path, relative_posix
 from nox_support.core.posargs import PosargsParser
 from nox_support.core.redact import redact
 from nox_support.discovery import Layer, Service
-from nox_support.lock import digest, lockfile, lockformat, pylock
+from nox_support.lock import digest, freshcache, localfile, lockfile, lockformat, pylock
 from nox_support.lock.compile.interface import KeepPins
+from nox_support.lock.inputs import CollectedInputs
 from nox_support.lock.model import (
     LockAltered,
     LockDirectory,
@@ -38,6 +40,7 @@ from nox_support.lock.orchestrate import (
     Target,
     compile_to,
     current_digest,
+    current_inputs,
     local_file_problem,
     service_lock,
     split_local,
@@ -144,52 +147,115 @@ class FreshnessArgs:
 
     deep: bool
     services: tuple[str, ...]
+    no_cache: bool = False
+    """Check every lock in full, whatever earlier runs proved (:mod:`~nox_support.lock.freshcache`)."""
 
 
 def parse_freshness_args(posargs: list[str] | tuple[str, ...]) -> FreshnessArgs:
-    """Parse ``--deep`` and optional service names (pure)."""
-    parser = PosargsParser("freshness", usage_hint="accepted: --deep and service names", allow_abbrev=False)
+    """Parse ``--deep``, ``--no-cache`` and optional service names (pure)."""
+    parser = PosargsParser(
+        "freshness", usage_hint="accepted: --deep, --no-cache and service names", allow_abbrev=False
+    )
     parser.add_argument("--deep", action="store_true")
+    parser.add_argument("--no-cache", action="store_true")
     parser.add_argument("services", nargs="*")
     ns = parser.parse_args(list(posargs))
-    return FreshnessArgs(deep=bool(ns.deep), services=tuple(ns.services))
+    return FreshnessArgs(deep=bool(ns.deep), services=tuple(ns.services), no_cache=bool(ns.no_cache))
 
 
 def check_layer(project: Project, service: Service, layer: Layer) -> Verdict:
     """Offline verdict for one lock."""
+    return _check(project, service, layer)[0]
+
+
+def _check(project: Project, service: Service, layer: Layer) -> tuple[Verdict, CollectedInputs | None]:
+    """:func:`check_layer`, and the inputs it read (``None`` when they could not be read)."""
     lock = display_path(layer.lock, project.root)
     try:
-        current = current_digest(project, service, layer)
+        current, collected = current_inputs(project, service, layer)
     except NoxSupportError as exc:
-        return BrokenInputs(service.name, lock, exc)
+        return BrokenInputs(service.name, lock, exc), None
     state = lockformat.read_state(layer.lock, shown=lock)
     match state:
         case LockMissing():
-            return MissingLock(service.name, lock)
+            return MissingLock(service.name, lock), collected
         case LockDirectory() | LockUnreadable():
-            return UnreadableLock(service.name, lock, lockfile.describe_state(state))
+            return UnreadableLock(service.name, lock, lockfile.describe_state(state)), collected
         case LockUnmarked(reason=reason):
-            return UnmarkedLock(service.name, lock, reason)
+            return UnmarkedLock(service.name, lock, reason), collected
         case LockAltered() | LockOffGrammar():
-            return AlteredLock(service.name, lock, lockfile.describe_state(state))
+            return AlteredLock(service.name, lock, lockfile.describe_state(state)), collected
         case ParsedLock(recorded=recorded):
             changes = digest.compare(recorded.inputs, current)
             if changes:
-                return StaleLock(service.name, lock, changes)
+                return StaleLock(service.name, lock, changes), collected
             problem = local_file_problem(layer, state)
             if problem is not None:
-                return StaleLocalFile(service.name, lock, problem)
-            return FreshLock(service.name, lock)
+                return StaleLocalFile(service.name, lock, problem), collected
+            return FreshLock(service.name, lock), collected
+
+
+def project_context(project: Project) -> str:
+    """What every lock's verdict depends on besides its files: the settings and the compiler."""
+    compiler = project.compiler
+    return freshcache.context_digest(
+        repr(project.settings), compiler.identity(), list(compiler.options(project.settings.compile_args))
+    )
+
+
+def layer_context(base: str, service: Service, layer: Layer) -> str:
+    """:func:`project_context` *base* with what discovery says of *layer* (pure)."""
+    return freshcache.context_digest(
+        base,
+        service.name,
+        service.python,
+        layer.name,
+        os.fspath(layer.source),
+        os.fspath(layer.lock),
+        None if layer.constrained_by is None else os.fspath(layer.constrained_by),
+        None if layer.section is None else layer.section.label,
+    )
+
+
+def remembered_check(
+    project: Project, service: Service, layer: Layer, memo: freshcache.Memo, base: str
+) -> Verdict:
+    """:func:`check_layer`, taken from *memo* while nothing it rests on changed, and remembered when fresh.
+
+    *base* is :func:`project_context`.
+    """
+    lock = os.fspath(layer.lock)
+    context = layer_context(base, service, layer)
+    if memo.fresh(lock, context):
+        return FreshLock(service.name, relative_posix(lock, memo.real_root))
+    verdict, collected = _check(project, service, layer)
+    if isinstance(verdict, FreshLock) and collected is not None and collected.provable:
+        local = os.fspath(localfile.local_file_for(layer.lock))
+        memo.prove(lock, context, (*collected.read, *collected.looked, lock, local))
+    return verdict
 
 
 def check_services(
-    project: Project, services: tuple[Service, ...], *, deep: bool = False
+    project: Project,
+    services: tuple[Service, ...],
+    *,
+    deep: bool = False,
+    memo: freshcache.Memo | None = None,
 ) -> Iterator[Verdict]:
-    """The verdict of every lock of *services*, one at a time (re-resolving each with *deep*)."""
-    check = deep_check_layer if deep else check_layer
+    """The verdict of every lock of *services*, one at a time (re-resolving each with *deep*).
+
+    With *memo*, a lock proven fresh by an earlier run whose files did not change since is
+    not read again (:mod:`~nox_support.lock.freshcache`).
+    """
+    base = project_context(project) if memo is not None and not deep else ""
     for service in services:
         for layer in service.layers:
-            yield check(project, service, layer)
+            if deep:
+                yield deep_check_layer(project, service, layer)
+            elif memo is not None:
+                yield remembered_check(project, service, layer, memo, base)
+            else:
+                yield check_layer(project, service, layer)
 
 
 def lock_error(project: Project, service: Service, layers: tuple[Layer, ...]) -> StaleLockError | None:

@@ -32,7 +32,7 @@ from nox_support.core import repofiles
 from nox_support.core.errors import ConfigError, RequirementsFileError
 from nox_support.core.paths import is_dotted, is_within, real_path, relative_posix
 from nox_support.discovery import Layer, Service
-from nox_support.lock import inputfile, lockformat, reqfile
+from nox_support.lock import evidence, inputfile, lockformat, reqfile
 from nox_support.lock import pyproject_inputs as pp
 from nox_support.lock import uv_workspace as uvw
 from nox_support.lock.digest import InputFile, Inputs
@@ -70,6 +70,10 @@ class CollectedInputs:
     """The files read, as :attr:`paths` gives them (kept as strings: most runs never ask)."""
     declared: str | None = None
     """For a layer declared in ``pyproject.toml``: the requirements file text that is compiled."""
+    looked: tuple[str, ...] = ()
+    """Every other path looked at or for, as named (:mod:`~nox_support.lock.evidence`)."""
+    provable: bool = True
+    """Whether :attr:`read` and :attr:`looked` alone decide the result (not so in a uv workspace)."""
 
     @property
     def paths(self) -> tuple[Path, ...]:
@@ -101,6 +105,8 @@ def collect(root: Path, service: Service, layer: Layer, settings: Settings) -> C
         collector.add_requirements(layer.source, via=None)
     else:
         collector.add_declared(layer.source, layer.section)
+    for name in settings.constraints:
+        collector.lookups.look(os.path.join(real_root, name))  # noqa: PTH118 - see _Collector
     for real in _constraint_files(real_root, settings):
         collector.add_requirements(real, via=None, real=real)
     if layer.constrained_by is not None:
@@ -110,6 +116,8 @@ def collect(root: Path, service: Service, layer: Layer, settings: Settings) -> C
         local_packages=tuple(collector.packages),
         read=tuple(collector.paths),
         declared=collector.declared,
+        looked=tuple(collector.lookups.paths),
+        provable=collector.lookups.provable,
     )
 
 
@@ -137,6 +145,7 @@ class _Collector:
         self.package_reals: set[str] = set()
         self.followed: set[Path] = set()
         self.declared: str | None = None
+        self.lookups = evidence.Lookups()
 
     @functools.cached_property
     def root(self) -> Path:
@@ -158,7 +167,7 @@ class _Collector:
         python = pp.requires_python(data)
         if python is not None:
             self.add_part(pyproject, "[project] requires-python", python.encode("utf-8"))
-        workspace = uvw.find_workspace(self.service.directory, self.root)
+        workspace = uvw.find_workspace(self.service.directory, self.root, self.lookups)
         sources = uvw.effective_sources(self.service.directory, data, workspace, self.root)
         lines = [self.sourced(line, sources, workspace, shown) for line in written]
         if workspace is not None:
@@ -188,6 +197,7 @@ class _Collector:
             )
         source, base = sources[name]
         directory = uvw.source_directory(name, source, base, workspace, shown)
+        self.look_source(source, base, directory)
         self.add_part(base / pp.PYPROJECT, f"[tool.uv.sources] {name}", self.name(directory).encode("utf-8"))
         extras = f"[{','.join(sorted(requirement.extras))}]" if requirement.extras else ""
         marker = f" ; {requirement.marker}" if requirement.marker else ""
@@ -204,13 +214,20 @@ class _Collector:
             if value is not None:
                 self.add_part(path, f"[tool.uv.{key}]", pp.canonical_json(value))
 
+    def look_source(self, source: pp.UvSource, base: Path, directory: Path) -> None:
+        """Note the directory a source names, as written and resolved."""
+        if isinstance(source, pp.PathSource):
+            self.lookups.look(base / source.path)
+        self.lookups.look(directory)
+
     def follow(self, package: Path) -> None:
         """Every local package uv reaches from *package* through path and workspace sources."""
+        self.lookups.look(package / pp.PYPROJECT)
         if package in self.followed or not (package / pp.PYPROJECT).is_file():
             return
         self.followed.add(package)
         data = uvw.read_toml(package / pp.PYPROJECT, self.display(package / pp.PYPROJECT), self.root)
-        workspace = uvw.find_workspace(package, self.root)
+        workspace = uvw.find_workspace(package, self.root, self.lookups)
         if workspace is not None:
             self.add_workspace(workspace)
         wanted = pp.dependency_names(data)
@@ -219,6 +236,7 @@ class _Collector:
                 continue
             declared = f"{self.display(base / pp.PYPROJECT)} [tool.uv.sources] {name}"
             target = uvw.source_directory(name, source, base, workspace, self.display(base / pp.PYPROJECT))
+            self.look_source(source, base, target)
             self.add_local_package(self.name(target), declared, None)
 
     def name(self, path: str | Path) -> str:
@@ -240,7 +258,9 @@ class _Collector:
         """Read *path* (*real*: already resolved) as the input named relative to the service."""
         name = self.name(path)
         if name not in self.files:
-            content = self.read(path, real or real_path(path, self.real_root), via=via, line=line)
+            resolved = real or real_path(path, self.real_root)
+            self.lookups.look(resolved)
+            content = self.read(path, resolved, via=via, line=line)
             self.files[name] = InputFile(name, content)
             self.paths.append(os.fspath(path))
 
@@ -290,6 +310,7 @@ class _Collector:
         stack: tuple[str, ...] = (),
         real: str | None = None,
     ) -> None:
+        self.lookups.look(path)
         resolved = real or real_path(path, self.real_root)
         if not is_within(resolved, self.real_root):
             raise RequirementsFileError(
@@ -327,7 +348,10 @@ class _Collector:
         # pip resolves bare paths against the working directory, which is the
         # service directory when nox-support runs the compiler.
         raw = _local_path(written.split("[", maxsplit=1)[0])
-        target = real_path(os.path.join(self.directory, raw), self.real_root)  # noqa: PTH118 - see _Collector
+        joined = os.path.join(self.directory, raw)  # noqa: PTH118 - see _Collector
+        self.lookups.look(joined)
+        target = real_path(joined, self.real_root)
+        self.lookups.look(target)
         if not is_within(target, self.real_root):
             raise RequirementsFileError(
                 f"local path {written!r} is outside the repository",
@@ -349,6 +373,7 @@ class _Collector:
         if os.path.isdir(target):  # noqa: PTH112 - see _Collector
             for name in LOCAL_PACKAGE_METADATA:
                 meta = os.path.join(target, name)  # noqa: PTH118 - see _Collector
+                self.lookups.look(meta)
                 if os.path.isfile(meta):  # noqa: PTH113 - see _Collector
                     self.add_file(meta, via=shown, line=line)
             if self.follow_uv_sources:

@@ -24,7 +24,7 @@ from nox_support.lock.compile.interface import (
     CompileRequest,
     Upgrade,
 )
-from nox_support.lock.inputs import collect, constraint_files
+from nox_support.lock.inputs import CollectedInputs, collect, constraint_files
 from nox_support.lock.inputs import inputs_for as _inputs_for
 from nox_support.lock.layer_conflict import LayerContext, explain_layer_conflict
 
@@ -85,9 +85,16 @@ LOCK_TIMEOUT = 900.0
 
 def current_digest(project: Project, service: Service, layer: Layer) -> digest.InputDigest:
     """The digest of *layer*'s inputs as they are on disk now."""
+    return current_inputs(project, service, layer)[0]
+
+
+def current_inputs(
+    project: Project, service: Service, layer: Layer
+) -> tuple[digest.InputDigest, CollectedInputs]:
+    """:func:`current_digest`, and the inputs it was computed from."""
     collected = collect(project.root, service, layer, project.settings)
     compiler = project.compiler
-    return digest.compute(
+    current = digest.compute(
         _inputs_for(
             collected,
             python=service.python,
@@ -95,6 +102,7 @@ def current_digest(project: Project, service: Service, layer: Layer) -> digest.I
             options=compiler.options(project.settings.compile_args),
         )
     )
+    return current, collected
 
 
 def recorded_digest(lock: Path) -> digest.InputDigest | None:

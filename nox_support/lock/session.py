@@ -6,11 +6,13 @@ into ``session.error()``.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from nox_support.core.errors import StaleLockError
 from nox_support.discovery import default_python_note, no_services_error, unused_pyproject_note
+from nox_support.lock import freshcache
 from nox_support.lock import freshness as fresh
 from nox_support.lock.lockargs import parse_lock_args
 from nox_support.lock.orchestrate import Fresh, LayerOutcome, lock_service
@@ -56,12 +58,18 @@ def run_freshness(session: nox.Session, project: Project) -> None:
         raise no_services_error(project.settings)
     bad = 0
     total = 0
-    for verdict in fresh.check_services(project, project.select(args.services), deep=args.deep):
+    cache = None if args.deep or args.no_cache else freshcache.load(str(project.root), now_ns=time.time_ns())
+    memo = None if cache is None else cache[0]
+    for verdict in fresh.check_services(project, project.select(args.services), deep=args.deep, memo=memo):
         total += 1
         if not isinstance(verdict, fresh.FreshLock):
             bad += 1
             session.warn(fresh.describe(verdict))
+    if cache is not None:
+        freshcache.save(*cache)
     if bad:
         msg = f"{bad} of {total} locks are not fresh (see above)"
         raise StaleLockError(msg)
-    session.log(f"all {total} locks are fresh")
+    hits = 0 if memo is None else len(memo.hits)
+    known = f" ({hits} unchanged since a run proved them; -- --no-cache reads them all)" if hits else ""
+    session.log(f"all {total} locks are fresh{known}")

@@ -19,6 +19,7 @@ from packaging.utils import canonicalize_name
 
 from nox_support.core import repofiles
 from nox_support.core.errors import DiscoveryError
+from nox_support.lock import evidence
 from nox_support.lock import pyproject_inputs as pp
 
 if sys.version_info >= (3, 11):
@@ -58,16 +59,26 @@ def read_toml(path: Path, shown: str, root: Path) -> Mapping[str, object]:
         raise DiscoveryError(msg, hint="fix the syntax error") from None
 
 
-def find_workspace(directory: Path, repo_root: Path) -> Workspace | None:
-    """The uv workspace *directory* belongs to, looking no higher than *repo_root*."""
+def find_workspace(
+    directory: Path, repo_root: Path, lookups: evidence.Lookups | None = None
+) -> Workspace | None:
+    """The uv workspace *directory* belongs to, looking no higher than *repo_root*.
+
+    *lookups* hears of each file looked for; a workspace root found (whether *directory* is a
+    member or not) makes the result depend on its members' globs, so it is not provable.
+    """
     for candidate in (directory, *directory.parents):
         if not candidate.is_relative_to(repo_root):
             return None
         path = candidate / pp.PYPROJECT
+        if lookups is not None:
+            lookups.look(path)
         if path.is_file():
             data = read_toml(path, _shown(path, repo_root), repo_root)
             workspace = pp.uv_workspace(data)
             if workspace is not None:
+                if lookups is not None:
+                    lookups.provable = False
                 members = _members(candidate, workspace, repo_root)
                 if candidate == directory or directory.resolve() in {p.resolve() for p in members.values()}:
                     return Workspace(candidate, data, members)

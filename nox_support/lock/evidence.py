@@ -1,0 +1,134 @@
+"""The file states a freshness verdict rests on, and whether they still hold.
+
+A lock proven fresh stays fresh while every path its check read or looked for is as it was:
+a file with the same inode, size, modification and change times (what ``git status`` trusts),
+a directory still a directory, a missing file still missing.  The change time (``ctime``) is
+set by the kernel on every write, rename and ``chmod`` and cannot be set back by a program, so
+a file edited and given its old ``mtime`` again is still seen as changed.
+
+A proof is kept only where it can be one:
+
+- every path is looked up component by component below the repository root, and a symbolic
+  link (or a device, FIFO or socket) anywhere makes the verdict unprovable: without links,
+  the path as written is the file that was read;
+- a file changed less than :data:`SETTLE_NS` before the check is not trusted (a later write in
+  the same clock tick could keep its times: git's "racily clean" entries); nor is one dated in
+  the future;
+- a check that depended on more than the paths it names (a uv workspace's member globs) says
+  so (:class:`Lookups`), and is not kept.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+Key = tuple[int, ...]
+"""A path's state: :data:`ABSENT`, :data:`DIRECTORY` or ``(2, inode, device, size, mtime_ns, ctime_ns)``."""
+
+Observe = Callable[[str], Key]
+"""How a path's :data:`Key` is found (:func:`lstat_key`; a fake in tests)."""
+
+ABSENT: Key = (0,)
+DIRECTORY: Key = (1,)
+FILE = 2
+OTHER: Key = (3,)
+"""A link, device, FIFO or socket, or a path through a file: never part of a proof."""
+
+SETTLE_NS = 2_000_000_000
+"""How old a file's times must be to be trusted: the coarsest common timestamp (FAT's 2 s; HFS+ 1 s)."""
+
+
+@dataclass
+class Lookups:
+    """What reading one lock's inputs looked at, as named, and whether that alone decided the result."""
+
+    paths: list[str] = field(default_factory=list)
+    provable: bool = True
+
+    def look(self, path: str | os.PathLike[str]) -> None:
+        """Note a path that was read, or looked for."""
+        self.paths.append(os.fspath(path))
+
+
+def key_of(status: os.stat_result) -> Key:
+    """The :data:`Key` of an ``lstat`` result (pure)."""
+    mode = status.st_mode
+    if stat.S_ISREG(mode):
+        return (FILE, status.st_ino, status.st_dev, status.st_size, status.st_mtime_ns, status.st_ctime_ns)
+    return DIRECTORY if stat.S_ISDIR(mode) else OTHER
+
+
+def lstat_key(path: str) -> Key:
+    """The :data:`Key` of *path* on disk now (a path through a file is :data:`OTHER`)."""
+    try:
+        return key_of(os.lstat(path))
+    except FileNotFoundError:
+        return ABSENT
+    except OSError:
+        return OTHER
+
+
+def settled(key: Key, now_ns: int) -> bool:
+    """Whether *key* may back a proof at *now_ns* (pure): not a recent or future file, not :data:`OTHER`."""
+    if key[0] != FILE:
+        return key != OTHER
+    oldest = now_ns - SETTLE_NS
+    return key[4] < oldest and key[5] < oldest
+
+
+def steps(path: str, real_root: str) -> list[str] | None:
+    """Every path a lookup of *path* visits below *real_root*, in order (pure).
+
+    Component by component, as the kernel walks it: ``..`` goes back to the directory the walk
+    came from, which is the parent on disk only because a proof never passes through a link
+    (so the directory before each ``..`` is visited, and must be one).  ``None`` when the walk
+    leaves the root, or *path* is not absolute.
+    """
+    root = real_root if real_root.endswith(os.sep) else real_root + os.sep
+    if not (os.path.isabs(path) and (path + os.sep).startswith(root)):  # noqa: PTH117 - hot path
+        return None
+    chain: list[str] = []  # the directories below the root the walk is in
+    visits: list[str] = []
+    for part in path[len(root) :].split(os.sep):  # noqa: PTH206 - strings on the hot path
+        if part in {"", "."}:
+            continue
+        if part == "..":
+            if not chain:
+                return None  # above the root
+            chain.pop()
+            continue
+        step = (chain[-1] + os.sep if chain else root) + part
+        chain.append(step)
+        visits.append(step)
+    return visits
+
+
+def evidence(
+    paths: Iterable[str], real_root: str, *, now_ns: int, observe: Observe = lstat_key
+) -> dict[str, Key] | None:
+    """The key of every step of every path in *paths*, or ``None`` when they cannot prove anything.
+
+    Every visit but the last must be a directory (a missing one ends the walk: what lies below
+    it is missing too); the last may be missing, a directory or a file; each must be
+    :func:`settled`.  *observe* is called once per distinct path.
+    """
+    keys: dict[str, Key] = {}
+    for path in paths:
+        visits = steps(path, real_root)
+        if visits is None:
+            return None
+        last = len(visits) - 1
+        for position, step in enumerate(visits):
+            key = keys.get(step)
+            if key is None:
+                key = keys[step] = observe(step)
+                if not settled(key, now_ns):
+                    return None
+            if key == ABSENT:
+                break
+            if key != DIRECTORY and position < last:
+                return None  # a file used as a directory: an error the full check reports
+    return keys
