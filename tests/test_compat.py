@@ -10,6 +10,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import nox
 import pytest
 from nox.virtualenv import VirtualEnv
 from packaging.requirements import Requirement
@@ -201,3 +202,53 @@ def test_nox_queued_sessions_reads_the_run_s_queue_in_order(monkeypatch: pytest.
     assert running.func.call_spec == {"service": "s0"}
     assert [(q.name, q.params) for q in queued] == [("audit", {"service": f"s{i}"}) for i in (1, 2)]
     assert _compat.nox_queued_sessions(object()) is None
+
+
+def test_calls_inspect_the_session_function_once_and_get_what_nox_gives(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With the patch, Nox's calls are the same (the python parameter taken out of each call)."""
+    from nox._decorators import Call, Func  # noqa: PLC0415
+
+    original = _compat.NOX_ORIGINALS.get("generate_calls", Call.__dict__["generate_calls"])
+    monkeypatch.setattr(Call, "generate_calls", original)
+
+    def make() -> tuple[Any, list[Any]]:
+        def audit(session: nox.Session, service: str) -> None:
+            del session, service
+
+        params = [nox.param(f"3.{minor}", f"s{minor}", id=f"s{minor}") for minor in range(8, 14)]
+        func = Func(nox.parametrize(("python", "service"), params)(audit))
+        return audit, Call.generate_calls(func, func.parametrize)  # type: ignore[attr-defined]
+
+    def described(calls: list[Any]) -> list[tuple[object, ...]]:
+        return [(c.python, c.call_spec, c.session_signature) for c in calls]
+
+    _, before = make()
+    parsed: list[object] = []  # the costly part of inspect.signature: reading a function's code
+    real = inspect._signature_from_function  # type: ignore[attr-defined]
+
+    def counting(cls: Any, function: Any, *args: Any, **kwargs: Any) -> Any:
+        parsed.append(function)
+        return real(cls, function, *args, **kwargs)
+
+    monkeypatch.setattr(inspect, "_signature_from_function", counting)
+    compat_manifest._speed_up_calls()
+    function, after = make()
+    assert described(after) == described(before)
+    assert after[0].python == "3.8"
+    assert after[0].call_spec == {"service": "s8"}
+    assert [f for f in parsed if f is function] == [function]  # once, for six calls
+    assert function.__signature__ == inspect.signature(before[0].func)
+
+
+def test_the_calls_patch_leaves_another_nox_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    from nox._decorators import Call  # noqa: PLC0415
+
+    def generate_calls(cls: Any, func: Any, param_specs: Any) -> list[Any]:  # a "newer Nox"
+        return [cls(func, spec) for spec in param_specs]
+
+    newer = classmethod(generate_calls)
+    monkeypatch.setattr(Call, "generate_calls", newer)
+    compat_manifest._speed_up_calls()
+    assert Call.__dict__["generate_calls"] is newer
