@@ -61,9 +61,10 @@ class Document:
     locks: Mapping[str, Entry]
 
 
-def context_digest(*parts: object) -> str:
-    """The sha256 of *parts* (strings, or lists and tuples of them) as JSON (pure)."""
-    return hashlib.sha256(json.dumps(parts, separators=(",", ":")).encode("utf-8")).hexdigest()
+def context_digest(*parts: str | None) -> str:
+    """The sha256 of *parts*, each a string without NUL or ``None`` (pure)."""
+    text = "\0".join("\1" if part is None else part for part in parts)
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
 
 
 def code_fingerprint(package: Path | None = None) -> str:
@@ -86,7 +87,7 @@ def code_fingerprint(package: Path | None = None) -> str:
                 elif entry.name.endswith(".py"):
                     status = entry.stat(follow_symlinks=False)
                     parts.append([entry.path, status.st_size, status.st_mtime_ns])
-    return context_digest(*parts)
+    return hashlib.sha256(json.dumps(parts).encode("utf-8", "surrogateescape")).hexdigest()
 
 
 def parse(data: bytes, *, code: str, root: str) -> Document | None:
@@ -182,8 +183,7 @@ class Memo:
         self.now_ns = now_ns
         self.seen: dict[str, evidence.Key] = {}
         """Every path looked at in this run (absolute), with its key: one ``lstat`` each."""
-        self.held: set[str] = set()
-        """The paths of :attr:`old` (relative) seen unchanged in this run."""
+        self._held: frozenset[str] | None = None
         self.kept: dict[str, Entry] = {}
         self.hits: set[str] = set()
         """The locks (relative) whose verdict was taken from :attr:`old`."""
@@ -199,23 +199,24 @@ class Memo:
         entry = self.old.locks.get(name) if self.old is not None else None
         if entry is None:
             return False
-        if entry.context == context and all(map(self._holds, entry.paths - self.held)):
+        if entry.context == context and entry.paths <= self.held():
             self.kept[name] = entry
             self.hits.add(name)
             return True
         self.dropped.add(name)
         return False
 
-    def _holds(self, relative: str) -> bool:
-        assert self.old is not None
-        absolute = self.prefix + relative
-        key = self.seen.get(absolute)
-        if key is None:
-            key = self.seen[absolute] = evidence.lstat_key(absolute)
-        if key != self.old.keys[relative]:
-            return False
-        self.held.add(relative)
-        return True
+    def held(self) -> frozenset[str]:
+        """The paths of the stored cache (relative) that are as they were: one ``lstat`` each, once."""
+        if self._held is None:
+            keys = self.old.keys if self.old is not None else {}
+            seen, prefix = self.seen, self.prefix
+            for relative in keys:
+                seen[prefix + relative] = evidence.lstat_key(prefix + relative)
+            self._held = frozenset(
+                relative for relative, key in keys.items() if seen[prefix + relative] == key
+            )
+        return self._held
 
     def prove(self, lock: str, context: str, paths: Iterable[str]) -> bool:
         """Remember *lock* as fresh in *context*, resting on *paths* (absolute), if they can prove it."""
@@ -242,17 +243,15 @@ class Memo:
         """
         if not self.proven:
             return None
+        held = self.held()  # first: it looks at every stored path
         keys = {self._relative(path): key for path, key in self.seen.items()}
         locks = dict(self.kept)
         if self.old is not None:
             for lock, entry in self.old.locks.items():
-                if lock in locks or lock in self.dropped:
-                    continue
-                if all(
-                    keys.setdefault(path, self.old.keys[path]) == self.old.keys[path] for path in entry.paths
-                ):
+                if lock not in locks and lock not in self.dropped and entry.paths <= held:
                     locks[lock] = entry
-        return Document(self.code, self.real_root, keys, locks)
+        used = frozenset().union(*(entry.paths for entry in locks.values()))
+        return Document(self.code, self.real_root, {path: keys[path] for path in sorted(used)}, locks)
 
 
 def cache_file(real_root: str, environ: Mapping[str, str] | None = None) -> Path | None:

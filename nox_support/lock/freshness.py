@@ -18,15 +18,14 @@ import difflib
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from nox_support.core.errors import NoxSupportError, StaleLockError
 from nox_support.core.paths import display_path, relative_posix
 from nox_support.core.posargs import PosargsParser
 from nox_support.core.redact import redact
 from nox_support.discovery import Layer, Service
-from nox_support.lock import digest, freshcache, localfile, lockfile, lockformat, pylock
-from nox_support.lock.compile.interface import KeepPins
-from nox_support.lock.inputs import CollectedInputs
+from nox_support.lock import digest, freshcache
 from nox_support.lock.model import (
     LockAltered,
     LockDirectory,
@@ -36,17 +35,14 @@ from nox_support.lock.model import (
     LockUnreadable,
     ParsedLock,
 )
-from nox_support.lock.orchestrate import (
-    Target,
-    compile_to,
-    current_digest,
-    current_inputs,
-    local_file_problem,
-    service_lock,
-    split_local,
-)
 from nox_support.lock.regenerate import regenerate_command
 from nox_support.project import Project
+
+if TYPE_CHECKING:
+    from nox_support.lock.inputs import CollectedInputs
+
+# The code that reads locks and inputs (orchestrate and what it imports, about 15 ms) is imported
+# by the functions that do: a run that takes every verdict from the cache never needs it.
 
 
 @dataclass(frozen=True)
@@ -170,6 +166,9 @@ def check_layer(project: Project, service: Service, layer: Layer) -> Verdict:
 
 def _check(project: Project, service: Service, layer: Layer) -> tuple[Verdict, CollectedInputs | None]:
     """:func:`check_layer`, and the inputs it read (``None`` when they could not be read)."""
+    from nox_support.lock import lockfile, lockformat  # noqa: PLC0415 - see the imports
+    from nox_support.lock.orchestrate import current_inputs, local_file_problem  # noqa: PLC0415
+
     lock = display_path(layer.lock, project.root)
     try:
         current, collected = current_inputs(project, service, layer)
@@ -198,9 +197,8 @@ def _check(project: Project, service: Service, layer: Layer) -> tuple[Verdict, C
 def project_context(project: Project) -> str:
     """What every lock's verdict depends on besides its files: the settings and the compiler."""
     compiler = project.compiler
-    return freshcache.context_digest(
-        repr(project.settings), compiler.identity(), list(compiler.options(project.settings.compile_args))
-    )
+    options = compiler.options(project.settings.compile_args)
+    return freshcache.context_digest(repr(project.settings), compiler.identity(), repr(options))
 
 
 def layer_context(base: str, service: Service, layer: Layer) -> str:
@@ -230,7 +228,9 @@ def remembered_check(
         return FreshLock(service.name, relative_posix(lock, memo.real_root))
     verdict, collected = _check(project, service, layer)
     if isinstance(verdict, FreshLock) and collected is not None and collected.provable:
-        local = os.fspath(localfile.local_file_for(layer.lock))
+        from nox_support.lock.localfile import local_file_for  # noqa: PLC0415 - see the imports
+
+        local = os.fspath(local_file_for(layer.lock))
         memo.prove(lock, context, (*collected.read, *collected.looked, lock, local))
     return verdict
 
@@ -286,6 +286,16 @@ def require_fresh(project: Project, service: Service, layers: tuple[Layer, ...])
 
 def deep_check_layer(project: Project, service: Service, layer: Layer) -> Verdict:
     """Re-resolve *layer* into a temporary file and diff it against the committed lock."""
+    from nox_support.lock import lockfile, lockformat, pylock  # noqa: PLC0415 - see the imports
+    from nox_support.lock.compile.interface import KeepPins  # noqa: PLC0415
+    from nox_support.lock.orchestrate import (  # noqa: PLC0415
+        Target,
+        compile_to,
+        current_digest,
+        service_lock,
+        split_local,
+    )
+
     verdict = check_layer(project, service, layer)
     if not isinstance(verdict, FreshLock):
         return verdict

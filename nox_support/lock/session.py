@@ -14,12 +14,12 @@ from nox_support.core.errors import StaleLockError
 from nox_support.discovery import default_python_note, no_services_error, unused_pyproject_note
 from nox_support.lock import freshcache
 from nox_support.lock import freshness as fresh
-from nox_support.lock.lockargs import parse_lock_args
-from nox_support.lock.orchestrate import Fresh, LayerOutcome, lock_service
 from nox_support.project import Project
 
 if TYPE_CHECKING:
     import nox
+
+    from nox_support.lock.orchestrate import LayerOutcome
 
 
 _PYTHON_NOTED: set[Path] = set()
@@ -29,6 +29,9 @@ process, so ``nox -s lock`` over fifty services says it once."""
 
 def run_lock(session: nox.Session, project: Project, service: str) -> None:
     """Lock every layer of *service*, logging what was (not) written."""
+    from nox_support.lock.lockargs import parse_lock_args  # noqa: PLC0415 - not needed by freshness
+    from nox_support.lock.orchestrate import Fresh, lock_service  # noqa: PLC0415
+
     svc = project.service(service)
     if project.root not in _PYTHON_NOTED:
         _PYTHON_NOTED.add(project.root)
