@@ -19,8 +19,8 @@ from typing import Any
 import nox
 import nox.manifest
 import nox.registry
-from nox._options import options
 from nox._decorators import Call
+from nox._options import options
 from nox.manifest import Manifest
 
 from nox_support._compat import manifest as patch
