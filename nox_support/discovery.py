@@ -24,12 +24,11 @@ from nox_support.config import (
     ServiceNaming,
     Settings,
     closest,
-    is_glob,
     normalize_python_version,
 )
 from nox_support.core import repofiles
 from nox_support.core.errors import ConfigError, DiscoveryError
-from nox_support.core.paths import Listing, files_in, is_within, real_path
+from nox_support.core.paths import Listing, files_in, is_within, real_path, relative_posix
 from nox_support.lock import pyproject_inputs as pp
 from nox_support.lock.locknames import lock_file_name
 from nox_support.lock.uv_workspace import read_toml
@@ -94,25 +93,6 @@ class Service:
         return posixpath.normpath(f"{self.relpath}/{self.tests.relative}")
 
 
-@dataclass(frozen=True)
-class FoundTests:
-    """Test directories or files that hold Python code."""
-
-    paths: tuple[Path, ...]
-
-    def pytest_args(self, service: Service) -> tuple[str, ...]:
-        """The paths relative to the service's directory, where pytest runs."""
-        return tuple(os.path.relpath(path, service.directory) for path in self.paths)
-
-
-@dataclass(frozen=True)
-class NoTests:
-    """Nothing at the tests location holds Python code."""
-
-    looked_at: str
-    """What was looked at and found wanting (``services/api/tests/ does not exist``)."""
-
-
 def running_python() -> str:
     """``"X.Y"`` of the interpreter running nox-support."""
     return f"{sys.version_info[0]}.{sys.version_info[1]}"
@@ -129,7 +109,7 @@ def discover(root: Path, settings: Settings) -> tuple[Service, ...]:
     problems: list[str] = []
     collided = ""
     for directory, files in _candidate_dirs(root, settings.service_globs):
-        rel = directory.relative_to(root).as_posix()
+        rel = relative_posix(os.fspath(directory), os.fspath(root))
         name = service_name(rel, settings.service_names)
         real = real_path(directory, os.fspath(root))
         if not is_within(real, os.fspath(root)):
@@ -209,52 +189,6 @@ def _tests_location(name: str, settings: Settings) -> LocationOfTests:
     return LocationOfTests()
 
 
-def find_tests(root: Path, service: Service) -> FoundTests | NoTests:
-    """The paths at *service*'s tests location that hold Python code.
-
-    Raises :class:`DiscoveryError` when a match leads outside the repository
-    through a symlink: tests are never collected from outside it.
-    """
-    root = root.resolve()
-    pattern = service.tests_pattern
-    matches = sorted(root.glob(pattern)) if is_glob(pattern) else [root / pattern]
-    found: list[Path] = []
-    for path in matches:
-        if not path.exists():
-            continue
-        real = path.resolve()
-        if not real.is_relative_to(root):
-            shown = path.relative_to(root).as_posix()
-            msg = f"{service.name}: tests location {shown} leads outside the repository (to {real})"
-            raise DiscoveryError(msg, hint=_tests_hint(service))
-        if _holds_python(path):
-            found.append(path)
-    if found:
-        return FoundTests(tuple(found))
-    return NoTests(_why_no_tests(pattern, matches, service))
-
-
-def _holds_python(path: Path) -> bool:
-    if path.is_file():
-        return path.suffix == ".py"
-    return any(name.endswith(".py") for _directory, _dirs, files in os.walk(path) for name in files)
-
-
-def _why_no_tests(pattern: str, matches: list[Path], service: Service) -> str:
-    if is_glob(pattern):
-        what = f"nothing matching {pattern} holds a Python file" if matches else f"nothing matches {pattern}"
-    elif matches[0].exists():
-        what = f"{pattern}/ holds no Python file"
-    else:
-        what = f"{pattern}/ does not exist"
-    return what if service.tests.setting is None else f"{what}; {service.tests.setting}"
-
-
-def _tests_hint(service: Service) -> str:
-    where = service.tests.setting or f"[tool.nox_support.services.{service.name}] tests"
-    return f"point {where} at a directory inside the repository"
-
-
 def _candidate_dirs(root: Path, globs: tuple[str, ...]) -> list[tuple[Path, Listing]]:
     """The directories matched that hold a service's inputs, each with its listing (:func:`files_in`)."""
     seen: set[Path] = set()
@@ -285,7 +219,6 @@ def _service(
 ) -> Service:
     name = service_name(rel, settings.service_names)
     python, source = _target_python(directory, rel, name, settings, files)
-    root = directory.parents[rel.count("/")]  # directory is root / rel
     main_lock = directory / lock_file_name("main", settings.lock_format)
     unused_pyproject = False
     if files.get(MAIN_INPUT):
@@ -297,12 +230,12 @@ def _service(
             lock = directory / lock_file_name(layer, settings.lock_format)
             layers.append(Layer(layer, directory / match.group(0), lock, constrained_by=main_lock))
         try:
-            unused_pyproject = _pyproject_service(directory, root, files) is not None
+            unused_pyproject = _pyproject_service(directory, _root(directory, rel), files) is not None
         except DiscoveryError:
             unused_pyproject = False  # requirements.in wins anyway; the broken file is not an input
     else:
         pyproject = directory / pp.PYPROJECT
-        data = read_toml(pyproject, f"{rel}/{pp.PYPROJECT}", root)
+        data = read_toml(pyproject, f"{rel}/{pp.PYPROJECT}", _root(directory, rel))
         layers = [Layer("main", pyproject, main_lock, section=pp.ProjectDependencies())]
         layers += [
             Layer(
@@ -329,12 +262,19 @@ def _service(
     )
 
 
+def _root(directory: Path, rel: str) -> Path:
+    """The repository root of a service *directory* at *rel* (``root / rel``), asked only where needed."""
+    return directory.parents[rel.count("/")]
+
+
 def _target_python(directory: Path, rel: str, name: str, settings: Settings, ls: Listing) -> tuple[str, str]:
     override = settings.services.get(name)
     if override is not None and override.python:
         return override.python, "pyproject.toml [tool.nox_support.services]"
-    version_file, root = directory / ".python-version", directory.parents[rel.count("/")]
-    version_text = repofiles.read_optional_text(version_file, root) if version_file.name in ls else None
+    file = ".python-version"
+    version_text = (
+        repofiles.read_optional_text(directory / file, _root(directory, rel)) if file in ls else None
+    )
     if version_text is not None:
         first = version_text.strip().splitlines()
         version = normalize_python_version(first[0]) if first else None

@@ -4,15 +4,13 @@ from pathlib import Path
 
 import pytest
 
+from nox_support.ci.testpaths import FoundTests, NoTests, find_tests
 from nox_support.config import ServiceNaming, ServiceOverride, Settings
 from nox_support.core.errors import ConfigError, DiscoveryError
 from nox_support.discovery import (
-    FoundTests,
-    NoTests,
     Service,
     default_python_note,
     discover,
-    find_tests,
     running_python,
     service_name,
 )

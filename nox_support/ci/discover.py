@@ -16,9 +16,10 @@ from nox_support.ci.lockmatrix import LOCK, LockJob, lock_jobs
 from nox_support.ci.matrix import Plan, ServiceFacts, build_plan, lock_digest
 from nox_support.ci.noxlist import MATRIX_SESSIONS, list_sessions
 from nox_support.ci.settings import CiSettings, load_ci_settings
+from nox_support.ci.testpaths import FoundTests, find_tests
 from nox_support.core.errors import DiscoveryError, NoxSupportError
 from nox_support.core.paths import display_path
-from nox_support.discovery import NO_SERVICE, FoundTests, Service, find_tests
+from nox_support.discovery import NO_SERVICE, Service
 from nox_support.lock.inputs import collect
 from nox_support.project import Project
 

@@ -22,9 +22,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from nox_support.ci.settings import load_ci_settings
+from nox_support.ci.testpaths import NoTests, find_tests
 from nox_support.core.errors import NoxSupportError
 from nox_support.core.outputs import reports_dir
-from nox_support.discovery import NoTests, Service, find_tests
+from nox_support.discovery import Service
 from nox_support.lock import lockformat
 from nox_support.lock.freshness import require_fresh
 from nox_support.lock.model import LockMissing, ParsedLock
