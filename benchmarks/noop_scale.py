@@ -5,8 +5,10 @@
 
 Times, interleaved and each in its own process with a hermetic environment: an empty Nox
 session (a noxfile with one ``venv_backend="none"`` session doing nothing: the floor of any
-``nox`` command), ``nox -l`` and ``nox -s freshness`` in the monorepo, then prints the medians
-as a Markdown table with each one's ratio to the empty session.  ``--compare SRC`` also runs
+``nox`` command), ``nox -l`` and ``nox -s freshness`` in the monorepo (taking what earlier runs
+proved from the freshness cache; with ``--no-cache``, reading every lock; and a first run, with
+an empty cache), then prints the medians as a Markdown table with each one's ratio to the empty
+session.  ``--compare SRC`` also runs
 the last two with the nox-support sources at SRC first on ``PYTHONPATH`` (a checkout of another
 commit), in the same rounds.  ``--make N`` builds and cold-locks a synthetic monorepo of N
 services first (:mod:`benchmarks.synth`; minutes at 1,000), under ``--work`` (kept).
@@ -96,11 +98,14 @@ def main() -> int:
         def nox(cwd: Path, *nox_args: str, extra: dict[str, str] | None = None) -> float:
             return run((NOX, "--non-interactive", *nox_args), cwd=cwd, env={**env, **(extra or {})}, log=log)
 
-        commands = {
+        commands: dict[str, Callable[[], float]] = {
             "empty Nox session": partial(nox, empty, "-s", "empty"),
             "`nox -l`": partial(nox, repo, "-l"),
             "`nox -s freshness`": partial(nox, repo, "-s", "freshness"),
             "`nox -s freshness -- --no-cache`": partial(nox, repo, "-s", "freshness", "--", "--no-cache"),
+            "`nox -s freshness`, first run (empty cache)": lambda: nox(
+                repo, "-s", "freshness", extra={"XDG_CACHE_HOME": tempfile.mkdtemp(dir=temporary)}
+            ),
         }
         if args.compare is not None:
             source = {"PYTHONPATH": str(args.compare.resolve())}

@@ -36,7 +36,7 @@ def _file(ino: int = 1, *, size: int = 10, mtime: int = OLD, ctime: int = OLD) -
     ],
 )
 def test_a_walk_visits_every_component_below_the_root(path: str, visits: list[str]) -> None:
-    assert evidence.steps(path, ROOT) == [f"{ROOT}/{visit}" for visit in visits]
+    assert evidence.steps(path, ROOT) == tuple(f"{ROOT}/{visit}" for visit in visits)
 
 
 @pytest.mark.parametrize(
@@ -47,7 +47,7 @@ def test_a_walk_that_leaves_the_root_proves_nothing(path: str) -> None:
 
 
 def test_the_filesystem_root_as_repository_root() -> None:
-    assert evidence.steps("/a/b", "/") == ["/a", "/a/b"]
+    assert evidence.steps("/a/b", "/") == ("/a", "/a/b")
 
 
 # --- what may back a proof ----------------------------------------------------------------------

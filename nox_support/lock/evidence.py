@@ -20,6 +20,8 @@ A proof is kept only where it can be one:
 
 from __future__ import annotations
 
+import functools
+import itertools
 import os
 import stat
 from collections.abc import Callable, Iterable
@@ -79,20 +81,27 @@ def settled(key: Key, now_ns: int) -> bool:
     return key[4] < oldest and key[5] < oldest
 
 
-def steps(path: str, real_root: str) -> list[str] | None:
+@functools.lru_cache(maxsize=1 << 16)
+def steps(path: str, real_root: str) -> tuple[str, ...] | None:
     """Every path a lookup of *path* visits below *real_root*, in order (pure).
 
     Component by component, as the kernel walks it: ``..`` goes back to the directory the walk
     came from, which is the parent on disk only because a proof never passes through a link
     (so the directory before each ``..`` is visited, and must be one).  ``None`` when the walk
-    leaves the root, or *path* is not absolute.
+    leaves the root, or *path* is not absolute.  Remembered: the locks of a run share most paths.
     """
     root = real_root if real_root.endswith(os.sep) else real_root + os.sep
     if not (os.path.isabs(path) and (path + os.sep).startswith(root)):  # noqa: PTH117 - hot path
         return None
+    rest = path[len(root) :]
+    parts = rest.split(os.sep)  # noqa: PTH206 - strings on the hot path
+    if "" not in parts and "." not in parts and ".." not in parts:  # the common, clean path
+        return tuple(
+            itertools.accumulate(parts, lambda walked, part: walked + os.sep + part, initial=root[:-1])
+        )[1:]
     chain: list[str] = []  # the directories below the root the walk is in
     visits: list[str] = []
-    for part in path[len(root) :].split(os.sep):  # noqa: PTH206 - strings on the hot path
+    for part in parts:
         if part in {"", "."}:
             continue
         if part == "..":
@@ -103,7 +112,7 @@ def steps(path: str, real_root: str) -> list[str] | None:
         step = (chain[-1] + os.sep if chain else root) + part
         chain.append(step)
         visits.append(step)
-    return visits
+    return tuple(visits)
 
 
 def evidence(
@@ -116,7 +125,7 @@ def evidence(
     :func:`settled`.  *observe* is called once per distinct path.
     """
     keys: dict[str, Key] = {}
-    for path in paths:
+    for path in dict.fromkeys(paths):
         visits = steps(path, real_root)
         if visits is None:
             return None
