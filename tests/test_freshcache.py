@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -200,8 +201,41 @@ def test_the_code_fingerprint_follows_the_modules_on_disk(tmp_path: Path) -> Non
     (tmp_path / "lock" / "__pycache__").mkdir()
     (tmp_path / "lock" / "__pycache__" / "grammar.cpython-311.pyc").write_bytes(b"")
     assert freshcache.code_fingerprint(tmp_path) == first  # bytecode is not the program
-    module.write_text("A = 22\n", encoding="utf-8")
+    status = module.stat()
+    module.write_text("A = 2\n", encoding="utf-8")  # the same size, and the old time put back
+    os.utime(module, ns=(status.st_atime_ns, status.st_mtime_ns))
     edited = freshcache.code_fingerprint(tmp_path)
     assert edited != first
     (tmp_path / "lock" / "more.py").write_text("", encoding="utf-8")
     assert freshcache.code_fingerprint(tmp_path) not in {first, edited}
+
+
+# --- which filesystems can prove anything -------------------------------------------------------
+
+MOUNTINFO = """\
+22 1 8:1 / / rw,relatime - ext4 /dev/sda1 rw
+30 22 0:40 / /home/me/net rw - nfs4 server:/export rw
+31 22 0:41 / /home/me/usb\\040stick rw - vfat /dev/sdb1 rw
+32 22 0:42 / /var/lib/docker/overlay rw - overlay overlay rw
+33 30 0:43 / /home/me/net/local rw - ext4 /dev/sdc1 rw
+"""
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("/home/me/repo", "ext4"),
+        ("/home/me/net/repo", "nfs4"),
+        ("/home/me/network/repo", "ext4"),  # a sibling name, not below the mount
+        ("/home/me/usb stick/repo", "vfat"),  # mountinfo escapes the space
+        ("/home/me/net/local/repo", "ext4"),  # the deeper mount wins
+        ("/var/lib/docker/overlay", "overlay"),
+    ],
+)
+def test_the_mount_holding_a_path(path: str, expected: str) -> None:
+    assert evidence.mount_type(path, MOUNTINFO) == expected
+
+
+def test_network_and_fat_filesystems_prove_nothing() -> None:
+    assert {"nfs4", "vfat", "cifs", "exfat", "fuse", "9p"}.isdisjoint(evidence.LOCAL_FILESYSTEMS)
+    assert {"ext4", "xfs", "btrfs", "tmpfs", "overlay"} <= evidence.LOCAL_FILESYSTEMS

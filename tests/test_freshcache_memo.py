@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -426,3 +427,56 @@ def test_where_the_users_caches_live(
     monkeypatch.setattr(sys, "platform", platform)
     home = usercache.cache_home(environ)
     assert (None if home is None else str(home)) == expected
+
+
+# --- races and odd files (found in review) ----------------------------------------------------
+
+
+def test_an_edit_during_the_run_is_never_remembered_as_what_was_checked(tmp_path: Path) -> None:
+    """A shared file edited after one lock's check read it, before the run saves: no stale FRESH later."""
+    project = _repo(tmp_path)
+    api, web = project.service("api"), project.service("web")
+    first = _memo(project)
+    list(fresh.check_services(project, (api,), memo=first))
+    memo = _memo(project, _stored(first, project))  # web has no entry yet: it is checked in full
+    for verdict in fresh.check_services(project, (web,), memo=memo):
+        assert isinstance(verdict, fresh.FreshLock)
+        write(project.root / "constraints/shared.txt", "beta<2\n")  # lands before the save
+    later = _memo(project, _stored(memo, project))
+    assert list(fresh.check_services(project, (web,), memo=later)) == list(
+        fresh.check_services(project, (web,))
+    )
+    assert later.hits == set()
+
+
+@pytest.mark.parametrize("vanishing", ["services/web/requirements.txt", "services/web/requirements.in"])
+def test_a_file_gone_between_the_read_and_the_proof_proves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, vanishing: str
+) -> None:
+    """A branch switch in another terminal right after the check read the file."""
+    project = _repo(tmp_path)
+    real = fresh._check
+
+    def racing(*args: Any) -> Any:
+        verdict = real(*args)
+        (project.root / vanishing).unlink(missing_ok=True)
+        return verdict
+
+    monkeypatch.setattr(fresh, "_check", racing)
+    memo = _memo(project)
+    assert isinstance(
+        next(fresh.check_services(project, (project.service("web"),), memo=memo)), fresh.FreshLock
+    )
+    assert memo.proven == 0
+
+
+def test_a_proof_the_stored_grammar_could_not_hold_is_not_made(tmp_path: Path) -> None:
+    """A file dated before 1970 (an old archive) would make the whole cache unreadable."""
+    project = _repo(tmp_path)
+    os.utime(project.root / "services/web/requirements.in", ns=(-(10**18), -(10**18)))
+    memo = _memo(project)
+    assert all(isinstance(v, fresh.FreshLock) for v in _run(project, memo))
+    assert "services/web/requirements.txt" not in memo.kept
+    assert memo.proven == 4
+    _stored(memo, project)  # and what is stored reads back
+    assert not memo.prove(str(project.root / "x"), "e" * 64, [str(project.root / "services/a\nb")])

@@ -3,7 +3,8 @@
 What is kept here is trusted the way the user's other files are: it is never restored from a CI
 cache or committed, so nothing in a repository can plant it.  A directory is used only when it
 is one the user alone can write, as ``ssh`` asks of ``~/.ssh``: a real directory (not a link),
-owned by the user (or root, for the cache home), and not writable by group or others.  On a
+owned by the user (or root, for the cache home), and not writable by group or others (a
+group-writable cache home is accepted when the group is the user's own, as ``ssh`` accepts it).  On a
 platform without POSIX owners and modes (Windows) there is no such directory.
 """
 
@@ -47,7 +48,7 @@ def private_directory(name: str, environ: Mapping[str, str] | None = None) -> Pa
         home.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError:
         return None
-    if not _trusted(home, owners={os.geteuid(), 0}):
+    if not _trusted(home, owners={os.geteuid(), 0}, private_group=True):
         return None
     directory = home
     for part in (APP, name):
@@ -71,13 +72,24 @@ def trusted_file(status: os.stat_result) -> bool:
     return stat.S_ISREG(status.st_mode) and status.st_uid == os.geteuid()
 
 
-def _trusted(path: Path, *, owners: set[int]) -> bool:
+def _trusted(path: Path, *, owners: set[int], private_group: bool = False) -> bool:
     try:
         status = path.lstat()
     except OSError:
         return False
-    return stat.S_ISDIR(status.st_mode) and _owned(status, owners)
+    if not stat.S_ISDIR(status.st_mode) or status.st_uid not in owners or status.st_mode & stat.S_IWOTH:
+        return False
+    return not status.st_mode & stat.S_IWGRP or (private_group and _users_own_group(status.st_gid))
 
 
-def _owned(status: os.stat_result, owners: set[int]) -> bool:
-    return status.st_uid in owners and not status.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+def _users_own_group(gid: int) -> bool:
+    """Whether *gid* is the user's own group with no other member (``umask 002`` systems), as ssh allows."""
+    import grp  # noqa: PLC0415 - POSIX only, as this module's callers
+    import pwd  # noqa: PLC0415
+
+    try:
+        members = set(grp.getgrgid(gid).gr_mem)
+        user = pwd.getpwuid(os.geteuid()).pw_name
+    except KeyError:
+        return False
+    return gid == os.getgid() and members <= {user}

@@ -24,8 +24,10 @@ import functools
 import itertools
 import os
 import stat
+import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 Key = tuple[int, ...]
 """A path's state: :data:`ABSENT`, :data:`DIRECTORY` or ``(2, inode, device, size, mtime_ns, ctime_ns)``."""
@@ -45,14 +47,21 @@ SETTLE_NS = 2_000_000_000
 
 @dataclass
 class Lookups:
-    """What reading one lock's inputs looked at, as named, and whether that alone decided the result."""
+    """What reading one lock's inputs looked at, as named, and whether that alone decided the result.
 
-    paths: list[str] = field(default_factory=list)
+    Each path's :data:`Key` is taken when it is first looked at, before it is read: a proof
+    needs it unchanged afterwards (:func:`unchanged`), so an edit or a deletion while the
+    check ran is never remembered as what the check saw.
+    """
+
+    keys: dict[str, Key] = field(default_factory=dict)
     provable: bool = True
 
     def look(self, path: str | os.PathLike[str]) -> None:
-        """Note a path that was read, or looked for."""
-        self.paths.append(os.fspath(path))
+        """Note a path that is about to be read, or looked for."""
+        text = os.fspath(path)
+        if text not in self.keys:
+            self.keys[text] = lstat_key(text)
 
 
 def key_of(status: os.stat_result) -> Key:
@@ -71,6 +80,11 @@ def lstat_key(path: str) -> Key:
         return ABSENT
     except OSError:
         return OTHER
+
+
+def unchanged(before: Iterable[tuple[str, Key]]) -> bool:
+    """Whether every path is still as its key taken earlier says."""
+    return all(lstat_key(path) == key for path, key in before)
 
 
 def settled(key: Key, now_ns: int) -> bool:
@@ -141,3 +155,48 @@ def evidence(
             if key != DIRECTORY and position < last:
                 return None  # a file used as a directory: an error the full check reports
     return keys
+
+
+LOCAL_FILESYSTEMS = frozenset(
+    {"ext2", "ext3", "ext4", "xfs", "btrfs", "tmpfs", "ramfs", "overlay", "zfs", "f2fs", "bcachefs", "jfs"}
+)
+"""Linux filesystems whose change time is the kernel's own, on this machine's clock.
+
+Not NFS or SMB (a server's clock, and attributes answered from a cache while ``open`` sees new
+bytes), FAT or exFAT (no change time: Linux reports another time in its place), nor FUSE and 9p
+(whatever the program behind them says)."""
+
+
+def mount_type(path: str, mountinfo: str) -> str | None:
+    """The filesystem type of the mount holding *path* (absolute), from ``/proc/self/mountinfo`` (pure)."""
+    best, found = -1, None
+    for line in mountinfo.splitlines():
+        fields, _, rest = line.partition(" - ")
+        parts = fields.split(" ")
+        if len(parts) < 5 or not rest:  # noqa: PLR2004 - the mount point is the fifth field
+            continue
+        point = (
+            parts[4]
+            .replace("\\040", " ")
+            .replace("\\011", "\t")
+            .replace("\\012", "\n")
+            .replace("\\134", "\\")
+        )
+        inside = path == point or path.startswith(point if point.endswith("/") else point + "/")
+        if inside and len(point) >= best:  # the last of equal mounts is the one on top
+            best, found = len(point), rest.split(" ", 1)[0]
+    return found
+
+
+def trustworthy_filesystem(real_root: str) -> bool:
+    """Whether file states below *real_root* can prove anything (:data:`LOCAL_FILESYSTEMS` on Linux).
+
+    Elsewhere on POSIX (macOS: APFS or HFS+ keep a change time) yes; on Windows never.
+    """
+    if not sys.platform.startswith("linux"):
+        return os.name == "posix"
+    try:
+        mountinfo = Path("/proc/self/mountinfo").read_text(encoding="utf-8", errors="surrogateescape")
+    except OSError:
+        return False
+    return mount_type(real_root, mountinfo) in LOCAL_FILESYSTEMS

@@ -70,9 +70,9 @@ def context_digest(*parts: str | None) -> str:
 def code_fingerprint(package: Path | None = None) -> str:
     """What the verdicts depend on besides the repository: this nox-support and its Python.
 
-    The size and modification time of each module of *package* (nox-support's own by default:
-    an edited checkout is another program), the Python version and the ``packaging`` release
-    that parses requirements.
+    The state (inode, size, modification and change times) of each module of *package*
+    (nox-support's own by default: an edited checkout or a reinstall is another program), the
+    Python version and the ``packaging`` release that parses requirements.
     """
     import packaging  # noqa: PLC0415 - only for its version
 
@@ -84,9 +84,9 @@ def code_fingerprint(package: Path | None = None) -> str:
             for entry in sorted(entries, key=lambda e: e.name):
                 if entry.is_dir(follow_symlinks=False) and entry.name != "__pycache__":
                     pending.append(entry.path)
-                elif entry.name.endswith(".py"):
+                elif entry.name.endswith((".py", ".pyc", ".so", ".pyd")):
                     status = entry.stat(follow_symlinks=False)
-                    parts.append([entry.path, status.st_size, status.st_mtime_ns])
+                    parts.append([entry.path, *evidence.key_of(status)])
     return hashlib.sha256(json.dumps(parts).encode("utf-8", "surrogateescape")).hexdigest()
 
 
@@ -183,7 +183,8 @@ class Memo:
         self.now_ns = now_ns
         self.seen: dict[str, evidence.Key] = {}
         """Every path looked at in this run (absolute), with its key: one ``lstat`` each."""
-        self._held: frozenset[str] | None = None
+        self.held = self._holding()
+        """The stored paths (relative) as they were, seen before any check of this run."""
         self.kept: dict[str, Entry] = {}
         self.hits: set[str] = set()
         """The locks (relative) whose verdict was taken from :attr:`old`."""
@@ -199,32 +200,42 @@ class Memo:
         entry = self.old.locks.get(name) if self.old is not None else None
         if entry is None:
             return False
-        if entry.context == context and entry.paths <= self.held():
+        if entry.context == context and entry.paths <= self.held:
             self.kept[name] = entry
             self.hits.add(name)
             return True
         self.dropped.add(name)
         return False
 
-    def held(self) -> frozenset[str]:
-        """The paths of the stored cache (relative) that are as they were: one ``lstat`` each, once."""
-        if self._held is None:
-            keys = self.old.keys if self.old is not None else {}
-            seen, prefix = self.seen, self.prefix
-            for relative in keys:
-                seen[prefix + relative] = evidence.lstat_key(prefix + relative)
-            self._held = frozenset(
-                relative for relative, key in keys.items() if seen[prefix + relative] == key
-            )
-        return self._held
+    def _holding(self) -> frozenset[str]:
+        keys = self.old.keys if self.old is not None else {}
+        seen, prefix = self.seen, self.prefix
+        for relative in keys:
+            seen[prefix + relative] = evidence.lstat_key(prefix + relative)
+        return frozenset(relative for relative, key in keys.items() if seen[prefix + relative] == key)
 
-    def prove(self, lock: str, context: str, paths: Iterable[str]) -> bool:
-        """Remember *lock* as fresh in *context*, resting on *paths* (absolute), if they can prove it."""
+    def prove(
+        self,
+        lock: str,
+        context: str,
+        paths: Iterable[str],
+        *,
+        before: Iterable[tuple[str, evidence.Key]] = (),
+    ) -> bool:
+        """Remember *lock* as fresh in *context*, resting on *paths* (absolute), if they can prove it.
+
+        *before* holds the state of each path the check read, taken before it read it: a path
+        changed since (an edit, a deletion while the check ran) proves nothing.  Nor does a
+        proof that the stored grammar could not hold (a time before 1970, a newline in a name).
+        """
         keys = evidence.evidence(paths, self.real_root, now_ns=self.now_ns, observe=self._observe)
-        if keys is None:
+        if keys is None or not evidence.unchanged(before):
+            return False
+        relative = {self._relative(path): key for path, key in keys.items()}
+        if not (_names(list(relative)) and all(n >= 0 for key in relative.values() for n in key)):
             return False
         name = self._relative(lock)
-        self.kept[name] = Entry(context, frozenset(self._relative(path) for path in keys))
+        self.kept[name] = Entry(context, frozenset(relative))
         self.dropped.discard(name)
         self.proven += 1
         return True
@@ -243,7 +254,7 @@ class Memo:
         """
         if not self.proven:
             return None
-        held = self.held()  # first: it looks at every stored path
+        held = self.held
         keys = {self._relative(path): key for path, key in self.seen.items()}
         locks = dict(self.kept)
         if self.old is not None:
@@ -277,9 +288,12 @@ def load(
 ) -> tuple[Memo, Path] | None:
     """A memo for a run over the repository at *real_root*, and where to save it (``None``: no cache)."""
     path = cache_file(real_root, environ)
-    if path is None:
+    if path is None or not evidence.trustworthy_filesystem(real_root):
         return None
-    code = code_fingerprint()
+    try:
+        code = code_fingerprint()
+    except OSError:  # nox-support not installed as files (a zip): nothing to key the cache on
+        return None
     document = None
     try:
         with open_regular(path, follow=False) as handle:

@@ -25,7 +25,7 @@ from nox_support.core.paths import display_path, relative_posix
 from nox_support.core.posargs import PosargsParser
 from nox_support.core.redact import redact
 from nox_support.discovery import Layer, Service
-from nox_support.lock import digest, freshcache
+from nox_support.lock import digest, evidence, freshcache
 from nox_support.lock.model import (
     LockAltered,
     LockDirectory,
@@ -226,12 +226,18 @@ def remembered_check(
     context = layer_context(base, service, layer)
     if memo.fresh(lock, context):
         return FreshLock(service.name, relative_posix(lock, memo.real_root))
+    from nox_support.lock.localfile import local_file_for  # noqa: PLC0415 - see the imports
+
+    local = os.fspath(local_file_for(layer.lock))
+    before = ((lock, evidence.lstat_key(lock)), (local, evidence.lstat_key(local)))  # as the check reads them
     verdict, collected = _check(project, service, layer)
     if isinstance(verdict, FreshLock) and collected is not None and collected.provable:
-        from nox_support.lock.localfile import local_file_for  # noqa: PLC0415 - see the imports
-
-        local = os.fspath(local_file_for(layer.lock))
-        memo.prove(lock, context, (*collected.read, *collected.looked, lock, local))
+        memo.prove(
+            lock,
+            context,
+            (*collected.read, *(path for path, _ in collected.looked), lock, local),
+            before=(*collected.looked, *before),
+        )
     return verdict
 
 
@@ -247,7 +253,12 @@ def check_services(
     With *memo*, a lock proven fresh by an earlier run whose files did not change since is
     not read again (:mod:`~nox_support.lock.freshcache`).
     """
-    base = project_context(project) if memo is not None and not deep else ""
+    base = ""
+    if memo is not None and not deep:
+        try:
+            base = project_context(project)
+        except NoxSupportError:  # no compiler to name: each lock says so in its own verdict
+            memo = None
     for service in services:
         for layer in service.layers:
             if deep:

@@ -70,8 +70,8 @@ class CollectedInputs:
     """The files read, as :attr:`paths` gives them (kept as strings: most runs never ask)."""
     declared: str | None = None
     """For a layer declared in ``pyproject.toml``: the requirements file text that is compiled."""
-    looked: tuple[str, ...] = ()
-    """Every other path looked at or for, as named (:mod:`~nox_support.lock.evidence`)."""
+    looked: tuple[tuple[str, evidence.Key], ...] = ()
+    """Every path looked at or for, as named, with its state before it was read (:mod:`.evidence`)."""
     provable: bool = True
     """Whether :attr:`read` and :attr:`looked` alone decide the result (not so in a uv workspace)."""
 
@@ -116,7 +116,7 @@ def collect(root: Path, service: Service, layer: Layer, settings: Settings) -> C
         local_packages=tuple(collector.packages),
         read=tuple(collector.paths),
         declared=collector.declared,
-        looked=tuple(collector.lookups.paths),
+        looked=tuple(collector.lookups.keys.items()),
         provable=collector.lookups.provable,
     )
 
@@ -161,6 +161,7 @@ class _Collector:
     def add_declared(self, pyproject: Path, section: pp.Section) -> None:
         """The requirements of *section*: digested as written, compiled with local sources as paths."""
         shown = self.display(pyproject)
+        self.lookups.look(pyproject)
         data = uvw.read_toml(pyproject, shown, self.root)
         written = pp.requirements(data, section, shown)
         self.add_part(pyproject, section.label, "\n".join(written).encode("utf-8"))
@@ -282,6 +283,8 @@ class _Collector:
         line: int | None,
         missing_hint: str | None = None,
     ) -> bytes:
+        self.lookups.look(path)
+        self.lookups.look(real)
         try:
             return repofiles.read_resolved(real, self.real_root, named=path)
         except FileNotFoundError as exc:

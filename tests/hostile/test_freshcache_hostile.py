@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from nox_support.core import usercache
 from nox_support.core.errors import StaleLockError
 from nox_support.lock import evidence, freshcache
 from nox_support.lock.evidence import SETTLE_NS
@@ -171,3 +172,45 @@ def test_a_copied_cache_proves_nothing_in_another_clone(tmp_path: Path) -> None:
     write(second.root / "services/web/requirements.in", "beta>=2\n")
     with pytest.raises(StaleLockError, match="1 of 2 locks are not fresh"):
         _freshness(second)
+
+
+@pytest.mark.usefixtures("later", "cache_home")
+def test_no_cache_on_a_filesystem_whose_times_prove_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On NFS, SMB, FAT or FUSE a forged or stale entry could hold: every lock is checked in full."""
+    project, _ = _stale_with_a_forged_cache(tmp_path)
+    monkeypatch.setattr(evidence, "mount_type", lambda *_: "nfs4")
+    with pytest.raises(StaleLockError, match="1 of 2 locks are not fresh"):
+        _freshness(project)
+
+
+@pytest.mark.usefixtures("later", "cache_home")
+def test_no_cache_for_a_nox_support_that_is_not_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Installed as a zip, nox-support's own modules cannot key the cache: no cache, no crash."""
+    project = _project(tmp_path)
+
+    def unlistable(package: Path | None = None) -> str:
+        raise NotADirectoryError(20, "Not a directory", str(package))
+
+    monkeypatch.setattr(freshcache, "code_fingerprint", unlistable)
+    assert _freshness(project).logs == ["all 2 locks are fresh"]
+    assert _freshness(project).logs == ["all 2 locks are fresh"]
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() != 0, reason="chown needs root")
+@pytest.mark.usefixtures("later")
+def test_a_group_writable_cache_home_counts_only_when_the_group_is_the_users_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``umask 002`` with a group per user: ~/.cache is 0775 and still the user's alone."""
+    home = tmp_path / "cache-home"
+    home.mkdir()
+    home.chmod(0o775)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home))
+    os.chown(home, -1, os.getgid())
+    assert usercache.private_directory("freshness") is not None
+    os.chown(home, -1, 4242)  # a group the user does not own
+    assert usercache.private_directory("freshness") is None
