@@ -23,6 +23,7 @@ from __future__ import annotations
 import functools
 import itertools
 import os
+import re
 import stat
 import sys
 from collections.abc import Callable, Iterable
@@ -167,6 +168,10 @@ bytes), FAT or exFAT (no change time: Linux reports another time in its place), 
 (whatever the program behind them says)."""
 
 
+_OCTAL = re.compile(r"\\([0-7]{3})")
+"""An octal escape of ``/proc/self/mountinfo`` (space, tab, newline and backslash in a path)."""
+
+
 def mount_type(path: str, mountinfo: str) -> str | None:
     """The filesystem type of the mount holding *path* (absolute), from ``/proc/self/mountinfo`` (pure)."""
     best, found = -1, None
@@ -175,13 +180,7 @@ def mount_type(path: str, mountinfo: str) -> str | None:
         parts = fields.split(" ")
         if len(parts) < 5 or not rest:  # noqa: PLR2004 - the mount point is the fifth field
             continue
-        point = (
-            parts[4]
-            .replace("\\040", " ")
-            .replace("\\011", "\t")
-            .replace("\\012", "\n")
-            .replace("\\134", "\\")
-        )
+        point = _OCTAL.sub(lambda m: chr(int(m.group(1), 8)), parts[4])  # a space is written \040
         inside = path == point or path.startswith(point if point.endswith("/") else point + "/")
         if inside and len(point) >= best:  # the last of equal mounts is the one on top
             best, found = len(point), rest.split(" ", 1)[0]
