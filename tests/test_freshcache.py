@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -239,3 +240,42 @@ def test_the_mount_holding_a_path(path: str, expected: str) -> None:
 def test_network_and_fat_filesystems_prove_nothing() -> None:
     assert {"nfs4", "vfat", "cifs", "exfat", "fuse", "9p"}.isdisjoint(evidence.LOCAL_FILESYSTEMS)
     assert {"ext4", "xfs", "btrfs", "tmpfs", "overlay"} <= evidence.LOCAL_FILESYSTEMS
+
+
+def test_a_later_mount_hides_the_ones_at_or_below_it() -> None:
+    stacked = MOUNTINFO + "40 22 0:50 / /home/me rw - nfs4 server:/home rw\n"
+    assert evidence.mount_type("/home/me/net/local/repo", stacked) == "nfs4"
+    assert evidence.mount_type("/var/lib/docker/overlay", stacked) == "overlay"
+
+
+def test_a_mount_point_may_hold_any_character_but_a_newline() -> None:
+    info = "22 1 8:1 / / rw - ext4 /dev/sda1 rw\n30 22 0:40 / /mnt/a\u2028b rw - nfs4 s:/x rw\n"
+    assert evidence.mount_type("/mnt/a\u2028b/repo", info) == "nfs4"
+
+
+@pytest.mark.parametrize(
+    ("root", "trusted"),
+    [("/home/me/repo", True), ("/home/me", False), ("/home/me/net", False), ("/home/me/net/local", True)],
+)
+def test_a_repository_with_a_network_mount_inside_proves_nothing(root: str, *, trusted: bool) -> None:
+    if not sys.platform.startswith("linux"):
+        pytest.skip("the mount table is Linux's")
+    assert evidence.trustworthy_filesystem(root, MOUNTINFO) is trusted
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        (
+            b'{"format": "nox-support freshness cache 1", "code": "C", "root": "/repo", "paths": ["a"],'
+            b' "keys": [[[1], 2]], "locks": {}}'
+        ),  # a key holding a list
+        b"[" * 100_000 + b"]" * 100_000,  # deeper than the JSON parser goes
+        (
+            b'{"format": "nox-support freshness cache 1", "code": "C", "root": "/repo",'
+            b' "paths": ["a\\ud800"], "keys": [[0]], "locks": {}}'
+        ),  # a name no filesystem call can take
+    ],
+)
+def test_a_damaged_file_is_ignored_not_a_crash(data: bytes) -> None:
+    assert freshcache.parse(data, code="C", root="/repo") is None

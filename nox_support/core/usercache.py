@@ -83,13 +83,17 @@ def _trusted(path: Path, *, owners: set[int], private_group: bool = False) -> bo
 
 
 def _users_own_group(gid: int) -> bool:
-    """Whether *gid* is the user's own group with no other member (``umask 002`` systems), as ssh allows."""
+    """Whether *gid* is the user's private group (``umask 002`` systems), as ssh accepts it.
+
+    The user's primary group, named after the user, with no other member listed: ``users`` or
+    ``nogroup``, primary groups of many accounts, are not.
+    """
     import grp  # noqa: PLC0415 - POSIX only, as this module's callers
     import pwd  # noqa: PLC0415
 
     try:
-        members = set(grp.getgrgid(gid).gr_mem)
+        group = grp.getgrgid(gid)
         user = pwd.getpwuid(os.geteuid()).pw_name
     except KeyError:
         return False
-    return gid == os.getgid() and members <= {user}
+    return gid == os.getgid() and group.gr_name == user and set(group.gr_mem) <= {user}

@@ -172,30 +172,48 @@ _OCTAL = re.compile(r"\\([0-7]{3})")
 """An octal escape of ``/proc/self/mountinfo`` (space, tab, newline and backslash in a path)."""
 
 
-def mount_type(path: str, mountinfo: str) -> str | None:
-    """The filesystem type of the mount holding *path* (absolute), from ``/proc/self/mountinfo`` (pure)."""
-    best, found = -1, None
-    for line in mountinfo.splitlines():
+def mounts(mountinfo: str) -> dict[str, str]:
+    """The visible mounts of ``/proc/self/mountinfo`` text: mount point -> filesystem type (pure).
+
+    In mount order: a later mount at or above an earlier one's point hides it.
+    """
+    visible: dict[str, str] = {}
+    for line in mountinfo.split("\n"):  # not splitlines(): a path may hold U+2028 unescaped
         fields, _, rest = line.partition(" - ")
         parts = fields.split(" ")
         if len(parts) < 5 or not rest:  # noqa: PLR2004 - the mount point is the fifth field
             continue
         point = _OCTAL.sub(lambda m: chr(int(m.group(1), 8)), parts[4])  # a space is written \040
-        inside = path == point or path.startswith(point if point.endswith("/") else point + "/")
-        if inside and len(point) >= best:  # the last of equal mounts is the one on top
-            best, found = len(point), rest.split(" ", 1)[0]
-    return found
+        for hidden in [p for p in visible if _below(p, point)]:
+            del visible[hidden]
+        visible[point] = rest.split(" ", 1)[0]
+    return visible
 
 
-def trustworthy_filesystem(real_root: str) -> bool:
+def _below(path: str, point: str) -> bool:
+    return path == point or path.startswith(point if point.endswith("/") else point + "/")
+
+
+def mount_type(path: str, mountinfo: str) -> str | None:
+    """The filesystem type of the mount holding *path* (absolute), from ``/proc/self/mountinfo`` (pure)."""
+    visible = mounts(mountinfo)
+    holding = [point for point in visible if _below(path, point)]
+    return visible[max(holding, key=len)] if holding else None
+
+
+def trustworthy_filesystem(real_root: str, mountinfo: str | None = None) -> bool:
     """Whether file states below *real_root* can prove anything (:data:`LOCAL_FILESYSTEMS` on Linux).
 
-    Elsewhere on POSIX (macOS: APFS or HFS+ keep a change time) yes; on Windows never.
+    On Linux the repository's mount and every mount inside it must be one of those (*mountinfo*:
+    ``/proc/self/mountinfo`` unless given); elsewhere on POSIX (macOS: APFS or HFS+ keep a
+    change time) yes; on Windows never.
     """
     if not sys.platform.startswith("linux"):
         return os.name == "posix"
-    try:
-        mountinfo = Path("/proc/self/mountinfo").read_text(encoding="utf-8", errors="surrogateescape")
-    except OSError:
-        return False
-    return mount_type(real_root, mountinfo) in LOCAL_FILESYSTEMS
+    if mountinfo is None:
+        try:
+            mountinfo = Path("/proc/self/mountinfo").read_text(encoding="utf-8", errors="surrogateescape")
+        except OSError:
+            return False
+    inside = {kind for point, kind in mounts(mountinfo).items() if _below(point, real_root)}
+    return mount_type(real_root, mountinfo) in LOCAL_FILESYSTEMS and inside <= LOCAL_FILESYSTEMS

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import json
 import os
 import re
@@ -100,7 +101,7 @@ def parse(data: bytes, *, code: str, root: str) -> Document | None:
     """
     try:
         raw = json.loads(data)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than the parser goes
         return None
     if type(raw) is not dict or raw.keys() != {"format", "code", "root", "paths", "keys", "locks"}:
         return None
@@ -148,6 +149,10 @@ def _names(value: object) -> bool:
     if type(value) is not list or set(map(type, value)) - {str}:
         return False
     joined = "\n".join(value)
+    try:
+        joined.encode("utf-8", "surrogateescape")  # a name the filesystem calls can take
+    except UnicodeEncodeError:
+        return False
     return not value or (joined.count("\n") == len(value) - 1 and _RELATIVES.fullmatch(joined) is not None)
 
 
@@ -155,11 +160,11 @@ def _keys(value: object, count: int) -> bool:
     """Whether *value* is a list of *count* :data:`~nox_support.lock.evidence.Key` s (as lists)."""
     if type(value) is not list or len(value) != count or set(map(type, value)) - {list}:
         return False
-    shapes = {(key[0] if key else -1, len(key)) for key in value}
-    if not shapes <= {(0, 1), (1, 1), (evidence.FILE, 6)}:
+    numbers = list(itertools.chain.from_iterable(value))
+    if numbers and (set(map(type, numbers)) != {int} or min(numbers) < 0):
         return False
-    numbers = [n for key in value for n in key]
-    return not numbers or (set(map(type, numbers)) == {int} and min(numbers) >= 0)
+    shapes = {(key[0] if key else -1, len(key)) for key in value}
+    return shapes <= {(0, 1), (1, 1), (evidence.FILE, 6)}
 
 
 def _indices(value: object, count: int) -> bool:
@@ -181,8 +186,8 @@ class Memo:
         self.code = code
         self.old = document
         self.now_ns = now_ns
-        self.seen: dict[str, evidence.Key] = {}
-        """Every path looked at in this run (absolute), with its key: one ``lstat`` each."""
+        self.recorded: dict[str, evidence.Key] = {}
+        """The key of each path (relative) the stored or new proofs rest on: one per path."""
         self.held = self._holding()
         """The stored paths (relative) as they were, seen before any check of this run."""
         self.kept: dict[str, Entry] = {}
@@ -209,10 +214,11 @@ class Memo:
 
     def _holding(self) -> frozenset[str]:
         keys = self.old.keys if self.old is not None else {}
-        seen, prefix = self.seen, self.prefix
-        for relative in keys:
-            seen[prefix + relative] = evidence.lstat_key(prefix + relative)
-        return frozenset(relative for relative, key in keys.items() if seen[prefix + relative] == key)
+        prefix = self.prefix
+        self.recorded = {
+            relative: key for relative, key in keys.items() if evidence.lstat_key(prefix + relative) == key
+        }
+        return frozenset(self.recorded)
 
     def prove(
         self,
@@ -225,26 +231,26 @@ class Memo:
         """Remember *lock* as fresh in *context*, resting on *paths* (absolute), if they can prove it.
 
         *before* holds the state of each path the check read, taken before it read it: a path
-        changed since (an edit, a deletion while the check ran) proves nothing.  Nor does a
-        proof that the stored grammar could not hold (a time before 1970, a newline in a name).
+        changed since (an edit, a deletion while the check ran) proves nothing.  Every key is
+        taken now, and must agree with the key this run already has for the path (from the
+        stored cache or an earlier proof): a path that changed in between proves nothing either.
+        Nor does a proof that the stored grammar could not hold (a time before 1970, a newline in
+        a name).
         """
-        keys = evidence.evidence(paths, self.real_root, now_ns=self.now_ns, observe=self._observe)
+        keys = evidence.evidence(paths, self.real_root, now_ns=self.now_ns)
         if keys is None or not evidence.unchanged(before):
             return False
         relative = {self._relative(path): key for path, key in keys.items()}
         if not (_names(list(relative)) and all(n >= 0 for key in relative.values() for n in key)):
             return False
+        if any(self.recorded.get(path, key) != key for path, key in relative.items()):
+            return False
+        self.recorded.update(relative)
         name = self._relative(lock)
         self.kept[name] = Entry(context, frozenset(relative))
         self.dropped.discard(name)
         self.proven += 1
         return True
-
-    def _observe(self, path: str) -> evidence.Key:
-        key = self.seen.get(path)
-        if key is None:
-            key = self.seen[path] = evidence.lstat_key(path)
-        return key
 
     def result(self) -> Document | None:
         """The cache to store, or ``None`` when this run proved nothing new.
@@ -254,15 +260,15 @@ class Memo:
         """
         if not self.proven:
             return None
-        held = self.held
-        keys = {self._relative(path): key for path, key in self.seen.items()}
         locks = dict(self.kept)
         if self.old is not None:
             for lock, entry in self.old.locks.items():
-                if lock not in locks and lock not in self.dropped and entry.paths <= held:
+                if lock not in locks and lock not in self.dropped and entry.paths <= self.held:
                     locks[lock] = entry
         used = frozenset().union(*(entry.paths for entry in locks.values()))
-        return Document(self.code, self.real_root, {path: keys[path] for path in sorted(used)}, locks)
+        return Document(
+            self.code, self.real_root, {path: self.recorded[path] for path in sorted(used)}, locks
+        )
 
 
 def cache_file(real_root: str, environ: Mapping[str, str] | None = None) -> Path | None:

@@ -214,3 +214,17 @@ def test_a_group_writable_cache_home_counts_only_when_the_group_is_the_users_own
     assert usercache.private_directory("freshness") is not None
     os.chown(home, -1, 4242)  # a group the user does not own
     assert usercache.private_directory("freshness") is None
+
+
+@pytest.mark.skipif(os.name != "posix", reason="owners and groups are POSIX")
+def test_a_shared_primary_group_is_not_the_users_own(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``users`` (gid 100 on some systems) is many accounts' primary group and lists none of them."""
+    import grp  # noqa: PLC0415 - POSIX only
+
+    home = tmp_path / "cache-home"
+    home.mkdir()
+    home.chmod(0o775)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home))
+    shared = grp.struct_group(("users", "x", os.getgid(), []))
+    monkeypatch.setattr(grp, "getgrgid", lambda _: shared)
+    assert usercache.private_directory("freshness") is None
