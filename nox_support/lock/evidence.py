@@ -30,6 +30,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from nox_support.core.paths import is_within
+
 Key = tuple[int, ...]
 """A path's state: :data:`ABSENT`, :data:`DIRECTORY` or ``(2, inode, device, size, mtime_ns, ctime_ns)``."""
 
@@ -105,9 +107,9 @@ def steps(path: str, real_root: str) -> tuple[str, ...] | None:
     (so the directory before each ``..`` is visited, and must be one).  ``None`` when the walk
     leaves the root, or *path* is not absolute.  Remembered: the locks of a run share most paths.
     """
-    root = real_root if real_root.endswith(os.sep) else real_root + os.sep
-    if not (os.path.isabs(path) and (path + os.sep).startswith(root)):  # noqa: PTH117 - hot path
+    if not (os.path.isabs(path) and is_within(path, real_root)):  # noqa: PTH117 - hot path
         return None
+    root = real_root if real_root.endswith(os.sep) else real_root + os.sep
     rest = path[len(root) :]
     parts = rest.split(os.sep)  # noqa: PTH206 - strings on the hot path
     if "" not in parts and "." not in parts and ".." not in parts:  # the common, clean path
@@ -184,20 +186,19 @@ def mounts(mountinfo: str) -> dict[str, str]:
         if len(parts) < 5 or not rest:  # noqa: PLR2004 - the mount point is the fifth field
             continue
         point = _OCTAL.sub(lambda m: chr(int(m.group(1), 8)), parts[4])  # a space is written \040
-        for hidden in [p for p in visible if _below(p, point)]:
+        for hidden in [p for p in visible if is_within(p, point)]:
             del visible[hidden]
         visible[point] = rest.split(" ", 1)[0]
     return visible
 
 
-def _below(path: str, point: str) -> bool:
-    return path == point or path.startswith(point if point.endswith("/") else point + "/")
-
-
 def mount_type(path: str, mountinfo: str) -> str | None:
     """The filesystem type of the mount holding *path* (absolute), from ``/proc/self/mountinfo`` (pure)."""
-    visible = mounts(mountinfo)
-    holding = [point for point in visible if _below(path, point)]
+    return _holding(path, mounts(mountinfo))
+
+
+def _holding(path: str, visible: dict[str, str]) -> str | None:
+    holding = [point for point in visible if is_within(path, point)]
     return visible[max(holding, key=len)] if holding else None
 
 
@@ -215,5 +216,6 @@ def trustworthy_filesystem(real_root: str, mountinfo: str | None = None) -> bool
             mountinfo = Path("/proc/self/mountinfo").read_text(encoding="utf-8", errors="surrogateescape")
         except OSError:
             return False
-    inside = {kind for point, kind in mounts(mountinfo).items() if _below(point, real_root)}
-    return mount_type(real_root, mountinfo) in LOCAL_FILESYSTEMS and inside <= LOCAL_FILESYSTEMS
+    visible = mounts(mountinfo)
+    inside = {kind for point, kind in visible.items() if is_within(point, real_root)}
+    return _holding(real_root, visible) in LOCAL_FILESYSTEMS and inside <= LOCAL_FILESYSTEMS

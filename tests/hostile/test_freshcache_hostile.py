@@ -180,7 +180,7 @@ def test_no_cache_on_a_filesystem_whose_times_prove_nothing(
 ) -> None:
     """On NFS, SMB, FAT or FUSE a forged or stale entry could hold: every lock is checked in full."""
     project, _ = _stale_with_a_forged_cache(tmp_path)
-    monkeypatch.setattr(evidence, "mount_type", lambda *_: "nfs4")
+    monkeypatch.setattr(evidence, "mounts", lambda _: {"/": "nfs4"})
     with pytest.raises(StaleLockError, match="1 of 2 locks are not fresh"):
         _freshness(project)
 
