@@ -104,7 +104,7 @@ def _read(real: str, real_root: str, *, limit: int, shown: Callable[[], str]) ->
         )
     try:
         with open_regular(real, follow=False) as handle:  # the resolved name is the file
-            data = _read_at_most(handle, limit + 1)
+            data = read_at_most(handle, limit + 1)
     except NotRegularFileError as exc:
         name = shown()
         msg = f"{name} is {file_kind(exc.mode)}, not a regular file"
@@ -117,7 +117,7 @@ def _read(real: str, real_root: str, *, limit: int, shown: Callable[[], str]) ->
     return data
 
 
-def _read_at_most(handle: BinaryIO, most: int) -> bytes:
+def read_at_most(handle: BinaryIO, most: int) -> bytes:
     """Up to *most* bytes of a regular file, asking for what its size says (plus one to see growth).
 
     ``read(most)`` would allocate *most* bytes first: 4 MiB for every small file read.

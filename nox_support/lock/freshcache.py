@@ -29,7 +29,7 @@ from pathlib import Path
 
 from nox_support.core import atomic, usercache
 from nox_support.core.paths import is_within, real_path
-from nox_support.core.repofiles import open_regular
+from nox_support.core.repofiles import open_regular, read_at_most
 from nox_support.lock import evidence
 
 FORMAT = "nox-support freshness cache 1"
@@ -186,9 +186,12 @@ class Memo:
         self.code = code
         self.old = document
         self.now_ns = now_ns
-        self.recorded: dict[str, evidence.Key] = {}
+        stored = document.keys if document is not None else {}
+        self.recorded = {
+            path: key for path, key in stored.items() if evidence.lstat_key(self.prefix + path) == key
+        }
         """The key of each path (relative) the stored or new proofs rest on: one per path."""
-        self.held = self._holding()
+        self.held = frozenset(self.recorded)
         """The stored paths (relative) as they were, seen before any check of this run."""
         self.kept: dict[str, Entry] = {}
         self.hits: set[str] = set()
@@ -211,14 +214,6 @@ class Memo:
             return True
         self.dropped.add(name)
         return False
-
-    def _holding(self) -> frozenset[str]:
-        keys = self.old.keys if self.old is not None else {}
-        prefix = self.prefix
-        self.recorded = {
-            relative: key for relative, key in keys.items() if evidence.lstat_key(prefix + relative) == key
-        }
-        return frozenset(self.recorded)
 
     def prove(
         self,
@@ -304,7 +299,7 @@ def load(
     try:
         with open_regular(path, follow=False) as handle:
             if usercache.trusted_file(os.fstat(handle.fileno())):
-                data = handle.read(MAX_BYTES + 1)
+                data = read_at_most(handle, MAX_BYTES + 1)
                 if len(data) <= MAX_BYTES:
                     document = parse(data, code=code, root=real_root)
     except OSError:  # missing, a link, a directory: nothing remembered
