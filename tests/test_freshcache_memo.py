@@ -19,7 +19,7 @@ from nox_support.core.errors import NoxSupportError, StaleLockError
 from nox_support.lock import freshcache, lockformat
 from nox_support.lock import freshness as fresh
 from nox_support.lock.compile.interface import KeepPins
-from nox_support.lock.evidence import SETTLE_NS
+from nox_support.lock.evidence import ABSENT, SETTLE_NS
 from nox_support.lock.orchestrate import LockArgs, lock_service
 from nox_support.lock.session import run_freshness
 from nox_support.project import Project
@@ -479,7 +479,7 @@ def test_a_proof_the_stored_grammar_could_not_hold_is_not_made(tmp_path: Path) -
     assert "services/web/requirements.txt" not in memo.kept
     assert memo.proven == 4
     _stored(memo, project)  # and what is stored reads back
-    assert not memo.prove(str(project.root / "x"), "e" * 64, [str(project.root / "services/a\nb")])
+    assert not memo.prove(str(project.root / "x"), "e" * 64, [(str(project.root / "services/a\nb"), ABSENT)])
 
 
 def test_a_path_that_changed_between_two_proofs_of_one_run_proves_nothing(tmp_path: Path) -> None:

@@ -215,25 +215,19 @@ class Memo:
         self.dropped.add(name)
         return False
 
-    def prove(
-        self,
-        lock: str,
-        context: str,
-        paths: Iterable[str],
-        *,
-        before: Iterable[tuple[str, evidence.Key]] = (),
-    ) -> bool:
-        """Remember *lock* as fresh in *context*, resting on *paths* (absolute), if they can prove it.
+    def prove(self, lock: str, context: str, looked: Iterable[tuple[str, evidence.Key]]) -> bool:
+        """Remember *lock* as fresh in *context*, resting on the paths its check *looked* at, if they can.
 
-        *before* holds the state of each path the check read, taken before it read it: a path
-        changed since (an edit, a deletion while the check ran) proves nothing.  Every key is
-        taken now, and must agree with the key this run already has for the path (from the
-        stored cache or an earlier proof): a path that changed in between proves nothing either.
-        Nor does a proof that the stored grammar could not hold (a time before 1970, a newline in
-        a name).
+        *looked* holds each path (absolute) with its state taken before the check read it
+        (:class:`~nox_support.lock.evidence.Lookups`): a path changed since (an edit, a deletion
+        while the check ran) proves nothing.  Every key is taken now, and must agree with the key
+        this run already has for the path (from the stored cache or an earlier proof): a path that
+        changed in between proves nothing either.  Nor does a proof that the stored grammar could
+        not hold (a time before 1970, a newline in a name).
         """
-        keys = evidence.evidence(paths, self.real_root, now_ns=self.now_ns)
-        if keys is None or not evidence.unchanged(before):
+        looked = tuple(looked)
+        keys = evidence.evidence((path for path, _ in looked), self.real_root, now_ns=self.now_ns)
+        if keys is None or not evidence.unchanged(looked):
             return False
         relative = {self._relative(path): key for path, key in keys.items()}
         if not (_names(list(relative)) and all(n >= 0 for key in relative.values() for n in key)):

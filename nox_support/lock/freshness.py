@@ -228,16 +228,12 @@ def remembered_check(
         return FreshLock(service.name, relative_posix(lock, memo.real_root))
     from nox_support.lock.localfile import local_file_for  # noqa: PLC0415 - see the imports
 
-    local = os.fspath(local_file_for(layer.lock))
-    before = ((lock, evidence.lstat_key(lock)), (local, evidence.lstat_key(local)))  # as the check reads them
+    own = evidence.Lookups()  # the lock and its local packages file, before the check reads them
+    own.look(lock)
+    own.look(local_file_for(layer.lock))
     verdict, collected = _check(project, service, layer)
     if isinstance(verdict, FreshLock) and collected is not None and collected.provable:
-        memo.prove(
-            lock,
-            context,
-            (*collected.read, *(path for path, _ in collected.looked), lock, local),
-            before=(*collected.looked, *before),
-        )
+        memo.prove(lock, context, (*collected.looked, *own.keys.items()))
     return verdict
 
 

@@ -71,9 +71,9 @@ class CollectedInputs:
     declared: str | None = None
     """For a layer declared in ``pyproject.toml``: the requirements file text that is compiled."""
     looked: tuple[tuple[str, evidence.Key], ...] = ()
-    """Every path looked at or for, as named, with its state before it was read (:mod:`.evidence`)."""
+    """Every path read, looked at or for, as named, with its state before it was read (:mod:`.evidence`)."""
     provable: bool = True
-    """Whether :attr:`read` and :attr:`looked` alone decide the result (not so in a uv workspace)."""
+    """Whether :attr:`looked` alone decides the result (not so in a uv workspace)."""
 
     @property
     def paths(self) -> tuple[Path, ...]:
@@ -259,9 +259,7 @@ class _Collector:
         """Read *path* (*real*: already resolved) as the input named relative to the service."""
         name = self.name(path)
         if name not in self.files:
-            resolved = real or real_path(path, self.real_root)
-            self.lookups.look(resolved)
-            content = self.read(path, resolved, via=via, line=line)
+            content = self.read(path, real or real_path(path, self.real_root), via=via, line=line)
             self.files[name] = InputFile(name, content)
             self.paths.append(os.fspath(path))
 
