@@ -35,15 +35,12 @@ def cache_home(environ: Mapping[str, str]) -> Path | None:
     return Path(home, "Library", "Caches") if sys.platform == "darwin" else Path(home, ".cache")
 
 
-def private_directory(name: str, environ: Mapping[str, str] | None = None) -> Path | None:
-    """``<cache home>/nox-support/<name>``, created ``0700`` if missing; ``None`` if it cannot be trusted.
+def private_directory(home: Path, name: str) -> Path | None:
+    """``<home>/nox-support/<name>``, created ``0700`` if missing; ``None`` if it cannot be trusted.
 
-    The cache home must be the user's or root's and not writable by others; the two directories
-    below it must be the user's own, real directories, writable by the user alone.
+    *home* (:func:`cache_home`) must be the user's or root's and not writable by others; the two
+    directories below it must be the user's own, real directories, writable by the user alone.
     """
-    home = cache_home(os.environ if environ is None else environ)
-    if home is None:
-        return None
     try:
         home.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError:
@@ -54,9 +51,7 @@ def private_directory(name: str, environ: Mapping[str, str] | None = None) -> Pa
     for part in (APP, name):
         directory = directory / part
         try:
-            directory.mkdir(mode=0o700)
-        except FileExistsError:
-            pass
+            directory.mkdir(mode=0o700, exist_ok=True)  # an existing one is checked below
         except OSError:
             return None
         if not _trusted(directory, owners={os.geteuid()}):

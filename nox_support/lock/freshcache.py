@@ -272,7 +272,7 @@ def cache_file(real_root: str, environ: Mapping[str, str] | None = None) -> Path
     home = usercache.cache_home(env)
     if home is None or is_within(real_path(home), real_root):
         return None
-    directory = usercache.private_directory("freshness", env)
+    directory = usercache.private_directory(home, "freshness")
     if directory is None:
         return None
     return directory / f"{hashlib.sha256(real_root.encode('utf-8', 'surrogateescape')).hexdigest()[:32]}.json"

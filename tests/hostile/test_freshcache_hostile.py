@@ -201,19 +201,15 @@ def test_no_cache_for_a_nox_support_that_is_not_files(
 
 
 @pytest.mark.skipif(os.name != "posix" or os.geteuid() != 0, reason="chown needs root")
-@pytest.mark.usefixtures("later")
-def test_a_group_writable_cache_home_counts_only_when_the_group_is_the_users_own(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_group_writable_cache_home_counts_only_when_the_group_is_the_users_own(tmp_path: Path) -> None:
     """``umask 002`` with a group per user: ~/.cache is 0775 and still the user's alone."""
     home = tmp_path / "cache-home"
     home.mkdir()
     home.chmod(0o775)
-    monkeypatch.setenv("XDG_CACHE_HOME", str(home))
     os.chown(home, -1, os.getgid())
-    assert usercache.private_directory("freshness") is not None
+    assert usercache.private_directory(home, "freshness") is not None
     os.chown(home, -1, 4242)  # a group the user does not own
-    assert usercache.private_directory("freshness") is None
+    assert usercache.private_directory(home, "freshness") is None
 
 
 @pytest.mark.skipif(os.name != "posix", reason="owners and groups are POSIX")
@@ -224,7 +220,6 @@ def test_a_shared_primary_group_is_not_the_users_own(tmp_path: Path, monkeypatch
     home = tmp_path / "cache-home"
     home.mkdir()
     home.chmod(0o775)
-    monkeypatch.setenv("XDG_CACHE_HOME", str(home))
     shared = grp.struct_group(("users", "x", os.getgid(), []))
     monkeypatch.setattr(grp, "getgrgid", lambda _: shared)
-    assert usercache.private_directory("freshness") is None
+    assert usercache.private_directory(home, "freshness") is None
